@@ -1,0 +1,408 @@
+//! The response body type shared by every Gateway crate.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+use pin_project_lite::pin_project;
+use tokio::sync::mpsc;
+
+use crate::BoxError;
+
+type DynBody = Pin<Box<dyn http_body::Body<Data = Bytes, Error = BoxError> + Send + 'static>>;
+type DynChunks = Box<dyn Iterator<Item = Bytes> + Send + 'static>;
+
+pin_project! {
+    /// The body of a Gateway response.
+    ///
+    /// A fixed body ([`Bytes`], `&'static str`, `String`, `Vec<u8>`) is stored inline:
+    /// no boxing and no allocation beyond the bytes themselves. Anything else — another
+    /// [`http_body::Body`], a [`Stream`](futures_core::Stream) of chunks, an iterator of
+    /// chunks, or a [`channel`](Body::channel) — is boxed once.
+    ///
+    /// A body built from chunks is the twin of a WSGI app that `yield`s: each chunk is
+    /// sent as its own frame, as soon as it is produced.
+    ///
+    /// ```
+    /// use gateway_core::Body;
+    /// use http_body::Body as _;
+    ///
+    /// let fixed = Body::from("Hello World!");
+    /// assert_eq!(fixed.size_hint().exact(), Some(12));
+    ///
+    /// let chunked = Body::from_chunks(["Hello ", "World!"]);
+    /// assert_eq!(chunked.size_hint().exact(), None);
+    /// ```
+    pub struct Body {
+        #[pin]
+        kind: Kind,
+    }
+}
+
+pin_project! {
+    #[project = KindProj]
+    enum Kind {
+        Full { chunk: Option<Bytes> },
+        Chunks { chunks: DynChunks },
+        Channel { rx: mpsc::Receiver<Result<Bytes, BoxError>> },
+        Boxed { body: DynBody },
+    }
+}
+
+impl Body {
+    /// An empty body.
+    pub const fn empty() -> Self {
+        Body {
+            kind: Kind::Full { chunk: None },
+        }
+    }
+
+    /// Wraps any [`http_body::Body`] whose data is [`Bytes`].
+    ///
+    /// A `gateway_core::Body` passed here is returned as it is, not boxed again.
+    pub fn new<B>(body: B) -> Self
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        // Avoid boxing a body that is already ours.
+        let mut slot = Some(body);
+        if let Some(ours) = <dyn std::any::Any>::downcast_mut::<Option<Body>>(&mut slot) {
+            if let Some(ours) = ours.take() {
+                return ours;
+            }
+        }
+        let body = slot.expect("slot is only emptied for our own type");
+        Body {
+            kind: Kind::Boxed {
+                body: Box::pin(MapErr { inner: body }),
+            },
+        }
+    }
+
+    /// A body made of a stream of chunks; a stream error ends the body with that error.
+    pub fn from_stream<S, T, E>(stream: S) -> Self
+    where
+        S: futures_core::Stream<Item = Result<T, E>> + Send + 'static,
+        T: Into<Bytes>,
+        E: Into<BoxError>,
+    {
+        Body {
+            kind: Kind::Boxed {
+                body: Box::pin(StreamBody { stream }),
+            },
+        }
+    }
+
+    /// A body that sends each item of an iterator as its own chunk.
+    ///
+    /// The iterator is run lazily, one chunk per poll, like a WSGI generator.
+    /// Empty chunks are skipped.
+    pub fn from_chunks<I>(chunks: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<Bytes> + 'static,
+        I::IntoIter: Send + 'static,
+    {
+        Body {
+            kind: Kind::Chunks {
+                chunks: Box::new(chunks.into_iter().map(Into::into)),
+            },
+        }
+    }
+
+    /// A body fed from a task through a [`BodySender`]: `yield` for async code.
+    ///
+    /// The channel holds one chunk, so a sender that outruns the client waits
+    /// (backpressure). Dropping the sender ends the body cleanly; [`BodySender::abort`]
+    /// ends it with an error, which makes the server cut the response short.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use gateway_core::Body;
+    ///
+    /// let (mut tx, body) = Body::channel();
+    /// tokio::spawn(async move {
+    ///     tx.send("Hello ").await.ok();
+    ///     tx.send("World!").await.ok();
+    /// });
+    /// # let _ = body;
+    /// # }
+    /// ```
+    pub fn channel() -> (BodySender, Body) {
+        let (tx, rx) = mpsc::channel(1);
+        (
+            BodySender { tx },
+            Body {
+                kind: Kind::Channel { rx },
+            },
+        )
+    }
+}
+
+impl Default for Body {
+    fn default() -> Self {
+        Body::empty()
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match &self.kind {
+            Kind::Full { chunk } => return f.debug_tuple("Body::Full").field(chunk).finish(),
+            Kind::Chunks { .. } => "Body::Chunks",
+            Kind::Channel { .. } => "Body::Channel",
+            Kind::Boxed { .. } => "Body::Boxed",
+        };
+        f.write_str(kind)
+    }
+}
+
+macro_rules! body_from {
+    ($($ty:ty),*) => {$(
+        impl From<$ty> for Body {
+            fn from(value: $ty) -> Self {
+                let chunk = Bytes::from(value);
+                Body { kind: Kind::Full { chunk: (!chunk.is_empty()).then_some(chunk) } }
+            }
+        }
+    )*};
+}
+body_from!(Bytes, &'static str, &'static [u8], String, Vec<u8>);
+
+impl From<()> for Body {
+    fn from((): ()) -> Self {
+        Body::empty()
+    }
+}
+
+impl http_body::Body for Body {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match self.project().kind.project() {
+            KindProj::Full { chunk } => Poll::Ready(chunk.take().map(|c| Ok(Frame::data(c)))),
+            KindProj::Chunks { chunks } => {
+                Poll::Ready(chunks.find(|c| !c.is_empty()).map(|c| Ok(Frame::data(c))))
+            }
+            KindProj::Channel { rx } => rx
+                .poll_recv(cx)
+                .map(|item| item.map(|r| r.map(Frame::data))),
+            KindProj::Boxed { body } => body.as_mut().poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            Kind::Full { chunk } => chunk.is_none(),
+            Kind::Chunks { .. } | Kind::Channel { .. } => false,
+            Kind::Boxed { body } => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            Kind::Full { chunk } => {
+                SizeHint::with_exact(chunk.as_ref().map_or(0, |c| c.len() as u64))
+            }
+            Kind::Chunks { .. } | Kind::Channel { .. } => SizeHint::default(),
+            Kind::Boxed { body } => body.size_hint(),
+        }
+    }
+}
+
+/// The sending half of [`Body::channel`].
+#[derive(Debug)]
+pub struct BodySender {
+    tx: mpsc::Sender<Result<Bytes, BoxError>>,
+}
+
+/// The receiving body was dropped: the client has gone away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyClosed;
+
+impl fmt::Display for BodyClosed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the response body was dropped before the sender finished")
+    }
+}
+
+impl std::error::Error for BodyClosed {}
+
+impl BodySender {
+    /// Sends one chunk, waiting while the previous one has not been taken yet.
+    pub async fn send(&mut self, chunk: impl Into<Bytes>) -> Result<(), BodyClosed> {
+        self.tx.send(Ok(chunk.into())).await.map_err(|_| BodyClosed)
+    }
+
+    /// Ends the body with an error. The server aborts the response, so the client
+    /// sees a truncated body instead of a clean end.
+    pub async fn abort(self, error: impl Into<BoxError>) {
+        let _ = self.tx.send(Err(error.into())).await;
+    }
+
+    /// True when the body has been dropped, so further chunks would be wasted.
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+pin_project! {
+    struct MapErr<B> {
+        #[pin]
+        inner: B,
+    }
+}
+
+impl<B> http_body::Body for MapErr<B>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        self.project().inner.poll_frame(cx).map_err(Into::into)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+pin_project! {
+    struct StreamBody<S> {
+        #[pin]
+        stream: S,
+    }
+}
+
+impl<S, T, E> http_body::Body for StreamBody<S>
+where
+    S: futures_core::Stream<Item = Result<T, E>>,
+    T: Into<Bytes>,
+    E: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let mut stream = self.project().stream;
+        loop {
+            return match futures_core::ready!(stream.as_mut().poll_next(cx)) {
+                None => Poll::Ready(None),
+                Some(Err(e)) => Poll::Ready(Some(Err(e.into()))),
+                Some(Ok(chunk)) => {
+                    let chunk: Bytes = chunk.into();
+                    if chunk.is_empty() {
+                        continue;
+                    }
+                    Poll::Ready(Some(Ok(Frame::data(chunk))))
+                }
+            };
+        }
+    }
+}
+
+/// Collects the chunks of a body into a queue; used by the test client and tests.
+#[cfg(any(test, feature = "test-util"))]
+pub(crate) async fn collect_frames<B>(
+    body: B,
+) -> Result<(VecDeque<Bytes>, Option<http::HeaderMap>), B::Error>
+where
+    B: http_body::Body<Data = Bytes>,
+{
+    use http_body_util::BodyExt;
+    let mut body = std::pin::pin!(body);
+    let mut chunks = VecDeque::new();
+    let mut trailers = None;
+    while let Some(frame) = body.frame().await {
+        let frame = frame?;
+        match frame.into_data() {
+            Ok(data) => chunks.push_back(data),
+            Err(frame) => trailers = frame.into_trailers().ok(),
+        }
+    }
+    Ok((chunks, trailers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body::Body as _;
+
+    #[tokio::test]
+    async fn fixed_body_is_one_frame_with_exact_size() {
+        let body = Body::from("Hello World!");
+        assert_eq!(body.size_hint().exact(), Some(12));
+        let (chunks, _) = collect_frames(body).await.unwrap();
+        assert_eq!(chunks, [Bytes::from_static(b"Hello World!")]);
+    }
+
+    #[tokio::test]
+    async fn empty_string_is_an_ended_body() {
+        let body = Body::from(String::new());
+        assert!(body.is_end_stream());
+        assert_eq!(body.size_hint().exact(), Some(0));
+    }
+
+    #[tokio::test]
+    async fn chunks_arrive_one_frame_each_and_empty_ones_are_skipped() {
+        let body = Body::from_chunks(["Hello ", "", "World!"]);
+        let (chunks, _) = collect_frames(body).await.unwrap();
+        assert_eq!(
+            chunks,
+            [Bytes::from_static(b"Hello "), Bytes::from_static(b"World!")]
+        );
+    }
+
+    #[tokio::test]
+    async fn channel_abort_ends_the_body_with_an_error() {
+        let (mut tx, body) = Body::channel();
+        tokio::spawn(async move {
+            tx.send("partial").await.unwrap();
+            tx.abort("it broke").await;
+        });
+        let err = collect_frames(body).await.unwrap_err();
+        assert_eq!(err.to_string(), "it broke");
+    }
+
+    #[tokio::test]
+    async fn wrapping_our_own_body_does_not_box_it_again() {
+        let body = Body::new(Body::from("x"));
+        assert!(matches!(body.kind, Kind::Full { .. }));
+    }
+
+    #[tokio::test]
+    async fn stream_errors_end_the_body() {
+        let items: Vec<Result<&'static str, BoxError>> = vec![Ok("a"), Err("bad".into())];
+        let body = Body::from_stream(Iter(items.into_iter()));
+        assert_eq!(collect_frames(body).await.unwrap_err().to_string(), "bad");
+    }
+
+    struct Iter<I>(I);
+    impl<I: Iterator + Unpin> futures_core::Stream for Iter<I> {
+        type Item = I::Item;
+        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<I::Item>> {
+            Poll::Ready(self.0.next())
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! `GET /hello`: a plain function controller.
+
+use super::Controller;
+use gateway_core::{app_fn, Body};
+
+/// `def HelloController(environ, start_response): return ['Hello World!']`
+pub fn controller() -> impl Controller {
+    app_fn(|_req: http::Request<Body>| async { "Hello World!" })
+}

@@ -1,0 +1,36 @@
+//! The controllers: each one any tower Service, "as long as you give it the same name".
+
+use std::convert::Infallible;
+
+use gateway_core::Body;
+
+pub mod classy;
+pub mod hello;
+pub mod response;
+pub mod stream;
+pub mod wrapped;
+
+/// What every controller here is: a cloneable Service from a request to a response.
+pub trait Controller:
+    tower::Service<
+        http::Request<Body>,
+        Response = http::Response<Body>,
+        Error = Infallible,
+        Future: Send,
+    > + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S> Controller for S where
+    S: tower::Service<
+            http::Request<Body>,
+            Response = http::Response<Body>,
+            Error = Infallible,
+            Future: Send,
+        > + Clone
+        + Send
+        + 'static
+{
+}

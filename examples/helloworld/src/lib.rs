@@ -1,0 +1,25 @@
+//! The helloworld example project: the Pylons seed project rebuilt with Gateway.
+//!
+//! The layout follows a Pylons project: `config/middleware.rs` assembles the stack,
+//! `config/routing.rs` maps URLs to controllers, `controllers/` holds them and
+//! `public/` holds the static files.
+
+pub mod config;
+pub mod controllers;
+
+use std::path::PathBuf;
+
+use gateway_server::cli::AppSpec;
+
+/// What the `helloworld` binary serves: its built-in config and its stack.
+pub fn spec() -> AppSpec {
+    AppSpec {
+        name: "helloworld",
+        default_config: include_str!("../development.toml"),
+        default_config_path: PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/development.toml"
+        )),
+        build: config::middleware::make_app,
+    }
+}

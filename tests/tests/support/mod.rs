@@ -1,0 +1,91 @@
+//! Helpers shared by the socket tests: start a binary, find its address, talk HTTP.
+#![allow(dead_code, unreachable_pub)]
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A server process that is killed when dropped.
+pub struct Running {
+    pub child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// Starts `program` and waits (at most 20 s) for its `serving on http://ADDR` line.
+pub async fn start(program: &str, args: &[&str]) -> Running {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(line) = lines.next_line().await.expect("reading stdout") {
+            if let Some(addr) = line.strip_prefix("serving on http://") {
+                return addr.parse::<SocketAddr>().expect("a socket address");
+            }
+        }
+        panic!("{program} exited before printing its address");
+    })
+    .await
+    .expect("the server printed its address within 20 s");
+    // Keep draining stdout so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Running { child, addr }
+}
+
+/// An HTTP/1.1 client.
+pub fn http1() -> Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>> {
+    Client::builder(TokioExecutor::new()).build_http()
+}
+
+/// An HTTP/2 client with prior knowledge (h2c).
+pub fn h2c() -> Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>> {
+    Client::builder(TokioExecutor::new())
+        .http2_only(true)
+        .build_http()
+}
+
+/// GETs `url` and returns the status, version and body.
+pub async fn get(
+    client: &Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+    url: &str,
+) -> (http::StatusCode, http::Version, Bytes) {
+    let res = client
+        .get(url.parse().expect("a URL"))
+        .await
+        .expect("the request succeeds");
+    let (parts, body) = res.into_parts();
+    let body = body
+        .collect()
+        .await
+        .expect("the body arrives whole")
+        .to_bytes();
+    (parts.status, parts.version, body)
+}
+
+/// Sends SIGTERM (or another signal) to a process.
+pub fn signal(child: &Child, name: &str) {
+    let pid = child.id().expect("the child is running");
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{name}"), &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{name} {pid}");
+}
