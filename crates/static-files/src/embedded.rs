@@ -34,7 +34,7 @@ use crate::respond::{self, Payload};
 ///
 /// let assets = Embedded::new()
 ///     .file("javascripts/helpers.js", b"function hello() {}\n") // or include_bytes!(...)
-///     .file("/css/site.css", "body { margin: 0 }".as_bytes());
+///     .file("/css/site.css", b"body { margin: 0 }");
 ///
 /// let res = assets.oneshot(http::Request::get("/javascripts/helpers.js").body(()).unwrap()).await.unwrap();
 /// assert_eq!(res.status(), 200);
@@ -62,7 +62,16 @@ impl Embedded {
     /// When the path is not clean (an empty, `.` or `..` segment, a backslash or
     /// control character); [`try_file`](Self::try_file) returns the error instead.
     /// Paths are normally literals, so this is a programming error found at startup.
-    pub fn file(self, path: &str, contents: impl Into<Bytes>) -> Self {
+    pub fn file(self, path: &str, contents: &'static [u8]) -> Self {
+        self.file_bytes(path, Bytes::from_static(contents))
+    }
+
+    /// Like [`file`](Self::file) for contents built at run time.
+    ///
+    /// # Panics
+    ///
+    /// When the path is not clean, as [`file`](Self::file).
+    pub fn file_bytes(self, path: &str, contents: impl Into<Bytes>) -> Self {
         match self.try_file(path, contents) {
             Ok(s) => s,
             Err(e) => panic!("{e}"),

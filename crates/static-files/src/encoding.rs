@@ -1,7 +1,7 @@
 //! `Accept-Encoding` negotiation for precompressed sidecar files. Pure: no I/O.
 //!
-//! Each coding's weight is its own entry, else `*`, else 0 (and, for `identity`
-//! only, 1). `q=0` refuses a coding. The highest weight wins; on a tie a
+//! Each coding's weight is its own entry, else `*`, else 0; an unlisted
+//! `identity` is acceptable but ranks below any listed coding. `q=0` refuses a coding. The highest weight wins; on a tie a
 //! compressed coding beats `identity`, and `br` > `zstd` > `gzip`. When nothing is
 //! acceptable, not even `identity`, the plain file is sent anyway (RFC 9110
 //! §12.5.3 allows that instead of 406).
@@ -100,7 +100,9 @@ pub(crate) fn negotiate(accept: Option<&str>, available: &[Encoding]) -> Option<
         // Keep the highest weight if a coding is listed twice.
         *slot = Some(slot.map_or(q, |old| old.max(q)));
     }
-    let identity_q = identity.or(star).unwrap_or(1000);
+    // An unlisted identity is acceptable (RFC 9110 §12.5.3) but ranks last: a
+    // client that lists a coding at any weight prefers it to the plain file.
+    let identity_q = identity.or(star).unwrap_or(1);
     let mut best: Option<(Encoding, u16)> = None;
     for enc in Encoding::ALL {
         if !available.contains(&enc) {

@@ -19,6 +19,14 @@ pub(crate) enum Lookup {
 }
 
 pub(crate) fn lookup<B>(index: &Index, req: &Request<B>, config: &Config) -> Lookup {
+    match find(index, req, config) {
+        // A HEAD answer keeps its headers and loses its body, whatever the status.
+        Lookup::Done(res) => Lookup::Done(respond::for_method(req.method(), res)),
+        file => file,
+    }
+}
+
+fn find<B>(index: &Index, req: &Request<B>, config: &Config) -> Lookup {
     let Ok(path) = path::resolve(req.uri().path(), config.allow_dotfiles()) else {
         return Lookup::Done(respond::not_found());
     };
@@ -46,20 +54,14 @@ pub(crate) fn lookup<B>(index: &Index, req: &Request<B>, config: &Config) -> Loo
                 location.push('?');
                 location.push_str(q);
             }
-            Lookup::Done(respond::for_method(
-                method,
-                respond::moved_permanently(&location),
-            ))
+            Lookup::Done(respond::moved_permanently(&location))
         }
         Node::Dir(dir) => match &dir.index {
             Some(file) => Lookup::File(file.clone()),
             None if config.listing => {
                 let slash = if path.key.is_empty() { "" } else { "/" };
                 let title = format!("{}/{}{slash}", MountPrefix::of(req), path.key);
-                Lookup::Done(respond::for_method(
-                    method,
-                    crate::dir::listing::render(&title, &dir.children),
-                ))
+                Lookup::Done(crate::dir::listing::render(&title, &dir.children))
             }
             None => Lookup::Done(respond::not_found()),
         },
