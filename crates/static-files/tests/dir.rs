@@ -673,3 +673,48 @@ async fn from_settings_reads_every_key_and_rejects_typos() {
         .contains("root"));
     let _ = Path::new(root);
 }
+
+mod traversal_property {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn segment() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "..", ".", "%2e%2e", "%2E%2e", ".%2e", "..%2f", "%2f", "%5c", "%00", "%ff",
+            "secret.txt", "public", "sub", "link_up", "link_out.txt", "hello.txt", "",
+            ".env", "%2e", "a%2f..%2f..", "..%5c..",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+        // With Symlinks::Follow this fails on /link_out.txt, so it can fail.
+        #[test]
+        fn no_request_path_serves_a_file_outside_the_root(
+            segs in prop::collection::vec(segment(), 1..7),
+            trailing in any::<bool>(),
+        ) {
+            let f = FIXTURE.with(|f| f.root.clone());
+            let mut uri = String::new();
+            for s in &segs {
+                uri.push('/');
+                uri.push_str(s);
+            }
+            if trailing {
+                uri.push('/');
+            }
+            let Ok(req) = http::Request::get(uri.as_str()).body(gateway_core::Body::empty()) else {
+                return Ok(());
+            };
+            let files = StaticFiles::new(&f).unwrap().dotfiles(Dotfiles::Allow);
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let res = rt.block_on(tower::ServiceExt::oneshot(files, req)).unwrap();
+            let body = rt.block_on(http_body_util::BodyExt::collect(res.into_body())).unwrap().to_bytes();
+            prop_assert!(!body.windows(10).any(|w| w == b"TOP SECRET"), "{uri} leaked the secret");
+        }
+    }
+
+    thread_local! {
+        static FIXTURE: Fixture = fixture();
+    }
+}
