@@ -8,8 +8,8 @@
 //! sending a clean but wrong one.
 
 use std::collections::VecDeque;
-use std::future::Future;
 use std::fs::File;
+use std::future::Future;
 use std::io;
 use std::ops::Range;
 use std::pin::Pin;

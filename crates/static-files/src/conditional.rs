@@ -50,10 +50,9 @@ pub(crate) fn evaluate(
         if !etag_list_matches(if_match, v.etag, Compare::Strong) {
             return Outcome::PreconditionFailed;
         }
-    } else if let (Some(date), Some(lm)) = (
-        date(headers, header::IF_UNMODIFIED_SINCE),
-        v.last_modified,
-    ) {
+    } else if let (Some(date), Some(lm)) =
+        (date(headers, header::IF_UNMODIFIED_SINCE), v.last_modified)
+    {
         // Step 2.
         if seconds(lm) > seconds(date) {
             return Outcome::PreconditionFailed;
@@ -182,7 +181,10 @@ mod tests {
             run(Method::GET, &[("if-match", "W/\"abc\"")]),
             PreconditionFailed
         );
-        assert_eq!(run(Method::GET, &[("if-match", "\"x\"")]), PreconditionFailed);
+        assert_eq!(
+            run(Method::GET, &[("if-match", "\"x\"")]),
+            PreconditionFailed
+        );
     }
 
     #[test]
@@ -210,7 +212,10 @@ mod tests {
 
     #[test]
     fn if_none_match_is_weak_and_gives_304_or_412() {
-        assert_eq!(run(Method::GET, &[("if-none-match", "W/\"abc\"")]), NotModified);
+        assert_eq!(
+            run(Method::GET, &[("if-none-match", "W/\"abc\"")]),
+            NotModified
+        );
         assert_eq!(run(Method::HEAD, &[("if-none-match", "*")]), NotModified);
         assert_eq!(
             run(Method::POST, &[("if-none-match", "\"abc\"")]),
@@ -225,7 +230,10 @@ mod tests {
         assert_eq!(
             run(
                 Method::GET,
-                &[("if-none-match", "\"other\""), ("if-modified-since", &later)]
+                &[
+                    ("if-none-match", "\"other\""),
+                    ("if-modified-since", &later)
+                ]
             ),
             PROCEED
         );

@@ -86,7 +86,10 @@ impl fmt::Display for BuildError {
                 write!(f, "embedded file path {path:?}: {reason}")
             }
             BuildError::InvalidIndexFile { name } => {
-                write!(f, "index file name {name:?}: must be a non-empty name without '/'")
+                write!(
+                    f,
+                    "index file name {name:?}: must be a non-empty name without '/'"
+                )
             }
             BuildError::InvalidCacheControl { value } => {
                 write!(f, "cache-control value {value:?}: not a valid header value")

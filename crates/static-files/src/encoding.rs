@@ -77,10 +77,8 @@ pub(crate) fn negotiate(accept: Option<&str>, available: &[Encoding]) -> Option<
         for param in parts {
             if let Some((k, v)) = param.split_once('=') {
                 if k.trim().eq_ignore_ascii_case("q") {
-                    q = match qvalue(v.trim()) {
-                        Some(q) => q,
-                        None => 0,
-                    };
+                    // A malformed weight refuses the coding.
+                    q = qvalue(v.trim()).unwrap_or_default();
                 }
             }
         }

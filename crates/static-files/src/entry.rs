@@ -58,7 +58,11 @@ impl Representation {
 
     /// A representation held in memory with a content-hash ETag.
     pub(crate) fn in_memory(bytes: Bytes, last_modified: Option<SystemTime>) -> Self {
-        let etag = format!("\"{:016x}-{:x}\"", crate::hash::fnv1a64(&bytes), bytes.len());
+        let etag = format!(
+            "\"{:016x}-{:x}\"",
+            crate::hash::fnv1a64(&bytes),
+            bytes.len()
+        );
         Self::build(
             bytes.len() as u64,
             etag,
@@ -100,6 +104,8 @@ pub(crate) struct FileEntry {
     pub(crate) plain: Arc<Representation>,
     /// Precompressed sidecars, in the server's order of preference.
     pub(crate) variants: Vec<(Encoding, Arc<Representation>)>,
+    /// The codings of `variants`, in the same order.
+    pub(crate) encodings: Vec<Encoding>,
     pub(crate) content_type: HeaderValue,
     pub(crate) cache_control: Option<HeaderValue>,
     pub(crate) content_disposition: Option<HeaderValue>,
@@ -115,15 +121,12 @@ impl FileEntry {
     ) -> Self {
         FileEntry {
             plain,
+            encodings: variants.iter().map(|(e, _)| *e).collect(),
             variants,
             content_type: content_type_for(name),
             cache_control: config.cache_control_for(name),
             content_disposition: config.disposition_for(name),
         }
-    }
-
-    pub(crate) fn encodings(&self) -> Vec<Encoding> {
-        self.variants.iter().map(|(e, _)| *e).collect()
     }
 }
 

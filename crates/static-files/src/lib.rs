@@ -3,6 +3,7 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod body;
+pub mod codegen;
 mod conditional;
 mod config;
 mod dir;
@@ -17,9 +18,8 @@ mod range;
 mod respond;
 
 pub use config::{
-    BuildError, ContentDisposition, Dotfiles, Symlinks, DEFAULT_CACHE_FILE_MAX,
-    DEFAULT_CACHE_SIZE, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_RANGES, DEFAULT_REVALIDATE,
-    IMMUTABLE_MAX_AGE,
+    BuildError, ContentDisposition, Dotfiles, Symlinks, DEFAULT_CACHE_FILE_MAX, DEFAULT_CACHE_SIZE,
+    DEFAULT_CHUNK_SIZE, DEFAULT_MAX_RANGES, DEFAULT_REVALIDATE, IMMUTABLE_MAX_AGE,
 };
 pub use dir::{StaticFiles, SETTINGS_KEYS};
 pub use embedded::Embedded;

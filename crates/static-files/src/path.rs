@@ -209,15 +209,24 @@ mod tests {
         assert_eq!(resolve("a/b", true), Err(PathRejection::NotAbsolute));
         assert_eq!(resolve("", true), Err(PathRejection::NotAbsolute));
         assert_eq!(resolve("/%ff%fe", true), Err(PathRejection::InvalidUtf8));
-        assert_eq!(resolve("/%zz", true), Err(PathRejection::BadPercentEncoding));
-        assert_eq!(resolve("/a%2", true), Err(PathRejection::BadPercentEncoding));
+        assert_eq!(
+            resolve("/%zz", true),
+            Err(PathRejection::BadPercentEncoding)
+        );
+        assert_eq!(
+            resolve("/a%2", true),
+            Err(PathRejection::BadPercentEncoding)
+        );
         assert_eq!(resolve("/a//b", true), Err(PathRejection::EmptySegment));
     }
 
     #[test]
     fn dotfiles_are_hidden_unless_allowed() {
         assert_eq!(resolve("/.git/config", false), Err(PathRejection::Dotfile));
-        assert_eq!(resolve("/%2egit/config", false), Err(PathRejection::Dotfile));
+        assert_eq!(
+            resolve("/%2egit/config", false),
+            Err(PathRejection::Dotfile)
+        );
         assert_eq!(resolve("/.git/config", true).unwrap().key, ".git/config");
     }
 

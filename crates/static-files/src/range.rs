@@ -120,6 +120,7 @@ fn coalesce(mut ranges: Vec<Range<u64>>) -> Vec<Range<u64>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::single_range_in_vec_init)]
 mod tests {
     use super::RangeAnswer::*;
     use super::*;
@@ -179,8 +180,13 @@ mod tests {
     #[test]
     fn too_many_parts_are_ignored() {
         assert_eq!(parse("bytes=0-0,2-2,4-4", 10, 2), Full);
-        let many = (0..300).map(|i| format!("{}-{}", i * 2, i * 2)).collect::<Vec<_>>();
-        assert_eq!(parse(&format!("bytes={}", many.join(",")), 10_000, 1000), Full);
+        let many = (0..300)
+            .map(|i| format!("{}-{}", i * 2, i * 2))
+            .collect::<Vec<_>>();
+        assert_eq!(
+            parse(&format!("bytes={}", many.join(",")), 10_000, 1000),
+            Full
+        );
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub(crate) fn choose<'e>(
     let accept = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok());
-    match encoding::negotiate(accept, &entry.encodings()) {
+    match encoding::negotiate(accept, &entry.encodings) {
         Some(enc) => {
             let repr = entry
                 .variants
@@ -76,8 +76,7 @@ pub(crate) fn respond(
         etag: repr.etag_str(),
         last_modified: repr.last_modified,
     };
-    let honour_range = match conditional::evaluate(method, headers, validators, SystemTime::now())
-    {
+    let honour_range = match conditional::evaluate(method, headers, validators, SystemTime::now()) {
         Outcome::NotModified => return finish(StatusCode::NOT_MODIFIED, out, Body::empty()),
         Outcome::PreconditionFailed => {
             return finish(StatusCode::PRECONDITION_FAILED, out, Body::empty())
@@ -169,7 +168,9 @@ fn body_for(payload: Payload, segments: Vec<Segment>, config: &Config) -> Body {
             for s in &segments {
                 match s {
                     Segment::Bytes(b) => buf.extend_from_slice(b),
-                    Segment::File(r) => buf.extend_from_slice(&bytes[r.start as usize..r.end as usize]),
+                    Segment::File(r) => {
+                        buf.extend_from_slice(&bytes[r.start as usize..r.end as usize])
+                    }
                 }
             }
             Body::from(buf.freeze())
@@ -196,7 +197,9 @@ fn multipart(
         out.push(Segment::Bytes(Bytes::from(part_head)));
         out.push(Segment::File(r.clone()));
     }
-    out.push(Segment::Bytes(Bytes::from(format!("\r\n--{boundary}--\r\n"))));
+    out.push(Segment::Bytes(Bytes::from(format!(
+        "\r\n--{boundary}--\r\n"
+    ))));
     out
 }
 

@@ -5,7 +5,8 @@ use gateway_core::MountPrefix;
 use http::Method;
 use static_files::{BuildError, Embedded};
 
-const HELPERS: &[u8] = b"function link_to(text, url) { return '<a href=\"' + url + '\">' + text + '</a>'; }\n";
+const HELPERS: &[u8] =
+    b"function link_to(text, url) { return '<a href=\"' + url + '\">' + text + '</a>'; }\n";
 
 fn assets() -> Embedded {
     Embedded::new()
@@ -31,9 +32,15 @@ async fn embedded_file_is_served_with_a_content_hash_etag() {
     let etag = res.header("etag").unwrap().to_owned();
     // The same bytes under another name, or in another build, give the same ETag.
     let twin = TestClient::new(Embedded::new().file("x.js", HELPERS));
-    assert_eq!(twin.get("/x.js").send().await.header("etag"), Some(etag.as_str()));
+    assert_eq!(
+        twin.get("/x.js").send().await.header("etag"),
+        Some(etag.as_str())
+    );
     let other = TestClient::new(Embedded::new().file("x.js", b"other"));
-    assert_ne!(other.get("/x.js").send().await.header("etag"), Some(etag.as_str()));
+    assert_ne!(
+        other.get("/x.js").send().await.header("etag"),
+        Some(etag.as_str())
+    );
 
     c.get("/javascripts/helpers.js")
         .header("if-none-match", &etag)
@@ -52,7 +59,10 @@ async fn embedded_file_is_served_with_a_content_hash_etag() {
 #[tokio::test]
 async fn embedded_misses_methods_and_directories() {
     let c = TestClient::new(assets());
-    c.get("/javascripts/nope.js").send().await.assert_status(404);
+    c.get("/javascripts/nope.js")
+        .send()
+        .await
+        .assert_status(404);
     c.post("/nope").send().await.assert_status(404);
     c.post("/javascripts/helpers.js")
         .send()
@@ -86,7 +96,10 @@ async fn embedded_misses_methods_and_directories() {
 fn unclean_embedded_paths_are_typed_errors() {
     for bad in ["../x.js", "a//b", "a/./b", "a\\b", ""] {
         let err = Embedded::new().try_file(bad, "x").unwrap_err();
-        assert!(matches!(err, BuildError::InvalidEmbeddedPath { .. }), "{bad}");
+        assert!(
+            matches!(err, BuildError::InvalidEmbeddedPath { .. }),
+            "{bad}"
+        );
         assert!(err.to_string().contains("embedded file path"), "{err}");
     }
     let _ = Method::GET;

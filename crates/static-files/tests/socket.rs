@@ -100,7 +100,10 @@ async fn raw_traversal_requests_over_a_socket_never_escape() {
             "{target}: {head}"
         );
         assert!(!body.windows(10).any(|w| w == b"TOP SECRET"), "{target}");
-        assert!(!String::from_utf8_lossy(body).contains("public"), "{target}");
+        assert!(
+            !String::from_utf8_lossy(body).contains("public"),
+            "{target}"
+        );
     }
 }
 
@@ -111,8 +114,15 @@ async fn a_large_file_arrives_whole_and_in_ranges_over_a_socket() {
     let answer = raw(addr, "GET /big.bin HTTP/1.1").await;
     let (head, body) = split(&answer);
     assert!(head.starts_with("http/1.1 200"), "{head}");
-    assert!(head.contains(&format!("content-length: {}", big.len())), "{head}");
-    assert!(body == big.as_slice(), "body differs ({} bytes)", body.len());
+    assert!(
+        head.contains(&format!("content-length: {}", big.len())),
+        "{head}"
+    );
+    assert!(
+        body == big.as_slice(),
+        "body differs ({} bytes)",
+        body.len()
+    );
 
     let answer = raw(addr, "GET /big.bin HTTP/1.1\r\nRange: bytes=-1000").await;
     let (head, body) = split(&answer);
@@ -121,7 +131,10 @@ async fn a_large_file_arrives_whole_and_in_ranges_over_a_socket() {
 
     let answer = raw(addr, "HEAD /big.bin HTTP/1.1").await;
     let (head, body) = split(&answer);
-    assert!(head.contains(&format!("content-length: {}", big.len())), "{head}");
+    assert!(
+        head.contains(&format!("content-length: {}", big.len())),
+        "{head}"
+    );
     assert!(body.is_empty());
 }
 

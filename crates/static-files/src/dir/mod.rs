@@ -167,14 +167,21 @@ impl StaticFiles {
                 "inside_root" => Symlinks::InsideRoot,
                 "refuse" => Symlinks::Refuse,
                 "follow" => Symlinks::Follow,
-                _ => return Err(settings.invalid("symlinks", "inside_root, refuse or follow").into()),
+                _ => {
+                    return Err(settings
+                        .invalid("symlinks", "inside_root, refuse or follow")
+                        .into())
+                }
             };
             files = files.symlinks(policy);
         }
         if let Some(words) = settings.get_list("precompressed") {
             let mut encodings = Vec::new();
             for word in &words {
-                match (Encoding::from_word(word), gateway_core::settings::parse_bool(word)) {
+                match (
+                    Encoding::from_word(word),
+                    gateway_core::settings::parse_bool(word),
+                ) {
                     (Some(enc), _) => encodings.push(enc),
                     (None, Some(true)) => encodings.extend(Encoding::ALL),
                     (None, Some(false)) => {}
@@ -278,11 +285,10 @@ impl StaticFiles {
 
     /// Sends this literal `Cache-Control` value (replaces [`max_age`](Self::max_age)).
     pub fn try_cache_control(self, value: &str) -> Result<Self, BuildError> {
-        let value = http::HeaderValue::from_str(value).map_err(|_| {
-            BuildError::InvalidCacheControl {
+        let value =
+            http::HeaderValue::from_str(value).map_err(|_| BuildError::InvalidCacheControl {
                 value: value.to_owned(),
-            }
-        })?;
+            })?;
         Ok(self.configure(|c| c.cache_control = Some(value)))
     }
 
@@ -368,10 +374,7 @@ enum Freshness {
 
 impl Shared {
     fn current(&self) -> Arc<Index> {
-        self.index
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.index.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     fn freshness(&self, index: &Index) -> Freshness {
@@ -488,7 +491,11 @@ struct DiskRequest {
 }
 
 /// Answers from the index, or says which file must be opened.
-fn serve<B>(shared: &Shared, index: &Index, req: &Request<B>) -> Result<Response<Body>, DiskRequest> {
+fn serve<B>(
+    shared: &Shared,
+    index: &Index,
+    req: &Request<B>,
+) -> Result<Response<Body>, Box<DiskRequest>> {
     let entry = match lookup(index, req, &shared.config) {
         Lookup::Done(res) => return Ok(res),
         Lookup::File(entry) => entry,
@@ -508,19 +515,19 @@ fn serve<B>(shared: &Shared, index: &Index, req: &Request<B>) -> Result<Response
             let mut parts = Request::new(()).into_parts().0;
             parts.method = req.method().clone();
             parts.headers = req.headers().clone();
-            Err(DiskRequest {
+            Err(Box::new(DiskRequest {
                 encoding,
                 repr: repr.clone(),
                 path: path.clone(),
                 parts,
                 entry,
-            })
+            }))
         }
     }
 }
 
 impl DiskRequest {
-    async fn open_and_respond(self, shared: Arc<Shared>) -> Response<Body> {
+    async fn open_and_respond(self: Box<Self>, shared: Arc<Shared>) -> Response<Body> {
         let path = self.path.clone();
         let opened = blocking(move || {
             let file = File::open(&path)?;
