@@ -12,11 +12,11 @@ use http::{Request, Response};
 use tower_service::Service;
 
 use crate::config::{BuildError, Config, ContentDisposition};
-use crate::entry::{FileEntry, Index, Node, Representation, Source};
+use crate::entry::{FileEntry, Index, Node, Representation};
 use crate::future::ResponseFuture;
 use crate::lookup::{lookup, Lookup};
 use crate::path::check_segment;
-use crate::respond::{self, Payload};
+use crate::respond;
 
 /// Serves files compiled into the binary: the twin of Pylons' packaged WebHelpers
 /// JavaScript and Paste's `PkgResourcesParser`, with the same HTTP rules as
@@ -199,22 +199,9 @@ impl<B> Service<Request<B>> for Embedded {
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let res = match lookup(self.index(), &req, &self.config) {
             Lookup::Done(res) => res,
-            Lookup::File(entry) => {
-                let (encoding, repr) = respond::choose(&entry, req.headers());
-                let bytes = match &repr.source {
-                    Source::Memory(b) => b.clone(),
-                    Source::Disk(_) => Bytes::new(),
-                };
-                respond::respond(
-                    &entry,
-                    encoding,
-                    repr,
-                    req.method(),
-                    req.headers(),
-                    Payload::Memory(bytes),
-                    &self.config,
-                )
-            }
+            // Every embedded representation is in memory.
+            Lookup::File(entry) => respond::from_memory(&entry, &req, &self.config)
+                .unwrap_or_else(|_| respond::not_found()),
         };
         ResponseFuture::ready(res)
     }

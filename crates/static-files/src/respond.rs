@@ -49,6 +49,39 @@ pub(crate) fn choose<'e>(
     }
 }
 
+/// A representation whose bytes are on disk: it must be opened first.
+pub(crate) struct OnDisk<'e> {
+    pub(crate) encoding: Option<Encoding>,
+    pub(crate) repr: &'e Arc<Representation>,
+    pub(crate) path: &'e std::path::Path,
+}
+
+/// Answers a GET or HEAD of `entry` at once when the chosen representation is in
+/// memory; otherwise says which file to open.
+pub(crate) fn from_memory<'e, B>(
+    entry: &'e FileEntry,
+    req: &http::Request<B>,
+    config: &Config,
+) -> Result<Response<Body>, OnDisk<'e>> {
+    let (encoding, repr) = choose(entry, req.headers());
+    match &repr.source {
+        crate::entry::Source::Memory(bytes) => Ok(respond(
+            entry,
+            encoding,
+            repr,
+            req.method(),
+            req.headers(),
+            Payload::Memory(bytes.clone()),
+            config,
+        )),
+        crate::entry::Source::Disk(path) => Err(OnDisk {
+            encoding,
+            repr,
+            path,
+        }),
+    }
+}
+
 /// The full response for a GET or HEAD of `repr`.
 pub(crate) fn respond(
     entry: &FileEntry,

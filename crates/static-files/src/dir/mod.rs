@@ -500,30 +500,20 @@ fn serve<B>(
         Lookup::Done(res) => return Ok(res),
         Lookup::File(entry) => entry,
     };
-    let (encoding, repr) = respond::choose(&entry, req.headers());
-    match &repr.source {
-        Source::Memory(bytes) => Ok(respond::respond(
-            &entry,
-            encoding,
-            repr,
-            req.method(),
-            req.headers(),
-            Payload::Memory(bytes.clone()),
-            &shared.config,
-        )),
-        Source::Disk(path) => {
-            let mut parts = Request::new(()).into_parts().0;
-            parts.method = req.method().clone();
-            parts.headers = req.headers().clone();
-            Err(Box::new(DiskRequest {
-                encoding,
-                repr: repr.clone(),
-                path: path.clone(),
-                parts,
-                entry,
-            }))
-        }
-    }
+    let disk = match respond::from_memory(&entry, req, &shared.config) {
+        Ok(res) => return Ok(res),
+        Err(disk) => disk,
+    };
+    let mut parts = Request::new(()).into_parts().0;
+    parts.method = req.method().clone();
+    parts.headers = req.headers().clone();
+    Err(Box::new(DiskRequest {
+        encoding: disk.encoding,
+        repr: disk.repr.clone(),
+        path: disk.path.to_path_buf(),
+        parts,
+        entry: entry.clone(),
+    }))
 }
 
 impl DiskRequest {
