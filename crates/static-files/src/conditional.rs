@@ -47,7 +47,7 @@ pub(crate) fn evaluate(
     let get_or_head = method == Method::GET || method == Method::HEAD;
     // RFC 9110 §13.2.2 step 1: If-Match is evaluated first.
     if let Some(if_match) = text(headers, header::IF_MATCH) {
-        if !etag_list_matches(if_match, v.etag, Compare::Strong) {
+        if !etag_list_matches(&if_match, v.etag, Compare::Strong) {
             return Outcome::PreconditionFailed;
         }
     } else if let (Some(date), Some(lm)) =
@@ -60,7 +60,7 @@ pub(crate) fn evaluate(
     }
     // Step 3.
     if let Some(if_none_match) = text(headers, header::IF_NONE_MATCH) {
-        if etag_list_matches(if_none_match, v.etag, Compare::Weak) {
+        if etag_list_matches(&if_none_match, v.etag, Compare::Weak) {
             return if get_or_head {
                 Outcome::NotModified
             } else {
@@ -79,7 +79,7 @@ pub(crate) fn evaluate(
     // Step 5: If-Range only matters for a GET with Range.
     let honour_range = match text(headers, header::IF_RANGE) {
         Some(if_range) if method == Method::GET && headers.contains_key(header::RANGE) => {
-            if_range_matches(if_range, v)
+            if_range_matches(&if_range, v)
         }
         _ => true,
     };
@@ -119,14 +119,32 @@ fn etag_matches(candidate: &str, ours: &str, cmp: Compare) -> bool {
     }
 }
 
-fn text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
-    // Several header lines form one comma-separated list; the first is enough for
-    // dates, and ETag lists rarely span lines. Non-ASCII values are ignored.
-    headers.get(name).and_then(|v| v.to_str().ok())
+fn text(headers: &HeaderMap, name: header::HeaderName) -> Option<std::borrow::Cow<'_, str>> {
+    // Several header lines form one comma-separated list (RFC 9110 §5.3).
+    // Non-ASCII values are ignored.
+    let mut values = headers.get_all(name).iter().filter_map(|v| v.to_str().ok());
+    let first = values.next()?;
+    match values.next() {
+        None => Some(first.into()),
+        Some(second) => {
+            let mut joined = format!("{first}, {second}");
+            for v in values {
+                joined.push_str(", ");
+                joined.push_str(v);
+            }
+            Some(joined.into())
+        }
+    }
 }
 
 fn date(headers: &HeaderMap, name: header::HeaderName) -> Option<SystemTime> {
-    text(headers, name).and_then(|s| httpdate::parse_http_date(s.trim()).ok())
+    // A date is a single value: several lines make the header invalid, so ignored.
+    let mut values = headers.get_all(name).iter();
+    let value = values.next()?;
+    if values.next().is_some() {
+        return None;
+    }
+    httpdate::parse_http_date(value.to_str().ok()?.trim()).ok()
 }
 
 fn seconds(t: SystemTime) -> u64 {
@@ -256,6 +274,17 @@ mod tests {
         assert_eq!(
             run(Method::GET, &[("if-modified-since", &date(3_000_000_000))]),
             PROCEED
+        );
+    }
+
+    #[test]
+    fn if_none_match_lists_span_header_lines() {
+        assert_eq!(
+            run(
+                Method::GET,
+                &[("if-none-match", "\"x\""), ("if-none-match", "\"abc\"")]
+            ),
+            NotModified
         );
     }
 

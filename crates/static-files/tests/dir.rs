@@ -50,6 +50,7 @@ fn fixture() -> Fixture {
         std::os::unix::fs::symlink(root.join("hello.txt"), root.join("link_in.txt")).unwrap();
         std::os::unix::fs::symlink(&outside, root.join("link_out.txt")).unwrap();
         std::os::unix::fs::symlink(outer.path(), root.join("link_up")).unwrap();
+        std::os::unix::fs::symlink(root.join(".env"), root.join("env_link")).unwrap();
     }
     Fixture {
         root,
@@ -155,6 +156,8 @@ async fn symlinks_outside_the_root_are_refused_by_default() {
         .assert_body("Hello World!");
     get(&c, "/link_out.txt").await.assert_status(404);
     get(&c, "/link_up/secret.txt").await.assert_status(404);
+    // A visible name must not expose a hidden file.
+    get(&c, "/env_link").await.assert_status(404);
 
     let refuse = client(
         StaticFiles::new(&f.root)

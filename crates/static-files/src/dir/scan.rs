@@ -58,6 +58,18 @@ struct Found {
 }
 
 impl Walker<'_> {
+    /// A link target is inside the root, and (when dotfiles are hidden) is not
+    /// itself a hidden file reached under a visible name.
+    fn inside_root(&self, target: &Path) -> bool {
+        let Ok(rel) = target.strip_prefix(self.root) else {
+            return false;
+        };
+        self.config.allow_dotfiles()
+            || !rel
+                .components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+    }
+
     fn walk(&mut self, dir: PathBuf, key: String, depth: usize, is_root: bool) -> io::Result<()> {
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
@@ -84,7 +96,7 @@ impl Walker<'_> {
                 match self.config.symlinks {
                     Symlinks::Refuse => continue,
                     Symlinks::InsideRoot => match fs::canonicalize(&path) {
-                        Ok(target) if target.starts_with(self.root) => {}
+                        Ok(target) if self.inside_root(&target) => {}
                         _ => continue,
                     },
                     Symlinks::Follow => {}
