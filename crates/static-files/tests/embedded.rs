@@ -104,3 +104,25 @@ fn unclean_embedded_paths_are_typed_errors() {
     }
     let _ = Method::GET;
 }
+
+#[test]
+fn both_services_fit_axum_hyper_and_cascade_bounds() {
+    // axum's route_service / fallback_service and the server need Clone + Send +
+    // Sync + 'static services with Send futures and Infallible errors, for any
+    // request body (here hyper's Incoming).
+    fn check<S>()
+    where
+        S: tower::Service<
+                http::Request<hyper::body::Incoming>,
+                Error = std::convert::Infallible,
+                Response = http::Response<gateway_core::Body>,
+            > + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+    }
+    check::<Embedded>();
+    check::<static_files::StaticFiles>();
+}
