@@ -179,7 +179,11 @@ fn case_table(out: &mut String, case: &CaseResult) {
             with_range(m.mib, |v| format!("{v:.1}")),
             one(m.p50, latency),
             one(m.p99, latency),
-            one(m.cpu, |v| format!("{v:.1}")),
+            one(m.cpu, |v| if v < 100.0 {
+                format!("{v:.1}")
+            } else {
+                format!("{v:.0}")
+            }),
             one(m.rss_mib, |v| format!("{v:.1}")),
         );
         if m.socket_errors > 0 {
@@ -206,10 +210,12 @@ fn case_table(out: &mut String, case: &CaseResult) {
         }
     }
     out.push('\n');
-    for note in notes {
-        let _ = writeln!(out, "- {note}");
+    if !notes.is_empty() {
+        for note in notes {
+            let _ = writeln!(out, "- {note}");
+        }
+        out.push('\n');
     }
-    out.push('\n');
 }
 
 /// The Markdown table section: printed, written to latest.md, and spliced into
