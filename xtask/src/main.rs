@@ -13,7 +13,7 @@ fn main() -> ExitCode {
         Some("peers") => Err("`cargo xtask peers` is not built yet (issue #10)".to_owned()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | bench [SCENARIO...] [--quick] [--anchors] | peers>"
+                "usage: cargo xtask <ci | bench [SCENARIO...] [--quick] [--anchors] [--no-pin] | peers>"
             );
             return ExitCode::from(2);
         }

@@ -1,4 +1,4 @@
-//! `cargo xtask bench [SCENARIO...] [--quick] [--anchors]`: every speed claim
+//! `cargo xtask bench [SCENARIO...] [--quick] [--anchors] [--no-pin]`: every speed claim
 //! measured against its anchor in the same run, with the same client, alternating.
 //!
 //! The harness builds the release binaries (`gateway-bench`, `helloworld`), starts
@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use report::{CaseResult, Outcome, Report, Row, ScenarioResult};
 
-const INSTALL_HINT: &str = "install them with `apt-get install wrk nghttp2-client nginx`";
+const INSTALL_HINT: &str = "install them with apt-get install wrk nghttp2-client nginx";
 
 /// The Python packages of the Paste anchor, pinned.
 const PASTE_PINS: &[&str] = &[
@@ -142,6 +142,7 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
     let mut timing = Timing::FULL;
     let mut anchors = false;
     let mut quick = false;
+    let mut pin = true;
     let mut selected: Vec<&str> = Vec::new();
     let known = scenarios::NAMES;
     for arg in args {
@@ -151,12 +152,14 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
                 quick = true;
             }
             "--anchors" => anchors = true,
+            "--no-pin" => pin = false,
             "-h" | "--help" => {
                 println!(
-                    "usage: cargo xtask bench [SCENARIO...] [--quick] [--anchors]\n\
+                    "usage: cargo xtask bench [SCENARIO...] [--quick] [--anchors] [--no-pin]\n\
                      scenarios: {}\n\
                      --quick    {} s runs, {} s warm-up, {} repeats (default {} s, {} s, {})\n\
-                     --anchors  measure a scenario's anchors even when its Gateway side is not yet available",
+                     --anchors  measure a scenario's anchors even when its Gateway side is not yet available\n\
+                     --no-pin   do not pin servers to CPU 0 and clients to CPU 1 (taskset)",
                     known.join(" "),
                     Timing::QUICK.run_secs,
                     Timing::QUICK.warmup_secs,
@@ -190,7 +193,15 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
         .filter(|tool| find_program(tool).is_none())
         .collect();
     if !missing.is_empty() {
-        return Err(format!("{} not found: {INSTALL_HINT}", missing.join(", ")));
+        let curl = if missing.contains(&"curl") {
+            " curl"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "{} not found: {INSTALL_HINT}{curl}",
+            missing.join(", ")
+        ));
     }
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -223,7 +234,7 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
     }
 
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    let pinned = cpus >= 2 && find_program("taskset").is_some();
+    let pinned = pin && cpus >= 2 && find_program("taskset").is_some();
     let env = Env {
         release_dir: target.join("release"),
         nginx: find_program("nginx").ok_or(INSTALL_HINT)?,
@@ -356,7 +367,7 @@ fn method(env: &Env, timing: Timing) -> String {
         (Some(s), Some(c)) => {
             format!("servers pinned to CPU {s} and the client to CPU {c} with taskset")
         }
-        _ => "no pinning (taskset missing or a single CPU)".to_owned(),
+        _ => "no pinning (--no-pin, taskset missing, or a single CPU)".to_owned(),
     };
     format!(
         "{} s runs after a {} s warm-up per server and case, {} repeats alternating A B C A B C; \
@@ -390,16 +401,28 @@ fn run_scenario(
         for spec in &gateway {
             let server = match spec.start(env) {
                 Ok(server) => server,
-                Err(e) => return Outcome::NotYetAvailable(e),
-            };
-            // A Gateway side that answers the probe wrongly is a crate that has not
-            // landed yet (e.g. a 404 where /echo will be), not a harness failure.
-            for probe in &scenario.probes {
-                if let Err(e) = probe.check(&server, &env.out_dir) {
-                    if !anchors {
-                        return Outcome::NotYetAvailable(e);
+                Err(reason) => {
+                    return Outcome::Failed {
+                        reason,
+                        cases: Vec::new(),
                     }
-                    anchors_only = Some(e);
+                }
+            };
+            // A 404 where the probe expects an answer is a crate that has not landed
+            // yet (e.g. /echo before the cascade); any other wrong answer is a bug.
+            for probe in &scenario.probes {
+                match probe.check(&server, &env.out_dir) {
+                    Ok(()) => {}
+                    Err(failure) if failure.absent && !anchors => {
+                        return Outcome::NotYetAvailable(failure.message)
+                    }
+                    Err(failure) if failure.absent => anchors_only = Some(failure.message),
+                    Err(failure) => {
+                        return Outcome::Failed {
+                            reason: failure.message,
+                            cases: Vec::new(),
+                        }
+                    }
                 }
             }
             if anchors_only.is_none() {
@@ -418,9 +441,9 @@ fn run_scenario(
             }
         };
         for probe in &scenario.probes {
-            if let Err(reason) = probe.check(&server, &env.out_dir) {
+            if let Err(failure) = probe.check(&server, &env.out_dir) {
                 return Outcome::Failed {
-                    reason: format!("anchor probe: {reason}"),
+                    reason: format!("anchor probe: {}", failure.message),
                     cases: Vec::new(),
                 };
             }

@@ -374,9 +374,24 @@ pub(crate) enum Expect {
     SameAsFile(PathBuf),
 }
 
+/// Why a probe failed.
+#[derive(Debug, Clone)]
+pub(crate) struct ProbeFailure {
+    /// The server answered 404 or 405: the route does not exist (yet).
+    pub(crate) absent: bool,
+    pub(crate) message: String,
+}
+
 impl Probe {
     /// Runs the probe with curl; `Err` says what came back instead.
-    pub(crate) fn check(&self, server: &Running, out_dir: &Path) -> Result<(), String> {
+    pub(crate) fn check(&self, server: &Running, out_dir: &Path) -> Result<(), ProbeFailure> {
+        self.run(server, out_dir).map_err(|message| ProbeFailure {
+            absent: message.ends_with("status 404") || message.ends_with("status 405"),
+            message,
+        })
+    }
+
+    fn run(&self, server: &Running, out_dir: &Path) -> Result<(), String> {
         let body_path = out_dir
             .join("tmp")
             .join(format!("probe-{}.body", server.port));
