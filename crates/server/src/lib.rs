@@ -31,7 +31,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
-pub mod config;
+pub mod deploy;
 mod error;
 mod serve;
 
