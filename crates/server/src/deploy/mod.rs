@@ -9,6 +9,9 @@ mod shared;
 mod substitute;
 mod tree;
 
+#[cfg(test)]
+mod tests;
+
 pub use error::{Error, ErrorKind};
 pub use load::{load_app, Loader, ServerSection, Stack};
 pub use registry::{BoxApp, Composite, Registry, ServeFuture};
