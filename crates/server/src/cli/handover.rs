@@ -66,7 +66,10 @@ pub(super) fn inherited_listener() -> Result<Option<TcpListener>, BoxError> {
     let fd: OwnedFd = std::io::stdin().as_fd().try_clone_to_owned()?;
     let listener = TcpListener::from(fd);
     if listener.local_addr().is_err() {
-        return Err(format!("{LISTENER_ENV}=stdin, but standard input is not a listening TCP socket").into());
+        return Err(format!(
+            "{LISTENER_ENV}=stdin, but standard input is not a listening TCP socket"
+        )
+        .into());
     }
     Ok(Some(listener))
 }

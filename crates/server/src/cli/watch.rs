@@ -46,14 +46,14 @@ impl Watcher {
 
     pub(super) async fn run(mut self) {
         #[cfg(unix)]
-        let mut hangup =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-                Ok(signal) => Some(signal),
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot install a SIGHUP handler");
-                    None
-                }
-            };
+        let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        {
+            Ok(signal) => Some(signal),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot install a SIGHUP handler");
+                None
+            }
+        };
         let reload = self.source.args.reload;
         let mut tick = tokio::time::interval(self.source.args.reload_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -89,10 +89,12 @@ impl Watcher {
                             continue;
                         }
                     }
-                    let now = self.watched();
-                    if now != stamps {
+                    // Stamps taken before reading: a file that changes while it is
+                    // read (or is half written) is read again on the next tick.
+                    let before = self.watched();
+                    if before != stamps {
                         self.reload("a config file changed").await;
-                        stamps = self.watched();
+                        stamps = before;
                     }
                 }
             }
@@ -109,10 +111,15 @@ impl Watcher {
                 tracing::info!(reason = why, "reloaded {}", self.source.path.display());
             }
             Ok(Err(e)) => {
-                tracing::error!(reason = why, "reload failed; the previous stack keeps serving: {e}");
+                tracing::error!(
+                    reason = why,
+                    "reload failed; the previous stack keeps serving: {e}"
+                );
                 eprintln!("reload failed; the previous stack keeps serving: {e}");
             }
-            Err(e) => tracing::error!(error = %e, "reload panicked; the previous stack keeps serving"),
+            Err(e) => {
+                tracing::error!(error = %e, "reload panicked; the previous stack keeps serving")
+            }
         }
     }
 

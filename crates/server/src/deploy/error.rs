@@ -41,7 +41,11 @@ pub struct Error {
 }
 
 impl Error {
-    pub(crate) fn new(kind: ErrorKind, file: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        kind: ErrorKind,
+        file: impl Into<PathBuf>,
+        reason: impl Into<String>,
+    ) -> Self {
         Error {
             kind,
             file: file.into(),

@@ -105,13 +105,22 @@ impl ServerSection {
 
     /// Starts a registered (not built-in) server with `app`.
     pub fn start(&self, registry: &Registry, app: BoxApp) -> Result<ServeFuture, Error> {
-        let factory = registry.servers.get(&self.factory).cloned().ok_or_else(|| {
-            Error::new(
-                ErrorKind::UnknownUse,
-                self.prepared.settings.origin().file.clone().unwrap_or_default(),
-                format!("no server named {:?} is registered", self.factory),
-            )
-        })?;
+        let factory = registry
+            .servers
+            .get(&self.factory)
+            .cloned()
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::UnknownUse,
+                    self.prepared
+                        .settings
+                        .origin()
+                        .file
+                        .clone()
+                        .unwrap_or_default(),
+                    format!("no server named {:?} is registered", self.factory),
+                )
+            })?;
         self.configure(|settings| factory(app.clone(), settings))
     }
 }
@@ -365,7 +374,10 @@ impl<'r> Loader<'r> {
                 };
                 (doc, name)
             }
-            None => (from.clone(), reference.strip_prefix('#').unwrap_or(reference)),
+            None => (
+                from.clone(),
+                reference.strip_prefix('#').unwrap_or(reference),
+            ),
         };
         if name.is_empty() || name.contains(['#', ':']) {
             return Err(site.error(
@@ -407,12 +419,22 @@ impl<'r> Loader<'r> {
         Ok(())
     }
 
-    fn app_ref(&mut self, from: &Arc<Document>, reference: &str, site: &Site) -> Result<Built, Error> {
+    fn app_ref(
+        &mut self,
+        from: &Arc<Document>,
+        reference: &str,
+        site: &Site,
+    ) -> Result<Built, Error> {
         let (doc, name) = self.reference(from, reference, site)?;
         self.app_section(&doc, &name, site)
     }
 
-    fn app_section(&mut self, doc: &Arc<Document>, name: &str, site: &Site) -> Result<Built, Error> {
+    fn app_section(
+        &mut self,
+        doc: &Arc<Document>,
+        name: &str,
+        site: &Site,
+    ) -> Result<Built, Error> {
         let section = doc.app_like(name).ok_or_else(|| {
             site.error(
                 ErrorKind::MissingSection,
@@ -459,7 +481,13 @@ impl<'r> Loader<'r> {
     }
 
     fn pipeline(&mut self, doc: &Arc<Document>, section: &Section) -> Result<Built, Error> {
-        reject_unknown_keys(doc, section, &["pipeline", "filter-with"], |_| false, "a pipeline takes only pipeline and filter-with")?;
+        reject_unknown_keys(
+            doc,
+            section,
+            &["pipeline", "filter-with"],
+            |_| false,
+            "a pipeline takes only pipeline and filter-with",
+        )?;
         let site = Site::key(doc, section, "pipeline");
         let items = section
             .entries
@@ -514,7 +542,12 @@ impl<'r> Loader<'r> {
         built
     }
 
-    fn filter(&mut self, doc: &Arc<Document>, section: &Section, app: BoxApp) -> Result<Built, Error> {
+    fn filter(
+        &mut self,
+        doc: &Arc<Document>,
+        section: &Section,
+        app: BoxApp,
+    ) -> Result<Built, Error> {
         let resolved = self.resolve_use(doc, section, &["filter-with"])?;
         let factory = self
             .registry
@@ -540,7 +573,12 @@ impl<'r> Loader<'r> {
     }
 
     /// `filter-with = "f"` or `["outer", "inner"]` wraps a built section.
-    fn filter_with(&mut self, doc: &Arc<Document>, section: &Section, built: Built) -> Result<Built, Error> {
+    fn filter_with(
+        &mut self,
+        doc: &Arc<Document>,
+        section: &Section,
+        built: Built,
+    ) -> Result<Built, Error> {
         let Some(value) = section.entries.get("filter-with") else {
             return Ok(built);
         };
@@ -602,8 +640,8 @@ impl<'r> Loader<'r> {
                     };
                     factory(&mut composite)
                 });
-                let (app, used) = result
-                    .map_err(|e| factory_error(e, &prepared, &resolved.use_site, name))?;
+                let (app, used) =
+                    result.map_err(|e| factory_error(e, &prepared, &resolved.use_site, name))?;
                 let mut tree = Tree::new(label(&id, name, &resolved.via, &used));
                 for child in children {
                     tree.push(child);
@@ -613,9 +651,20 @@ impl<'r> Loader<'r> {
         }
     }
 
-    fn cascade(&mut self, doc: &Arc<Document>, section: &Section, resolved: Resolved) -> Result<Built, Error> {
+    fn cascade(
+        &mut self,
+        doc: &Arc<Document>,
+        section: &Section,
+        resolved: Resolved,
+    ) -> Result<Built, Error> {
         let id = section.id();
-        reject_unknown_entries(&resolved.own, &id, &["apps", "catch"], |_| false, "a cascade takes only apps and catch")?;
+        reject_unknown_entries(
+            &resolved.own,
+            &id,
+            &["apps", "catch"],
+            |_| false,
+            "a cascade takes only apps and catch",
+        )?;
         let implementation = self.registry.cascade.clone().ok_or_else(|| {
             resolved.use_site.error(
                 ErrorKind::UnknownUse,
@@ -643,8 +692,10 @@ impl<'r> Loader<'r> {
         let mut rest = resolved.own.clone();
         rest.remove("apps");
         let prepared = self.prepare(doc, &id, &rest);
-        let (app, used) = call(&prepared, |settings| implementation(members.clone(), settings))
-            .map_err(|e| factory_error(e, &prepared, &resolved.use_site, "cascade"))?;
+        let (app, used) = call(&prepared, |settings| {
+            implementation(members.clone(), settings)
+        })
+        .map_err(|e| factory_error(e, &prepared, &resolved.use_site, "cascade"))?;
         let mut tree = Tree::new(label(&id, "cascade", &resolved.via, &used));
         for child in trees {
             tree.push(child);
@@ -652,7 +703,12 @@ impl<'r> Loader<'r> {
         Ok((app, tree))
     }
 
-    fn urlmap(&mut self, doc: &Arc<Document>, section: &Section, resolved: Resolved) -> Result<Built, Error> {
+    fn urlmap(
+        &mut self,
+        doc: &Arc<Document>,
+        section: &Section,
+        resolved: Resolved,
+    ) -> Result<Built, Error> {
         let id = section.id();
         reject_unknown_entries(
             &resolved.own,
@@ -689,8 +745,10 @@ impl<'r> Loader<'r> {
             trees.push(Tree::new(format!("{prefix} =>")).child(tree));
         }
         let prepared = self.prepare(doc, &id, &BTreeMap::new());
-        let (app, used) = call(&prepared, |settings| implementation(mounts.clone(), settings))
-            .map_err(|e| factory_error(e, &prepared, &resolved.use_site, "urlmap"))?;
+        let (app, used) = call(&prepared, |settings| {
+            implementation(mounts.clone(), settings)
+        })
+        .map_err(|e| factory_error(e, &prepared, &resolved.use_site, "urlmap"))?;
         let mut tree = Tree::new(label(&id, "urlmap", &resolved.via, &used));
         for child in trees {
             tree.push(child);
@@ -708,7 +766,12 @@ impl<'r> Loader<'r> {
 
     /// Follows `use` through other sections to a factory name, merging their keys
     /// (the referring section's own values win).
-    fn resolve_use(&mut self, doc: &Arc<Document>, section: &Section, reserved: &[&str]) -> Result<Resolved, Error> {
+    fn resolve_use(
+        &mut self,
+        doc: &Arc<Document>,
+        section: &Section,
+        reserved: &[&str],
+    ) -> Result<Resolved, Error> {
         let id = section.id();
         let own: BTreeMap<String, Entry> = section
             .entries
@@ -867,7 +930,12 @@ fn section_list(doc: &Document, keep: impl Fn(Kind) -> bool) -> String {
     }
 }
 
-fn unknown_use<'a>(site: &Site, kind: Kind, name: &str, known: impl Iterator<Item = &'a str>) -> Error {
+fn unknown_use<'a>(
+    site: &Site,
+    kind: Kind,
+    name: &str,
+    known: impl Iterator<Item = &'a str>,
+) -> Error {
     let known: Vec<&str> = known.collect();
     let known = if known.is_empty() {
         "none are registered".to_owned()
@@ -911,7 +979,8 @@ fn reject_unknown_entries(
     {
         None => Ok(()),
         Some((key, entry)) => {
-            Err(entry_site(entry, key).error(ErrorKind::UnknownKey, format!("unknown key: {takes}")))
+            Err(entry_site(entry, key)
+                .error(ErrorKind::UnknownKey, format!("unknown key: {takes}")))
         }
     }
 }

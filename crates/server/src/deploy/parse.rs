@@ -273,7 +273,12 @@ impl Parser<'_> {
         Ok(entries)
     }
 
-    fn text_of(&self, section: &str, key: &str, value: Spanned<DeValue<'_>>) -> Result<Text, Error> {
+    fn text_of(
+        &self,
+        section: &str,
+        key: &str,
+        value: Spanned<DeValue<'_>>,
+    ) -> Result<Text, Error> {
         let span = value.span();
         match value.into_inner() {
             DeValue::Array(items) => items
@@ -418,8 +423,8 @@ mod tests {
 
     #[test]
     fn an_app_and_a_pipeline_with_one_name_are_ambiguous() {
-        let err = parse("[app.main]\nuse = \"x\"\n[pipeline.main]\npipeline = [\"main\"]\n")
-            .unwrap_err();
+        let err =
+            parse("[app.main]\nuse = \"x\"\n[pipeline.main]\npipeline = [\"main\"]\n").unwrap_err();
         assert_eq!(
             err.to_string(),
             "/etc/app/dev.toml:3:11 [pipeline.main]: the name main is also used by [app.main]; apps, pipelines and composites share one namespace"

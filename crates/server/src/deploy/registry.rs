@@ -9,8 +9,7 @@ use std::sync::Arc;
 use gateway_core::{Body, BoxError, Settings};
 
 /// A boxed, cloneable app: what every factory returns and every filter wraps.
-pub type BoxApp =
-    tower::util::BoxCloneService<http::Request<Body>, http::Response<Body>, BoxError>;
+pub type BoxApp = tower::util::BoxCloneService<http::Request<Body>, http::Response<Body>, BoxError>;
 
 /// What a registered server returns: a future that serves until shutdown.
 pub type ServeFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
@@ -159,10 +158,7 @@ impl Registry {
     /// `(prefix, app)` pairs, longest prefix first, and the inherited settings.
     pub fn urlmap<F>(mut self, factory: F) -> Self
     where
-        F: Fn(Vec<(String, BoxApp)>, &Settings) -> Result<BoxApp, BoxError>
-            + Send
-            + Sync
-            + 'static,
+        F: Fn(Vec<(String, BoxApp)>, &Settings) -> Result<BoxApp, BoxError> + Send + Sync + 'static,
     {
         self.urlmap = Some(Arc::new(factory));
         self

@@ -179,11 +179,7 @@ mod tests {
             }
         });
         let shared = SharedApp::new(BoxApp::new(slow.map_err(|never| match never {})));
-        let in_flight = tokio::spawn(
-            shared
-                .clone()
-                .oneshot(http::Request::new(Body::empty())),
-        );
+        let in_flight = tokio::spawn(shared.clone().oneshot(http::Request::new(Body::empty())));
         tokio::task::yield_now().await;
         shared.replace(text("new"));
         let fresh = shared

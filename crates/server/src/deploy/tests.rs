@@ -15,7 +15,8 @@ fn text_app(settings: &Settings) -> Result<BoxApp, gateway_core::BoxError> {
     settings.check_known(&["body", "status"])?;
     let body = settings.require("body")?.to_owned();
     let status = settings.get_int::<u16>("status")?.unwrap_or(200);
-    let status = StatusCode::from_u16(status).map_err(|_| settings.invalid("status", "an HTTP status"))?;
+    let status =
+        StatusCode::from_u16(status).map_err(|_| settings.invalid("status", "an HTTP status"))?;
     let app = app_fn(move |_req: http::Request<Body>| {
         let body = body.clone();
         async move { (status, body).into_response() }
@@ -48,7 +49,10 @@ fn cascade_standin(
         .get_list("catch")
         .unwrap_or_else(|| vec!["404".into()])
         .iter()
-        .map(|s| s.parse().map_err(|_| settings.invalid("catch", "status codes")))
+        .map(|s| {
+            s.parse()
+                .map_err(|_| settings.invalid("catch", "status codes"))
+        })
         .collect::<Result<_, _>>()?;
     let app = app_fn(move |req: http::Request<Body>| {
         let members = members.clone();
@@ -80,8 +84,7 @@ fn urlmap_standin(
         async move {
             let path = req.uri().path().to_owned();
             for (prefix, app) in mounts {
-                if path == prefix
-                    || path.starts_with(&format!("{}/", prefix.trim_end_matches('/')))
+                if path == prefix || path.starts_with(&format!("{}/", prefix.trim_end_matches('/')))
                 {
                     return app.oneshot(req).await.unwrap();
                 }
@@ -94,7 +97,9 @@ fn urlmap_standin(
 
 /// A user composite: `first` or `second` by the setting `pick`.
 fn pick_composite(composite: &mut Composite<'_>) -> Result<BoxApp, gateway_core::BoxError> {
-    composite.settings().check_known(&["first", "second", "pick"])?;
+    composite
+        .settings()
+        .check_known(&["first", "second", "pick"])?;
     let first = composite.load_app("first")?;
     let second = composite.load_app("second")?;
     Ok(match composite.settings().get("pick") {
@@ -171,7 +176,10 @@ async fn global_is_inherited_and_a_section_value_overrides_it() {
          [app.main]\nuse = \"text\"\nstatus = 202\n",
     )
     .unwrap();
-    get(&stack, "/").await.assert_status(202).assert_body("from global");
+    get(&stack, "/")
+        .await
+        .assert_status(202)
+        .assert_body("from global");
 }
 
 #[tokio::test]
@@ -184,7 +192,10 @@ async fn a_global_key_a_factory_does_not_take_is_not_handed_to_it() {
          [app.hello]\nuse = \"text\"\nbody = \"hi\"\n",
     )
     .unwrap();
-    get(&stack, "/").await.assert_body("hi").assert_header("x-tags", "x");
+    get(&stack, "/")
+        .await
+        .assert_body("hi")
+        .assert_header("x-tags", "x");
 }
 
 #[tokio::test]
@@ -197,7 +208,9 @@ async fn a_pipeline_applies_filters_outermost_first() {
     )
     .unwrap();
     // The response passes the inner filter first.
-    get(&stack, "/").await.assert_header("x-tags", "inner,outer");
+    get(&stack, "/")
+        .await
+        .assert_header("x-tags", "inner,outer");
     assert_eq!(
         stack.tree.to_string(),
         "pipeline.main\n\
@@ -227,7 +240,10 @@ async fn use_of_another_section_inherits_its_keys_and_overrides_them() {
          [app.main]\nuse = \"#base\"\nstatus = 203\n",
     )
     .unwrap();
-    get(&stack, "/").await.assert_status(203).assert_body("base");
+    get(&stack, "/")
+        .await
+        .assert_status(203)
+        .assert_body("base");
     assert_eq!(
         stack.tree.to_string(),
         "app.main: text (via app.base) {body = base, status = 203}\n"
@@ -303,7 +319,10 @@ async fn config_references_reach_sections_in_other_files_relative_to_the_referre
         .assert_body("shared global")
         .assert_header("x-tags", "shared");
     let local = dir.load("dev.toml#local").unwrap();
-    get(&local, "/").await.assert_status(201).assert_body("local");
+    get(&local, "/")
+        .await
+        .assert_status(201)
+        .assert_body("local");
 }
 
 #[tokio::test]
@@ -331,7 +350,10 @@ async fn set_overrides_every_section_that_takes_the_key() {
         .set("body", "from --set")
         .load_app(&dir.uri("dev.toml"))
         .unwrap();
-    get(&stack, "/").await.assert_body("from --set").assert_header("x-tags", "x");
+    get(&stack, "/")
+        .await
+        .assert_body("from --set")
+        .assert_header("x-tags", "x");
 }
 
 #[tokio::test]
@@ -352,7 +374,9 @@ fn server_sections_resolve_with_their_settings() {
     )]);
     let registry = registry();
     let mut loader = Loader::new(&registry);
-    let main = loader.load_server(&format!("{}#main", dir.uri("dev.toml"))).unwrap();
+    let main = loader
+        .load_server(&format!("{}#main", dir.uri("dev.toml")))
+        .unwrap();
     assert_eq!(main.factory(), "http");
     assert_eq!(main.settings().get("bind"), Some("127.0.0.1:9"));
     // The server config takes no `debug`: the inherited key is dropped for it.
@@ -364,12 +388,18 @@ fn server_sections_resolve_with_their_settings() {
         })
         .unwrap();
     assert_eq!(config.drain_timeout, std::time::Duration::from_secs(30));
-    assert!(loader.load_server(&format!("{}#alt", dir.uri("dev.toml"))).is_ok());
+    assert!(loader
+        .load_server(&format!("{}#alt", dir.uri("dev.toml")))
+        .is_ok());
     let err = loader
         .load_server(&format!("{}#nope", dir.uri("dev.toml")))
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::MissingSection);
-    assert!(err.reason().starts_with("no [server.nope] section; the file has [server.alt], [server.main]"), "{err}");
+    assert!(
+        err.reason()
+            .starts_with("no [server.nope] section; the file has [server.alt], [server.main]"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -399,7 +429,9 @@ fn missing_referenced_section_names_the_referring_key() {
         "DIR/dev.toml:2:1 [pipeline.main] pipeline: no [app.nothere], [pipeline.nothere] or [composite.nothere] section in DIR/dev.toml"
     );
     assert_eq!(
-        error_one("[pipeline.main]\npipeline = [\"f\", \"a\"]\n[app.a]\nuse = \"text\"\nbody = \"x\"\n"),
+        error_one(
+            "[pipeline.main]\npipeline = [\"f\", \"a\"]\n[app.a]\nuse = \"text\"\nbody = \"x\"\n"
+        ),
         "DIR/dev.toml:2:1 [pipeline.main] pipeline: no [filter.f] section in DIR/dev.toml"
     );
 }
@@ -532,7 +564,9 @@ fn a_bad_value_in_the_grammar_names_the_key() {
 
 #[test]
 fn a_missing_referenced_file_names_the_referring_file_section_and_key() {
-    let err = error_one("[app.main]\nuse = \"text\"\nbody = \"x\"\n\nfilter-with = \"config:nope.toml#f\"\n");
+    let err = error_one(
+        "[app.main]\nuse = \"text\"\nbody = \"x\"\n\nfilter-with = \"config:nope.toml#f\"\n",
+    );
     assert!(
         err.starts_with(
             "DIR/dev.toml:5:1 [app.main] filter-with: cannot read the config file DIR/nope.toml: "
@@ -543,7 +577,9 @@ fn a_missing_referenced_file_names_the_referring_file_section_and_key() {
 
 #[test]
 fn a_missing_top_level_file_is_named() {
-    let err = load_app("config:/nonexistent/dev.toml", &registry()).err().unwrap();
+    let err = load_app("config:/nonexistent/dev.toml", &registry())
+        .err()
+        .unwrap();
     assert_eq!(err.kind(), ErrorKind::MissingFile);
     assert!(
         err.to_string()
@@ -598,7 +634,8 @@ fn a_factory_error_that_is_not_about_settings_names_the_factory() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Factory);
     assert_eq!(
-        err.to_string().replace(&dir.0.path().display().to_string(), "DIR"),
+        err.to_string()
+            .replace(&dir.0.path().display().to_string(), "DIR"),
         "DIR/dev.toml:2:1 [app.main] use: the broken factory failed: the disk is on fire"
     );
 }
