@@ -317,12 +317,15 @@ impl<'r> Loader<'r> {
             ));
         }
         let prepared = self.prepare(&doc, &id, &resolved.own);
-        let tree = Tree::new(label(
-            &id,
-            &resolved.factory,
-            &resolved.via,
-            &prepared.settings,
-        ));
+        // Only the section's own keys: which inherited ones a server takes is known
+        // only when it is configured.
+        let own = Settings::from_pairs(
+            resolved
+                .own
+                .iter()
+                .map(|(key, entry)| (key.clone(), entry.text.joined())),
+        );
+        let tree = Tree::new(label(&id, &resolved.factory, &resolved.via, &own));
         Ok(ServerSection {
             factory: resolved.factory,
             tree,
