@@ -14,6 +14,31 @@ pub type BoxApp = tower::util::BoxCloneService<http::Request<Body>, http::Respon
 /// What a registered server returns: a future that serves until shutdown.
 pub type ServeFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
 
+/// Boxes any Service over [`gateway_core::Body`] requests into a [`BoxApp`]: its
+/// response body is wrapped in [`Body`] and its error boxed. What a factory returns.
+///
+/// ```
+/// use gateway_core::{app_fn, Body};
+/// use gateway_server::deploy::{box_app, BoxApp};
+///
+/// let app: BoxApp = box_app(app_fn(|_req: http::Request<Body>| async { "Hello World!" }));
+/// ```
+pub fn box_app<S, B>(service: S) -> BoxApp
+where
+    S: tower::Service<http::Request<Body>, Response = http::Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    use tower::ServiceExt;
+    BoxApp::new(
+        service
+            .map_response(|res: http::Response<B>| res.map(Body::new))
+            .map_err(Into::into),
+    )
+}
+
 pub(crate) type AppFactory = Arc<dyn Fn(&Settings) -> Result<BoxApp, BoxError> + Send + Sync>;
 pub(crate) type FilterFactory =
     Arc<dyn Fn(BoxApp, &Settings) -> Result<BoxApp, BoxError> + Send + Sync>;
