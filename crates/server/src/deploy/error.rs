@@ -30,8 +30,15 @@ pub enum ErrorKind {
 
 /// A config that cannot be loaded. `Display` gives
 /// `FILE[:LINE:COL] [SECTION] KEY: REASON`, leaving out what does not apply.
+///
+/// The details are boxed so `Result`s stay small.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
+    pub(crate) details: Box<Details>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Details {
     pub(crate) kind: ErrorKind,
     pub(crate) file: PathBuf,
     pub(crate) position: Option<(usize, usize)>,
@@ -47,76 +54,79 @@ impl Error {
         reason: impl Into<String>,
     ) -> Self {
         Error {
-            kind,
-            file: file.into(),
-            position: None,
-            section: None,
-            key: None,
-            reason: reason.into(),
+            details: Box::new(Details {
+                kind,
+                file: file.into(),
+                position: None,
+                section: None,
+                key: None,
+                reason: reason.into(),
+            }),
         }
     }
 
     pub(crate) fn at(mut self, position: Option<(usize, usize)>) -> Self {
-        self.position = position;
+        self.details.position = position;
         self
     }
 
     pub(crate) fn section(mut self, section: impl Into<String>) -> Self {
-        self.section = Some(section.into());
+        self.details.section = Some(section.into());
         self
     }
 
     pub(crate) fn key(mut self, key: impl Into<String>) -> Self {
-        self.key = Some(key.into());
+        self.details.key = Some(key.into());
         self
     }
 
     /// What kind of error this is.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.details.kind
     }
 
     /// The file the error is in (for a reference to a missing file: the file that
     /// holds the reference).
     pub fn file(&self) -> &std::path::Path {
-        &self.file
+        &self.details.file
     }
 
     /// The section, as `KIND.NAME` (`app.main`).
     pub fn section_name(&self) -> Option<&str> {
-        self.section.as_deref()
+        self.details.section.as_deref()
     }
 
     /// The key.
     pub fn key_name(&self) -> Option<&str> {
-        self.key.as_deref()
+        self.details.key.as_deref()
     }
 
     /// The 1-based line and column.
     pub fn position(&self) -> Option<(usize, usize)> {
-        self.position
+        self.details.position
     }
 
     /// Why, without the location.
     pub fn reason(&self) -> &str {
-        &self.reason
+        &self.details.reason
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if let Some((line, col)) = self.position {
+        let details = &*self.details;
+        write!(f, "{}", details.file.display())?;
+        if let Some((line, col)) = details.position {
             write!(f, ":{line}:{col}")?;
         }
-        if let Some(section) = &self.section {
+        if let Some(section) = &details.section {
             write!(f, " [{section}]")?;
         }
         // A settings error already names its key in the reason.
-        if let (Some(key), false) = (&self.key, self.kind == ErrorKind::Setting) {
+        if let (Some(key), false) = (&details.key, details.kind == ErrorKind::Setting) {
             write!(f, " {key}")?;
         }
-        write!(f, ": {}", self.reason)
+        write!(f, ": {}", details.reason)
     }
 }
 

@@ -168,8 +168,8 @@ struct Site {
 impl Site {
     fn error(&self, kind: ErrorKind, reason: impl Into<String>) -> Error {
         let mut error = Error::new(kind, &self.file, reason).at(self.position);
-        error.section = self.section.clone();
-        error.key = self.key.clone();
+        error.details.section = self.section.clone();
+        error.details.key = self.key.clone();
         error
     }
 
@@ -1041,11 +1041,11 @@ fn factory_error(error: BoxError, prepared: &Prepared, site: &Site, factory: &st
         let origin = format!("{}: ", settings_error.origin());
         let reason = text.strip_prefix(&origin).unwrap_or(&text).to_owned();
         let mut out = Error::new(ErrorKind::Setting, &site.file, reason).key(key);
-        out.section = site.section.clone();
+        out.details.section = site.section.clone();
         if let Some(place) = prepared.places.get(key) {
-            out.file = place.file.clone();
-            out.section = Some(place.section.clone());
-            out.position = place.position;
+            out.details.file = place.file.clone();
+            out.details.section = Some(place.section.clone());
+            out.details.position = place.position;
         }
         return out;
     }
