@@ -276,6 +276,7 @@ fn check_prints_the_tree_and_exits_zero_without_binding() {
          ├── filter.tag: header {name = x-message, value = v}\n\
          └── app.hello: message {message = v}\n\
          server.main: http {bind = 127.0.0.1:0}\n\
+         listen: 127.0.0.1:1\n\
          config OK\n"
     );
 }
@@ -294,6 +295,29 @@ fn check_reports_a_bad_config_with_exit_1() {
         String::from_utf8(out.stderr).unwrap(),
         format!(
             "error: {}:2:1 [app.main] use: no app factory named \"mesage\" (registered: message)\n",
+            site.display()
+        )
+    );
+}
+
+#[test]
+fn check_validates_the_server_section_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site.toml");
+    let text = config("v").replace(
+        "bind = \"127.0.0.1:0\"\n",
+        "bind = \"127.0.0.1:0\"\ndrain_timeout = \"forever\"\n",
+    );
+    write_atomically(&site, text.as_bytes());
+    let out = std::process::Command::new(FIXTURE)
+        .args(["serve", site.to_str().unwrap(), "--check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "error: {}:12:1 [server.main]: setting drain_timeout = \"forever\": expected a duration such as 250ms, 30s, 5m, 2h or 1d\n",
             site.display()
         )
     );

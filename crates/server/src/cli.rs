@@ -14,12 +14,14 @@
 //!   `[server.main]` means Gateway's HTTP server with its defaults).
 //! - `--bind` (repeatable) overrides the server's `bind`; `--set KEY=VALUE` overrides
 //!   a setting for every section that takes it.
-//! - `--check` loads and validates everything, prints the assembled stack as a tree,
-//!   and exits 0 without binding.
+//! - `--check` loads and validates everything (the built-in server's settings
+//!   too), prints the assembled stack as a tree and the addresses it would listen
+//!   on, and exits 0 without binding.
 //! - `--reload` polls the config files (every 500 ms) and the binary itself. A
 //!   changed config is loaded and swapped in without dropping a request: requests in
 //!   flight finish on the old stack. An invalid config is reported and the old stack
-//!   keeps serving. A rebuilt binary is started with the listening socket handed
+//!   keeps serving (the server section is read once, at start: a changed `bind`
+//!   needs a restart). A rebuilt binary is started with the listening socket handed
 //!   over; once it is ready, this process answers its last requests with
 //!   `Connection: close`, drains and exits. SIGHUP reloads the config at any time.
 //!
@@ -194,34 +196,44 @@ fn serve(spec: &AppSpec, args: ServeArgs) -> Result<(), BoxError> {
         },
     };
     let loaded = source.load(&registry)?;
+    let builtin = loaded.server.factory() == "http";
+    // The built-in server's settings are validated before anything is served.
+    let http = if builtin {
+        let (binds, server_config) = loaded.server.configure(|settings| {
+            let mut settings = settings.clone();
+            let bind = settings.get_list("bind");
+            settings.remove("bind");
+            Ok((bind, ServerConfig::from_settings(&settings)?))
+        })?;
+        let binds = if !args.bind.is_empty() {
+            args.bind.clone()
+        } else {
+            binds
+                .filter(|b| !b.is_empty())
+                .unwrap_or_else(|| vec!["127.0.0.1:8000".to_owned()])
+        };
+        Some((binds, server_config))
+    } else {
+        None
+    };
     if args.check {
         print!("{}", loaded.stack.tree);
         print!("{}", loaded.server.tree());
+        if let Some((binds, _)) = &http {
+            println!("listen: {}", binds.join(", "));
+        }
         println!("config OK");
         return Ok(());
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    if loaded.server.factory() != "http" {
+    let Some((binds, server_config)) = http else {
         if args.reload {
             tracing::warn!("--reload works with the built-in http server only; serving without it");
         }
         let future = loaded.server.start(&registry, loaded.stack.app)?;
         return runtime.block_on(future);
-    }
-    let (binds, server_config) = loaded.server.configure(|settings| {
-        let mut settings = settings.clone();
-        let bind = settings.get_list("bind");
-        settings.remove("bind");
-        Ok((bind, ServerConfig::from_settings(&settings)?))
-    })?;
-    let binds = if !args.bind.is_empty() {
-        args.bind.clone()
-    } else {
-        binds
-            .filter(|b| !b.is_empty())
-            .unwrap_or_else(|| vec!["127.0.0.1:8000".to_owned()])
     };
     let listeners = match handover::inherited_listener()? {
         Some(listener) => vec![listener],

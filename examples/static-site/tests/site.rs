@@ -80,6 +80,7 @@ fn check_prints_the_stack_site_toml_builds() {
              ├── app.public: static_files {root = DIR/public}\n    \
              └── app.shared: static_files {root = DIR/shared}\n\
          server.main: http {bind = 127.0.0.1:8000}\n\
+         listen: 127.0.0.1:8000\n\
          config OK\n"
     );
 }
