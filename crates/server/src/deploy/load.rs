@@ -473,20 +473,20 @@ impl<'r> Loader<'r> {
                     self.registry.apps.keys().map(String::as_str),
                 )
             })?;
-        let id = section.id();
-        let prepared = self.prepare(doc, &id, &resolved.own);
-        let (app, used) = call(&prepared, |settings| factory(settings))
-            .map_err(|e| factory_error(e, &prepared, &resolved.use_site, &resolved.factory))?;
-        Ok((
-            app,
-            Tree::new(label(&id, &resolved.factory, &resolved.via, &used)),
-        ))
+        let prepared = self.prepare(doc, &section.id(), &resolved.own);
+        build(
+            section,
+            &resolved,
+            &resolved.factory,
+            &prepared,
+            Vec::new(),
+            |settings| factory(settings),
+        )
     }
 
     fn pipeline(&mut self, doc: &Arc<Document>, section: &Section) -> Result<Built, Error> {
-        reject_unknown_keys(
-            doc,
-            section,
+        reject_unknown_entries(
+            &own_entries(doc, section, &[]),
             &["pipeline", "filter-with"],
             |_| false,
             "a pipeline takes only pipeline and filter-with",
@@ -508,19 +508,8 @@ impl<'r> Loader<'r> {
                 "empty: list the filters, outermost first, and then the app",
             ));
         };
-        let (mut app, app_tree) = self.app_ref(doc, app_ref, &site)?;
-        let mut layers = Vec::with_capacity(filters.len());
-        for filter in filters.iter().rev() {
-            let (wrapped, tree) = self.filter_ref(doc, filter, app, &site)?;
-            app = wrapped;
-            layers.push(tree);
-        }
-        let mut tree = Tree::new(section.id());
-        for layer in layers.into_iter().rev() {
-            tree.push(layer);
-        }
-        tree.push(app_tree);
-        Ok((app, tree))
+        let inner = self.app_ref(doc, app_ref, &site)?;
+        self.layers(doc, filters, inner, &site, section.id())
     }
 
     fn filter_ref(
@@ -565,14 +554,15 @@ impl<'r> Loader<'r> {
                     self.registry.filters.keys().map(String::as_str),
                 )
             })?;
-        let id = section.id();
-        let prepared = self.prepare(doc, &id, &resolved.own);
-        let (app, used) = call(&prepared, |settings| factory(app.clone(), settings))
-            .map_err(|e| factory_error(e, &prepared, &resolved.use_site, &resolved.factory))?;
-        Ok((
-            app,
-            Tree::new(label(&id, &resolved.factory, &resolved.via, &used)),
-        ))
+        let prepared = self.prepare(doc, &section.id(), &resolved.own);
+        build(
+            section,
+            &resolved,
+            &resolved.factory,
+            &prepared,
+            Vec::new(),
+            |settings| factory(app.clone(), settings),
+        )
     }
 
     /// `filter-with = "f"` or `["outer", "inner"]` wraps a built section.
@@ -590,19 +580,35 @@ impl<'r> Loader<'r> {
         if items.is_empty() {
             return Err(site.error(ErrorKind::BadValue, "empty: name a filter section"));
         }
-        let (mut app, inner) = built;
-        let mut layers = Vec::with_capacity(items.len());
-        for filter in items.iter().rev() {
-            let (wrapped, tree) = self.filter_ref(doc, filter, app, &site)?;
+        self.layers(
+            doc,
+            &items,
+            built,
+            &site,
+            format!("{} filter-with", section.id()),
+        )
+    }
+
+    /// Wraps `inner` in the filter sections `filters`, outermost first; the tree
+    /// lists the filters and then `inner` under a node called `name`.
+    fn layers(
+        &mut self,
+        doc: &Arc<Document>,
+        filters: &[String],
+        inner: Built,
+        site: &Site,
+        name: String,
+    ) -> Result<Built, Error> {
+        let (mut app, inner_tree) = inner;
+        let mut layers = Vec::with_capacity(filters.len() + 1);
+        for filter in filters.iter().rev() {
+            let (wrapped, tree) = self.filter_ref(doc, filter, app, site)?;
             app = wrapped;
             layers.push(tree);
         }
-        let mut tree = Tree::new(format!("{} filter-with", section.id()));
-        for layer in layers.into_iter().rev() {
-            tree.push(layer);
-        }
-        tree.push(inner);
-        Ok((app, tree))
+        layers.reverse();
+        layers.push(inner_tree);
+        Ok((app, with_children(Tree::new(name), layers)))
     }
 
     fn composite(&mut self, doc: &Arc<Document>, section: &Section) -> Result<Built, Error> {
@@ -645,11 +651,7 @@ impl<'r> Loader<'r> {
                 });
                 let (app, used) =
                     result.map_err(|e| factory_error(e, &prepared, &resolved.use_site, name))?;
-                let mut tree = Tree::new(label(&id, name, &resolved.via, &used));
-                for child in children {
-                    tree.push(child);
-                }
-                Ok((app, tree))
+                Ok((app, node(&id, name, &resolved.via, &used, children)))
             }
         }
     }
@@ -663,7 +665,6 @@ impl<'r> Loader<'r> {
         let id = section.id();
         reject_unknown_entries(
             &resolved.own,
-            &id,
             &["apps", "catch"],
             |_| false,
             "a cascade takes only apps and catch",
@@ -695,15 +696,14 @@ impl<'r> Loader<'r> {
         let mut rest = resolved.own.clone();
         rest.remove("apps");
         let prepared = self.prepare(doc, &id, &rest);
-        let (app, used) = call(&prepared, |settings| {
-            implementation(members.clone(), settings)
-        })
-        .map_err(|e| factory_error(e, &prepared, &resolved.use_site, "cascade"))?;
-        let mut tree = Tree::new(label(&id, "cascade", &resolved.via, &used));
-        for child in trees {
-            tree.push(child);
-        }
-        Ok((app, tree))
+        build(
+            section,
+            &resolved,
+            "cascade",
+            &prepared,
+            trees,
+            |settings| implementation(members.clone(), settings),
+        )
     }
 
     fn urlmap(
@@ -715,7 +715,6 @@ impl<'r> Loader<'r> {
         let id = section.id();
         reject_unknown_entries(
             &resolved.own,
-            &id,
             &[],
             |key| key.starts_with('/'),
             "a urlmap takes only path prefixes such as \"/blog\" = \"blog\"",
@@ -748,15 +747,9 @@ impl<'r> Loader<'r> {
             trees.push(Tree::new(format!("{prefix} =>")).child(tree));
         }
         let prepared = self.prepare(doc, &id, &BTreeMap::new());
-        let (app, used) = call(&prepared, |settings| {
+        build(section, &resolved, "urlmap", &prepared, trees, |settings| {
             implementation(mounts.clone(), settings)
         })
-        .map_err(|e| factory_error(e, &prepared, &resolved.use_site, "urlmap"))?;
-        let mut tree = Tree::new(label(&id, "urlmap", &resolved.via, &used));
-        for child in trees {
-            tree.push(child);
-        }
-        Ok((app, tree))
     }
 
     /// The parsed document for `file`, or `fallback` when `file` is that one.
@@ -775,23 +768,9 @@ impl<'r> Loader<'r> {
         section: &Section,
         reserved: &[&str],
     ) -> Result<Resolved, Error> {
-        let id = section.id();
-        let own: BTreeMap<String, Entry> = section
-            .entries
-            .iter()
-            .filter(|(key, _)| key.as_str() != "use" && !reserved.contains(&key.as_str()))
-            .map(|(key, value)| {
-                (
-                    key.clone(),
-                    Entry {
-                        text: value.text.clone(),
-                        file: doc.file.clone(),
-                        section: id.clone(),
-                        position: value.position,
-                    },
-                )
-            })
-            .collect();
+        let mut reserved = reserved.to_vec();
+        reserved.push("use");
+        let own = own_entries(doc, section, &reserved);
         let use_site = Site::key(doc, section, "use");
         let Some(value) = section.entries.get("use") else {
             let default = match section.kind {
@@ -838,7 +817,7 @@ impl<'r> Loader<'r> {
             )
         })?;
         self.enter(&target_doc, &target_section.id(), &use_site)?;
-        let inner = self.resolve_use(&target_doc, target_section, reserved);
+        let inner = self.resolve_use(&target_doc, target_section, &reserved);
         self.stack.pop();
         let mut inner = inner?;
         inner.own.extend(own);
@@ -951,27 +930,8 @@ fn unknown_use<'a>(
     )
 }
 
-fn reject_unknown_keys(
-    doc: &Document,
-    section: &Section,
-    allowed: &[&str],
-    also: impl Fn(&str) -> bool,
-    takes: &str,
-) -> Result<(), Error> {
-    match section
-        .entries
-        .keys()
-        .find(|key| !allowed.contains(&key.as_str()) && !also(key))
-    {
-        None => Ok(()),
-        Some(key) => Err(Site::key(doc, section, key)
-            .error(ErrorKind::UnknownKey, format!("unknown key: {takes}"))),
-    }
-}
-
 fn reject_unknown_entries(
     own: &BTreeMap<String, Entry>,
-    _id: &str,
     allowed: &[&str],
     also: impl Fn(&str) -> bool,
     takes: &str,
@@ -1065,4 +1025,51 @@ fn label(id: &str, factory: &str, via: &[String], settings: &Settings) -> String
         out.push_str(&format!(" {{{}}}", pairs.join(", ")));
     }
     out
+}
+
+/// The section's entries except `excluded`, each with where it is written.
+fn own_entries(doc: &Document, section: &Section, excluded: &[&str]) -> BTreeMap<String, Entry> {
+    let id = section.id();
+    section
+        .entries
+        .iter()
+        .filter(|(key, _)| !excluded.contains(&key.as_str()))
+        .map(|(key, value)| {
+            let entry = Entry {
+                text: value.text.clone(),
+                file: doc.file.clone(),
+                section: id.clone(),
+                position: value.position,
+            };
+            (key.clone(), entry)
+        })
+        .collect()
+}
+
+fn with_children(mut tree: Tree, children: Vec<Tree>) -> Tree {
+    for child in children {
+        tree.push(child);
+    }
+    tree
+}
+
+fn node(id: &str, factory: &str, via: &[String], settings: &Settings, children: Vec<Tree>) -> Tree {
+    with_children(Tree::new(label(id, factory, via, settings)), children)
+}
+
+/// Calls a factory for `section` and names the result in the tree.
+fn build(
+    section: &Section,
+    resolved: &Resolved,
+    factory: &str,
+    prepared: &Prepared,
+    children: Vec<Tree>,
+    make: impl FnMut(&Settings) -> Result<BoxApp, BoxError>,
+) -> Result<Built, Error> {
+    let (app, used) = call(prepared, make)
+        .map_err(|e| factory_error(e, prepared, &resolved.use_site, factory))?;
+    Ok((
+        app,
+        node(&section.id(), factory, &resolved.via, &used, children),
+    ))
 }
