@@ -460,19 +460,7 @@ impl<'r> Loader<'r> {
 
     fn app(&mut self, doc: &Arc<Document>, section: &Section) -> Result<Built, Error> {
         let resolved = self.resolve_use(doc, section, &["filter-with"])?;
-        let factory = self
-            .registry
-            .apps
-            .get(&resolved.factory)
-            .cloned()
-            .ok_or_else(|| {
-                unknown_use(
-                    &resolved.use_site,
-                    Kind::App,
-                    &resolved.factory,
-                    self.registry.apps.keys().map(String::as_str),
-                )
-            })?;
+        let factory = registered(&self.registry.apps, &resolved, Kind::App)?;
         let prepared = self.prepare(doc, &section.id(), &resolved.own);
         build(
             section,
@@ -541,19 +529,7 @@ impl<'r> Loader<'r> {
         app: BoxApp,
     ) -> Result<Built, Error> {
         let resolved = self.resolve_use(doc, section, &["filter-with"])?;
-        let factory = self
-            .registry
-            .filters
-            .get(&resolved.factory)
-            .cloned()
-            .ok_or_else(|| {
-                unknown_use(
-                    &resolved.use_site,
-                    Kind::Filter,
-                    &resolved.factory,
-                    self.registry.filters.keys().map(String::as_str),
-                )
-            })?;
+        let factory = registered(&self.registry.filters, &resolved, Kind::Filter)?;
         let prepared = self.prepare(doc, &section.id(), &resolved.own);
         build(
             section,
@@ -1072,4 +1048,20 @@ fn build(
         app,
         node(&section.id(), factory, &resolved.via, &used, children),
     ))
+}
+
+/// The factory `resolved` names in `factories`, or an "unknown use" error.
+fn registered<F: Clone>(
+    factories: &BTreeMap<String, F>,
+    resolved: &Resolved,
+    kind: Kind,
+) -> Result<F, Error> {
+    factories.get(&resolved.factory).cloned().ok_or_else(|| {
+        unknown_use(
+            &resolved.use_site,
+            kind,
+            &resolved.factory,
+            factories.keys().map(String::as_str),
+        )
+    })
 }
