@@ -322,3 +322,48 @@ fn check_validates_the_server_section_too() {
         )
     );
 }
+
+#[tokio::test]
+async fn a_listening_socket_on_stdin_is_served_as_systemd_passes_it() {
+    use std::os::fd::OwnedFd;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site.toml");
+    write_atomically(&site, config("from stdin").as_bytes());
+    let mut child = Command::new(FIXTURE)
+        .args(["serve", site.to_str().unwrap(), "--bind", "127.0.0.1:1"])
+        .env("GATEWAY_LISTENER", "stdin")
+        .stdin(Stdio::from(OwnedFd::from(listener)))
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        line,
+        format!("serving on http://{addr}"),
+        "--bind is ignored"
+    );
+    assert_eq!(get(&addr).await.0, "from stdin");
+}
+
+#[test]
+fn gateway_listener_without_a_socket_on_stdin_is_an_error() {
+    let out = std::process::Command::new(FIXTURE)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("GATEWAY_LISTENER", "stdin")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "error: GATEWAY_LISTENER=stdin, but standard input is not a listening TCP socket\n"
+    );
+}

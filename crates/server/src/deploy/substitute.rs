@@ -168,4 +168,23 @@ mod tests {
         let err = sub("${PORT}$$${X}").unwrap_err();
         assert_eq!(err.offset(), 9);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn text_without_a_dollar_is_unchanged(raw in "[^$]*") {
+            proptest::prop_assert_eq!(sub(&raw).unwrap(), raw);
+        }
+
+        #[test]
+        fn doubling_every_dollar_gives_the_text_back(raw in ".*") {
+            let escaped = raw.replace('$', "$$");
+            proptest::prop_assert_eq!(sub(&escaped).unwrap(), raw);
+        }
+
+        #[test]
+        fn a_default_is_used_verbatim_for_an_unset_variable(default in "[^}$]*") {
+            let raw = format!("${{GATEWAY_UNSET:-{default}}}");
+            proptest::prop_assert_eq!(sub(&raw).unwrap(), default);
+        }
+    }
 }
