@@ -39,6 +39,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+
 use gateway_core::BoxError;
 
 use crate::deploy::{Error, Loader, Registry, ServerSection, SharedApp, Stack};
@@ -132,7 +133,14 @@ fn parse_interval(raw: &str) -> Result<Duration, String> {
 /// Parses the command line and serves; returns the process exit code.
 pub fn run(spec: AppSpec) -> ExitCode {
     init_tracing();
-    let cli = Cli::parse();
+    let matches = <Cli as clap::CommandFactory>::command()
+        .name(spec.name)
+        .bin_name(spec.name)
+        .get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let args = match cli.command {
         Some(Command::Serve(args)) => args,
         None => ServeArgs::default(),
