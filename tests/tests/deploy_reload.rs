@@ -66,12 +66,24 @@ async fn next_line_with(lines: &mut mpsc::UnboundedReceiver<String>, prefix: &st
 }
 
 async fn serve(binary: &Path, args: &[&str]) -> Served {
-    let mut child = Command::new(binary)
-        .args(args)
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let mut attempts = 0;
+    let mut child = loop {
+        let spawned = Command::new(binary)
+            .args(args)
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn();
+        match spawned {
+            Ok(child) => break child,
+            // A freshly copied binary can be briefly busy while another test
+            // thread's fork still holds the copy's file descriptor.
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && attempts < 50 => {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("cannot start {}: {e}", binary.display()),
+        }
+    };
     let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
     let (tx, mut lines) = mpsc::unbounded_channel();
     tokio::spawn(async move {
