@@ -1,4 +1,5 @@
 //! The cost of serving through `SharedApp` (the reloadable stack) instead of the
+#![allow(missing_docs)] // criterion_group! and criterion_main! generate undocumented items.
 //! boxed stack itself: one lock and one clone per request.
 
 use criterion::{criterion_group, criterion_main, Criterion};
