@@ -1,6 +1,6 @@
 //! The cost of serving through `SharedApp` (the reloadable stack) instead of the
-#![allow(missing_docs)] // criterion_group! and criterion_main! generate undocumented items.
 //! boxed stack itself: one lock and one clone per request.
+#![allow(missing_docs)] // criterion_group! and criterion_main! generate undocumented items.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use gateway_core::{app_fn, Body};
