@@ -33,6 +33,7 @@
 pub mod cli;
 pub mod config;
 mod error;
+pub mod frontend;
 mod serve;
 
 pub use error::ServeError;
