@@ -240,7 +240,11 @@ fn serve(spec: &AppSpec, args: ServeArgs) -> Result<(), BoxError> {
         if args.reload {
             tracing::warn!("--reload works with the built-in http server only; serving without it");
         }
-        let future = loaded.server.start(&registry, loaded.stack.app)?;
+        let mut server = loaded.server;
+        if let Some(bind) = args.bind.first() {
+            server.override_setting("bind", bind);
+        }
+        let future = server.start(&registry, loaded.stack.app)?;
         return runtime.block_on(future);
     };
     let listeners = match handover::inherited_listener()? {

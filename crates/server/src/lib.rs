@@ -35,6 +35,7 @@
 pub mod cli;
 pub mod deploy;
 mod error;
+pub mod frontend;
 mod serve;
 
 pub use error::ServeError;

@@ -7,15 +7,24 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+
+pub mod nginx;
+
+/// The HTTP/1 and h2c client type of these helpers.
+pub type Client = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    Full<Bytes>,
+>;
 
 /// A server process that is killed when dropped.
 pub struct Running {
     pub child: Child,
     pub addr: SocketAddr,
+    /// The address as printed (`HOST:PORT` or `unix:/path`).
+    pub addr_text: String,
 }
 
 impl Drop for Running {
@@ -26,6 +35,11 @@ impl Drop for Running {
 
 /// Starts `program` and waits (at most 20 s) for its `serving on http://ADDR` line.
 pub async fn start(program: &str, args: &[&str]) -> Running {
+    start_with_prefix(program, args, "serving on http://").await
+}
+
+/// Starts `program` and waits (at most 20 s) for a line `PREFIX ADDR`.
+pub async fn start_with_prefix(program: &str, args: &[&str], prefix: &str) -> Running {
     let mut child = Command::new(program)
         .args(args)
         .stdout(Stdio::piped())
@@ -37,8 +51,8 @@ pub async fn start(program: &str, args: &[&str]) -> Running {
     let mut lines = BufReader::new(stdout).lines();
     let addr = tokio::time::timeout(Duration::from_secs(20), async {
         while let Some(line) = lines.next_line().await.expect("reading stdout") {
-            if let Some(addr) = line.strip_prefix("serving on http://") {
-                return addr.parse::<SocketAddr>().expect("a socket address");
+            if let Some(addr) = line.strip_prefix(prefix) {
+                return addr.to_owned();
             }
         }
         panic!("{program} exited before printing its address");
@@ -47,26 +61,30 @@ pub async fn start(program: &str, args: &[&str]) -> Running {
     .expect("the server printed its address within 20 s");
     // Keep draining stdout so the child never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Running { child, addr }
+    let socket = addr
+        .parse::<SocketAddr>()
+        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    Running {
+        child,
+        addr: socket,
+        addr_text: addr,
+    }
 }
 
 /// An HTTP/1.1 client.
-pub fn http1() -> Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>> {
-    Client::builder(TokioExecutor::new()).build_http()
+pub fn http1() -> Client {
+    hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http()
 }
 
 /// An HTTP/2 client with prior knowledge (h2c).
-pub fn h2c() -> Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>> {
-    Client::builder(TokioExecutor::new())
+pub fn h2c() -> Client {
+    hyper_util::client::legacy::Client::builder(TokioExecutor::new())
         .http2_only(true)
         .build_http()
 }
 
 /// GETs `url` and returns the status, version and body.
-pub async fn get(
-    client: &Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
-    url: &str,
-) -> (http::StatusCode, http::Version, Bytes) {
+pub async fn get(client: &Client, url: &str) -> (http::StatusCode, http::Version, Bytes) {
     let res = client
         .get(url.parse().expect("a URL"))
         .await

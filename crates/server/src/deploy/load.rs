@@ -79,6 +79,13 @@ impl ServerSection {
         &self.tree
     }
 
+    /// Sets `key` as if the section had written it (the CLI's `--bind` for servers
+    /// other than `http`).
+    pub fn override_setting(&mut self, key: &str, value: &str) {
+        self.prepared.settings.insert(key, value);
+        self.prepared.inherited.remove(key);
+    }
+
     /// Builds something from the settings, with the same rules as a factory:
     /// `[global]` keys that `build` rejects as unknown are dropped, and a
     /// [`SettingsError`] is reported with the file, section, key and position.

@@ -113,9 +113,14 @@ fn check_name(kind: &str, name: &str, taken: bool) {
 }
 
 impl Registry {
-    /// An empty registry.
+    /// A registry with only the built-in servers: `http` (Gateway's own) and the
+    /// front ends `fastcgi`, `scgi` and `cgi`.
     pub fn new() -> Self {
-        Self::default()
+        let mut registry = Self::default();
+        for (name, factory) in crate::frontend::builtin_servers() {
+            registry.servers.insert(name.to_owned(), factory);
+        }
+        registry
     }
 
     /// Registers an app factory: `[app.X] use = "NAME"`.

@@ -1,0 +1,382 @@
+//! FastCGI records: parsing and encoding, with no I/O.
+//!
+//! The wire format is the FastCGI 1.0 specification's: an 8-byte header
+//! (version, type, request id, content length, padding length, reserved), the
+//! content, then padding. Name-value pairs use a 1-byte length below 128 and a 4-byte
+//! length with the high bit set otherwise.
+
+use std::fmt;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+
+/// The only protocol version.
+pub const VERSION_1: u8 = 1;
+/// The most content one record can carry.
+pub const MAX_CONTENT: usize = 65_535;
+/// The header length.
+pub const HEADER_LEN: usize = 8;
+
+/// A record type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordType {
+    /// Starts a request.
+    BeginRequest,
+    /// The web server abandons a request.
+    AbortRequest,
+    /// The app finished a request.
+    EndRequest,
+    /// CGI-style parameters, as name-value pairs; empty ends them.
+    Params,
+    /// The request body; empty ends it.
+    Stdin,
+    /// The response; empty ends it.
+    Stdout,
+    /// Error output for the web server's log.
+    Stderr,
+    /// Extra data (Filter role only).
+    Data,
+    /// A management query.
+    GetValues,
+    /// The answer to [`RecordType::GetValues`].
+    GetValuesResult,
+    /// The answer to a management record of an unknown type.
+    UnknownType,
+    /// Any other type byte.
+    Other(u8),
+}
+
+impl RecordType {
+    /// The type for a wire byte.
+    pub fn from_byte(byte: u8) -> Self {
+        match byte {
+            1 => Self::BeginRequest,
+            2 => Self::AbortRequest,
+            3 => Self::EndRequest,
+            4 => Self::Params,
+            5 => Self::Stdin,
+            6 => Self::Stdout,
+            7 => Self::Stderr,
+            8 => Self::Data,
+            9 => Self::GetValues,
+            10 => Self::GetValuesResult,
+            11 => Self::UnknownType,
+            other => Self::Other(other),
+        }
+    }
+
+    /// The wire byte.
+    pub fn to_byte(self) -> u8 {
+        match self {
+            Self::BeginRequest => 1,
+            Self::AbortRequest => 2,
+            Self::EndRequest => 3,
+            Self::Params => 4,
+            Self::Stdin => 5,
+            Self::Stdout => 6,
+            Self::Stderr => 7,
+            Self::Data => 8,
+            Self::GetValues => 9,
+            Self::GetValuesResult => 10,
+            Self::UnknownType => 11,
+            Self::Other(other) => other,
+        }
+    }
+}
+
+/// One record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The type.
+    pub kind: RecordType,
+    /// The request id; 0 for management records.
+    pub request_id: u16,
+    /// The content, without padding.
+    pub content: Bytes,
+}
+
+/// A protocol violation; the connection that sent it is closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordError {
+    /// The version byte is not 1.
+    BadVersion(u8),
+    /// A BEGIN_REQUEST body is not 8 bytes.
+    BadBeginRequest,
+    /// A name-value pair runs past the end of its record.
+    TruncatedPair,
+    /// The parameters of one request exceed the limit.
+    ParamsTooLarge(usize),
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadVersion(v) => write!(f, "FastCGI record with version {v}, expected 1"),
+            Self::BadBeginRequest => f.write_str("FastCGI BEGIN_REQUEST body is not 8 bytes"),
+            Self::TruncatedPair => f.write_str("FastCGI name-value pair runs past its record"),
+            Self::ParamsTooLarge(n) => write!(f, "FastCGI params exceed {n} bytes"),
+        }
+    }
+}
+
+impl std::error::Error for RecordError {}
+
+/// Takes one whole record off the front of `buf`; `Ok(None)` when more bytes are
+/// needed. Padding is consumed and dropped.
+pub fn parse_record(buf: &mut BytesMut) -> Result<Option<Record>, RecordError> {
+    if buf.len() < HEADER_LEN {
+        return Ok(None);
+    }
+    if buf[0] != VERSION_1 {
+        return Err(RecordError::BadVersion(buf[0]));
+    }
+    let content_len = usize::from(u16::from_be_bytes([buf[4], buf[5]]));
+    let padding_len = usize::from(buf[6]);
+    let total = HEADER_LEN + content_len + padding_len;
+    if buf.len() < total {
+        buf.reserve(total - buf.len());
+        return Ok(None);
+    }
+    let kind = RecordType::from_byte(buf[1]);
+    let request_id = u16::from_be_bytes([buf[2], buf[3]]);
+    buf.advance(HEADER_LEN);
+    let content = buf.split_to(content_len).freeze();
+    buf.advance(padding_len);
+    Ok(Some(Record {
+        kind,
+        request_id,
+        content,
+    }))
+}
+
+/// Appends a record header and `content` (which must fit one record) to `out`,
+/// padded to a multiple of 8 bytes as the specification recommends.
+pub fn encode_record(out: &mut BytesMut, kind: RecordType, request_id: u16, content: &[u8]) {
+    debug_assert!(content.len() <= MAX_CONTENT);
+    let padding = (8 - content.len() % 8) % 8;
+    out.reserve(HEADER_LEN + content.len() + padding);
+    out.put_u8(VERSION_1);
+    out.put_u8(kind.to_byte());
+    out.put_u16(request_id);
+    out.put_u16(content.len() as u16);
+    out.put_u8(padding as u8);
+    out.put_u8(0);
+    out.put_slice(content);
+    out.put_bytes(0, padding);
+}
+
+/// Appends `data` as as many records of `kind` as it takes (never an empty one).
+pub fn encode_stream(out: &mut BytesMut, kind: RecordType, request_id: u16, data: &[u8]) {
+    for chunk in data.chunks(MAX_CONTENT) {
+        encode_record(out, kind, request_id, chunk);
+    }
+}
+
+/// The role a BEGIN_REQUEST asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The ordinary role: a request in, a response out.
+    Responder,
+    /// Authorizer or Filter, or an unknown role: not supported.
+    Other(u16),
+}
+
+/// A parsed BEGIN_REQUEST body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BeginRequest {
+    /// The role.
+    pub role: Role,
+    /// FCGI_KEEP_CONN: the web server keeps the connection after this request.
+    pub keep_conn: bool,
+}
+
+/// Parses a BEGIN_REQUEST body.
+pub fn parse_begin_request(content: &[u8]) -> Result<BeginRequest, RecordError> {
+    if content.len() != 8 {
+        return Err(RecordError::BadBeginRequest);
+    }
+    let role = match u16::from_be_bytes([content[0], content[1]]) {
+        1 => Role::Responder,
+        other => Role::Other(other),
+    };
+    Ok(BeginRequest {
+        role,
+        keep_conn: content[2] & 1 == 1,
+    })
+}
+
+/// END_REQUEST's protocol status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtocolStatus {
+    /// Normal end.
+    RequestComplete = 0,
+    /// The app cannot multiplex (not used: we can).
+    CantMpxConn = 1,
+    /// The app is out of some resource.
+    Overloaded = 2,
+    /// The role is not supported.
+    UnknownRole = 3,
+}
+
+/// Appends an END_REQUEST record.
+pub fn encode_end_request(
+    out: &mut BytesMut,
+    request_id: u16,
+    app_status: u32,
+    status: ProtocolStatus,
+) {
+    let mut body = [0u8; 8];
+    body[..4].copy_from_slice(&app_status.to_be_bytes());
+    body[4] = status as u8;
+    encode_record(out, RecordType::EndRequest, request_id, &body);
+}
+
+/// Parses name-value pairs from `data` (the concatenated PARAMS or GET_VALUES content).
+pub fn parse_pairs(mut data: &[u8]) -> Result<Vec<(Bytes, Bytes)>, RecordError> {
+    fn length(data: &mut &[u8]) -> Result<usize, RecordError> {
+        let first = *data.first().ok_or(RecordError::TruncatedPair)?;
+        if first < 0x80 {
+            *data = &data[1..];
+            return Ok(usize::from(first));
+        }
+        if data.len() < 4 {
+            return Err(RecordError::TruncatedPair);
+        }
+        let len = u32::from_be_bytes([first & 0x7f, data[1], data[2], data[3]]);
+        *data = &data[4..];
+        Ok(len as usize)
+    }
+    let mut pairs = Vec::new();
+    while !data.is_empty() {
+        let name_len = length(&mut data)?;
+        let value_len = length(&mut data)?;
+        if data.len() < name_len.saturating_add(value_len) {
+            return Err(RecordError::TruncatedPair);
+        }
+        let name = Bytes::copy_from_slice(&data[..name_len]);
+        let value = Bytes::copy_from_slice(&data[name_len..name_len + value_len]);
+        data = &data[name_len + value_len..];
+        pairs.push((name, value));
+    }
+    Ok(pairs)
+}
+
+/// Appends one name-value pair in the wire form.
+pub fn encode_pair(out: &mut BytesMut, name: &[u8], value: &[u8]) {
+    for len in [name.len(), value.len()] {
+        if len < 0x80 {
+            out.put_u8(len as u8);
+        } else {
+            out.put_u32(len as u32 | 0x8000_0000);
+        }
+    }
+    out.put_slice(name);
+    out.put_slice(value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_round_trips_with_padding() {
+        let mut out = BytesMut::new();
+        encode_record(&mut out, RecordType::Stdout, 7, b"hello");
+        assert_eq!(out.len(), 16, "5 content bytes are padded to 8");
+        let record = parse_record(&mut out).unwrap().unwrap();
+        assert_eq!(
+            record,
+            Record {
+                kind: RecordType::Stdout,
+                request_id: 7,
+                content: Bytes::from_static(b"hello")
+            }
+        );
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_partial_record_waits_for_more_bytes() {
+        let mut whole = BytesMut::new();
+        encode_record(&mut whole, RecordType::Stdin, 1, b"abcdefgh");
+        for cut in 0..whole.len() {
+            let mut part = BytesMut::from(&whole[..cut]);
+            assert_eq!(parse_record(&mut part).unwrap(), None, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_version_is_an_error() {
+        let mut buf = BytesMut::from(&[2u8, 1, 0, 1, 0, 0, 0, 0][..]);
+        assert_eq!(parse_record(&mut buf), Err(RecordError::BadVersion(2)));
+    }
+
+    #[test]
+    fn pairs_of_every_length_form_round_trip() {
+        let long_name = vec![b'N'; 200];
+        let long_value = vec![b'v'; 70_000];
+        let mut out = BytesMut::new();
+        encode_pair(&mut out, b"SHORT", b"x");
+        encode_pair(&mut out, &long_name, b"y");
+        encode_pair(&mut out, b"LONGVALUE", &long_value);
+        encode_pair(&mut out, b"EMPTY", b"");
+        let pairs = parse_pairs(&out).unwrap();
+        assert_eq!(pairs.len(), 4);
+        assert_eq!(
+            pairs[0],
+            (Bytes::from_static(b"SHORT"), Bytes::from_static(b"x"))
+        );
+        assert_eq!(pairs[1].0.len(), 200);
+        assert_eq!(pairs[2].1.len(), 70_000);
+        assert_eq!(pairs[3].1.len(), 0);
+    }
+
+    #[test]
+    fn truncated_pairs_are_errors() {
+        let mut out = BytesMut::new();
+        encode_pair(&mut out, b"NAME", b"value");
+        for cut in 1..out.len() {
+            assert_eq!(
+                parse_pairs(&out[..cut]),
+                Err(RecordError::TruncatedPair),
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn begin_request_reads_role_and_keep_conn() {
+        let begin = parse_begin_request(&[0, 1, 1, 0, 0, 0, 0, 0]).unwrap();
+        assert_eq!(
+            begin,
+            BeginRequest {
+                role: Role::Responder,
+                keep_conn: true
+            }
+        );
+        let other = parse_begin_request(&[0, 2, 0, 0, 0, 0, 0, 0]).unwrap();
+        assert_eq!(
+            other,
+            BeginRequest {
+                role: Role::Other(2),
+                keep_conn: false
+            }
+        );
+        assert_eq!(
+            parse_begin_request(&[0, 1]),
+            Err(RecordError::BadBeginRequest)
+        );
+    }
+
+    #[test]
+    fn long_streams_are_split_into_full_records() {
+        let data = vec![7u8; MAX_CONTENT * 2 + 10];
+        let mut out = BytesMut::new();
+        encode_stream(&mut out, RecordType::Stdout, 3, &data);
+        let mut total = 0;
+        while let Some(record) = parse_record(&mut out).unwrap() {
+            assert!(!record.content.is_empty());
+            total += record.content.len();
+        }
+        assert_eq!(total, data.len());
+    }
+}

@@ -1,0 +1,81 @@
+//! Calling the service and streaming its response to a front end's writer.
+
+use bytes::Bytes;
+use gateway_core::{Body, BoxError};
+use tower::ServiceExt;
+
+use super::cgi_env::encode_head;
+
+/// How a response ended.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// The whole response was handed to the writer.
+    Complete,
+    /// The body failed after the head was written: the connection must be cut so
+    /// the client sees a truncated response, never a clean one.
+    BodyFailed(BoxError),
+    /// The writer is gone (the web server hung up).
+    WriterGone,
+}
+
+/// Where a front end sends response bytes.
+pub(crate) trait ChunkWriter: Send {
+    /// Writes one chunk; false once the peer is gone.
+    fn write(&mut self, chunk: Bytes) -> impl std::future::Future<Output = bool> + Send;
+}
+
+/// Calls `service` and writes the CGI head and then each body chunk through `out`.
+pub(crate) async fn respond<S, B>(
+    service: S,
+    req: http::Request<Body>,
+    out: &mut impl ChunkWriter,
+) -> Outcome
+where
+    S: tower::Service<http::Request<Body>, Response = http::Response<B>>,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let is_head = req.method() == http::Method::HEAD;
+    let res: Result<_, BoxError> = service.oneshot(req).await.map_err(Into::into);
+    let res = match res {
+        Ok(res) => res,
+        Err(e) => {
+            tracing::error!(error = %e, "the service failed");
+            let body = "Internal Server Error\n";
+            let head = format!("Status: 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+            return if out.write(Bytes::from(head)).await {
+                Outcome::Complete
+            } else {
+                Outcome::WriterGone
+            };
+        }
+    };
+    let (parts, body) = res.into_parts();
+    if !out.write(encode_head(&parts).freeze()).await {
+        return Outcome::WriterGone;
+    }
+    if is_head {
+        return Outcome::Complete;
+    }
+    let mut body = std::pin::pin!(body);
+    loop {
+        // Convert the error at once: the body's own error type need not be Send.
+        let next: Option<Result<http_body::Frame<Bytes>, BoxError>> =
+            std::future::poll_fn(|cx| body.as_mut().poll_frame(cx))
+                .await
+                .map(|frame| frame.map_err(Into::into));
+        let Some(frame) = next else { break };
+        match frame {
+            Ok(frame) => {
+                if let Ok(data) = frame.into_data() {
+                    if !data.is_empty() && !out.write(data).await {
+                        return Outcome::WriterGone;
+                    }
+                }
+            }
+            Err(e) => return Outcome::BodyFailed(e),
+        }
+    }
+    Outcome::Complete
+}

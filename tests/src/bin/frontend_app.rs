@@ -1,0 +1,110 @@
+//! A fixture app served through each front end, for the nginx peer tests.
+//!
+//! `frontend_app fastcgi ADDR | scgi ADDR | http ADDR | cgi`
+//!
+//! Routes: `/hello`, `/stream` (two chunks), `/echo` (the POST body back),
+//! `/fail_late` (sends `partial`, then fails), `/where` (mount prefix, path and
+//! query), `/peer` (peer address and scheme), `/big?bytes=N`.
+
+use std::time::Duration;
+
+use gateway_core::{app_fn, Body, BoxError, MountPrefix, Response};
+use gateway_server::frontend::{run_cgi, FastCgiServer, ScgiServer};
+use gateway_server::{PeerAddr, Server};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+fn app() -> impl tower::Service<
+    http::Request<Body>,
+    Response = http::Response<Body>,
+    Error = std::convert::Infallible,
+    Future: Send,
+> + Clone
+       + Send
+       + 'static {
+    app_fn(|req: http::Request<Body>| async move {
+        match req.uri().path() {
+            "/hello" => Response::html("Hello World!"),
+            "/stream" => Response::html(Body::from_chunks(["Hello ", "World!"])),
+            "/echo" => {
+                let body = req
+                    .into_body()
+                    .collect()
+                    .await
+                    .map(|b| b.to_bytes())
+                    .unwrap_or_default();
+                Response::text(body)
+            }
+            "/fail_late" => {
+                let (mut tx, body) = Body::channel();
+                tokio::spawn(async move {
+                    let _ = tx.send("partial").await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    tx.abort("failed after the first chunk").await;
+                });
+                Response::html(body)
+            }
+            "/where" => {
+                let text = format!(
+                    "prefix={} path={} query={}",
+                    MountPrefix::of(&req),
+                    req.uri().path(),
+                    req.uri().query().unwrap_or("")
+                );
+                Response::text(text)
+            }
+            "/peer" => {
+                let peer = req
+                    .extensions()
+                    .get::<PeerAddr>()
+                    .map(|p| p.0.ip().to_string())
+                    .unwrap_or_default();
+                let scheme = req
+                    .extensions()
+                    .get::<http::uri::Scheme>()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
+                Response::text(format!("peer={peer} scheme={scheme}"))
+            }
+            "/big" => {
+                let n: usize = req
+                    .uri()
+                    .query()
+                    .and_then(|q| q.strip_prefix("bytes="))
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                Response::text(vec![b'x'; n])
+            }
+            _ => Response::text("not found").with_status(http::StatusCode::NOT_FOUND),
+        }
+    })
+}
+
+fn main() -> Result<std::process::ExitCode, BoxError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mode = args.first().map(String::as_str).unwrap_or("");
+    if mode == "cgi" {
+        return Ok(run_cgi(app()));
+    }
+    let addr = args
+        .get(1)
+        .cloned()
+        .ok_or("usage: frontend_app fastcgi|scgi|http ADDR | cgi")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match mode {
+            "fastcgi" => FastCgiServer::bind(&addr).await?.serve(app()).await?,
+            "scgi" => ScgiServer::bind(&addr).await?.serve(app()).await?,
+            "http" => {
+                let app = app()
+                    .map_request(|req: http::Request<hyper::body::Incoming>| req.map(Body::new));
+                Server::bind(&addr).await?.serve(app).await?
+            }
+            other => return Err(format!("unknown mode {other:?}").into()),
+        }
+        Ok(std::process::ExitCode::SUCCESS)
+    })
+}
