@@ -1,5 +1,13 @@
 //! Routes-style URL mapping, controllers that are any tower Service, URL generation and prefix mounts.
-//!
-//! **Not built yet.** This crate is reserved in the workspace so the crate map is
-//! visible; its work is tracked in issue #7. It exports nothing it cannot honour.
 #![forbid(unsafe_code)]
+
+mod generate;
+mod mapper;
+mod matcher;
+mod pattern;
+mod route;
+
+pub use generate::GenerationError;
+pub use mapper::{Mapper, Match};
+pub use pattern::PatternError;
+pub use route::{Predicate, Route, RouteError};
