@@ -226,7 +226,7 @@ impl From<PatternError> for RouteError {
 }
 
 /// What a matched route leads to.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum Target {
     /// Dispatch to the controller named in the values.
     Controller,
