@@ -8,7 +8,7 @@ use gateway_core::{RoutingArgs, Settings, SettingsError};
 use http::{Method, StatusCode};
 
 use crate::generate::{self, GenerationError};
-use crate::matcher::{decode, match_route, Captures, Node};
+use crate::matcher::{decode, match_route, meets, Captures, Node, Slots};
 use crate::route::{CompiledRoute, Route, RouteError, Target};
 
 /// A set of routes in Routes syntax: the twin of Routes' `Mapper`.
@@ -266,14 +266,32 @@ impl Mapper {
         parts: Option<&http::request::Parts>,
     ) -> Option<Match<'m, 'p>> {
         let path = if path.is_empty() { "/" } else { path };
-        let rest = path.strip_prefix('/')?;
+        if !path.starts_with('/') {
+            return None;
+        }
         let mut best = u32::MAX;
         let mut caps = Captures::default();
         let mut found = Captures::default();
+        let mut slots = Slots::default();
         let routes = &self.routes;
-        self.trie.search(Some(rest), &mut best, &mut |r| {
+        self.trie.search(path, Some(1), &mut best, &mut slots, &mut |r, slots| {
             let route = &routes[r as usize];
-            if !match_route(route, Some(method), path, &mut caps) {
+            let ranges = slots.ranges().filter(|_| !route.complex);
+            let matched = match ranges {
+                // The trie walked exactly this route's segments: check the
+                // method and requirements on the ranges it recorded.
+                Some(ranges) => {
+                    caps.clear();
+                    route.admits(method)
+                        && ranges.iter().zip(&route.slots).all(|(&(s, e), &v)| {
+                            let (s, e) = (s as usize, e as usize);
+                            caps.push(v, s, e);
+                            meets(route, v, &path[s..e])
+                        })
+                }
+                None => match_route(route, Some(method), path, &mut caps),
+            };
+            if !matched {
                 return false;
             }
             if let Some(predicate) = &route.predicate {

@@ -100,46 +100,100 @@ impl Node {
 
     /// Finds the smallest route index `accept` agrees to, below `best`.
     ///
-    /// `rest` is what is left of the path after the `/` that ends the previous
-    /// segment, or `None` when the path is used up.
+    /// `rest` is the byte offset in `path` of what follows the `/` that ends the
+    /// previous segment, or `None` when the path is used up. `slots` holds the
+    /// ranges taken by whole-segment and greedy variables on the way down, so that
+    /// `accept` can check a route without complex segments without walking the
+    /// path again.
     pub(crate) fn search(
         &self,
-        rest: Option<&str>,
+        path: &str,
+        rest: Option<usize>,
         best: &mut u32,
-        accept: &mut dyn FnMut(u32) -> bool,
+        slots: &mut Slots,
+        accept: &mut dyn FnMut(u32, &Slots) -> bool,
     ) {
         if self.min >= *best {
             return;
         }
-        let Some(rest) = rest else {
-            try_in_order(&self.ends, best, accept);
+        let Some(pos) = rest else {
+            try_in_order(&self.ends, best, slots, accept);
             return;
         };
-        try_in_order(&self.greedy, best, accept);
-        let (seg, next) = split_segment(rest);
+        if !self.greedy.is_empty() {
+            slots.push(pos, path.len());
+            try_in_order(&self.greedy, best, slots, accept);
+            slots.pop();
+        }
+        let (seg, next) = split_segment(&path[pos..]);
+        let end = pos + seg.len();
+        let next = next.map(|_| end + 1);
         if let Ok(i) = self.statics.binary_search_by(|(k, _)| (**k).cmp(seg)) {
-            self.statics[i].1.search(next, best, accept);
+            self.statics[i].1.search(path, next, best, slots, accept);
         }
         if let Some(param) = &self.param {
             if !seg.is_empty() {
-                param.search(next, best, accept);
+                slots.push(pos, end);
+                param.search(path, next, best, slots, accept);
+                slots.pop();
             }
         }
         for (shape, child) in &self.complex {
             if child.min < *best && shape_fits(shape, seg) {
-                child.search(next, best, accept);
+                child.search(path, next, best, slots, accept);
             }
         }
     }
 }
 
+/// Ranges of variables met on the way down the trie (a fixed stack; routes with
+/// more variables than it holds are checked by walking the path instead).
+#[derive(Debug, Default)]
+pub(crate) struct Slots {
+    items: [(u32, u32); 12],
+    len: usize,
+    overflow: usize,
+}
+
+impl Slots {
+    #[inline]
+    fn push(&mut self, start: usize, end: usize) {
+        if self.len < self.items.len() {
+            self.items[self.len] = (start as u32, end as u32);
+            self.len += 1;
+        } else {
+            self.overflow += 1;
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) {
+        if self.overflow > 0 {
+            self.overflow -= 1;
+        } else {
+            self.len -= 1;
+        }
+    }
+
+    /// The ranges, or `None` if some did not fit.
+    #[inline]
+    pub(crate) fn ranges(&self) -> Option<&[(u32, u32)]> {
+        (self.overflow == 0).then_some(&self.items[..self.len])
+    }
+}
+
 #[inline]
-fn try_in_order(routes: &[u32], best: &mut u32, accept: &mut dyn FnMut(u32) -> bool) {
+fn try_in_order(
+    routes: &[u32],
+    best: &mut u32,
+    slots: &Slots,
+    accept: &mut dyn FnMut(u32, &Slots) -> bool,
+) {
     for &r in routes {
         if r >= *best {
             break;
         }
-        if accept(r) {
+        if accept(r, slots) {
             *best = r;
             break;
         }
@@ -162,7 +216,7 @@ pub(crate) struct Captures {
 
 impl Captures {
     #[inline]
-    fn push(&mut self, var: usize, start: usize, end: usize) {
+    pub(crate) fn push(&mut self, var: usize, start: usize, end: usize) {
         let item = (var as u16, start as u32, end as u32);
         if self.len < self.inline.len() {
             self.inline[self.len] = item;
@@ -172,7 +226,7 @@ impl Captures {
         }
     }
 
-    fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.len = 0;
         self.spill.clear();
     }
@@ -194,7 +248,8 @@ pub(crate) fn decode(raw: &str) -> Option<Cow<'_, str>> {
     percent_decode_str(raw).decode_utf8().ok()
 }
 
-fn meets(route: &CompiledRoute, var: usize, raw: &str) -> bool {
+#[inline]
+pub(crate) fn meets(route: &CompiledRoute, var: usize, raw: &str) -> bool {
     match &route.requirements[var] {
         None => true,
         Some(re) => decode(raw).is_some_and(|v| re.is_match(&v)),
@@ -285,7 +340,8 @@ mod tests {
         let (rs, trie) = routes(patterns);
         let mut best = u32::MAX;
         let mut caps = Captures::default();
-        trie.search(Some(&path[1..]), &mut best, &mut |r| {
+        let mut slots = Slots::default();
+        trie.search(path, Some(1), &mut best, &mut slots, &mut |r, _| {
             match_route(&rs[r as usize], None, path, &mut caps)
         });
         (best != u32::MAX).then_some(best as usize)

@@ -7,7 +7,7 @@ use gateway_core::RoutingArgs;
 use http::{Method, StatusCode};
 use regex::Regex;
 
-use crate::pattern::{Pattern, PatternError};
+use crate::pattern::{Pattern, PatternError, Segment};
 
 /// A custom condition: sees the request head and the values matched so far.
 pub type Predicate = Arc<dyn Fn(&http::request::Parts, &RoutingArgs) -> bool + Send + Sync>;
@@ -249,6 +249,8 @@ pub(crate) struct CompiledRoute {
     pub(crate) predicate: Option<Predicate>,
     pub(crate) target: Target,
     pub(crate) complex: bool,
+    /// The variable of each whole-segment or greedy segment, in path order.
+    pub(crate) slots: Vec<usize>,
 }
 
 impl fmt::Debug for CompiledRoute {
@@ -315,7 +317,16 @@ impl CompiledRoute {
             Some((to, status)) => Target::RedirectUrl(to, status),
         };
         let complex = pattern.has_complex();
+        let slots = pattern
+            .segments
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Param(v) | Segment::Greedy(v) => Some(*v),
+                _ => None,
+            })
+            .collect();
         Ok(CompiledRoute {
+            slots,
             pattern,
             name: route.name,
             var_defaults,
