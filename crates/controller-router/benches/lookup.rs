@@ -21,7 +21,11 @@ use http::Method;
 const GITHUB: &str = include_str!("github_routes.txt");
 
 fn github_patterns() -> Vec<String> {
-    GITHUB.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect()
+    GITHUB
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// 1,000 routes: static prefixes shared in groups, with 0 to 2 variables.
@@ -79,7 +83,11 @@ fn check(mapper: &Mapper, router: &matchit::Router<usize>, patterns: &[String], 
     for path in paths {
         let a = mapper.recognize(&Method::GET, path).expect(path);
         let b = router.at(path).expect(path);
-        assert_eq!(a.pattern(), patterns[*b.value], "both routers must agree on {path}");
+        assert_eq!(
+            a.pattern(),
+            patterns[*b.value],
+            "both routers must agree on {path}"
+        );
     }
 }
 
@@ -109,21 +117,24 @@ struct Set {
 }
 
 fn sets() -> Vec<Set> {
-    [("github_130", github_patterns()), ("synthetic_1000", thousand_patterns())]
-        .into_iter()
-        .map(|(name, patterns)| {
-            let mapper = ours(&patterns);
-            let router = theirs(&patterns);
-            let paths: Vec<String> = patterns.iter().map(|p| fill(p)).collect();
-            check(&mapper, &router, &patterns, &paths);
-            Set {
-                name,
-                mapper,
-                router,
-                paths,
-            }
-        })
-        .collect()
+    [
+        ("github_130", github_patterns()),
+        ("synthetic_1000", thousand_patterns()),
+    ]
+    .into_iter()
+    .map(|(name, patterns)| {
+        let mapper = ours(&patterns);
+        let router = theirs(&patterns);
+        let paths: Vec<String> = patterns.iter().map(|p| fill(p)).collect();
+        check(&mapper, &router, &patterns, &paths);
+        Set {
+            name,
+            mapper,
+            router,
+            paths,
+        }
+    })
+    .collect()
 }
 
 fn generation_mapper() -> Mapper {
@@ -150,7 +161,12 @@ fn bench(c: &mut Criterion) {
     let m = generation_mapper();
     let mut group = c.benchmark_group("generate");
     group.bench_function("url_for_route", |b| {
-        b.iter(|| m.url_for_route(black_box("archive"), &[("year", "2024"), ("slug", "hello world")]))
+        b.iter(|| {
+            m.url_for_route(
+                black_box("archive"),
+                &[("year", "2024"), ("slug", "hello world")],
+            )
+        })
     });
     group.bench_function("url_for_controller_action", |b| {
         b.iter(|| m.url_for(black_box("greet"), "show", &[("id", "3"), ("q", "x")]))

@@ -216,7 +216,10 @@ pub(crate) fn by_route<'a>(
 ) -> Result<(), GenerationError> {
     if !matches!(route.target, Target::Controller) {
         return Err(GenerationError::Redirect(
-            route.name.clone().unwrap_or_else(|| route.pattern.source.clone()),
+            route
+                .name
+                .clone()
+                .unwrap_or_else(|| route.pattern.source.clone()),
         ));
     }
     let get = |name: &str| -> Option<&'a str> {
@@ -249,9 +252,9 @@ pub(crate) fn by_controller<'a>(
         .and_then(|(_, m)| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok());
     let get = |name: &str| -> Option<&'a str> {
         match name {
-        "controller" => Some(controller),
-        "action" => Some(action),
-        _ => params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v),
+            "controller" => Some(controller),
+            "action" => Some(action),
+            _ => params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v),
         }
     };
     let start = out.len();

@@ -141,7 +141,12 @@ impl Mapper {
     }
 
     /// [`redirect`](Self::redirect) with any status.
-    pub fn redirect_with(self, from: &str, to: &str, status: StatusCode) -> Result<Self, RouteError> {
+    pub fn redirect_with(
+        self,
+        from: &str,
+        to: &str,
+        status: StatusCode,
+    ) -> Result<Self, RouteError> {
         self.route(Route::new(from).redirect_to(to.to_owned(), status))
     }
 
@@ -189,13 +194,43 @@ impl Mapper {
     pub fn resource(mut self, member: &str, collection: &str) -> Result<Self, RouteError> {
         let base = format!("/{collection}");
         let table: [(&str, Method, String, Option<String>); 7] = [
-            ("index", Method::GET, format!("{base}{{.format}}"), Some(collection.to_owned())),
+            (
+                "index",
+                Method::GET,
+                format!("{base}{{.format}}"),
+                Some(collection.to_owned()),
+            ),
             ("create", Method::POST, format!("{base}{{.format}}"), None),
-            ("new", Method::GET, format!("{base}/new{{.format}}"), Some(format!("new_{member}"))),
-            ("edit", Method::GET, format!("{base}/{{id}}/edit{{.format}}"), Some(format!("edit_{member}"))),
-            ("show", Method::GET, format!("{base}/{{id}}{{.format}}"), Some(member.to_owned())),
-            ("update", Method::PUT, format!("{base}/{{id}}{{.format}}"), None),
-            ("delete", Method::DELETE, format!("{base}/{{id}}{{.format}}"), None),
+            (
+                "new",
+                Method::GET,
+                format!("{base}/new{{.format}}"),
+                Some(format!("new_{member}")),
+            ),
+            (
+                "edit",
+                Method::GET,
+                format!("{base}/{{id}}/edit{{.format}}"),
+                Some(format!("edit_{member}")),
+            ),
+            (
+                "show",
+                Method::GET,
+                format!("{base}/{{id}}{{.format}}"),
+                Some(member.to_owned()),
+            ),
+            (
+                "update",
+                Method::PUT,
+                format!("{base}/{{id}}{{.format}}"),
+                None,
+            ),
+            (
+                "delete",
+                Method::DELETE,
+                format!("{base}/{{id}}{{.format}}"),
+                None,
+            ),
         ];
         for (action, method, pattern, name) in table {
             let mut route = Route::new(pattern)
@@ -274,41 +309,42 @@ impl Mapper {
         let mut found = Captures::default();
         let mut slots = Slots::default();
         let routes = &self.routes;
-        self.trie.search(path, Some(1), &mut best, &mut slots, &mut |r, slots| {
-            let route = &routes[r as usize];
-            let ranges = slots.ranges().filter(|_| !route.complex);
-            let matched = match ranges {
-                // The trie walked exactly this route's segments: check the
-                // method and requirements on the ranges it recorded.
-                Some(ranges) => {
-                    caps.clear();
-                    route.admits(method)
-                        && ranges.iter().zip(&route.slots).all(|(&(s, e), &v)| {
-                            let (s, e) = (s as usize, e as usize);
-                            caps.push(v, s, e);
-                            meets(route, v, &path[s..e])
-                        })
-                }
-                None => match_route(route, Some(method), path, &mut caps),
-            };
-            if !matched {
-                return false;
-            }
-            if let Some(predicate) = &route.predicate {
-                let Some(parts) = parts else { return false };
-                let m = Match {
-                    route,
-                    path,
-                    caps: caps.clone(),
+        self.trie
+            .search(path, Some(1), &mut best, &mut slots, &mut |r, slots| {
+                let route = &routes[r as usize];
+                let ranges = slots.ranges().filter(|_| !route.complex);
+                let matched = match ranges {
+                    // The trie walked exactly this route's segments: check the
+                    // method and requirements on the ranges it recorded.
+                    Some(ranges) => {
+                        caps.clear();
+                        route.admits(method)
+                            && ranges.iter().zip(&route.slots).all(|(&(s, e), &v)| {
+                                let (s, e) = (s as usize, e as usize);
+                                caps.push(v, s, e);
+                                meets(route, v, &path[s..e])
+                            })
+                    }
+                    None => match_route(route, Some(method), path, &mut caps),
                 };
-                match m.routing_args() {
-                    Some(args) if predicate(parts, &args) => {}
-                    _ => return false,
+                if !matched {
+                    return false;
                 }
-            }
-            std::mem::swap(&mut found, &mut caps);
-            true
-        });
+                if let Some(predicate) = &route.predicate {
+                    let Some(parts) = parts else { return false };
+                    let m = Match {
+                        route,
+                        path,
+                        caps: caps.clone(),
+                    };
+                    match m.routing_args() {
+                        Some(args) if predicate(parts, &args) => {}
+                        _ => return false,
+                    }
+                }
+                std::mem::swap(&mut found, &mut caps);
+                true
+            });
         (best != u32::MAX).then(|| Match {
             route: &self.routes[best as usize],
             path,
@@ -318,7 +354,11 @@ impl Mapper {
 
     /// Generates the path of the route called `name`, filled from `params`;
     /// params the route does not use become the query string.
-    pub fn url_for_route(&self, name: &str, params: &[(&str, &str)]) -> Result<String, GenerationError> {
+    pub fn url_for_route(
+        &self,
+        name: &str,
+        params: &[(&str, &str)],
+    ) -> Result<String, GenerationError> {
         let mut out = String::new();
         self.write_route(&mut out, name, params)?;
         Ok(out)

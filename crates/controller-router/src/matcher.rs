@@ -31,8 +31,9 @@ use crate::route::CompiledRoute;
 /// A trie node.
 #[derive(Debug, Default)]
 pub(crate) struct Node {
-    /// Static children, sorted by text for binary search.
-    statics: Vec<(Box<str>, Node)>,
+    /// Static children, sorted by [`StaticKey`] for binary search; the key
+    /// compares as integers, so a lookup calls `memcmp` at most on a hit.
+    statics: Vec<(StaticKey, Box<str>, Node)>,
     /// The child for a whole-segment variable.
     param: Option<Box<Node>>,
     /// Children for complex segments, keyed by their skeleton: the pieces with
@@ -66,15 +67,15 @@ impl Node {
                 self.greedy.push(index);
                 return;
             }
-            Segment::Static(text) => {
-                match self.statics.binary_search_by(|(k, _)| (**k).cmp(text)) {
-                    Ok(i) => &mut self.statics[i].1,
-                    Err(i) => {
-                        self.statics.insert(i, (text.clone(), Node::new()));
-                        &mut self.statics[i].1
-                    }
+            Segment::Static(text) => match self.find_static(text) {
+                Some(i) => &mut self.statics[i].2,
+                None => {
+                    let key = StaticKey::of(text);
+                    let i = self.statics.partition_point(|(k, _, _)| *k <= key);
+                    self.statics.insert(i, (key, text.clone(), Node::new()));
+                    &mut self.statics[i].2
                 }
-            }
+            },
             Segment::Param(_) => self.param.get_or_insert_with(|| Box::new(Node::new())),
             Segment::Complex(pieces) => {
                 let shape: Vec<Piece> = pieces
@@ -128,8 +129,8 @@ impl Node {
         let (seg, next) = split_segment(&path[pos..]);
         let end = pos + seg.len();
         let next = next.map(|_| end + 1);
-        if let Ok(i) = self.statics.binary_search_by(|(k, _)| (**k).cmp(seg)) {
-            self.statics[i].1.search(path, next, best, slots, accept);
+        if let Some(i) = self.find_static(seg) {
+            self.statics[i].2.search(path, next, best, slots, accept);
         }
         if let Some(param) = &self.param {
             if !seg.is_empty() {
@@ -142,6 +143,68 @@ impl Node {
             if child.min < *best && shape_fits(shape, seg) {
                 child.search(path, next, best, slots, accept);
             }
+        }
+    }
+}
+
+impl Node {
+    #[inline]
+    fn find_static(&self, seg: &str) -> Option<usize> {
+        let key = StaticKey::of(seg);
+        // A handful of children is faster to scan than to bisect.
+        let first = if self.statics.len() <= 8 {
+            self.statics.iter().position(|(k, _, _)| *k >= key)?
+        } else {
+            self.statics.partition_point(|(k, _, _)| *k < key)
+        };
+        self.statics[first..]
+            .iter()
+            .take_while(|(k, _, _)| *k == key)
+            .position(|(_, text, _)| key.len <= 8 || same_tail(text.as_bytes(), seg.as_bytes()))
+            .map(|i| first + i)
+    }
+}
+
+/// Whether two texts of the same length, whose first eight bytes are equal,
+/// are equal: compared eight bytes at a time, inline (segments are short, and a
+/// `memcmp` call costs more than the comparison).
+#[inline]
+fn same_tail(a: &[u8], b: &[u8]) -> bool {
+    let (a, b) = (&a[8..], &b[8..]);
+    let mut ca = a.chunks_exact(8);
+    let mut cb = b.chunks_exact(8);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        if u64::from_ne_bytes(x.try_into().unwrap_or_default())
+            != u64::from_ne_bytes(y.try_into().unwrap_or_default())
+        {
+            return false;
+        }
+    }
+    ca.remainder()
+        .iter()
+        .zip(cb.remainder())
+        .all(|(x, y)| x == y)
+}
+
+/// A static segment's first eight bytes and length, compared as integers. Two
+/// texts of at most eight bytes are equal exactly when their keys are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct StaticKey {
+    head: u64,
+    len: usize,
+}
+
+impl StaticKey {
+    #[inline]
+    fn of(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let mut head = 0u64;
+        for (i, &b) in bytes.iter().take(8).enumerate() {
+            head |= u64::from(b) << (56 - 8 * i);
+        }
+        StaticKey {
+            head,
+            len: bytes.len(),
         }
     }
 }
@@ -369,6 +432,21 @@ mod tests {
         assert_eq!(find(&["/a/"], "/a/"), Some(0));
         assert_eq!(find(&["/{x}"], "/"), None);
         assert_eq!(find(&["/"], "/"), Some(0));
+    }
+
+    #[test]
+    fn static_siblings_with_the_same_first_eight_bytes_stay_apart() {
+        let pats = [
+            "/received_events",
+            "/received_eventz",
+            "/received",
+            "/receivez",
+        ];
+        assert_eq!(find(&pats, "/received_eventz"), Some(1));
+        assert_eq!(find(&pats, "/received_events"), Some(0));
+        assert_eq!(find(&pats, "/received"), Some(2));
+        assert_eq!(find(&pats, "/receivez"), Some(3));
+        assert_eq!(find(&pats, "/received_event"), None);
     }
 
     #[test]

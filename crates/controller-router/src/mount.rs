@@ -52,7 +52,9 @@ pub struct Mount {
 impl fmt::Debug for Mount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let prefixes: Vec<_> = self.entries.iter().map(|(p, _)| p.as_str()).collect();
-        f.debug_struct("Mount").field("prefixes", &prefixes).finish()
+        f.debug_struct("Mount")
+            .field("prefixes", &prefixes)
+            .finish()
     }
 }
 

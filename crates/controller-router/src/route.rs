@@ -117,9 +117,7 @@ impl Route {
 
     /// Only these methods match (`GET` also admits `HEAD`).
     pub fn methods(mut self, methods: impl IntoIterator<Item = Method>) -> Self {
-        self.methods
-            .get_or_insert_with(Vec::new)
-            .extend(methods);
+        self.methods.get_or_insert_with(Vec::new).extend(methods);
         self
     }
 

@@ -72,12 +72,17 @@ impl Urls {
         params: &[(&str, &str)],
     ) -> Result<String, GenerationError> {
         let mut out = self.prefix.clone();
-        self.mapper.write_for(&mut out, controller, action, params)?;
+        self.mapper
+            .write_for(&mut out, controller, action, params)?;
         Ok(out)
     }
 
     /// [`Mapper::url_for_route`], with the mount prefix first.
-    pub fn url_for_route(&self, name: &str, params: &[(&str, &str)]) -> Result<String, GenerationError> {
+    pub fn url_for_route(
+        &self,
+        name: &str,
+        params: &[(&str, &str)],
+    ) -> Result<String, GenerationError> {
         let mut out = self.prefix.clone();
         self.mapper.write_route(&mut out, name, params)?;
         Ok(out)

@@ -83,7 +83,10 @@ fn router() -> Router {
         .default_routes()
         .unwrap();
     Router::new(mapper)
-        .controller("hello", app_fn(|_req: http::Request<Body>| async { "Hello World!" }))
+        .controller(
+            "hello",
+            app_fn(|_req: http::Request<Body>| async { "Hello World!" }),
+        )
         .controller("classy", Classy)
         .controller("greet", greet())
         .controller(
@@ -91,7 +94,11 @@ fn router() -> Router {
             Actions::new()
                 .action("index", |_r, _a| async { String::from("index") })
                 .action("update", |req, args| async move {
-                    format!("update {} {}", args.get("id").unwrap_or_default(), req.method())
+                    format!(
+                        "update {} {}",
+                        args.get("id").unwrap_or_default(),
+                        req.method()
+                    )
                 })
                 .action("delete", |_r, a| async move {
                     format!("delete {}", a.get("id").unwrap_or_default())
@@ -132,7 +139,11 @@ async fn function_and_struct_controllers_answer() {
         .assert_status(200)
         .assert_header("content-type", "text/html; charset=utf-8")
         .assert_body("Hello World!");
-    client.get("/classy").send().await.assert_body("Hello World!");
+    client
+        .get("/classy")
+        .send()
+        .await
+        .assert_body("Hello World!");
 }
 
 #[tokio::test]
@@ -140,13 +151,21 @@ async fn actions_get_their_routing_args() {
     let client = TestClient::new(router());
     client.get("/greet/show/42").send().await.assert_body("42");
     client.get("/greet").send().await.assert_body("index");
-    client.get("/args/show/a%20b").send().await.assert_body("controller=args,action=show,id=a b");
+    client
+        .get("/args/show/a%20b")
+        .send()
+        .await
+        .assert_body("controller=args,action=show,id=a b");
 }
 
 #[tokio::test]
 async fn url_generation_inside_a_controller_uses_the_mount_prefix() {
     let client = TestClient::new(router());
-    client.get("/greet/links").send().await.assert_body("/greet/show/3?q=x");
+    client
+        .get("/greet/links")
+        .send()
+        .await
+        .assert_body("/greet/show/3?q=x");
     client
         .get("/greet/links")
         .extension(MountPrefix::new("/app"))
@@ -169,7 +188,11 @@ async fn private_actions_are_never_reachable() {
     let client = TestClient::new(router());
     client.get("/greet/_secret").send().await.assert_status(404);
     client.get("/greet/-secret").send().await.assert_status(404);
-    client.get("/greet/%5Fsecret").send().await.assert_status(404);
+    client
+        .get("/greet/%5Fsecret")
+        .send()
+        .await
+        .assert_status(404);
 }
 
 #[tokio::test]
@@ -203,7 +226,11 @@ async fn head_runs_the_get_route_without_a_body() {
 #[tokio::test]
 async fn method_condition_failure_is_404() {
     let mapper = Mapper::new()
-        .route(Route::new("/echo").default("controller", "echo").method(Method::POST))
+        .route(
+            Route::new("/echo")
+                .default("controller", "echo")
+                .method(Method::POST),
+        )
         .unwrap();
     let router = Router::new(mapper).controller(
         "echo",
@@ -218,7 +245,12 @@ async fn method_condition_failure_is_404() {
 async fn method_condition_failure_falls_through_to_later_routes() {
     // GET /echo skips the POST-only route and reaches the default `/{controller}`.
     let client = TestClient::new(router());
-    client.get("/echo").send().await.assert_status(200).assert_body("");
+    client
+        .get("/echo")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_body("");
     client.post("/echo").body("x").send().await.assert_body("x");
 }
 
@@ -288,7 +320,11 @@ async fn method_override_keeps_the_body_for_the_controller() {
 #[tokio::test]
 async fn method_override_is_never_taken_from_a_get_or_the_query() {
     let client = TestClient::new(router());
-    client.get("/messages/5?_method=DELETE").send().await.assert_body("show html");
+    client
+        .get("/messages/5?_method=DELETE")
+        .send()
+        .await
+        .assert_body("show html");
     client
         .request(Method::GET, "/messages/5")
         .header("content-type", "application/x-www-form-urlencoded")
@@ -297,13 +333,20 @@ async fn method_override_is_never_taken_from_a_get_or_the_query() {
         .await
         .assert_body("show html");
     // A POST with the override only in the query string is a plain POST.
-    client.post("/messages/5?_method=DELETE").send().await.assert_status(404);
+    client
+        .post("/messages/5?_method=DELETE")
+        .send()
+        .await
+        .assert_status(404);
 }
 
 #[tokio::test]
 async fn method_override_can_be_turned_off() {
     let client = TestClient::new(router().method_override(false));
-    form(&client, "/messages/5", "_method=PUT").send().await.assert_status(404);
+    form(&client, "/messages/5", "_method=PUT")
+        .send()
+        .await
+        .assert_status(404);
 }
 
 #[tokio::test]
@@ -340,7 +383,11 @@ async fn failing_controller_gives_500() {
         }
     }
     let router = Router::new(Mapper::new().default_routes().unwrap()).controller("f", Fails);
-    TestClient::new(router).get("/f").send().await.assert_status(500);
+    TestClient::new(router)
+        .get("/f")
+        .send()
+        .await
+        .assert_status(500);
 }
 
 // ---- mounts ----
@@ -369,17 +416,33 @@ async fn longest_prefix_wins_on_segment_boundaries() {
         .mount("/blog/admin/", echo_mount())
         .unwrap();
     let client = TestClient::new(mount);
-    client.get("/blog/post?x=1").send().await.assert_body("[/blog] /post?x=1");
+    client
+        .get("/blog/post?x=1")
+        .send()
+        .await
+        .assert_body("[/blog] /post?x=1");
     client.get("/blog").send().await.assert_body("[/blog] /");
-    client.get("/blog/admin/users").send().await.assert_body("[/blog/admin] /users");
-    client.get("/blogger").send().await.assert_body("[] /blogger");
+    client
+        .get("/blog/admin/users")
+        .send()
+        .await
+        .assert_body("[/blog/admin] /users");
+    client
+        .get("/blogger")
+        .send()
+        .await
+        .assert_body("[] /blogger");
     client.get("/").send().await.assert_body("[] /");
 }
 
 #[tokio::test]
 async fn no_mount_gives_404() {
     let mount = Mount::new().mount("/blog", echo_mount()).unwrap();
-    TestClient::new(mount).get("/other").send().await.assert_status(404);
+    TestClient::new(mount)
+        .get("/other")
+        .send()
+        .await
+        .assert_status(404);
 }
 
 #[tokio::test]
@@ -415,7 +478,11 @@ async fn generation_under_a_mount_includes_the_prefix() {
         .send()
         .await
         .assert_body("/app/greet/show/3?q=x");
-    client.get("/app/greet/show/42").send().await.assert_body("42");
+    client
+        .get("/app/greet/show/42")
+        .send()
+        .await
+        .assert_body("42");
     client
         .get("/app/old")
         .send()

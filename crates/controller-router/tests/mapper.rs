@@ -21,7 +21,9 @@ fn value(mapper: &Mapper, method: Method, path: &str, key: &str) -> Option<Strin
 
 #[test]
 fn plain_variables_match_one_segment_each() {
-    let m = Mapper::new().connect("/{controller}/{action}/{id}").unwrap();
+    let m = Mapper::new()
+        .connect("/{controller}/{action}/{id}")
+        .unwrap();
     assert_eq!(
         get(&m, "/greet/show/42").unwrap(),
         [
@@ -42,7 +44,10 @@ fn inline_regex_requirement_filters_values() {
         .unwrap()
         .route(Route::new("/post/{slug}").default("kind", "slug"))
         .unwrap();
-    assert_eq!(value(&m, Method::GET, "/post/12", "id").as_deref(), Some("12"));
+    assert_eq!(
+        value(&m, Method::GET, "/post/12", "id").as_deref(),
+        Some("12")
+    );
     assert_eq!(
         value(&m, Method::GET, "/post/hello", "kind").as_deref(),
         Some("slug")
@@ -64,7 +69,10 @@ fn requirement_sees_the_decoded_value() {
     let m = Mapper::new()
         .route(Route::new("/w/{word}").requirement("word", "a b"))
         .unwrap();
-    assert_eq!(value(&m, Method::GET, "/w/a%20b", "word").as_deref(), Some("a b"));
+    assert_eq!(
+        value(&m, Method::GET, "/w/a%20b", "word").as_deref(),
+        Some("a b")
+    );
 }
 
 #[test]
@@ -76,8 +84,14 @@ fn static_text_between_variables_splits_a_segment() {
                 .requirement("month", r"\d{2}"),
         )
         .unwrap();
-    assert_eq!(value(&m, Method::GET, "/archive/2024-05", "year").as_deref(), Some("2024"));
-    assert_eq!(value(&m, Method::GET, "/archive/2024-05", "month").as_deref(), Some("05"));
+    assert_eq!(
+        value(&m, Method::GET, "/archive/2024-05", "year").as_deref(),
+        Some("2024")
+    );
+    assert_eq!(
+        value(&m, Method::GET, "/archive/2024-05", "month").as_deref(),
+        Some("05")
+    );
     assert!(get(&m, "/archive/2024").is_none());
     assert!(get(&m, "/archive/2024-5").is_none());
 }
@@ -85,12 +99,18 @@ fn static_text_between_variables_splits_a_segment() {
 #[test]
 fn format_is_optional_and_takes_the_extension() {
     let m = Mapper::new().connect("/messages/{id}{.format}").unwrap();
-    assert_eq!(value(&m, Method::GET, "/messages/7.json", "id").as_deref(), Some("7"));
+    assert_eq!(
+        value(&m, Method::GET, "/messages/7.json", "id").as_deref(),
+        Some("7")
+    );
     assert_eq!(
         value(&m, Method::GET, "/messages/7.json", "format").as_deref(),
         Some("json")
     );
-    assert_eq!(value(&m, Method::GET, "/messages/7", "id").as_deref(), Some("7"));
+    assert_eq!(
+        value(&m, Method::GET, "/messages/7", "id").as_deref(),
+        Some("7")
+    );
     assert_eq!(value(&m, Method::GET, "/messages/7", "format"), None);
 }
 
@@ -99,8 +119,14 @@ fn absent_format_takes_its_default() {
     let m = Mapper::new()
         .route(Route::new("/feed{.format}").default("format", "html"))
         .unwrap();
-    assert_eq!(value(&m, Method::GET, "/feed", "format").as_deref(), Some("html"));
-    assert_eq!(value(&m, Method::GET, "/feed.rss", "format").as_deref(), Some("rss"));
+    assert_eq!(
+        value(&m, Method::GET, "/feed", "format").as_deref(),
+        Some("html")
+    );
+    assert_eq!(
+        value(&m, Method::GET, "/feed.rss", "format").as_deref(),
+        Some("rss")
+    );
 }
 
 #[test]
@@ -110,13 +136,18 @@ fn greedy_variable_takes_the_rest_with_slashes() {
         value(&m, Method::GET, "/files/a/b/c.txt", "path").as_deref(),
         Some("a/b/c.txt")
     );
-    assert_eq!(value(&m, Method::GET, "/files/", "path").as_deref(), Some(""));
+    assert_eq!(
+        value(&m, Method::GET, "/files/", "path").as_deref(),
+        Some("")
+    );
     assert!(get(&m, "/files").is_none());
 }
 
 #[test]
 fn values_are_percent_decoded() {
-    let m = Mapper::new().connect("/{controller}/{action}/{id}").unwrap();
+    let m = Mapper::new()
+        .connect("/{controller}/{action}/{id}")
+        .unwrap();
     assert_eq!(
         value(&m, Method::GET, "/a/b/caf%C3%A9%2Fx", "id").as_deref(),
         Some("café/x")
@@ -144,15 +175,24 @@ fn first_added_route_wins() {
         .unwrap()
         .route(Route::new("/users/new").name("specific"))
         .unwrap();
-    assert_eq!(m.recognize(&Method::GET, "/users/new").unwrap().name(), Some("generic"));
+    assert_eq!(
+        m.recognize(&Method::GET, "/users/new").unwrap().name(),
+        Some("generic")
+    );
 
     let m = Mapper::new()
         .route(Route::new("/users/new").name("specific"))
         .unwrap()
         .route(Route::new("/{controller}/{action}").name("generic"))
         .unwrap();
-    assert_eq!(m.recognize(&Method::GET, "/users/new").unwrap().name(), Some("specific"));
-    assert_eq!(m.recognize(&Method::GET, "/users/old").unwrap().name(), Some("generic"));
+    assert_eq!(
+        m.recognize(&Method::GET, "/users/new").unwrap().name(),
+        Some("specific")
+    );
+    assert_eq!(
+        m.recognize(&Method::GET, "/users/old").unwrap().name(),
+        Some("generic")
+    );
 }
 
 #[test]
@@ -164,8 +204,14 @@ fn a_route_rejected_by_its_requirement_lets_the_next_one_match() {
         .unwrap()
         .route(Route::new(r"/p/{x:[a-z]+}").name("late"))
         .unwrap();
-    assert_eq!(m.recognize(&Method::GET, "/p/1").unwrap().name(), Some("num"));
-    assert_eq!(m.recognize(&Method::GET, "/p/abc").unwrap().name(), Some("any"));
+    assert_eq!(
+        m.recognize(&Method::GET, "/p/1").unwrap().name(),
+        Some("num")
+    );
+    assert_eq!(
+        m.recognize(&Method::GET, "/p/abc").unwrap().name(),
+        Some("any")
+    );
 }
 
 #[test]
@@ -177,7 +223,10 @@ fn ordering_holds_across_greedy_complex_and_static_routes() {
         .unwrap()
         .route(Route::new("/x/1-2").name("static"))
         .unwrap();
-    assert_eq!(m.recognize(&Method::GET, "/x/1-2").unwrap().name(), Some("greedy"));
+    assert_eq!(
+        m.recognize(&Method::GET, "/x/1-2").unwrap().name(),
+        Some("greedy")
+    );
     let m = Mapper::new()
         .route(Route::new("/x/1-2").name("static"))
         .unwrap()
@@ -185,9 +234,18 @@ fn ordering_holds_across_greedy_complex_and_static_routes() {
         .unwrap()
         .route(Route::new("/x/{*rest}").name("greedy"))
         .unwrap();
-    assert_eq!(m.recognize(&Method::GET, "/x/1-2").unwrap().name(), Some("static"));
-    assert_eq!(m.recognize(&Method::GET, "/x/3-4").unwrap().name(), Some("complex"));
-    assert_eq!(m.recognize(&Method::GET, "/x/34").unwrap().name(), Some("greedy"));
+    assert_eq!(
+        m.recognize(&Method::GET, "/x/1-2").unwrap().name(),
+        Some("static")
+    );
+    assert_eq!(
+        m.recognize(&Method::GET, "/x/3-4").unwrap().name(),
+        Some("complex")
+    );
+    assert_eq!(
+        m.recognize(&Method::GET, "/x/34").unwrap().name(),
+        Some("greedy")
+    );
 }
 
 #[test]
@@ -195,12 +253,28 @@ fn method_condition_admits_listed_methods_and_head_for_get() {
     let m = Mapper::new()
         .route(Route::new("/r").name("read").method(Method::GET))
         .unwrap()
-        .route(Route::new("/r").name("write").methods([Method::POST, Method::PUT]))
+        .route(
+            Route::new("/r")
+                .name("write")
+                .methods([Method::POST, Method::PUT]),
+        )
         .unwrap();
-    assert_eq!(m.recognize(&Method::GET, "/r").unwrap().name(), Some("read"));
-    assert_eq!(m.recognize(&Method::HEAD, "/r").unwrap().name(), Some("read"));
-    assert_eq!(m.recognize(&Method::POST, "/r").unwrap().name(), Some("write"));
-    assert_eq!(m.recognize(&Method::PUT, "/r").unwrap().name(), Some("write"));
+    assert_eq!(
+        m.recognize(&Method::GET, "/r").unwrap().name(),
+        Some("read")
+    );
+    assert_eq!(
+        m.recognize(&Method::HEAD, "/r").unwrap().name(),
+        Some("read")
+    );
+    assert_eq!(
+        m.recognize(&Method::POST, "/r").unwrap().name(),
+        Some("write")
+    );
+    assert_eq!(
+        m.recognize(&Method::PUT, "/r").unwrap().name(),
+        Some("write")
+    );
     assert!(m.recognize(&Method::DELETE, "/r").is_none());
 }
 
@@ -219,7 +293,10 @@ fn custom_condition_sees_the_request_and_values() {
             Route::new("/api/{v}")
                 .name("json")
                 .condition(|parts, args| {
-                    parts.headers.get("accept").is_some_and(|a| a == "application/json")
+                    parts
+                        .headers
+                        .get("accept")
+                        .is_some_and(|a| a == "application/json")
                         && args.get("v") == Some("1")
                 }),
         )
@@ -241,7 +318,10 @@ fn custom_condition_sees_the_request_and_values() {
     let parts = req("application/json", "/api/2");
     assert_eq!(m.recognize_request(&parts).unwrap().name(), Some("other"));
     // Without a request the condition cannot run, so that route never matches.
-    assert_eq!(m.recognize(&Method::GET, "/api/1").unwrap().name(), Some("other"));
+    assert_eq!(
+        m.recognize(&Method::GET, "/api/1").unwrap().name(),
+        Some("other")
+    );
 }
 
 #[test]
@@ -259,13 +339,19 @@ fn trailing_slash_is_forgiven_when_asked() {
         .strict_slashes(false)
         .connect("/{controller}")
         .unwrap();
-    assert_eq!(value(&m, Method::GET, "/about/", "controller").as_deref(), Some("about"));
+    assert_eq!(
+        value(&m, Method::GET, "/about/", "controller").as_deref(),
+        Some("about")
+    );
 }
 
 #[test]
 fn from_settings_reads_strict_slashes_and_refuses_typos() {
     let settings = gateway_core::Settings::from_pairs([("strict_slashes", "false")]);
-    let m = Mapper::from_settings(&settings).unwrap().connect("/a").unwrap();
+    let m = Mapper::from_settings(&settings)
+        .unwrap()
+        .connect("/a")
+        .unwrap();
     assert!(get(&m, "/a/").is_some());
     let typo = gateway_core::Settings::from_pairs([("strict_slash", "false")]);
     assert!(Mapper::from_settings(&typo).is_err());
@@ -274,9 +360,18 @@ fn from_settings_reads_strict_slashes_and_refuses_typos() {
 #[test]
 fn default_routes_are_pylons_three() {
     let m = Mapper::new().default_routes().unwrap();
-    assert_eq!(value(&m, Method::GET, "/greet", "action").as_deref(), Some("index"));
-    assert_eq!(value(&m, Method::GET, "/greet/links", "action").as_deref(), Some("links"));
-    assert_eq!(value(&m, Method::GET, "/greet/show/42", "id").as_deref(), Some("42"));
+    assert_eq!(
+        value(&m, Method::GET, "/greet", "action").as_deref(),
+        Some("index")
+    );
+    assert_eq!(
+        value(&m, Method::GET, "/greet/links", "action").as_deref(),
+        Some("links")
+    );
+    assert_eq!(
+        value(&m, Method::GET, "/greet/show/42", "id").as_deref(),
+        Some("42")
+    );
     assert!(get(&m, "/").is_none());
     assert!(get(&m, "/a/b/c/d").is_none());
 }
@@ -288,16 +383,28 @@ fn bad_pattern_is_an_error_naming_pattern_and_position() {
         panic!("{err:?}")
     };
     assert_eq!((e.pattern.as_str(), e.position), ("/users/{id", 7));
-    assert!(err.to_string().contains("\"/users/{id\" at byte 7"), "{err}");
+    assert!(
+        err.to_string().contains("\"/users/{id\" at byte 7"),
+        "{err}"
+    );
 }
 
 #[test]
 fn bad_regex_is_an_error_naming_pattern_variable_and_position() {
     let err = Mapper::new().connect("/a/{id:[0-9}").unwrap_err();
-    let RouteError::Regex { pattern, var, position, .. } = &err else {
+    let RouteError::Regex {
+        pattern,
+        var,
+        position,
+        ..
+    } = &err
+    else {
         panic!("{err:?}")
     };
-    assert_eq!((pattern.as_str(), var.as_str(), *position), ("/a/{id:[0-9}", "id", 3));
+    assert_eq!(
+        (pattern.as_str(), var.as_str(), *position),
+        ("/a/{id:[0-9}", "id", 3)
+    );
     let err = Mapper::new()
         .route(Route::new("/a/{id}").requirement("id", "("))
         .unwrap_err();
@@ -330,7 +437,8 @@ fn generation_by_name_fills_variables_and_queries_extras() {
         .route(Route::new(r"/post/{id:\d+}").name("post"))
         .unwrap();
     assert_eq!(
-        m.url_for_route("post", &[("id", "5"), ("q", "a b&c"), ("page", "2")]).unwrap(),
+        m.url_for_route("post", &[("id", "5"), ("q", "a b&c"), ("page", "2")])
+            .unwrap(),
         "/post/5?q=a%20b%26c&page=2"
     );
 }
@@ -342,8 +450,14 @@ fn generation_percent_encodes_values() {
         .unwrap()
         .route(Route::new("/f/{*path}").name("f"))
         .unwrap();
-    assert_eq!(m.url_for_route("w", &[("word", "a/b c%")]).unwrap(), "/w/a%2Fb%20c%25");
-    assert_eq!(m.url_for_route("f", &[("path", "a/b c")]).unwrap(), "/f/a/b%20c");
+    assert_eq!(
+        m.url_for_route("w", &[("word", "a/b c%")]).unwrap(),
+        "/w/a%2Fb%20c%25"
+    );
+    assert_eq!(
+        m.url_for_route("f", &[("path", "a/b c")]).unwrap(),
+        "/f/a/b%20c"
+    );
 }
 
 #[test]
@@ -377,7 +491,8 @@ fn generation_refuses_a_url_that_would_split_differently() {
         .route(Route::new("/m/{id}{.format}").name("m"))
         .unwrap();
     assert_eq!(
-        m.url_for_route("archive", &[("year", "2024"), ("month", "05")]).unwrap(),
+        m.url_for_route("archive", &[("year", "2024"), ("month", "05")])
+            .unwrap(),
         "/archive/2024-05"
     );
     assert!(matches!(
@@ -389,14 +504,19 @@ fn generation_refuses_a_url_that_would_split_differently() {
         m.url_for_route("m", &[("id", "1.2")]),
         Err(GenerationError::Ambiguous { .. })
     ));
-    assert_eq!(m.url_for_route("m", &[("id", "1.2"), ("format", "json")]).unwrap(), "/m/1.2.json");
+    assert_eq!(
+        m.url_for_route("m", &[("id", "1.2"), ("format", "json")])
+            .unwrap(),
+        "/m/1.2.json"
+    );
 }
 
 #[test]
 fn routes_style_generation_takes_the_first_route_that_accepts() {
     let m = Mapper::new().default_routes().unwrap();
     assert_eq!(
-        m.url_for("greet", "show", &[("id", "3"), ("q", "x")]).unwrap(),
+        m.url_for("greet", "show", &[("id", "3"), ("q", "x")])
+            .unwrap(),
         "/greet/show/3?q=x"
     );
     assert_eq!(m.url_for("greet", "links", &[]).unwrap(), "/greet/links");
@@ -415,7 +535,10 @@ fn routes_style_generation_honours_fixed_defaults_and_requirements() {
         .unwrap()
         .default_routes()
         .unwrap();
-    assert_eq!(m.url_for("blog", "year", &[("year", "2024")]).unwrap(), "/blog/2024");
+    assert_eq!(
+        m.url_for("blog", "year", &[("year", "2024")]).unwrap(),
+        "/blog/2024"
+    );
     // The requirement refuses "abc", so the generic route is used.
     assert_eq!(
         m.url_for("blog", "year", &[("year", "abc")]).unwrap(),
@@ -432,7 +555,8 @@ fn routes_style_generation_honours_fixed_defaults_and_requirements() {
 fn routes_style_generation_with_method_picks_a_route_whose_condition_admits_it() {
     let m = Mapper::new().resource("message", "messages").unwrap();
     assert_eq!(
-        m.url_for("messages", "update", &[("id", "1"), ("method", "put")]).unwrap(),
+        m.url_for("messages", "update", &[("id", "1"), ("method", "put")])
+            .unwrap(),
         "/messages/1"
     );
     assert!(m
@@ -450,9 +574,18 @@ fn resource_gives_the_seven_routes() {
     assert_eq!(action(Method::POST, "/messages").as_deref(), Some("create"));
     assert_eq!(action(Method::GET, "/messages/new").as_deref(), Some("new"));
     assert_eq!(action(Method::GET, "/messages/1").as_deref(), Some("show"));
-    assert_eq!(action(Method::PUT, "/messages/1").as_deref(), Some("update"));
-    assert_eq!(action(Method::DELETE, "/messages/1").as_deref(), Some("delete"));
-    assert_eq!(action(Method::GET, "/messages/1/edit").as_deref(), Some("edit"));
+    assert_eq!(
+        action(Method::PUT, "/messages/1").as_deref(),
+        Some("update")
+    );
+    assert_eq!(
+        action(Method::DELETE, "/messages/1").as_deref(),
+        Some("delete")
+    );
+    assert_eq!(
+        action(Method::GET, "/messages/1/edit").as_deref(),
+        Some("edit")
+    );
     assert_eq!(action(Method::DELETE, "/messages"), None);
     assert_eq!(action(Method::POST, "/messages/1"), None);
     assert_eq!(
@@ -464,10 +597,22 @@ fn resource_gives_the_seven_routes() {
 #[test]
 fn resource_routes_take_a_format() {
     let m = Mapper::new().resource("message", "messages").unwrap();
-    assert_eq!(value(&m, Method::GET, "/messages.json", "format").as_deref(), Some("json"));
-    assert_eq!(value(&m, Method::GET, "/messages/new.xml", "action").as_deref(), Some("new"));
-    assert_eq!(value(&m, Method::GET, "/messages/4.json", "id").as_deref(), Some("4"));
-    assert_eq!(value(&m, Method::GET, "/messages/4/edit.json", "action").as_deref(), Some("edit"));
+    assert_eq!(
+        value(&m, Method::GET, "/messages.json", "format").as_deref(),
+        Some("json")
+    );
+    assert_eq!(
+        value(&m, Method::GET, "/messages/new.xml", "action").as_deref(),
+        Some("new")
+    );
+    assert_eq!(
+        value(&m, Method::GET, "/messages/4.json", "id").as_deref(),
+        Some("4")
+    );
+    assert_eq!(
+        value(&m, Method::GET, "/messages/4/edit.json", "action").as_deref(),
+        Some("edit")
+    );
 }
 
 #[test]
@@ -475,11 +620,20 @@ fn resource_routes_are_named() {
     let m = Mapper::new().resource("message", "messages").unwrap();
     let url = |name: &str, params: &[(&str, &str)]| m.url_for_route(name, params).unwrap();
     assert_eq!(url("messages", &[]), "/messages");
-    assert_eq!(url("formatted_messages", &[("format", "json")]), "/messages.json");
+    assert_eq!(
+        url("formatted_messages", &[("format", "json")]),
+        "/messages.json"
+    );
     assert_eq!(url("new_message", &[]), "/messages/new");
-    assert_eq!(url("formatted_new_message", &[("format", "xml")]), "/messages/new.xml");
+    assert_eq!(
+        url("formatted_new_message", &[("format", "xml")]),
+        "/messages/new.xml"
+    );
     assert_eq!(url("message", &[("id", "3")]), "/messages/3");
-    assert_eq!(url("formatted_message", &[("id", "3"), ("format", "json")]), "/messages/3.json");
+    assert_eq!(
+        url("formatted_message", &[("id", "3"), ("format", "json")]),
+        "/messages/3.json"
+    );
     assert_eq!(url("edit_message", &[("id", "3")]), "/messages/3/edit");
     assert_eq!(
         url("formatted_edit_message", &[("id", "3"), ("format", "json")]),
@@ -498,7 +652,10 @@ fn submapper_prefixes_paths_and_names_and_nests() {
         .route(Route::new("/x").name("x"))
         .unwrap();
     assert_eq!(m.url_for_route("admin_users", &[]).unwrap(), "/admin/users");
-    assert_eq!(m.url_for_route("admin_deep_x", &[]).unwrap(), "/admin/deep/x");
+    assert_eq!(
+        m.url_for_route("admin_deep_x", &[]).unwrap(),
+        "/admin/deep/x"
+    );
     assert_eq!(m.url_for_route("x", &[]).unwrap(), "/x");
     assert_eq!(
         value(&m, Method::GET, "/admin/users/9", "action").as_deref(),
@@ -508,8 +665,13 @@ fn submapper_prefixes_paths_and_names_and_nests() {
 
 #[test]
 fn redirect_target_variable_must_be_captured() {
-    let err = Mapper::new().redirect("/old/{id}", "/new/{slug}").unwrap_err();
-    assert!(matches!(err, RouteError::RedirectVariable { .. }), "{err:?}");
+    let err = Mapper::new()
+        .redirect("/old/{id}", "/new/{slug}")
+        .unwrap_err();
+    assert!(
+        matches!(err, RouteError::RedirectVariable { .. }),
+        "{err:?}"
+    );
 }
 
 #[test]

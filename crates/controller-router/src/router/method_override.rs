@@ -56,7 +56,10 @@ pub(crate) fn form_method(body: &[u8]) -> Option<Method> {
 }
 
 fn decode_form(raw: &[u8]) -> String {
-    let plus: Vec<u8> = raw.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
+    let plus: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
     percent_decode(&plus).decode_utf8_lossy().into_owned()
 }
 
@@ -66,7 +69,12 @@ mod tests {
 
     fn form(len: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert(CONTENT_TYPE, "application/x-www-form-urlencoded; charset=utf-8".parse().unwrap());
+        h.insert(
+            CONTENT_TYPE,
+            "application/x-www-form-urlencoded; charset=utf-8"
+                .parse()
+                .unwrap(),
+        );
         h.insert(CONTENT_LENGTH, len.parse().unwrap());
         h
     }
