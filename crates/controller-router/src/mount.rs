@@ -116,7 +116,7 @@ impl Mount {
             return Err(refuse("this prefix is already mounted"));
         }
         entries.push((normal, boxed(service)));
-        entries.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        entries.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
         Ok(Mount {
             entries: Arc::new(entries),
         })

@@ -41,13 +41,10 @@ fn greet() -> Actions {
         .action("say_hi", |_req, _args| async { String::from("hi") })
         .action("_secret", |_req, _args| async { String::from("secret") })
         .action("index", |_req, _args| async { String::from("index") })
-        .action("wrapped", move |req, _args| {
-            let inner = inner.clone();
-            async move {
-                match inner.oneshot(req).await {
-                    Ok(res) => res,
-                    Err(never) => match never {},
-                }
+        .action("wrapped", move |req, _args| async move {
+            match inner.oneshot(req).await {
+                Ok(res) => res,
+                Err(never) => match never {},
             }
         })
         .action("method", |req, _args| async move {

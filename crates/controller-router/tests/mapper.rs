@@ -684,3 +684,16 @@ fn redirect_route_cannot_be_generated() {
     assert!(m.url_for_route("a", &[]).is_ok());
     assert_eq!(m.len(), 2);
 }
+
+#[test]
+fn routes_with_many_variables_still_match_and_check_requirements() {
+    let pattern: String = (0..14).map(|i| format!("/{{v{i}}}")).collect();
+    let m = Mapper::new()
+        .route(Route::new(pattern).requirement("v13", r"\d+"))
+        .unwrap();
+    let path: String = (0..14).map(|i| format!("/{i}")).collect();
+    assert_eq!(value(&m, Method::GET, &path, "v13").as_deref(), Some("13"));
+    assert_eq!(value(&m, Method::GET, &path, "v0").as_deref(), Some("0"));
+    let bad: String = (0..13).map(|i| format!("/{i}")).chain(["/x".to_owned()]).collect();
+    assert!(get(&m, &bad).is_none());
+}

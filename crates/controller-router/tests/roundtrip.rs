@@ -54,7 +54,7 @@ proptest! {
     fn archive_round_trips(year in r"\d{4}", month in r"\d{2}", slug in text()) {
         let m = &*MAPPER;
         let url = m.url_for_route("archive", &[("year", &year), ("month", &month), ("slug", &slug)]).unwrap();
-        let args = matched(&m, &url);
+        let args = matched(m, &url);
         assert_has(&args, "year", &year);
         assert_has(&args, "month", &month);
         assert_has(&args, "slug", &slug);
@@ -68,7 +68,7 @@ proptest! {
             params.push(("format", f.as_str()));
         }
         let url = m.url_for_route("item", &params).unwrap();
-        let args = matched(&m, &url);
+        let args = matched(m, &url);
         assert_has(&args, "id", &id);
         let got = args.iter().find(|(k, _)| k == "format").map(|(_, v)| v.clone());
         prop_assert_eq!(got, format);
@@ -78,7 +78,7 @@ proptest! {
     fn greedy_path_round_trips(path in "[a-z/ %é]{0,20}") {
         let m = &*MAPPER;
         let url = m.url_for_route("files", &[("path", &path)]).unwrap();
-        let args = matched(&m, &url);
+        let args = matched(m, &url);
         assert_has(&args, "path", &path);
     }
 
@@ -86,7 +86,7 @@ proptest! {
     fn version_round_trips_with_extras_in_the_query(major in r"\d{1,3}", minor in r"\d{1,3}", name in text(), q in text()) {
         let m = &*MAPPER;
         let url = m.url_for_route("version", &[("major", &major), ("minor", &minor), ("name", &name), ("q", &q)]).unwrap();
-        let args = matched(&m, &url);
+        let args = matched(m, &url);
         assert_has(&args, "major", &major);
         assert_has(&args, "minor", &minor);
         assert_has(&args, "name", &name);
