@@ -169,3 +169,125 @@ async fn router_under_a_mount_serves_hyper_incoming_over_a_socket() {
 
     server.abort();
 }
+
+/// The helloworld routing as the lead will wire it (see the branch report): every
+/// controller row of DESIGN.md's contract except `/fail`, whose panic belongs to
+/// error-catcher.
+fn helloworld_router() -> Router {
+    let wsgi_app = app_fn(|_req: http::Request<Body>| async {
+        String::from("<html>\n<body>\nHello World!\n</body>\n</html>")
+    });
+    Router::new(Mapper::new().default_routes().unwrap())
+        .controller(
+            "hello",
+            app_fn(|_req: http::Request<Body>| async { "Hello World!" }),
+        )
+        .controller(
+            "stream",
+            app_fn(|_req: http::Request<Body>| async {
+                gateway_core::Response::html(Body::from_chunks(["Hello ", "World!"]))
+            }),
+        )
+        .controller(
+            "wrapped",
+            Actions::new().action("index", move |req, _args| async move {
+                wsgi_app
+                    .oneshot(req)
+                    .await
+                    .unwrap_or_else(|never| match never {})
+            }),
+        )
+        .controller(
+            "environ",
+            app_fn(|req: http::Request<Body>| async move {
+                gateway_core::Environ::of(&req)
+                    .and_then(|env| env.get("test.hello"))
+                    .unwrap_or_default()
+                    .to_owned()
+            }),
+        )
+        .controller(
+            "greet",
+            Actions::new()
+                .action("show", |_req, args| async move {
+                    args.get("id").unwrap_or_default().to_owned()
+                })
+                .action("links", |req, _args| async move {
+                    let urls = Urls::of(&req).expect("set by the router");
+                    urls.url_for("greet", "show", &[("id", "3"), ("q", "x")])
+                        .map_err(|e| (http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+                }),
+        )
+        .controller(
+            "echo",
+            app_fn(|req: http::Request<Body>| async move {
+                gateway_core::Response::new(req.into_body())
+            }),
+        )
+        .controller(
+            "fail_late",
+            app_fn(|_req: http::Request<Body>| async {
+                let (mut tx, body) = Body::channel();
+                tokio::spawn(async move {
+                    let _ = tx.send("partial").await;
+                    tx.abort("boom after the headers").await;
+                });
+                gateway_core::Response::html(body)
+            }),
+        )
+}
+
+#[tokio::test]
+async fn helloworld_contract_rows_through_the_router() {
+    let client = TestClient::new(helloworld_router());
+    client
+        .get("/hello")
+        .send()
+        .await
+        .assert_body("Hello World!");
+    client
+        .get("/stream")
+        .send()
+        .await
+        .assert_body("Hello World!");
+    client
+        .get("/wrapped")
+        .send()
+        .await
+        .assert_body("<html>\n<body>\nHello World!\n</body>\n</html>");
+    let mut env = gateway_core::Environ::new();
+    env.insert(
+        gateway_core::EnvironKey::new("test.hello").unwrap(),
+        "Hello World",
+    );
+    client
+        .get("/environ")
+        .extension(env)
+        .send()
+        .await
+        .assert_body("Hello World");
+    client.get("/greet/show/42").send().await.assert_body("42");
+    client
+        .get("/greet/links")
+        .send()
+        .await
+        .assert_body("/greet/show/3?q=x");
+    client
+        .post("/echo")
+        .body("bytes \u{0}\u{ff}")
+        .send()
+        .await
+        .assert_body("bytes \u{0}\u{ff}");
+    assert!(
+        client.get("/fail_late").try_send().await.is_err(),
+        "a truncated body is an error"
+    );
+    client.get("/nothing").send().await.assert_status(404);
+
+    let mounted = TestClient::new(Mount::new().mount("/app", helloworld_router()).unwrap());
+    mounted
+        .get("/app/greet/links")
+        .send()
+        .await
+        .assert_body("/app/greet/show/3?q=x");
+}

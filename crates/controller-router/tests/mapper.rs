@@ -694,6 +694,9 @@ fn routes_with_many_variables_still_match_and_check_requirements() {
     let path: String = (0..14).map(|i| format!("/{i}")).collect();
     assert_eq!(value(&m, Method::GET, &path, "v13").as_deref(), Some("13"));
     assert_eq!(value(&m, Method::GET, &path, "v0").as_deref(), Some("0"));
-    let bad: String = (0..13).map(|i| format!("/{i}")).chain(["/x".to_owned()]).collect();
+    let bad: String = (0..13)
+        .map(|i| format!("/{i}"))
+        .chain(["/x".to_owned()])
+        .collect();
     assert!(get(&m, &bad).is_none());
 }
