@@ -12,7 +12,7 @@ use bytes::Bytes;
 use gateway_core::{Body, BoxError, IntoResponse, RoutingArgs};
 use tower_service::Service;
 
-use crate::controller::{boxed, not_found, BoxController};
+use crate::controller::{not_found, BoxController, IntoController};
 
 type ActionFuture = Pin<Box<dyn Future<Output = http::Response<Body>> + Send>>;
 type Action = Arc<dyn Fn(http::Request<Body>, RoutingArgs) -> ActionFuture + Send + Sync>;
@@ -84,17 +84,9 @@ impl Actions {
     /// Adds the action `name` as any Service (errors become a `500`).
     pub fn action_service<S, RB>(mut self, name: impl Into<String>, service: S) -> Self
     where
-        S: Service<http::Request<Body>, Response = http::Response<RB>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        RB: http_body::Body<Data = Bytes> + Send + 'static,
-        RB::Error: Into<BoxError>,
+        S: IntoController<RB>,
     {
-        let service: BoxController = boxed(service);
+        let service: BoxController = service.into_controller();
         let action: Action = Arc::new(move |req, _args| {
             let service = service.clone();
             Box::pin(async move {

@@ -15,9 +15,18 @@ use tower_service::Service;
 /// A controller, boxed: any Service from `Request<Body>` to `Response<Body>`.
 pub type BoxController = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, Infallible>;
 
-/// Boxes `service`: its response body becomes a [`Body`]; an error becomes a
+/// What can be a controller, an action or a mounted app: any cloneable, shareable
+/// Service from `Request<Body>` whose response body is an
+/// `http_body::Body<Data = Bytes>` (its type is `RB`, inferred).
+///
+/// The service is boxed: its response body becomes a [`Body`]; an error becomes a
 /// logged `500 Internal Server Error` (the error never escapes the router).
-pub(crate) fn boxed<S, RB>(service: S) -> BoxController
+pub trait IntoController<RB>: Send + Sync + 'static {
+    /// Boxes the service.
+    fn into_controller(self) -> BoxController;
+}
+
+impl<S, RB> IntoController<RB> for S
 where
     S: Service<http::Request<Body>, Response = http::Response<RB>> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
@@ -25,10 +34,12 @@ where
     RB: http_body::Body<Data = Bytes> + Send + 'static,
     RB::Error: Into<BoxError>,
 {
-    BoxCloneSyncService::new(Infallibly {
-        inner: service,
-        not_ready: false,
-    })
+    fn into_controller(self) -> BoxController {
+        BoxCloneSyncService::new(Infallibly {
+            inner: self,
+            not_ready: false,
+        })
+    }
 }
 
 /// Makes a service infallible: an error becomes a logged `500`.

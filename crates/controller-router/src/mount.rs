@@ -12,7 +12,7 @@ use tower::util::Oneshot;
 use tower::ServiceExt;
 use tower_service::Service;
 
-use crate::controller::{bad_request, boxed, not_found, BoxController};
+use crate::controller::{bad_request, not_found, BoxController, IntoController};
 
 /// Sends each request to the app mounted at the longest matching path prefix.
 ///
@@ -87,15 +87,7 @@ impl Mount {
     /// segment, or is already mounted.
     pub fn mount<S, RB>(self, prefix: &str, service: S) -> Result<Self, MountError>
     where
-        S: Service<http::Request<Body>, Response = http::Response<RB>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        RB: http_body::Body<Data = Bytes> + Send + 'static,
-        RB::Error: Into<BoxError>,
+        S: IntoController<RB>,
     {
         let refuse = |reason| MountError {
             prefix: prefix.to_owned(),
@@ -115,7 +107,7 @@ impl Mount {
         if entries.iter().any(|(p, _)| *p == normal) {
             return Err(refuse("this prefix is already mounted"));
         }
-        entries.push((normal, boxed(service)));
+        entries.push((normal, service.into_controller()));
         entries.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
         Ok(Mount {
             entries: Arc::new(entries),

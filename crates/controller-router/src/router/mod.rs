@@ -7,11 +7,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use gateway_core::{Body, BoxError};
-use tower_service::Service;
-
-use crate::controller::{boxed, BoxController};
+use crate::controller::{BoxController, IntoController};
 use crate::Mapper;
 
 pub use method_override::OriginalMethod;
@@ -32,7 +28,7 @@ pub use service::ResponseFuture;
 /// A controller is any tower Service: an [`app_fn`](gateway_core::app_fn), a struct,
 /// an axum `Router`, or [`Actions`](crate::Actions) for named actions. The request
 /// body may be any `http_body::Body<Data = Bytes>`; controllers receive it as a
-/// [`Body`]. Responses to `HEAD` have their body dropped.
+/// [`Body`](gateway_core::Body). Responses to `HEAD` have their body dropped.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -99,19 +95,11 @@ impl Router {
     /// `http_body::Body<Data = Bytes>`.
     pub fn controller<S, RB>(mut self, name: impl Into<String>, service: S) -> Self
     where
-        S: Service<http::Request<Body>, Response = http::Response<RB>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        RB: http_body::Body<Data = Bytes> + Send + 'static,
-        RB::Error: Into<BoxError>,
+        S: IntoController<RB>,
     {
         Arc::make_mut(&mut self.inner)
             .controllers
-            .insert(name.into(), boxed(service));
+            .insert(name.into(), service.into_controller());
         self
     }
 
