@@ -198,10 +198,16 @@ impl StaticKey {
     #[inline]
     fn of(text: &str) -> Self {
         let bytes = text.as_bytes();
-        let mut head = 0u64;
-        for (i, &b) in bytes.iter().take(8).enumerate() {
-            head |= u64::from(b) << (56 - 8 * i);
-        }
+        let head = match bytes.first_chunk::<8>() {
+            Some(first) => u64::from_be_bytes(*first),
+            None => {
+                let mut head = 0u64;
+                for (i, &b) in bytes.iter().enumerate() {
+                    head |= u64::from(b) << (56 - 8 * i);
+                }
+                head
+            }
+        };
         StaticKey {
             head,
             len: bytes.len(),
