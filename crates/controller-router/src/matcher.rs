@@ -219,7 +219,7 @@ impl StaticKey {
 /// more variables than it holds are checked by walking the path instead).
 #[derive(Debug, Default)]
 pub(crate) struct Slots {
-    items: [(u32, u32); 12],
+    items: [(u32, u32); 8],
     len: usize,
     overflow: usize,
 }
@@ -278,7 +278,7 @@ fn shape_fits(shape: &[Piece], seg: &str) -> bool {
 /// handful of variables.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Captures {
-    inline: [(u16, u32, u32); 6],
+    inline: [(u16, u32, u32); 4],
     len: usize,
     spill: Vec<(u16, u32, u32)>,
 }
