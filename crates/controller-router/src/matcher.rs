@@ -1,0 +1,473 @@
+//! Matching: a segment trie that finds the first route, in the order routes were
+//! added, that accepts a path. Pure, no I/O.
+//!
+//! # How "first added wins" survives the trie
+//!
+//! Every route gets its index in the order it was added. The trie is built from the
+//! routes' *shapes* only (static text, "one segment", a complex segment's literal
+//! skeleton, "the rest"); requirements and conditions are not in it. Each node keeps
+//! the smallest route index found anywhere below it (`min`).
+//!
+//! A lookup walks the trie depth first and keeps `best`, the smallest index that has
+//! fully matched so far (path, requirements, method, custom condition). It skips any
+//! subtree whose `min` is not smaller than `best`; at a node where routes end it
+//! tries them in index order and stops at the first that accepts. A subtree is only
+//! skipped when it cannot hold a smaller index, and every route whose shape fits the
+//! path is reached otherwise, so the answer is exactly the one a linear scan in
+//! connect order would give — without the scan. Regexes run only for requirements,
+//! and only on routes the trie has already reached.
+//!
+//! Routes itself buckets routes by literal prefix (longest first) before connect
+//! order; we keep plain connect order, the rule Routes documents.
+
+use std::borrow::Cow;
+
+use http::Method;
+use percent_encoding::percent_decode_str;
+
+use crate::pattern::{match_pieces, split_segment, Piece, Segment};
+use crate::route::CompiledRoute;
+
+/// A trie node.
+#[derive(Debug, Default)]
+pub(crate) struct Node {
+    /// Static children, sorted by [`StaticKey`] for binary search; the key
+    /// compares as integers, so a lookup calls `memcmp` at most on a hit.
+    /// Their keys, kept apart and dense so that the search touches few cache lines.
+    static_keys: Vec<StaticKey>,
+    statics: Vec<(Box<str>, Node)>,
+    /// The child for a whole-segment variable.
+    param: Option<Box<Node>>,
+    /// Children for complex segments, keyed by their skeleton: the pieces with
+    /// variables renumbered by position, so that names do not split the trie.
+    complex: Vec<(Vec<Piece>, Node)>,
+    /// Routes whose greedy variable starts here, ascending.
+    greedy: Vec<u32>,
+    /// Routes that end here, ascending.
+    ends: Vec<u32>,
+    /// The smallest route index in this subtree.
+    min: u32,
+}
+
+impl Node {
+    pub(crate) fn new() -> Self {
+        Node {
+            min: u32::MAX,
+            ..Node::default()
+        }
+    }
+
+    /// Adds route `index` (indices must be added in increasing order).
+    pub(crate) fn insert(&mut self, segments: &[Segment], index: u32) {
+        self.min = self.min.min(index);
+        let Some((first, rest)) = segments.split_first() else {
+            self.ends.push(index);
+            return;
+        };
+        let child = match first {
+            Segment::Greedy(_) => {
+                self.greedy.push(index);
+                return;
+            }
+            Segment::Static(text) => match self.find_static(text) {
+                Some(i) => &mut self.statics[i].1,
+                None => {
+                    let key = StaticKey::of(text);
+                    let i = self.static_keys.partition_point(|k| *k <= key);
+                    self.static_keys.insert(i, key);
+                    self.statics.insert(i, (text.clone(), Node::new()));
+                    &mut self.statics[i].1
+                }
+            },
+            Segment::Param(_) => self.param.get_or_insert_with(|| Box::new(Node::new())),
+            Segment::Complex(pieces) => {
+                let shape: Vec<Piece> = pieces
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| match p {
+                        Piece::Lit(t) => Piece::Lit(t.clone()),
+                        Piece::Var(_) => Piece::Var(i),
+                        Piece::Format(_) => Piece::Format(i),
+                    })
+                    .collect();
+                match self.complex.iter().position(|(s, _)| *s == shape) {
+                    Some(i) => &mut self.complex[i].1,
+                    None => {
+                        self.complex.push((shape, Node::new()));
+                        &mut self.complex.last_mut().expect("just pushed").1
+                    }
+                }
+            }
+        };
+        child.insert(rest, index);
+    }
+
+    /// Finds the smallest route index `accept` agrees to, below `best`.
+    ///
+    /// `rest` is the byte offset in `path` of what follows the `/` that ends the
+    /// previous segment, or `None` when the path is used up. `slots` holds the
+    /// ranges taken by whole-segment and greedy variables on the way down, so that
+    /// `accept` can check a route without complex segments without walking the
+    /// path again.
+    pub(crate) fn search(
+        &self,
+        path: &str,
+        rest: Option<usize>,
+        best: &mut u32,
+        slots: &mut Slots,
+        accept: &mut dyn FnMut(u32, &Slots) -> bool,
+    ) {
+        if self.min >= *best {
+            return;
+        }
+        let Some(pos) = rest else {
+            try_in_order(&self.ends, best, slots, accept);
+            return;
+        };
+        if !self.greedy.is_empty() {
+            slots.push(pos, path.len());
+            try_in_order(&self.greedy, best, slots, accept);
+            slots.pop();
+        }
+        let (seg, next) = split_segment(&path[pos..]);
+        let end = pos + seg.len();
+        let next = next.map(|_| end + 1);
+        if let Some(i) = self.find_static(seg) {
+            self.statics[i].1.search(path, next, best, slots, accept);
+        }
+        if let Some(param) = &self.param {
+            if !seg.is_empty() {
+                slots.push(pos, end);
+                param.search(path, next, best, slots, accept);
+                slots.pop();
+            }
+        }
+        for (shape, child) in &self.complex {
+            if child.min < *best && shape_fits(shape, seg) {
+                child.search(path, next, best, slots, accept);
+            }
+        }
+    }
+}
+
+impl Node {
+    #[inline]
+    fn find_static(&self, seg: &str) -> Option<usize> {
+        let key = StaticKey::of(seg);
+        // A handful of children is faster to scan than to bisect.
+        let keys = &self.static_keys;
+        let first = if keys.len() <= 8 {
+            keys.iter().position(|k| *k >= key)?
+        } else {
+            keys.partition_point(|k| *k < key)
+        };
+        keys[first..]
+            .iter()
+            .take_while(|k| **k == key)
+            .enumerate()
+            .position(|(i, _)| {
+                key.len <= 8 || same_tail(self.statics[first + i].0.as_bytes(), seg.as_bytes())
+            })
+            .map(|i| first + i)
+    }
+}
+
+/// Whether two texts of the same length, whose first eight bytes are equal,
+/// are equal: compared eight bytes at a time, inline (segments are short, and a
+/// `memcmp` call costs more than the comparison).
+#[inline]
+fn same_tail(a: &[u8], b: &[u8]) -> bool {
+    let (a, b) = (&a[8..], &b[8..]);
+    let mut ca = a.chunks_exact(8);
+    let mut cb = b.chunks_exact(8);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        if u64::from_ne_bytes(x.try_into().unwrap_or_default())
+            != u64::from_ne_bytes(y.try_into().unwrap_or_default())
+        {
+            return false;
+        }
+    }
+    ca.remainder()
+        .iter()
+        .zip(cb.remainder())
+        .all(|(x, y)| x == y)
+}
+
+/// A static segment's first eight bytes and length, compared as integers. Two
+/// texts of at most eight bytes are equal exactly when their keys are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct StaticKey {
+    head: u64,
+    len: usize,
+}
+
+impl StaticKey {
+    #[inline]
+    fn of(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let head = match bytes.first_chunk::<8>() {
+            Some(first) => u64::from_be_bytes(*first),
+            None => {
+                let mut head = 0u64;
+                for (i, &b) in bytes.iter().enumerate() {
+                    head |= u64::from(b) << (56 - 8 * i);
+                }
+                head
+            }
+        };
+        StaticKey {
+            head,
+            len: bytes.len(),
+        }
+    }
+}
+
+/// Ranges of variables met on the way down the trie (a fixed stack; routes with
+/// more variables than it holds are checked by walking the path instead).
+#[derive(Debug, Default)]
+pub(crate) struct Slots {
+    items: [(u32, u32); 8],
+    len: usize,
+    overflow: usize,
+}
+
+impl Slots {
+    #[inline]
+    fn push(&mut self, start: usize, end: usize) {
+        if self.len < self.items.len() {
+            self.items[self.len] = (start as u32, end as u32);
+            self.len += 1;
+        } else {
+            self.overflow += 1;
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) {
+        if self.overflow > 0 {
+            self.overflow -= 1;
+        } else {
+            self.len -= 1;
+        }
+    }
+
+    /// The ranges, or `None` if some did not fit.
+    #[inline]
+    pub(crate) fn ranges(&self) -> Option<&[(u32, u32)]> {
+        (self.overflow == 0).then_some(&self.items[..self.len])
+    }
+}
+
+#[inline]
+fn try_in_order(
+    routes: &[u32],
+    best: &mut u32,
+    slots: &Slots,
+    accept: &mut dyn FnMut(u32, &Slots) -> bool,
+) {
+    for &r in routes {
+        if r >= *best {
+            break;
+        }
+        if accept(r, slots) {
+            *best = r;
+            break;
+        }
+    }
+}
+
+/// Whether a complex segment's skeleton fits, requirements aside.
+fn shape_fits(shape: &[Piece], seg: &str) -> bool {
+    match_pieces(shape, seg, 0, &mut |_, _| true, &mut |_, _, _| {})
+}
+
+/// Byte ranges of captured values in the path, without allocating for the usual
+/// handful of variables.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Captures {
+    inline: [(u16, u32, u32); 4],
+    len: usize,
+    spill: Vec<(u16, u32, u32)>,
+}
+
+impl Captures {
+    #[inline]
+    pub(crate) fn push(&mut self, var: usize, start: usize, end: usize) {
+        let item = (var as u16, start as u32, end as u32);
+        if self.len < self.inline.len() {
+            self.inline[self.len] = item;
+            self.len += 1;
+        } else {
+            self.spill.push(item);
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.len = 0;
+        self.spill.clear();
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+        self.inline[..self.len]
+            .iter()
+            .chain(&self.spill)
+            .map(|&(v, s, e)| (v as usize, s as usize, e as usize))
+    }
+}
+
+/// Decodes a raw path value; `None` if it is not UTF-8 once decoded.
+#[inline]
+pub(crate) fn decode(raw: &str) -> Option<Cow<'_, str>> {
+    if !raw.contains('%') {
+        return Some(Cow::Borrowed(raw));
+    }
+    percent_decode_str(raw).decode_utf8().ok()
+}
+
+#[inline]
+pub(crate) fn meets(route: &CompiledRoute, var: usize, raw: &str) -> bool {
+    match &route.requirements[var] {
+        None => true,
+        Some(re) => decode(raw).is_some_and(|v| re.is_match(&v)),
+    }
+}
+
+/// Matches one route against `path` (which starts with `/`), checking its
+/// requirements and method condition. Fills `caps` on success.
+pub(crate) fn match_route(
+    route: &CompiledRoute,
+    method: Option<&Method>,
+    path: &str,
+    caps: &mut Captures,
+) -> bool {
+    caps.clear();
+    if let Some(method) = method {
+        if !route.admits(method) {
+            return false;
+        }
+    }
+    let mut pos = 1; // after the leading '/'
+    let mut more = true;
+    for seg in &route.pattern.segments {
+        if !more {
+            return false;
+        }
+        if let Segment::Greedy(v) = seg {
+            if !meets(route, *v, &path[pos..]) {
+                return false;
+            }
+            caps.push(*v, pos, path.len());
+            return true;
+        }
+        let (text, next) = split_segment(&path[pos..]);
+        let end = pos + text.len();
+        match seg {
+            Segment::Static(lit) => {
+                if **lit != *text {
+                    return false;
+                }
+            }
+            Segment::Param(v) => {
+                if text.is_empty() || !meets(route, *v, text) {
+                    return false;
+                }
+                caps.push(*v, pos, end);
+            }
+            Segment::Complex(pieces) => {
+                let base = pos;
+                let ok = match_pieces(
+                    pieces,
+                    text,
+                    0,
+                    &mut |v, value| meets(route, v, value),
+                    &mut |v, s, e| caps.push(v, base + s, base + e),
+                );
+                if !ok {
+                    return false;
+                }
+            }
+            Segment::Greedy(_) => unreachable!("handled above"),
+        }
+        match next {
+            Some(_) => pos = end + 1,
+            None => more = false,
+        }
+    }
+    !more
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::route::Route;
+
+    fn routes(patterns: &[&str]) -> (Vec<CompiledRoute>, Node) {
+        let mut trie = Node::new();
+        let mut out = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            let r = CompiledRoute::compile(Route::new(*p)).unwrap();
+            trie.insert(&r.pattern.segments, i as u32);
+            out.push(r);
+        }
+        (out, trie)
+    }
+
+    fn find(patterns: &[&str], path: &str) -> Option<usize> {
+        let (rs, trie) = routes(patterns);
+        let mut best = u32::MAX;
+        let mut caps = Captures::default();
+        let mut slots = Slots::default();
+        trie.search(path, Some(1), &mut best, &mut slots, &mut |r, _| {
+            match_route(&rs[r as usize], None, path, &mut caps)
+        });
+        (best != u32::MAX).then_some(best as usize)
+    }
+
+    #[test]
+    fn earlier_route_wins_even_when_a_later_one_is_more_specific() {
+        assert_eq!(find(&["/{a}/{b}", "/users/new"], "/users/new"), Some(0));
+        assert_eq!(find(&["/users/new", "/{a}/{b}"], "/users/new"), Some(0));
+        assert_eq!(find(&["/users/new", "/{a}/{b}"], "/users/old"), Some(1));
+    }
+
+    #[test]
+    fn greedy_competes_by_order_too() {
+        assert_eq!(find(&["/f/{*p}", "/f/a"], "/f/a"), Some(0));
+        assert_eq!(find(&["/f/a", "/f/{*p}"], "/f/a/b"), Some(1));
+        assert_eq!(find(&["/f/{*p}"], "/f/"), Some(0));
+        assert_eq!(find(&["/f/{*p}"], "/f"), None);
+    }
+
+    #[test]
+    fn trailing_slash_is_a_different_path() {
+        assert_eq!(find(&["/a"], "/a/"), None);
+        assert_eq!(find(&["/a/"], "/a"), None);
+        assert_eq!(find(&["/a/"], "/a/"), Some(0));
+        assert_eq!(find(&["/{x}"], "/"), None);
+        assert_eq!(find(&["/"], "/"), Some(0));
+    }
+
+    #[test]
+    fn static_siblings_with_the_same_first_eight_bytes_stay_apart() {
+        let pats = [
+            "/received_events",
+            "/received_eventz",
+            "/received",
+            "/receivez",
+        ];
+        assert_eq!(find(&pats, "/received_eventz"), Some(1));
+        assert_eq!(find(&pats, "/received_events"), Some(0));
+        assert_eq!(find(&pats, "/received"), Some(2));
+        assert_eq!(find(&pats, "/receivez"), Some(3));
+        assert_eq!(find(&pats, "/received_event"), None);
+    }
+
+    #[test]
+    fn complex_segments_share_the_trie() {
+        let pats = ["/a/{x}-{y}", "/a/{x}.{y}", "/a/v{n}"];
+        assert_eq!(find(&pats, "/a/1-2"), Some(0));
+        assert_eq!(find(&pats, "/a/1.2"), Some(1));
+        assert_eq!(find(&pats, "/a/v2"), Some(2));
+        assert_eq!(find(&pats, "/a/w2"), None);
+    }
+}

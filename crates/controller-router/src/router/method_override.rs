@@ -1,0 +1,105 @@
+//! The `_method` override: a POST form may say it is a PUT, PATCH or DELETE.
+//!
+//! Pure helpers; the router does the buffering. Unlike Routes, which reads
+//! `_method` from the query string of any request, only the body of a POST whose
+//! `Content-Type` is `application/x-www-form-urlencoded` counts: a link (GET) can
+//! never delete anything.
+
+use http::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE};
+use http::Method;
+use percent_encoding::percent_decode;
+
+/// The method a request had before a `_method` override replaced it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginalMethod(pub Method);
+
+/// Whether the head describes a form body small enough (`Content-Length` given
+/// and at most `limit`) to be read for `_method`.
+pub(crate) fn wants_look(method: &Method, headers: &HeaderMap, limit: usize) -> bool {
+    if *method != Method::POST {
+        return false;
+    }
+    let is_form = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| {
+            essence
+                .trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    let small = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n <= limit);
+    is_form && small
+}
+
+/// The override a form body asks for: `PUT`, `PATCH` or `DELETE` (any case).
+pub(crate) fn form_method(body: &[u8]) -> Option<Method> {
+    for pair in body.split(|&b| b == b'&') {
+        let mut kv = pair.splitn(2, |&b| b == b'=');
+        let key = kv.next().unwrap_or_default();
+        if decode_form(key) != "_method" {
+            continue;
+        }
+        let value = decode_form(kv.next().unwrap_or_default()).to_ascii_uppercase();
+        return match value.as_str() {
+            "PUT" => Some(Method::PUT),
+            "PATCH" => Some(Method::PATCH),
+            "DELETE" => Some(Method::DELETE),
+            _ => None,
+        };
+    }
+    None
+}
+
+fn decode_form(raw: &[u8]) -> String {
+    let plus: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    percent_decode(&plus).decode_utf8_lossy().into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(len: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            CONTENT_TYPE,
+            "application/x-www-form-urlencoded; charset=utf-8"
+                .parse()
+                .unwrap(),
+        );
+        h.insert(CONTENT_LENGTH, len.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn only_small_post_forms_are_read() {
+        assert!(wants_look(&Method::POST, &form("10"), 100));
+        assert!(!wants_look(&Method::GET, &form("10"), 100));
+        assert!(!wants_look(&Method::POST, &form("101"), 100));
+        let mut json = form("10");
+        json.insert(CONTENT_TYPE, "application/json".parse().unwrap());
+        assert!(!wants_look(&Method::POST, &json, 100));
+        let mut chunked = form("10");
+        chunked.remove(CONTENT_LENGTH);
+        assert!(!wants_look(&Method::POST, &chunked, 100));
+    }
+
+    #[test]
+    fn form_method_reads_put_patch_delete_only() {
+        assert_eq!(form_method(b"a=1&_method=delete"), Some(Method::DELETE));
+        assert_eq!(form_method(b"_method=Put"), Some(Method::PUT));
+        assert_eq!(form_method(b"%5Fmethod=patch"), Some(Method::PATCH));
+        assert_eq!(form_method(b"_method=GET"), None);
+        assert_eq!(form_method(b"_method=CONNECT"), None);
+        assert_eq!(form_method(b"method=PUT"), None);
+        assert_eq!(form_method(b""), None);
+    }
+}

@@ -1,0 +1,90 @@
+//! The URL generator a controller reaches through its request.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::{GenerationError, Mapper};
+
+/// URL generation from inside a controller: the twin of Pylons' `url()` and
+/// Routes' `routes.url`. The [`Router`](crate::Router) puts one in every request it
+/// dispatches; its paths start with the request's mount prefix.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use controller_router::{Mapper, Router, Urls};
+/// use gateway_core::{app_fn, test_client::TestClient, Body, MountPrefix};
+///
+/// let links = app_fn(|req: http::Request<Body>| async move {
+///     let urls = Urls::of(&req).expect("set by the router");
+///     urls.url_for("greet", "show", &[("id", "3"), ("q", "x")]).unwrap()
+/// });
+/// let router = Router::new(Mapper::new().default_routes().unwrap()).controller("links", links);
+/// let client = TestClient::new(router);
+/// client.get("/links").send().await.assert_body("/greet/show/3?q=x");
+/// client.get("/links").extension(MountPrefix::new("/app")).send().await
+///     .assert_body("/app/greet/show/3?q=x");
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Urls {
+    mapper: Arc<Mapper>,
+    prefix: String,
+}
+
+impl fmt::Debug for Urls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Urls")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Urls {
+    /// A generator over `mapper` whose paths start with `prefix` (a mount prefix
+    /// such as `/blog`, or `""`).
+    pub fn new(mapper: Arc<Mapper>, prefix: impl Into<String>) -> Self {
+        Urls {
+            mapper,
+            prefix: prefix.into(),
+        }
+    }
+
+    /// The generator of a request, if a router dispatched it.
+    pub fn of<B>(req: &http::Request<B>) -> Option<&Urls> {
+        req.extensions().get::<Urls>()
+    }
+
+    /// The mount prefix every URL starts with.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The mapper behind this generator.
+    pub fn mapper(&self) -> &Mapper {
+        &self.mapper
+    }
+
+    /// [`Mapper::url_for`], with the mount prefix first.
+    pub fn url_for(
+        &self,
+        controller: &str,
+        action: &str,
+        params: &[(&str, &str)],
+    ) -> Result<String, GenerationError> {
+        let mut out = self.prefix.clone();
+        self.mapper
+            .write_for(&mut out, controller, action, params)?;
+        Ok(out)
+    }
+
+    /// [`Mapper::url_for_route`], with the mount prefix first.
+    pub fn url_for_route(
+        &self,
+        name: &str,
+        params: &[(&str, &str)],
+    ) -> Result<String, GenerationError> {
+        let mut out = self.prefix.clone();
+        self.mapper.write_route(&mut out, name, params)?;
+        Ok(out)
+    }
+}
