@@ -88,6 +88,10 @@ fn origin(symbol: &str, file: Option<&str>) -> Origin {
     let Some(file) = file else {
         return Origin::Std;
     };
+    // Rust symbols have a path; C runtime frames (`__libc_start_main`) do not.
+    if !symbol.contains("::") {
+        return Origin::Std;
+    }
     if file.starts_with("/rustc/") || file.contains("/rustlib/") || file.contains("/library/std/") {
         Origin::Std
     } else if file.contains("/.cargo/registry/")
@@ -158,7 +162,8 @@ mod tests {
              at ./examples/helloworld/src/controllers.rs:40:5
    6: tokio::runtime::task::core::Core<T,S>::poll
              at /home/u/.cargo/registry/src/index.crates.io-1/tokio-1.54.1/src/runtime/task/core.rs:365:24
-   7: __libc_start_main
+   7: __libc_start_call_main
+             at ./csu/../sysdeps/nptl/libc_start_call_main.h:58:16
 ";
 
     #[test]

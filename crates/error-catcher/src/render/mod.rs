@@ -229,8 +229,8 @@ fn debug_text(report: &ErrorReport) -> String {
     out
 }
 
-fn excerpt_html(file: &str, line: u32) -> Option<String> {
-    let lines = backtrace::source_excerpt(file, line, 5)?;
+fn excerpt_html(file: &str, line: u32, context: u32) -> Option<String> {
+    let lines = backtrace::source_excerpt(file, line, context)?;
     let mut out = String::from("<pre class=\"src\">");
     for (number, text, hit) in lines {
         let class = if hit { " class=\"hit\"" } else { "" };
@@ -238,6 +238,11 @@ fn excerpt_html(file: &str, line: u32) -> Option<String> {
     }
     out.push_str("</pre>");
     Some(out)
+}
+
+/// A path without a leading `./`, so the same file is named the same way.
+fn normalize(file: &str) -> &str {
+    file.strip_prefix("./").unwrap_or(file)
 }
 
 fn table(rows: &[(String, String)]) -> String {
@@ -295,8 +300,11 @@ fn debug_html(report: &ErrorReport) -> String {
         body.push_str("</ol></section>");
     }
 
+    // Each file:line gets its excerpt once: a closure and its function often share it.
+    let mut excerpted: Vec<(String, u32)> = Vec::new();
     if let Some(location) = &report.location {
-        if let Some(excerpt) = excerpt_html(&location.file, location.line) {
+        excerpted.push((normalize(&location.file).to_owned(), location.line));
+        if let Some(excerpt) = excerpt_html(&location.file, location.line, 5) {
             let _ = write!(
                 body,
                 "<section><h2>Source</h2><div class=\"frame user\"><div class=\"loc mono\" style=\"padding-top:10px\">{}</div>{excerpt}</div></section>",
@@ -344,13 +352,17 @@ fn debug_html(report: &ErrorReport) -> String {
             }
             flush(&mut hidden, &mut body);
             let location = match (&frame.file, frame.line) {
-                (Some(file), Some(line)) => format!("{file}:{line}"),
+                (Some(file), Some(line)) => format!("{}:{line}", normalize(file)),
                 _ => String::new(),
             };
             let excerpt = match (&frame.file, frame.line) {
-                (Some(file), Some(line)) if shown_excerpts < 8 => {
+                (Some(file), Some(line))
+                    if shown_excerpts < 3
+                        && !excerpted.contains(&(normalize(file).to_owned(), line)) =>
+                {
                     shown_excerpts += 1;
-                    excerpt_html(file, line).unwrap_or_default()
+                    excerpted.push((normalize(file).to_owned(), line));
+                    excerpt_html(file, line, 3).unwrap_or_default()
                 }
                 _ => String::new(),
             };
