@@ -1,3 +1,4 @@
+#![allow(missing_docs)] // criterion_group! and criterion_main! generate undocumented items.
 //! The non-error path: a hello-world request through the bare app, through each
 //! layer alone, and through `ErrorDocuments(ErrorCatcher(app))`. The target
 //! is a throughput ratio of at least 0.97 for the last one against the bare app.

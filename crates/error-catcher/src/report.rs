@@ -108,8 +108,11 @@ pub struct RequestInfo {
     /// The HTTP version, such as `HTTP/1.1`.
     pub version: String,
     /// The headers in order; Cookie, Authorization and other secrets redacted.
+    /// Empty unless the catcher reports request details (the default in debug mode;
+    /// see [`ErrorCatcherLayer::report_request_details`](crate::ErrorCatcherLayer::report_request_details)).
     pub headers: Vec<(String, String)>,
-    /// The [`Environ`] keys; secret-looking ones redacted.
+    /// The [`Environ`] keys as the request reached the catcher; secret-looking ones
+    /// redacted. Empty unless the catcher reports request details.
     pub environ: Vec<(String, String)>,
 }
 
@@ -245,35 +248,43 @@ impl Reporter for JsonLinesReporter {
     }
 }
 
-/// What the catcher knows about the request: cheap clones taken before `call`.
+/// What the catcher knows about the request, taken before `call`.
+///
+/// Method, URI and `Accept` are reference-count clones. The headers and the environ
+/// (the "details") cost a copy of the header map, so they are taken only when the
+/// catcher is configured to report them.
 #[derive(Debug, Clone)]
 pub(crate) struct RequestSummary {
     method: http::Method,
     uri: http::Uri,
     version: http::Version,
-    headers: http::HeaderMap,
-    environ: Option<Environ>,
+    accept: Option<http::HeaderValue>,
+    details: Option<(http::HeaderMap, Option<Environ>)>,
 }
 
 impl RequestSummary {
-    pub(crate) fn capture<B>(req: &http::Request<B>) -> Self {
+    pub(crate) fn capture<B>(req: &http::Request<B>, details: bool) -> Self {
         RequestSummary {
             method: req.method().clone(),
             uri: req.uri().clone(),
             version: req.version(),
-            headers: req.headers().clone(),
-            environ: Environ::of(req).cloned(),
+            accept: req.headers().get(http::header::ACCEPT).cloned(),
+            details: details.then(|| (req.headers().clone(), Environ::of(req).cloned())),
         }
     }
 
-    pub(crate) fn headers(&self) -> &http::HeaderMap {
-        &self.headers
+    pub(crate) fn accept(&self) -> Option<&http::HeaderValue> {
+        self.accept.as_ref()
     }
 
     fn info(&self) -> RequestInfo {
-        let headers = self
-            .headers
-            .iter()
+        let (headers, environ) = match &self.details {
+            Some((headers, environ)) => (Some(headers), environ.as_ref()),
+            None => (None, None),
+        };
+        let headers = headers
+            .into_iter()
+            .flat_map(http::HeaderMap::iter)
             .map(|(name, value)| {
                 let value = String::from_utf8_lossy(value.as_bytes());
                 (
@@ -282,9 +293,8 @@ impl RequestSummary {
                 )
             })
             .collect();
-        let environ = self
-            .environ
-            .iter()
+        let environ = environ
+            .into_iter()
             .flat_map(Environ::iter)
             .map(|(k, v)| (k.to_owned(), redact_value(k, v).to_owned()))
             .collect();
@@ -452,7 +462,7 @@ mod tests {
             gateway_core::EnvironKey::new("test.hello").unwrap(),
             "Hello",
         );
-        let info = RequestSummary::capture(&req).info();
+        let info = RequestSummary::capture(&req, true).info();
         assert_eq!(info.uri, "/x?token=[redacted]&page=2");
         assert_eq!(
             info.headers,
@@ -481,7 +491,7 @@ mod tests {
             error,
         };
         let req = http::Request::new(());
-        let report = failure.into_report(&RequestSummary::capture(&req), false);
+        let report = failure.into_report(&RequestSummary::capture(&req, true), false);
         assert_eq!(report.message, "query failed");
         assert_eq!(report.causes, ["disk on fire"]);
         assert_eq!(report.error_type, "my::Error");
@@ -528,7 +538,7 @@ mod tests {
             error_type: "x",
             error: "late".into(),
         }
-        .into_report(&RequestSummary::capture(&req), true);
+        .into_report(&RequestSummary::capture(&req, true), true);
         dispatch(&report, &reporters);
         dispatch(&report, &reporters);
         let text = std::fs::read_to_string(&path).unwrap();

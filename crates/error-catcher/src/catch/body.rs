@@ -34,7 +34,7 @@ pin_project! {
             body: B,
             first: Option<Frame<Bytes>>,
             ended: bool,
-            context: Option<RequestContext>,
+            context: Option<Box<RequestContext>>,
         },
     }
 }
@@ -60,7 +60,7 @@ impl<B> CatchBody<B> {
     pub(crate) fn inner(
         body: B,
         first: Option<Frame<Bytes>>,
-        context: Option<RequestContext>,
+        context: Option<Box<RequestContext>>,
     ) -> Self {
         CatchBody {
             kind: Kind::Inner {

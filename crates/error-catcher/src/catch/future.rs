@@ -29,7 +29,7 @@ pin_project! {
     pub struct ResponseFuture<F, B> {
         #[pin]
         state: State<F, B>,
-        context: Option<RequestContext>,
+        context: Option<Box<RequestContext>>,
     }
 }
 
@@ -47,7 +47,7 @@ impl<F, B> ResponseFuture<F, B> {
     pub(crate) fn called(future: F, request: RequestSummary, config: Arc<Config>) -> Self {
         ResponseFuture {
             state: State::Calling { future },
-            context: Some(RequestContext { config, request }),
+            context: Some(Box::new(RequestContext { config, request })),
         }
     }
 
@@ -56,7 +56,7 @@ impl<F, B> ResponseFuture<F, B> {
             state: State::Failed {
                 failure: Some(failure),
             },
-            context: Some(RequestContext { config, request }),
+            context: Some(Box::new(RequestContext { config, request })),
         }
     }
 }

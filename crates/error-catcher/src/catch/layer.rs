@@ -11,6 +11,9 @@ use crate::report::Reporter;
 pub(crate) struct Config {
     pub(crate) debug: bool,
     pub(crate) wait_for_first_frame: bool,
+    /// Effective: the explicit choice, else `debug`.
+    pub(crate) report_request_details: bool,
+    pub(crate) details_chosen: bool,
     pub(crate) reporters: Vec<Arc<dyn Reporter>>,
 }
 
@@ -60,6 +63,8 @@ impl ErrorCatcherLayer {
             config: Arc::new(Config {
                 debug: false,
                 wait_for_first_frame: true,
+                report_request_details: false,
+                details_chosen: false,
                 reporters: Vec::new(),
             }),
         }
@@ -68,7 +73,23 @@ impl ErrorCatcherLayer {
     /// Shows the debug page (message, source, backtrace, request) instead of the
     /// generic page. Never turn this on in production.
     pub fn debug(mut self, debug: bool) -> Self {
-        Arc::make_mut(&mut self.config).debug = debug;
+        let config = Arc::make_mut(&mut self.config);
+        config.debug = debug;
+        if !config.details_chosen {
+            config.report_request_details = debug;
+        }
+        self
+    }
+
+    /// Whether reports carry the request's headers (secrets redacted) and environ.
+    ///
+    /// Defaults to the [`debug`](Self::debug) setting. Method, URI and error are
+    /// always reported. Details cost a copy of the header map per request, on the
+    /// success path too, which is why production leaves them out unless asked.
+    pub fn report_request_details(mut self, details: bool) -> Self {
+        let config = Arc::make_mut(&mut self.config);
+        config.report_request_details = details;
+        config.details_chosen = true;
         self
     }
 

@@ -114,7 +114,7 @@ where
     }
 
     fn call(&mut self, req: http::Request<ReqB>) -> Self::Future {
-        let request = RequestSummary::capture(&req);
+        let request = RequestSummary::capture(&req, self.config.report_request_details);
         let config = self.config.clone();
         if let Some(error) = self.not_ready.take() {
             let failure = Failure::Error {
