@@ -259,7 +259,7 @@ pub(crate) struct RequestSummary {
     uri: http::Uri,
     version: http::Version,
     accept: Option<http::HeaderValue>,
-    details: Option<(http::HeaderMap, Option<Environ>)>,
+    details: Option<Box<(http::HeaderMap, Option<Environ>)>>,
 }
 
 impl RequestSummary {
@@ -269,7 +269,7 @@ impl RequestSummary {
             uri: req.uri().clone(),
             version: req.version(),
             accept: req.headers().get(http::header::ACCEPT).cloned(),
-            details: details.then(|| (req.headers().clone(), Environ::of(req).cloned())),
+            details: details.then(|| Box::new((req.headers().clone(), Environ::of(req).cloned()))),
         }
     }
 
@@ -278,7 +278,7 @@ impl RequestSummary {
     }
 
     fn info(&self) -> RequestInfo {
-        let (headers, environ) = match &self.details {
+        let (headers, environ) = match self.details.as_deref() {
             Some((headers, environ)) => (Some(headers), environ.as_ref()),
             None => (None, None),
         };

@@ -32,7 +32,7 @@ pin_project! {
         Inner {
             #[pin]
             body: B,
-            first: Option<Frame<Bytes>>,
+            first: Buffered,
             ended: bool,
             context: Option<Box<RequestContext>>,
         },
@@ -62,6 +62,14 @@ impl<B> CatchBody<B> {
         first: Option<Frame<Bytes>>,
         context: Option<Box<RequestContext>>,
     ) -> Self {
+        let first = match first.map(Frame::into_data) {
+            None => Buffered::Nothing,
+            Some(Ok(data)) => Buffered::Data(data),
+            Some(Err(frame)) => match frame.into_trailers() {
+                Ok(trailers) => Buffered::Trailers(Box::new(trailers)),
+                Err(_) => Buffered::Nothing,
+            },
+        };
         CatchBody {
             kind: Kind::Inner {
                 body,
@@ -76,6 +84,36 @@ impl<B> CatchBody<B> {
     pub(crate) fn mark_ended(&mut self) {
         if let Kind::Inner { ended, .. } = &mut self.kind {
             *ended = true;
+        }
+    }
+}
+
+/// The frame read before the headers went out, kept small: the body is moved
+/// with every response, so a whole `Frame` (which can hold a header map) would be
+/// copied each time.
+enum Buffered {
+    Nothing,
+    Data(Bytes),
+    Trailers(Box<http::HeaderMap>),
+}
+
+impl Buffered {
+    fn take(&mut self) -> Option<Frame<Bytes>> {
+        match std::mem::replace(self, Buffered::Nothing) {
+            Buffered::Nothing => None,
+            Buffered::Data(data) => Some(Frame::data(data)),
+            Buffered::Trailers(trailers) => Some(Frame::trailers(*trailers)),
+        }
+    }
+
+    fn is_none(&self) -> bool {
+        matches!(self, Buffered::Nothing)
+    }
+
+    fn data_len(&self) -> u64 {
+        match self {
+            Buffered::Data(data) => data.len() as u64,
+            _ => 0,
         }
     }
 }
@@ -176,10 +214,7 @@ where
             Kind::Inner {
                 body, first, ended, ..
             } => {
-                let buffered = first
-                    .as_ref()
-                    .and_then(Frame::data_ref)
-                    .map_or(0, |d| d.len() as u64);
+                let buffered = first.data_len();
                 if *ended {
                     return SizeHint::with_exact(buffered);
                 }

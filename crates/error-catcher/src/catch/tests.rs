@@ -421,3 +421,49 @@ async fn failing_or_panicking_reporters_cannot_break_the_response() {
     let err = TestClient::new(app).get("/").try_send().await.unwrap_err();
     assert!(err.to_string().contains("after its headers"));
 }
+
+#[tokio::test]
+async fn production_reports_leave_out_headers_unless_asked() {
+    for (details, expect_headers) in [(None, false), (Some(true), true)] {
+        let recorder = Recorder::default();
+        let mut layer = ErrorCatcherLayer::new().reporter(recorder.clone());
+        if let Some(details) = details {
+            layer = layer.report_request_details(details);
+        }
+        TestClient::new(layer.layer(failing_app()))
+            .get("/fail?token=t")
+            .header("cookie", "sid=cookie-secret")
+            .header("user-agent", "agent")
+            .send()
+            .await
+            .assert_status(500);
+        let report = recorder.take().pop().unwrap();
+        assert_eq!(report.request.uri, "/fail?token=[redacted]");
+        assert_eq!(
+            !report.request.headers.is_empty(),
+            expect_headers,
+            "{details:?}"
+        );
+        if expect_headers {
+            assert!(report
+                .request
+                .headers
+                .contains(&("cookie".to_owned(), "[redacted]".to_owned())));
+        }
+    }
+}
+
+#[tokio::test]
+async fn debug_mode_can_turn_request_details_off() {
+    let layer = ErrorCatcherLayer::new()
+        .report_request_details(false)
+        .debug(true);
+    TestClient::new(layer.layer(failing_app()))
+        .get("/")
+        .header("user-agent", "agent-in-header")
+        .send()
+        .await
+        .assert_status(500)
+        .assert_body_contains("boom")
+        .assert_body_lacks("agent-in-header");
+}
