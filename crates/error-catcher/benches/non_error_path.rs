@@ -63,9 +63,9 @@ fn bench(c: &mut Criterion) {
         .build()
         .unwrap();
     let app = app_fn(|_req: http::Request<Body>| async { Response::html("Hello World!") });
-    let catcher = ErrorCatcherLayer::new().layer(app.clone());
-    let documents = ErrorDocumentsLayer::new().layer(app.clone());
-    let both = ErrorDocumentsLayer::new().layer(ErrorCatcherLayer::new().layer(app.clone()));
+    let catcher = ErrorCatcherLayer::new().layer(app);
+    let documents = ErrorDocumentsLayer::new().layer(app);
+    let both = ErrorDocumentsLayer::new().layer(ErrorCatcherLayer::new().layer(app));
     // A buffer read from a socket is heap-allocated, and shared once cloned.
     let head = Bytes::from(HEAD.to_vec());
     let _shared = head.clone();

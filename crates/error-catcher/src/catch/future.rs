@@ -159,7 +159,7 @@ where
                         unreachable_state();
                     };
                     this.state.set(State::Done);
-                    return Poll::Ready(Ok(super::error_response(failure, context)));
+                    return Poll::Ready(Ok(super::error_response(failure, &context)));
                 }
                 StateProj::Done => unreachable_state(),
             }

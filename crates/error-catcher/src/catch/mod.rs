@@ -52,10 +52,7 @@ use crate::report::{dispatch, Failure};
 use future::RequestContext;
 
 /// Reports `failure` and builds the 500 response for it.
-fn error_response<B>(
-    failure: Failure,
-    context: Box<RequestContext>,
-) -> http::Response<CatchBody<B>> {
+fn error_response<B>(failure: Failure, context: &RequestContext) -> http::Response<CatchBody<B>> {
     let report = failure.into_report(&context.request, false);
     dispatch(&report, &context.config.reporters);
     let format = negotiate(context.request.accept());

@@ -79,7 +79,7 @@ fn explanation(status: StatusCode) -> &'static str {
         405 => "This page does not accept that kind of request.",
         500 => "Something went wrong on our side and the request could not be completed. The error has been logged.",
         503 => "The service is unavailable right now. Please try again later.",
-        400..=499 => "The request could not be completed.",
+        _ if status.is_client_error() => "The request could not be completed.",
         _ => "The server could not complete the request.",
     }
 }
