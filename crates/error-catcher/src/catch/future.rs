@@ -29,7 +29,7 @@ pin_project! {
     pub struct ResponseFuture<F, B> {
         #[pin]
         state: State<F, B>,
-        context: Option<Box<RequestContext>>,
+        context: Option<RequestContext>,
     }
 }
 
@@ -47,7 +47,7 @@ impl<F, B> ResponseFuture<F, B> {
     pub(crate) fn called(future: F, request: RequestSummary, config: Arc<Config>) -> Self {
         ResponseFuture {
             state: State::Calling { future },
-            context: Some(Box::new(RequestContext { config, request })),
+            context: Some(RequestContext { config, request }),
         }
     }
 
@@ -56,7 +56,7 @@ impl<F, B> ResponseFuture<F, B> {
             state: State::Failed {
                 failure: Some(failure),
             },
-            context: Some(Box::new(RequestContext { config, request })),
+            context: Some(RequestContext { config, request }),
         }
     }
 }
@@ -84,7 +84,8 @@ where
                                 .as_ref()
                                 .is_some_and(|c| c.config.wait_for_first_frame);
                             if !wait || body.is_end_stream() {
-                                let body = CatchBody::inner(body, None, this.context.take());
+                                let context = keep_if_streaming(&body, this.context.take());
+                                let body = CatchBody::inner(body, None, context);
                                 this.state.set(State::Done);
                                 return Poll::Ready(Ok(http::Response::from_parts(parts, body)));
                             }
@@ -146,7 +147,12 @@ where
                     let (Some(parts), Some(inner)) = (parts.take(), body.take()) else {
                         unreachable_state();
                     };
-                    let mut body = CatchBody::inner(inner, first, this.context.take());
+                    let context = if ended {
+                        None
+                    } else {
+                        keep_if_streaming(&inner, this.context.take())
+                    };
+                    let mut body = CatchBody::inner(inner, first, context);
                     if ended {
                         body.mark_ended();
                     }
@@ -164,6 +170,20 @@ where
                 StateProj::Done => unreachable_state(),
             }
         }
+    }
+}
+
+/// The context a body needs to report a failure after the headers: none for a
+/// body that has already ended (a fixed body, once its only frame is buffered), so
+/// the common case allocates nothing.
+fn keep_if_streaming<B: http_body::Body>(
+    body: &B,
+    context: Option<RequestContext>,
+) -> Option<Box<RequestContext>> {
+    if body.is_end_stream() {
+        None
+    } else {
+        context.map(Box::new)
     }
 }
 
