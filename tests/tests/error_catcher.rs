@@ -13,7 +13,7 @@ use http_body_util::BodyExt;
 use key_adder::KeyAdderLayer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tower::ServiceBuilder;
+use tower::{Layer, ServiceBuilder};
 
 /// The helloworld routes this crate pair is responsible for.
 async fn app(req: http::Request<hyper::body::Incoming>) -> Response {
@@ -165,4 +165,42 @@ async fn environ_and_unknown_urls_behave_as_in_helloworld() {
     let (status, _, body) = support::get(&client, &format!("http://{addr}/nowhere")).await;
     assert_eq!(status, 404);
     assert!(String::from_utf8_lossy(&body).contains("404 Not Found"));
+}
+
+#[tokio::test]
+async fn both_layers_work_inside_axum_as_layer_and_fallback_service() {
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    async fn fail() -> &'static str {
+        panic!("boom from an axum handler")
+    }
+    let app = axum::Router::new()
+        .route("/fail", get(fail))
+        .route("/hello", get(|| async { "Hello World!" }))
+        .fallback_service(ErrorDocumentsLayer::new().layer(app_fn(
+            |_req: http::Request<axum::body::Body>| async { StatusCode::NOT_FOUND },
+        )))
+        .layer(ErrorCatcherLayer::new().debug(false));
+
+    let call = |path: &'static str| {
+        let app = app.clone();
+        async move {
+            let req = http::Request::get(path)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let res = app.oneshot(req).await.unwrap();
+            let status = res.status();
+            let body = res.into_body().collect().await.unwrap().to_bytes();
+            (status, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    let (status, body) = call("/hello").await;
+    assert_eq!((status.as_u16(), body.as_str()), (200, "Hello World!"));
+    let (status, body) = call("/fail").await;
+    assert_eq!(status, 500);
+    assert!(!body.contains("boom"), "{body}");
+    let (status, body) = call("/nowhere").await;
+    assert_eq!(status, 404);
+    assert!(body.contains("404 Not Found"), "{body}");
 }
