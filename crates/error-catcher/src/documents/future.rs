@@ -1,0 +1,245 @@
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use gateway_core::{Body, BoxError};
+use http::header::{self, HeaderMap, HeaderValue};
+use http::StatusCode;
+use pin_project_lite::pin_project;
+use tower_service::Service;
+
+use super::body::DocumentBody;
+use super::rules::{merge_headers, StatusSet, OPT_OUT_HEADER};
+use super::{ErrorDocumentRequest, NoErrorDocument};
+use crate::panic_hook::catch;
+use crate::report::ErrorId;
+
+/// The largest error page kept; a bigger one counts as a failed page.
+const PAGE_LIMIT: usize = 64 * 1024;
+
+/// What every request of one [`ErrorDocuments`](super::ErrorDocuments) shares.
+pub(crate) struct Shared<P> {
+    pub(crate) statuses: StatusSet,
+    pub(crate) page: P,
+    pub(crate) document_path: Arc<str>,
+}
+
+/// What the page request needs to know about the original request.
+pub(crate) struct OriginalRequest {
+    pub(crate) method: http::Method,
+    pub(crate) uri: http::Uri,
+}
+
+type PageFuture = Pin<Box<dyn Future<Output = Result<(HeaderMap, Bytes), String>> + Send>>;
+
+pin_project! {
+    /// The response future of [`ErrorDocuments`](super::ErrorDocuments).
+    pub struct ResponseFuture<F, P> {
+        #[pin]
+        state: State<F>,
+        shared: Arc<Shared<P>>,
+        original: Option<OriginalRequest>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F> {
+        Inner { #[pin] future: F },
+        Page { parts: Option<http::response::Parts>, page: PageFuture, head: bool },
+        Done,
+    }
+}
+
+impl<F, P> ResponseFuture<F, P> {
+    pub(crate) fn new(
+        future: F,
+        shared: Arc<Shared<P>>,
+        original: Option<OriginalRequest>,
+    ) -> Self {
+        ResponseFuture {
+            state: State::Inner { future },
+            shared,
+            original,
+        }
+    }
+}
+
+impl<F, P, B, E, PB> Future for ResponseFuture<F, P>
+where
+    F: Future<Output = Result<http::Response<B>, E>>,
+    B: http_body::Body<Data = Bytes>,
+    P: Service<http::Request<Body>, Response = http::Response<PB>> + Clone + Send + 'static,
+    P::Future: Send + 'static,
+    P::Error: Into<BoxError>,
+    PB: http_body::Body<Data = Bytes> + Send + 'static,
+    PB::Error: Into<BoxError>,
+{
+    type Output = Result<http::Response<DocumentBody<B>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            match this.state.as_mut().project() {
+                StateProj::Inner { future } => {
+                    let res = match std::task::ready!(future.poll(cx)) {
+                        Ok(res) => res,
+                        Err(e) => {
+                            this.state.set(State::Done);
+                            return Poll::Ready(Err(e));
+                        }
+                    };
+                    let (mut parts, body) = res.into_parts();
+                    let opted_out = parts.headers.remove(OPT_OUT_HEADER).is_some()
+                        || parts.extensions.get::<NoErrorDocument>().is_some();
+                    let original = match this.original.take() {
+                        Some(original)
+                            if !opted_out && this.shared.statuses.contains(parts.status) =>
+                        {
+                            original
+                        }
+                        _ => {
+                            this.state.set(State::Done);
+                            let body = DocumentBody::original(body);
+                            return Poll::Ready(Ok(http::Response::from_parts(parts, body)));
+                        }
+                    };
+                    drop(body);
+                    let head = original.method == http::Method::HEAD;
+                    let about = ErrorDocumentRequest {
+                        status: parts.status,
+                        original_method: original.method,
+                        original_uri: original.uri,
+                        error_id: parts.extensions.get::<ErrorId>().cloned(),
+                    };
+                    let page =
+                        render_page(this.shared.page.clone(), &this.shared.document_path, about);
+                    this.state.set(State::Page {
+                        parts: Some(parts),
+                        page,
+                        head,
+                    });
+                }
+                StateProj::Page { parts, page, head } => {
+                    let rendered = std::task::ready!(page.as_mut().poll(cx));
+                    let Some(mut parts) = parts.take() else {
+                        panic!(
+                            "error_catcher::documents::ResponseFuture polled after it completed"
+                        );
+                    };
+                    let (headers, page) = match rendered {
+                        Ok(rendered) => rendered,
+                        Err(reason) => {
+                            tracing::warn!(
+                                status = parts.status.as_u16(),
+                                reason = %reason,
+                                "error document failed; sending the plain-text fallback"
+                            );
+                            fallback(parts.status)
+                        }
+                    };
+                    merge_headers(&mut parts.headers, headers);
+                    parts
+                        .headers
+                        .insert(header::CONTENT_LENGTH, HeaderValue::from(page.len()));
+                    // HEAD: the headers of the GET, Content-Length included, no body.
+                    let page = if *head { Bytes::new() } else { page };
+                    this.state.set(State::Done);
+                    let body = DocumentBody::document(page);
+                    return Poll::Ready(Ok(http::Response::from_parts(parts, body)));
+                }
+                StateProj::Done => {
+                    panic!("error_catcher::documents::ResponseFuture polled after it completed")
+                }
+            }
+        }
+    }
+}
+
+/// The minimal page sent when the error page itself fails.
+fn fallback(status: StatusCode) -> (HeaderMap, Bytes) {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    let text = format!(
+        "{} {}\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error")
+    );
+    (headers, Bytes::from(text))
+}
+
+/// Calls the page service and collects its page, catching every way it can fail.
+fn render_page<P, PB>(mut page: P, path: &str, about: ErrorDocumentRequest) -> PageFuture
+where
+    P: Service<http::Request<Body>, Response = http::Response<PB>> + Send + 'static,
+    P::Future: Send + 'static,
+    P::Error: Into<BoxError>,
+    PB: http_body::Body<Data = Bytes> + Send + 'static,
+    PB::Error: Into<BoxError>,
+{
+    let uri = format!("{path}?code={}", about.status.as_u16());
+    let mut request = http::Request::new(Body::empty());
+    match uri.parse() {
+        Ok(uri) => *request.uri_mut() = uri,
+        Err(e) => {
+            return Box::pin(std::future::ready(Err(format!(
+                "bad page URI {uri:?}: {e}"
+            ))))
+        }
+    }
+    request.extensions_mut().insert(about);
+    Box::pin(CatchPanic {
+        inner: async move {
+            poll_fn(|cx| page.poll_ready(cx))
+                .await
+                .map_err(|e| format!("page service not ready: {}", e.into()))?;
+            let res = page
+                .call(request)
+                .await
+                .map_err(|e| format!("page service failed: {}", e.into()))?;
+            if !res.status().is_success() {
+                return Err(format!("page service answered {}", res.status()));
+            }
+            let (parts, body) = res.into_parts();
+            let mut body = std::pin::pin!(body);
+            let mut page = Vec::new();
+            while let Some(frame) = poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
+                let frame = frame.map_err(|e| format!("page body failed: {}", e.into()))?;
+                if let Ok(data) = frame.into_data() {
+                    if page.len() + data.len() > PAGE_LIMIT {
+                        return Err(format!("page is larger than {PAGE_LIMIT} bytes"));
+                    }
+                    page.extend_from_slice(&data);
+                }
+            }
+            Ok((parts.headers, Bytes::from(page)))
+        },
+    })
+}
+
+pin_project! {
+    struct CatchPanic<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F, T> Future for CatchPanic<F>
+where
+    F: Future<Output = Result<T, String>>,
+{
+    type Output = Result<T, String>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.project().inner;
+        match catch(|| inner.poll(cx)) {
+            Ok(poll) => poll,
+            Err(panic) => Poll::Ready(Err(format!("page service panicked: {}", panic.message))),
+        }
+    }
+}
