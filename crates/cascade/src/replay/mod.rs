@@ -8,11 +8,13 @@
 //! The recording is laid out as three regions, one after the other:
 //!
 //! ```text
-//! [ head: in memory, up to replay_threshold ][ spill file ][ tail: in memory, < 64 KiB ]
+//! [ head: in memory, up to replay_threshold ][ spill file ][ tail: waiting for the file ]
 //! ```
 //!
-//! The tail collects bytes past the threshold until it holds 64 KiB, then goes to the
-//! file in one write. The last member does not record at all: no one comes after it.
+//! Bytes past the threshold go to the file as they arrive, on the blocking pool.
+//! While one write is in flight, the next bytes gather in the tail (at most 64 KiB,
+//! then the reader waits for the disk) and go out together in the next write. The
+//! last member does not record at all: no one comes after it.
 
 mod spill;
 
@@ -159,13 +161,20 @@ where
             self.tail_idx = self.tail.len();
         }
         self.total += chunk.len() as u64;
-        if self.tail_len >= SPILL_CHUNK as u64 {
-            let dir = self
-                .config
-                .spill_dir
-                .clone()
-                .unwrap_or_else(std::env::temp_dir);
-            let spill = self.spill.get_or_insert_with(|| Spill::new(dir));
+        if self.tail_len > 0 {
+            let config = &self.config;
+            let spill = self.spill.get_or_insert_with(|| {
+                Spill::new(config.spill_dir.clone().unwrap_or_else(std::env::temp_dir))
+            });
+            if !spill.is_busy() {
+                self.flush_tail();
+            }
+        }
+    }
+
+    /// Sends the tail to the spill file; the file must be idle.
+    fn flush_tail(&mut self) {
+        if let Some(spill) = self.spill.as_mut() {
             spill.start_append(std::mem::take(&mut self.tail));
             self.tail_len = 0;
             self.tail_idx = 0;
@@ -217,22 +226,30 @@ where
                 self.finished = true;
                 return Poll::Ready(Some(Err(ReplayError::Upstream(msg.clone()).into())));
             }
-            let Some(live) = self.live.as_mut() else {
+            if self.live.is_none() {
                 if let Some(trailers) = self.trailers.as_ref().filter(|_| !self.trailers_sent) {
                     self.trailers_sent = true;
                     return Poll::Ready(Some(Ok(Frame::trailers(trailers.clone()))));
                 }
                 self.finished = true;
                 return Poll::Ready(None);
-            };
+            }
             if self.recording {
-                // Backpressure: one spill write in flight at most.
                 if let Some(spill) = self.spill.as_mut() {
-                    if let Err(e) = ready!(spill.poll_idle(cx)) {
-                        return self.spill_error(e);
+                    match spill.poll_idle(cx) {
+                        Poll::Ready(Ok(())) if self.tail_len > 0 => self.flush_tail(),
+                        Poll::Ready(Ok(())) => {}
+                        Poll::Ready(Err(e)) => return self.spill_error(e),
+                        // Backpressure: while a write is in flight, at most one more
+                        // batch gathers in memory.
+                        Poll::Pending if self.tail_len >= SPILL_CHUNK as u64 => {
+                            return Poll::Pending
+                        }
+                        Poll::Pending => {}
                     }
                 }
             }
+            let live = self.live.as_mut().expect("checked above");
             let frame = match ready!(live.as_mut().poll_frame(cx)) {
                 None => {
                     self.live = None;

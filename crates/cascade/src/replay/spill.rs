@@ -21,8 +21,8 @@ use std::task::{ready, Context, Poll};
 use bytes::Bytes;
 use tokio::task::JoinHandle;
 
-/// Bytes per read from the spill file, and the size at which the unflushed tail
-/// is written out.
+/// Bytes per read from the spill file, and the most bytes that gather in memory
+/// while a write is in flight.
 pub(crate) const SPILL_CHUNK: usize = 64 * 1024;
 
 /// A blocking operation: on the blocking pool, or already done inline.
@@ -80,6 +80,11 @@ impl Spill {
     /// Bytes in the file, counting a write still in flight.
     pub(crate) fn len(&self) -> u64 {
         self.len
+    }
+
+    /// True while an operation is in flight (or done but not yet collected).
+    pub(crate) fn is_busy(&self) -> bool {
+        self.op.is_some()
     }
 
     /// Waits for the operation in flight, if any.
