@@ -95,7 +95,12 @@ async fn assert_spill_dir_clean(dir: &Path) {
     while open_files_in(dir) > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(open_files_in(dir), 0, "a spill file is still open in {}", dir.display());
+    assert_eq!(
+        open_files_in(dir),
+        0,
+        "a spill file is still open in {}",
+        dir.display()
+    );
     let names: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -105,12 +110,12 @@ async fn assert_spill_dir_clean(dir: &Path) {
 
 /// A member that reads up to `limit` bytes (all when `None`), logs them under
 /// `name`, and answers 404.
-fn reader(log: &Log, name: &'static str, limit: Option<usize>) -> impl tower::Service<
-    Req,
-    Response = http::Response<Body>,
-    Error = Infallible,
-    Future: Send,
-> + Clone
+fn reader(
+    log: &Log,
+    name: &'static str,
+    limit: Option<usize>,
+) -> impl tower::Service<Req, Response = http::Response<Body>, Error = Infallible, Future: Send>
+       + Clone
        + Send
        + Sync {
     let log = log.clone();
@@ -121,9 +126,13 @@ fn reader(log: &Log, name: &'static str, limit: Option<usize>) -> impl tower::Se
             let mut got = Vec::new();
             while limit.is_none_or(|n| got.len() < n) {
                 match body.frame().await {
-                    Some(Ok(frame)) => got.extend_from_slice(&frame.into_data().unwrap_or_default()),
+                    Some(Ok(frame)) => {
+                        got.extend_from_slice(&frame.into_data().unwrap_or_default())
+                    }
                     Some(Err(e)) => {
-                        log.lock().unwrap().push((name, format!("error: {e}").into_bytes()));
+                        log.lock()
+                            .unwrap()
+                            .push((name, format!("error: {e}").into_bytes()));
                         return StatusCode::NOT_FOUND.into_response();
                     }
                     None => break,
@@ -136,12 +145,10 @@ fn reader(log: &Log, name: &'static str, limit: Option<usize>) -> impl tower::Se
 }
 
 /// The last member: echoes the body and says how many spill files were open.
-fn echo(spill_dir: &Path) -> impl tower::Service<
-    Req,
-    Response = http::Response<Body>,
-    Error = Infallible,
-    Future: Send,
-> + Clone
+fn echo(
+    spill_dir: &Path,
+) -> impl tower::Service<Req, Response = http::Response<Body>, Error = Infallible, Future: Send>
+       + Clone
        + Send
        + Sync {
     let dir = spill_dir.to_path_buf();
@@ -181,7 +188,12 @@ struct RawResponse {
 
 /// Sends one HTTP/1.1 request over a fresh connection and reads the response to EOF.
 /// With `chunk`, the body goes out in chunked encoding, `chunk` bytes per chunk.
-async fn raw_request(addr: SocketAddr, path: &str, body: &[u8], chunk: Option<usize>) -> RawResponse {
+async fn raw_request(
+    addr: SocketAddr,
+    path: &str,
+    body: &[u8],
+    chunk: Option<usize>,
+) -> RawResponse {
     let stream = TcpStream::connect(addr).await.unwrap();
     let (mut read, mut write) = stream.into_split();
     let mut head = format!("POST {path} HTTP/1.1\r\nhost: test\r\nconnection: close\r\n");
@@ -197,7 +209,9 @@ async fn raw_request(addr: SocketAddr, path: &str, body: &[u8], chunk: Option<us
             None => write.write_all(&body).await?,
             Some(size) => {
                 for part in body.chunks(size) {
-                    write.write_all(format!("{:x}\r\n", part.len()).as_bytes()).await?;
+                    write
+                        .write_all(format!("{:x}\r\n", part.len()).as_bytes())
+                        .await?;
                     write.write_all(part).await?;
                     write.write_all(b"\r\n").await?;
                 }
@@ -234,7 +248,8 @@ fn dechunk(mut raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
         let line_end = raw.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size = usize::from_str_radix(std::str::from_utf8(&raw[..line_end]).unwrap().trim(), 16).unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&raw[..line_end]).unwrap().trim(), 16)
+            .unwrap();
         raw = &raw[line_end + 2..];
         if size == 0 {
             return out;
@@ -273,7 +288,11 @@ async fn every_reading_member_gets_identical_bytes_for_every_size() {
         let sent = pattern(len);
         let res = raw_request(server.addr, "/echo", &sent, None).await;
         assert_eq!(res.status, 200, "len {len}: {}", res.headers);
-        assert!(res.body == sent, "len {len}: the echo differs ({} bytes back)", res.body.len());
+        assert!(
+            res.body == sent,
+            "len {len}: the echo differs ({} bytes back)",
+            res.body.len()
+        );
         let spilled: usize = res
             .headers
             .lines()
@@ -281,14 +300,24 @@ async fn every_reading_member_gets_identical_bytes_for_every_size() {
             .unwrap()
             .parse()
             .unwrap();
-        assert_eq!(spilled > 0, len > KIB64, "len {len}: spill files open during the last member");
+        assert_eq!(
+            spilled > 0,
+            len > KIB64,
+            "len {len}: spill files open during the last member"
+        );
         {
             let log = log.lock().unwrap();
             let names: Vec<_> = log.iter().map(|(n, _)| *n).collect();
             assert_eq!(names, ["all", "none", "half"], "len {len}");
-            assert!(log[0].1 == sent, "len {len}: the first member's bytes differ");
+            assert!(
+                log[0].1 == sent,
+                "len {len}: the first member's bytes differ"
+            );
             assert!(log[1].1.is_empty(), "len {len}");
-            assert!(log[2].1.len() >= len / 2 && sent.starts_with(&log[2].1), "len {len}");
+            assert!(
+                log[2].1.len() >= len / 2 && sent.starts_with(&log[2].1),
+                "len {len}"
+            );
         }
         server.stop().await;
         assert_spill_dir_clean(spill.path()).await;
@@ -324,7 +353,9 @@ async fn a_body_over_the_replay_limit_gets_413_and_leaves_no_spill_file() {
     .await;
     let res = raw_request(server.addr, "/echo", &pattern((1 << 20) + 1), None).await;
     assert_eq!(res.status, 413, "{}", res.headers);
-    assert!(res.headers.contains("content-type: text/plain; charset=utf-8"));
+    assert!(res
+        .headers
+        .contains("content-type: text/plain; charset=utf-8"));
     let text = String::from_utf8_lossy(&res.body);
     assert!(text.contains("larger than 1048576 bytes"), "{text}");
     server.stop().await;
@@ -335,10 +366,9 @@ async fn a_body_over_the_replay_limit_gets_413_and_leaves_no_spill_file() {
 async fn a_client_that_disconnects_mid_upload_leaves_no_spill_file() {
     let spill = tempfile::tempdir().unwrap();
     let log = Log::default();
-    let server = serve(
-        cascade!(reader(&log, "all", None), echo(spill.path())).spill_dir(spill.path()),
-    )
-    .await;
+    let server =
+        serve(cascade!(reader(&log, "all", None), echo(spill.path())).spill_dir(spill.path()))
+            .await;
     let mut stream = TcpStream::connect(server.addr).await.unwrap();
     stream
         .write_all(b"POST /echo HTTP/1.1\r\nhost: test\r\ncontent-length: 10485760\r\n\r\n")
@@ -350,7 +380,10 @@ async fn a_client_that_disconnects_mid_upload_leaves_no_spill_file() {
     while open_files_in(spill.path()) == 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert!(open_files_in(spill.path()) > 0, "the upload spilled before the disconnect");
+    assert!(
+        open_files_in(spill.path()) > 0,
+        "the upload spilled before the disconnect"
+    );
     drop(stream);
     assert_spill_dir_clean(spill.path()).await;
     server.stop().await;
@@ -377,7 +410,11 @@ async fn a_member_that_panics_after_a_spill_leaves_no_spill_file() {
     let mut rest = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(10), read.read_to_end(&mut rest)).await;
     assert!(!String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 200"));
-    assert_eq!(log.lock().unwrap()[0].1.len(), 1 << 20, "the first member read (and spilled) it all");
+    assert_eq!(
+        log.lock().unwrap()[0].1.len(),
+        1 << 20,
+        "the first member read (and spilled) it all"
+    );
     assert_spill_dir_clean(spill.path()).await;
     server.stop().await;
 }
@@ -411,7 +448,10 @@ async fn an_axum_router_is_a_cascade_member_and_reads_the_replayed_body() {
     use axum::routing::{get, post};
     let router = axum::Router::new()
         .route("/api", get(|| async { "from axum" }))
-        .route("/upload", post(|body: String| async move { format!("axum got {body}") }));
+        .route(
+            "/upload",
+            post(|body: String| async move { format!("axum got {body}") }),
+        );
     let log = Log::default();
     let files = {
         let log = log.clone();
@@ -429,8 +469,18 @@ async fn an_axum_router_is_a_cascade_member_and_reads_the_replayed_body() {
     };
     let client = TestClient::new(cascade!(files, router));
     client.get("/index.html").send().await.assert_body("index");
-    client.get("/api").send().await.assert_status(200).assert_body("from axum");
-    client.post("/upload").body("payload").send().await.assert_body("axum got payload");
+    client
+        .get("/api")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_body("from axum");
+    client
+        .post("/upload")
+        .body("payload")
+        .send()
+        .await
+        .assert_body("axum got payload");
     assert_eq!(log.lock().unwrap().last().unwrap().1, b"payload");
     // axum's own 404 for an unknown path is the last response, sent as it is.
     client.get("/nowhere").send().await.assert_status(404);
@@ -460,10 +510,27 @@ async fn a_cascade_is_an_axum_fallback_service() {
         .fallback_service(cascade!(public, assets, echo));
 
     let client = TestClient::new(app.clone());
-    client.get("/hello").send().await.assert_body("Hello World!");
-    client.get("/index.html").send().await.assert_body("static index");
-    client.get("/javascripts/helpers.js").send().await.assert_body("// helpers");
-    client.post("/echo").body("round trip").send().await.assert_body("round trip");
+    client
+        .get("/hello")
+        .send()
+        .await
+        .assert_body("Hello World!");
+    client
+        .get("/index.html")
+        .send()
+        .await
+        .assert_body("static index");
+    client
+        .get("/javascripts/helpers.js")
+        .send()
+        .await
+        .assert_body("// helpers");
+    client
+        .post("/echo")
+        .body("round trip")
+        .send()
+        .await
+        .assert_body("round trip");
 
     // And the same app over a socket, with a body large enough to spill.
     let server = serve(app).await;
@@ -491,7 +558,10 @@ async fn a_dynamic_cascade_serves_over_a_socket() {
     ]);
     let cascade = Cascade::from_settings(
         &settings,
-        [cascade::members::boxed(swallow), cascade::members::boxed(echo)],
+        [
+            cascade::members::boxed(swallow),
+            cascade::members::boxed(echo),
+        ],
     )
     .unwrap();
     let server = serve(cascade).await;

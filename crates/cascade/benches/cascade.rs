@@ -69,7 +69,9 @@ where
 {
     type Response = http::Response<Body>;
     type Error = Infallible;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<http::Response<Body>, Infallible>> + Send>>;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<http::Response<Body>, Infallible>> + Send>,
+    >;
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         Poll::Ready(Ok(()))
     }
@@ -86,8 +88,14 @@ fn get() -> http::Request<Body> {
     http::Request::builder()
         .uri("/hello?name=world")
         .header("host", "localhost:8000")
-        .header("user-agent", "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0")
-        .header("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+        .header(
+            "user-agent",
+            "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0",
+        )
+        .header(
+            "accept",
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        )
         .header("accept-language", "en-US,en;q=0.5")
         .header("accept-encoding", "gzip, deflate, br")
         .header("connection", "keep-alive")
@@ -106,9 +114,8 @@ fn get_from_wire() -> http::Request<Body> {
             .collect::<Vec<_>>()
             .join(&b'\n'),
     );
-    let mut builder = http::Request::builder().uri(
-        http::Uri::from_maybe_shared(Bytes::from_static(b"/hello?name=world")).unwrap(),
-    );
+    let mut builder = http::Request::builder()
+        .uri(http::Uri::from_maybe_shared(Bytes::from_static(b"/hello?name=world")).unwrap());
     let mut at = 0;
     for (name, value) in get().headers() {
         let len = value.len();
@@ -122,7 +129,9 @@ fn get_from_wire() -> http::Request<Body> {
 fn post() -> http::Request<Body> {
     let (mut parts, _) = get().into_parts();
     parts.method = http::Method::POST;
-    parts.headers.insert("content-length", "1024".parse().unwrap());
+    parts
+        .headers
+        .insert("content-length", "1024".parse().unwrap());
     http::Request::from_parts(parts, Body::from(vec![b'x'; 1024]))
 }
 
@@ -131,7 +140,11 @@ where
     S: Service<http::Request<Body>>,
     S::Error: std::fmt::Debug,
 {
-    service.call(req).now_or_never().expect("ready at once").unwrap()
+    service
+        .call(req)
+        .now_or_never()
+        .expect("ready at once")
+        .unwrap()
 }
 
 fn call_read<S, RB>(service: &mut S, req: http::Request<Body>) -> Bytes

@@ -107,7 +107,9 @@ where
         match &self.kind {
             Kind::First { body } => body.size_hint(),
             Kind::Next { body } => body.size_hint(),
-            Kind::Own { chunk } => SizeHint::with_exact(chunk.as_ref().map_or(0, |c| c.len() as u64)),
+            Kind::Own { chunk } => {
+                SizeHint::with_exact(chunk.as_ref().map_or(0, |c| c.len() as u64))
+            }
         }
     }
 }

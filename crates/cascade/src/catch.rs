@@ -83,13 +83,15 @@ impl CatchSet {
 
     /// A set of statuses; each must be in 400..=599.
     pub fn new(statuses: impl IntoIterator<Item = u16>) -> Result<CatchSet, CascadeError> {
-        statuses.into_iter().try_fold(CatchSet::NONE, |set, status| {
-            if (FIRST..=LAST).contains(&status) {
-                Ok(set.with(status))
-            } else {
-                Err(CascadeError::CatchStatus { status })
-            }
-        })
+        statuses
+            .into_iter()
+            .try_fold(CatchSet::NONE, |set, status| {
+                if (FIRST..=LAST).contains(&status) {
+                    Ok(set.with(status))
+                } else {
+                    Err(CascadeError::CatchStatus { status })
+                }
+            })
     }
 
     /// Parses a list such as `"404 405"` or `"404, 500"`.
@@ -261,7 +263,10 @@ mod tests {
 
     #[test]
     fn parse_takes_commas_and_spaces_and_names_a_bad_item() {
-        assert_eq!(CatchSet::parse("404, 405 500").unwrap().to_string(), "404 405 500");
+        assert_eq!(
+            CatchSet::parse("404, 405 500").unwrap().to_string(),
+            "404 405 500"
+        );
         assert!(CatchSet::parse("").unwrap().is_empty());
         let err = CatchSet::parse("404 Not Found").unwrap_err();
         assert_eq!(err, CascadeError::CatchItem { item: "Not".into() });
@@ -272,7 +277,10 @@ mod tests {
         let mut res = response(200);
         res.headers_mut().insert(CASCADE_HEADER, STOP);
         assert_eq!(Policy::default().judge(&mut res), Verdict::Answer);
-        assert!(res.headers().contains_key(CASCADE_HEADER), "only caught responses are cleaned");
+        assert!(
+            res.headers().contains_key(CASCADE_HEADER),
+            "only caught responses are cleaned"
+        );
     }
 
     #[test]
@@ -286,7 +294,11 @@ mod tests {
             let mut res = response(404);
             res.headers_mut()
                 .insert(CASCADE_HEADER, HeaderValue::from_str(value).unwrap());
-            assert_eq!(Policy::default().judge(&mut res), Verdict::Answer, "{value:?}");
+            assert_eq!(
+                Policy::default().judge(&mut res),
+                Verdict::Answer,
+                "{value:?}"
+            );
             assert!(!res.headers().contains_key(CASCADE_HEADER));
         }
     }

@@ -65,7 +65,10 @@ impl CascadeConfig {
         let mut config = CascadeConfig::new();
         if let Some(list) = settings.get("catch") {
             let catch = CatchSet::parse(list).map_err(|e| {
-                settings.invalid("catch", format!("a list of 4xx or 5xx statuses such as \"404 405\" ({e})"))
+                settings.invalid(
+                    "catch",
+                    format!("a list of 4xx or 5xx statuses such as \"404 405\" ({e})"),
+                )
             })?;
             config = config.catch(catch);
         }
@@ -99,12 +102,18 @@ impl CascadeConfig {
                 Ok(meta) if meta.is_dir() => {}
                 Ok(_) => {
                     return Err(settings
-                        .invalid("spill_dir", format!("a directory, but {} is a file", dir.display()))
+                        .invalid(
+                            "spill_dir",
+                            format!("a directory, but {} is a file", dir.display()),
+                        )
                         .into())
                 }
                 Err(e) => {
                     return Err(settings
-                        .invalid("spill_dir", format!("an existing directory ({}: {e})", dir.display()))
+                        .invalid(
+                            "spill_dir",
+                            format!("an existing directory ({}: {e})", dir.display()),
+                        )
                         .into())
                 }
             }
@@ -211,7 +220,10 @@ mod tests {
     #[test]
     fn a_typo_is_an_error_naming_the_key() {
         let err = CascadeConfig::from_settings(&settings(&[("replay_limt", "1MiB")])).unwrap_err();
-        assert!(err.to_string().starts_with("unknown setting replay_limt"), "{err}");
+        assert!(
+            err.to_string().starts_with("unknown setting replay_limt"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -222,7 +234,8 @@ mod tests {
             "setting catch = \"404 200\": expected a list of 4xx or 5xx statuses such as \"404 405\" \
              (catch status 200 is not a client or server error (400-599): a 200 is an answer)"
         );
-        let err = CascadeConfig::from_settings(&settings(&[("catch", "404 Not Found")])).unwrap_err();
+        let err =
+            CascadeConfig::from_settings(&settings(&[("catch", "404 Not Found")])).unwrap_err();
         assert!(err.to_string().contains("\"Not\""), "{err}");
     }
 
@@ -241,7 +254,8 @@ mod tests {
 
     #[test]
     fn a_missing_spill_dir_is_an_error_naming_the_path() {
-        let err = CascadeConfig::from_settings(&settings(&[("spill_dir", "/no/such/dir")])).unwrap_err();
+        let err =
+            CascadeConfig::from_settings(&settings(&[("spill_dir", "/no/such/dir")])).unwrap_err();
         let text = err.to_string();
         assert!(text.starts_with("setting spill_dir = \"/no/such/dir\": expected an existing directory (/no/such/dir: "), "{text}");
     }

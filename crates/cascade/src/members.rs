@@ -20,8 +20,7 @@ use crate::replay::ReplayBody;
 
 /// A boxed member of a dynamic cascade: any service from `Request<Body>` to
 /// `Response<Body>`. Make one with [`boxed`].
-pub type BoxMember =
-    BoxCloneSyncService<http::Request<Body>, http::Response<Body>, BoxError>;
+pub type BoxMember = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, BoxError>;
 
 /// Boxes a service as a [`BoxMember`]: its body and error types are erased.
 ///
@@ -33,11 +32,7 @@ pub type BoxMember =
 /// ```
 pub fn boxed<S, RB>(service: S) -> BoxMember
 where
-    S: Service<http::Request<Body>, Response = http::Response<RB>>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
+    S: Service<http::Request<Body>, Response = http::Response<RB>> + Clone + Send + Sync + 'static,
     S::Error: Into<BoxError>,
     S::Future: Send + 'static,
     RB: http_body::Body<Data = Bytes> + Send + 'static,
@@ -192,11 +187,7 @@ impl Dyn {
 
 impl<N, RB> Append<N> for Dyn
 where
-    N: Service<http::Request<Body>, Response = http::Response<RB>>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
+    N: Service<http::Request<Body>, Response = http::Response<RB>> + Clone + Send + Sync + 'static,
     N::Error: Into<BoxError>,
     N::Future: Send + 'static,
     RB: http_body::Body<Data = Bytes> + Send + 'static,

@@ -199,15 +199,19 @@ where
 /// fall through to the app.
 ///
 /// ```
-/// use cascade::CascadeLayer;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use cascade::{CascadeLayer, ReplayBody};
+/// use gateway_core::test_client::TestClient;
 /// use gateway_core::{app_fn, Body};
 /// use http::StatusCode;
 /// use tower_layer::Layer;
 ///
-/// let app = app_fn(|_req: http::Request<_>| async { "the app" });
-/// let files = app_fn(|_req: http::Request<_>| async { StatusCode::NOT_FOUND });
+/// type Req = http::Request<ReplayBody<Body>>;
+/// let app = app_fn(|_req: Req| async { "the app" });
+/// let files = app_fn(|_req: Req| async { StatusCode::NOT_FOUND });
 /// let cascade = CascadeLayer::new(app).layer(files);
-/// # let _ = cascade;
+/// TestClient::new(cascade).get("/").send().await.assert_body("the app");
+/// # }
 /// ```
 #[derive(Debug, Clone)]
 pub struct CascadeLayer<N> {
@@ -244,6 +248,8 @@ impl<S, N: Clone> tower_layer::Layer<S> for CascadeLayer<N> {
 // A cascade with no error of its own can sit where axum wants `Infallible`.
 const _: fn() = || {
     fn infallible<S: Service<http::Request<gateway_core::Body>, Error = Infallible>>(_: &S) {}
-    let app = gateway_core::app_fn(|_req: http::Request<crate::ReplayBody<gateway_core::Body>>| async { "" });
+    let app = gateway_core::app_fn(
+        |_req: http::Request<crate::ReplayBody<gateway_core::Body>>| async { "" },
+    );
     infallible(&Cascade::new(app).or(app));
 };

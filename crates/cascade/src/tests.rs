@@ -70,7 +70,12 @@ impl Fixed {
 async fn first_member_that_answers_wins_and_the_rest_are_not_called() {
     let (a, b) = (fixed(200, "a"), fixed(200, "b"));
     let client = TestClient::new(cascade!(a.clone(), b.clone()));
-    client.get("/").send().await.assert_status(200).assert_body("a");
+    client
+        .get("/")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_body("a");
     assert_eq!((a.calls(), b.calls()), (1, 0));
 }
 
@@ -78,7 +83,12 @@ async fn first_member_that_answers_wins_and_the_rest_are_not_called() {
 async fn a_middle_member_answers_after_a_miss() {
     let (a, b, c) = (fixed(404, "a"), fixed(201, "b"), fixed(200, "c"));
     let client = TestClient::new(cascade!(a.clone(), b.clone(), c.clone()));
-    client.get("/").send().await.assert_status(201).assert_body("b");
+    client
+        .get("/")
+        .send()
+        .await
+        .assert_status(201)
+        .assert_body("b");
     assert_eq!((a.calls(), b.calls(), c.calls()), (1, 1, 0));
 }
 
@@ -98,25 +108,52 @@ async fn when_all_miss_the_last_response_is_sent_unchanged() {
 #[tokio::test]
 async fn default_catch_set_answers_a_405() {
     let client = TestClient::new(cascade!(fixed(405, "a"), fixed(200, "b")));
-    client.get("/").send().await.assert_status(405).assert_body("a");
+    client
+        .get("/")
+        .send()
+        .await
+        .assert_status(405)
+        .assert_body("a");
 }
 
 #[tokio::test]
 async fn a_custom_catch_set_catches_405_and_500_but_not_404() {
     let set = CatchSet::new([405, 500]).unwrap();
     let client = TestClient::new(
-        cascade!(fixed(405, "a"), fixed(500, "b"), fixed(404, "c"), fixed(200, "d")).catch(set),
+        cascade!(
+            fixed(405, "a"),
+            fixed(500, "b"),
+            fixed(404, "c"),
+            fixed(200, "d")
+        )
+        .catch(set),
     );
-    client.get("/").send().await.assert_status(404).assert_body("c");
-    let rack = TestClient::new(cascade!(fixed(405, "a"), fixed(404, "b"), fixed(200, "c")).catch(CatchSet::RACK));
-    rack.get("/").send().await.assert_status(200).assert_body("c");
+    client
+        .get("/")
+        .send()
+        .await
+        .assert_status(404)
+        .assert_body("c");
+    let rack = TestClient::new(
+        cascade!(fixed(405, "a"), fixed(404, "b"), fixed(200, "c")).catch(CatchSet::RACK),
+    );
+    rack.get("/")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_body("c");
 }
 
 #[tokio::test]
 async fn an_empty_catch_set_makes_the_first_member_answer() {
     let later = fixed(200, "b");
     let client = TestClient::new(cascade!(fixed(404, "a"), later.clone()).catch(CatchSet::NONE));
-    client.get("/").send().await.assert_status(404).assert_body("a");
+    client
+        .get("/")
+        .send()
+        .await
+        .assert_status(404)
+        .assert_body("a");
     assert_eq!(later.calls(), 0);
 }
 
@@ -150,7 +187,12 @@ async fn the_final_extension_makes_a_404_final() {
     });
     let later = fixed(200, "b");
     let client = TestClient::new(cascade!(final_404, later.clone()));
-    client.get("/").send().await.assert_status(404).assert_body("gone for good");
+    client
+        .get("/")
+        .send()
+        .await
+        .assert_status(404)
+        .assert_body("gone for good");
     assert_eq!(later.calls(), 0);
 }
 
@@ -187,7 +229,9 @@ impl http_body::Body for DropFlag {
         self: std::pin::Pin<&mut Self>,
         _: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
-        Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from_static(b"never sent")))))
+        Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from_static(
+            b"never sent",
+        )))))
     }
 }
 
@@ -206,7 +250,13 @@ async fn a_caught_body_is_dropped_before_the_next_member_is_called() {
     let seen = dropped.clone();
     let second = app_fn(move |_req: Req| {
         let was_dropped = seen.load(Ordering::SeqCst);
-        async move { Response::text(if was_dropped { "dropped" } else { "still alive" }) }
+        async move {
+            Response::text(if was_dropped {
+                "dropped"
+            } else {
+                "still alive"
+            })
+        }
     });
     TestClient::new(cascade!(first, second))
         .get("/")
@@ -258,13 +308,18 @@ impl<B> Service<http::Request<B>> for Failing {
     }
 }
 
-fn boxed_fixed(status: u16, body: &'static str) -> impl Service<
+fn boxed_fixed(
+    status: u16,
+    body: &'static str,
+) -> impl Service<
     http::Request<ReplayBody<Body>>,
     Response = http::Response<Body>,
     Error = BoxError,
     Future: Send,
 > + Clone {
-    tower::ServiceExt::<Req>::map_err(fixed(status, body), |never: Infallible| -> BoxError { match never {} })
+    tower::ServiceExt::<Req>::map_err(fixed(status, body), |never: Infallible| -> BoxError {
+        match never {}
+    })
 }
 
 #[tokio::test]
@@ -307,7 +362,11 @@ async fn poll_ready_does_not_wait_for_members_the_request_never_reaches() {
         Service::<http::Request<Body>>::poll_ready(&mut cascade, &mut cx),
         Poll::Ready(Ok(()))
     ));
-    TestClient::new(cascade).get("/").send().await.assert_body("a");
+    TestClient::new(cascade)
+        .get("/")
+        .send()
+        .await
+        .assert_body("a");
 }
 
 #[tokio::test]
@@ -318,7 +377,10 @@ async fn every_member_sees_the_same_head_and_environ_even_if_one_changes_its_cop
         app_fn(move |mut req: Req| {
             let seen = seen.clone();
             async move {
-                let env = Environ::of(&req).and_then(|e| e.get("test.hello")).unwrap_or("-").to_owned();
+                let env = Environ::of(&req)
+                    .and_then(|e| e.get("test.hello"))
+                    .unwrap_or("-")
+                    .to_owned();
                 seen.lock().unwrap().push(format!(
                     "{} {} {:?} {} {}",
                     req.method(),
@@ -328,7 +390,8 @@ async fn every_member_sees_the_same_head_and_environ_even_if_one_changes_its_cop
                     env
                 ));
                 // Scribble on this member's copy: the next must not see it.
-                req.headers_mut().insert("x-in", HeaderValue::from_static("changed"));
+                req.headers_mut()
+                    .insert("x-in", HeaderValue::from_static("changed"));
                 Environ::of_mut(&mut req).insert(EnvironKey::new("test.hello").unwrap(), "changed");
                 status
             }
@@ -383,7 +446,9 @@ fn reader(
             }
             let n = got.len();
             log.lock().unwrap().push(got);
-            Response::text(format!("{n}")).with_status(status).into_http()
+            Response::text(format!("{n}"))
+                .with_status(status)
+                .into_http()
         }
     })
 }
@@ -483,11 +548,19 @@ async fn reading_past_the_replay_limit_gives_413_with_a_clear_body() {
 async fn a_body_exactly_at_the_limit_is_fine() {
     let log = Arc::default();
     let client = TestClient::new(
-        cascade!(reader(&log, None, StatusCode::NOT_FOUND), reader(&log, None, StatusCode::OK))
-            .replay_threshold(16)
-            .replay_limit(100),
+        cascade!(
+            reader(&log, None, StatusCode::NOT_FOUND),
+            reader(&log, None, StatusCode::OK)
+        )
+        .replay_threshold(16)
+        .replay_limit(100),
     );
-    client.post("/").body(pattern(100)).send().await.assert_status(200);
+    client
+        .post("/")
+        .body(pattern(100))
+        .send()
+        .await
+        .assert_status(200);
 }
 
 #[tokio::test]
@@ -496,7 +569,12 @@ async fn the_last_member_is_not_limited_because_it_records_nothing() {
     let client = TestClient::new(
         cascade!(fixed(404, "a"), reader(&log, None, StatusCode::OK)).replay_limit(10),
     );
-    client.post("/").body(pattern(1000)).send().await.assert_body("1000");
+    client
+        .post("/")
+        .body(pattern(1000))
+        .send()
+        .await
+        .assert_body("1000");
 }
 
 #[tokio::test]
@@ -505,7 +583,12 @@ async fn a_member_that_answers_then_streams_the_body_back_is_not_limited() {
     // replay after it, so recording stops and the cap does not apply.
     let echo = app_fn(|req: Req| async move { Response::text(Body::new(req.into_body())) });
     let client = TestClient::new(cascade!(echo, fixed(200, "b")).replay_limit(10));
-    client.post("/").body(pattern(5000)).send().await.assert_body(pattern(5000));
+    client
+        .post("/")
+        .body(pattern(5000))
+        .send()
+        .await
+        .assert_body(pattern(5000));
 }
 
 #[tokio::test]
@@ -539,17 +622,33 @@ async fn a_body_kept_by_a_member_that_missed_is_detached() {
     client.post("/").body("data").send().await.assert_body("4");
     let stashed = stash.lock().unwrap().take().unwrap();
     let err = stashed.collect().await.unwrap_err();
-    assert!(err.downcast_ref::<ReplayError>().is_some_and(|e| matches!(e, ReplayError::Detached)));
+    assert!(err
+        .downcast_ref::<ReplayError>()
+        .is_some_and(|e| matches!(e, ReplayError::Detached)));
 }
 
 #[tokio::test]
 async fn a_dynamic_cascade_behaves_like_the_static_one() {
-    let members = [boxed(fixed(404, "a")), boxed(fixed(200, "b")), boxed(fixed(200, "c"))];
+    let members = [
+        boxed(fixed(404, "a")),
+        boxed(fixed(200, "b")),
+        boxed(fixed(200, "c")),
+    ];
     let client = TestClient::new(Cascade::dynamic(members).unwrap());
-    client.get("/").send().await.assert_status(200).assert_body("b");
+    client
+        .get("/")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_body("b");
 
     let all_miss = Cascade::dynamic([boxed(fixed(404, "a")), boxed(fixed(404, "b"))]).unwrap();
-    TestClient::new(all_miss).get("/").send().await.assert_status(404).assert_body("b");
+    TestClient::new(all_miss)
+        .get("/")
+        .send()
+        .await
+        .assert_status(404)
+        .assert_body("b");
 
     let echo = app_fn(|req: http::Request<Body>| async move {
         let body = req.into_body().collect().await.unwrap().to_bytes();
@@ -560,15 +659,25 @@ async fn a_dynamic_cascade_behaves_like_the_static_one() {
         StatusCode::NOT_FOUND
     });
     let cascade = Cascade::dynamic([boxed(swallow)]).unwrap().or(echo);
-    TestClient::new(cascade).post("/echo").body("ping").send().await.assert_body("ping");
+    TestClient::new(cascade)
+        .post("/echo")
+        .body("ping")
+        .send()
+        .await
+        .assert_body("ping");
 }
 
 #[tokio::test]
 async fn a_dynamic_cascade_from_settings_uses_the_catch_list() {
     let settings = gateway_core::Settings::from_pairs([("catch", "404 405")]);
     let cascade =
-        Cascade::from_settings(&settings, [boxed(fixed(405, "a")), boxed(fixed(200, "b"))]).unwrap();
-    TestClient::new(cascade).get("/").send().await.assert_body("b");
+        Cascade::from_settings(&settings, [boxed(fixed(405, "a")), boxed(fixed(200, "b"))])
+            .unwrap();
+    TestClient::new(cascade)
+        .get("/")
+        .send()
+        .await
+        .assert_body("b");
     assert_eq!(
         Cascade::from_settings(&settings, []).unwrap_err(),
         crate::CascadeError::NoMembers

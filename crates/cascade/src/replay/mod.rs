@@ -273,7 +273,9 @@ where
                             self.failure = Some(Failure::OverLimit(limit));
                             self.finished = true;
                             self.live = None;
-                            return Poll::Ready(Some(Err(ReplayError::LimitExceeded { limit }.into())));
+                            return Poll::Ready(Some(Err(
+                                ReplayError::LimitExceeded { limit }.into()
+                            )));
                         }
                         self.record(&data);
                     }

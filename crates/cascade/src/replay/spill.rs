@@ -55,7 +55,10 @@ impl<T: Send + 'static> Offload<T> {
 
 enum Op {
     Write(Offload<File>),
-    Read { offset: u64, op: Offload<(File, Bytes)> },
+    Read {
+        offset: u64,
+        op: Offload<(File, Bytes)>,
+    },
 }
 
 /// The file region of a recording.
@@ -133,7 +136,11 @@ impl Spill {
     }
 
     /// Reads up to [`SPILL_CHUNK`] bytes at `offset`.
-    pub(crate) fn poll_read(&mut self, cx: &mut Context<'_>, offset: u64) -> Poll<io::Result<Bytes>> {
+    pub(crate) fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        offset: u64,
+    ) -> Poll<io::Result<Bytes>> {
         loop {
             if let Some(Op::Read { offset: at, op }) = self.op.as_mut() {
                 if *at == offset {

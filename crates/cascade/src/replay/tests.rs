@@ -57,7 +57,10 @@ async fn bytes_past_the_threshold_spill_and_replay_identically() {
         state.rewind();
         assert_eq!(read(&mut state, None).await.0, data);
     }
-    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "the spill file has no name");
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "the spill file has no name"
+    );
 }
 
 #[tokio::test]
@@ -77,7 +80,8 @@ fn spilling_works_outside_a_tokio_runtime() {
     let dir = tempfile::tempdir().unwrap();
     let (data, body) = chunks(150 * 1024, 9_000);
     let mut state = ReplayState::new(body, config(100, u64::MAX, dir.path()));
-    let got = futures_util::FutureExt::now_or_never(read(&mut state, None)).expect("inline I/O never waits");
+    let got = futures_util::FutureExt::now_or_never(read(&mut state, None))
+        .expect("inline I/O never waits");
     assert_eq!(got.0, data);
     state.rewind();
     let again = futures_util::FutureExt::now_or_never(read(&mut state, None)).unwrap();
@@ -98,7 +102,10 @@ async fn the_limit_counts_recorded_bytes_and_is_reported_as_a_failure() {
         }
     };
     assert_eq!(got, 500);
-    assert!(matches!(err.downcast_ref::<ReplayError>(), Some(ReplayError::LimitExceeded { limit: 550 })));
+    assert!(matches!(
+        err.downcast_ref::<ReplayError>(),
+        Some(ReplayError::LimitExceeded { limit: 550 })
+    ));
     assert_eq!(state.failure(), Some(Failure::OverLimit(550)));
 }
 
@@ -115,7 +122,13 @@ async fn a_missing_spill_dir_fails_the_body_and_is_reported() {
             None => panic!("the body ended without the spill error"),
         }
     };
-    assert!(matches!(err.downcast_ref::<ReplayError>(), Some(ReplayError::Spill(_))), "{err}");
+    assert!(
+        matches!(
+            err.downcast_ref::<ReplayError>(),
+            Some(ReplayError::Spill(_))
+        ),
+        "{err}"
+    );
     assert_eq!(state.failure(), Some(Failure::Spill));
 }
 
@@ -141,11 +154,20 @@ async fn trailers_are_replayed_after_the_data() {
     let dir = tempfile::tempdir().unwrap();
     let mut trailers = HeaderMap::new();
     trailers.insert("x-sum", "42".parse().unwrap());
-    let body = WithTrailers(Some(Frame::data(Bytes::from_static(b"abc"))), Some(trailers.clone()));
+    let body = WithTrailers(
+        Some(Frame::data(Bytes::from_static(b"abc"))),
+        Some(trailers.clone()),
+    );
     let mut state = ReplayState::new(body, config(1024, 4096, dir.path()));
-    assert_eq!(read(&mut state, None).await, (b"abc".to_vec(), Some(trailers.clone())));
+    assert_eq!(
+        read(&mut state, None).await,
+        (b"abc".to_vec(), Some(trailers.clone()))
+    );
     state.rewind();
-    assert_eq!(read(&mut state, None).await, (b"abc".to_vec(), Some(trailers)));
+    assert_eq!(
+        read(&mut state, None).await,
+        (b"abc".to_vec(), Some(trailers))
+    );
     assert!(state.is_end_stream());
 }
 
