@@ -679,3 +679,23 @@ async fn the_layer_puts_the_wrapped_service_first() {
     client.get("/").send().await.assert_body("app");
     assert_eq!((files.calls(), app.calls()), (1, 1));
 }
+
+#[tokio::test]
+async fn with_settings_configures_a_static_cascade_and_reports_bad_values() {
+    let settings = gateway_core::Settings::from_pairs([("catch", "405")]);
+    let cascade = cascade!(fixed(405, "a"), fixed(200, "b"))
+        .with_settings(&settings)
+        .unwrap();
+    TestClient::new(cascade)
+        .get("/")
+        .send()
+        .await
+        .assert_body("b");
+    let bad = gateway_core::Settings::from_pairs([("errors_as_misses", "sometimes")]);
+    let err = cascade!(fixed(404, "a")).with_settings(&bad).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("setting errors_as_misses = \"sometimes\""),
+        "{err}"
+    );
+}
