@@ -19,7 +19,7 @@ use crate::{Cascade, CatchSet, Final, ReplayBody, ReplayError, CASCADE_HEADER, S
 type Req = http::Request<ReplayBody<Body>>;
 
 /// A member that counts its calls and answers `status` with `body`.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 struct Fixed {
     status: StatusCode,
     body: &'static str,
