@@ -126,6 +126,13 @@ fn get_from_wire() -> http::Request<Body> {
     builder.body(Body::empty()).unwrap()
 }
 
+/// A GET with no header at all: what is left is the cascade's own machinery.
+fn bare() -> http::Request<Body> {
+    let mut req = http::Request::new(Body::empty());
+    *req.uri_mut() = http::Uri::from_static("/hello");
+    req
+}
+
 fn post() -> http::Request<Body> {
     let (mut parts, _) = get().into_parts();
     parts.method = http::Method::POST;
@@ -231,6 +238,9 @@ fn ratios() {
     let direct = time(get_from_wire, |r| drop(call(&mut hello, r)));
     let through = time(get_from_wire, |r| drop(call(&mut first, r)));
     report("first_hit (wire GET)", direct, through);
+    let direct = time(bare, |r| drop(call(&mut hello, r)));
+    let through = time(bare, |r| drop(call(&mut first, r)));
+    report("first_hit (bare GET)", direct, through);
     let clone = time(get, |r| drop(black_box(r.into_parts().0.clone())));
     let wire_clone = time(get_from_wire, |r| drop(black_box(r.into_parts().0.clone())));
     println!("  of which cloning the request head: {clone:.1} ns (wire GET: {wire_clone:.1} ns)");
