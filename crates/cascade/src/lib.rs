@@ -63,8 +63,9 @@
 //!   connection where the previous one stopped;
 //! - kept bytes stay in memory up to `replay_threshold` (64 KiB by default); beyond
 //!   it they go to a temporary file in `spill_dir` (the system temp dir by
-//!   default), written on tokio's blocking pool so the worker thread never waits
-//!   on the disk. The file is unlinked as soon as it is created, so it disappears
+//!   default) as they arrive, written on tokio's blocking pool so the worker thread
+//!   never waits on the disk (while one write is in flight, at most 64 KiB more
+//!   gather in memory, then the reading member waits for the disk). The file is unlinked as soon as it is created, so it disappears
 //!   however the request ends: success, error, client disconnect, panic, even a
 //!   killed process;
 //! - the members before the last may read at most `replay_limit` bytes (16 MiB by
@@ -72,7 +73,17 @@
 //!   ([`ReplayError::LimitExceeded`]) and the client gets `413 Payload Too Large`
 //!   with a plain-text explanation. The last member records nothing, so it is not
 //!   limited: an upload that only the last member reads is never copied;
-//! - chunked bodies (no `Content-Length`) and trailers replay like any other.
+//! - chunked bodies (no `Content-Length`) and trailers replay like any other;
+//! - a member that answers (a status that is not caught) stops the recording, so it
+//!   may stream a body of any size; a member that missed but kept its body and
+//!   reads it later gets [`ReplayError::Detached`];
+//! - if a member reads past the limit or the spill file fails, the cascade answers
+//!   413 or 500 itself, whatever that member answered: its answer was built on a
+//!   body it could not read whole.
+//!
+//! The cost that remains on every request that could miss is one copy of the
+//! request head (method, URI, headers, extensions), kept for the next member, like
+//! Paste's `environ.copy()`. `benches/cascade.rs` measures it.
 //!
 //! Members of the static form are services over `http::Request<ReplayBody<B>>`,
 //! where `B` is the cascade's own request body (hyper's `Incoming`,

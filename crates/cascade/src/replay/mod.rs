@@ -325,8 +325,8 @@ where
 pub(crate) type Slot<B> = Arc<Mutex<Option<ReplayState<B>>>>;
 
 pub(crate) fn lock<B>(slot: &Slot<B>) -> MutexGuard<'_, Option<ReplayState<B>>> {
-    // A panic while the lock was held leaves the state consistent enough to read or
-    // drop: every field is updated before anything that can panic is polled.
+    // A panic while the lock was held (in the client's body, say) leaves a state
+    // that is still safe to read or drop; at worst a reader sees a failed body.
     slot.lock().unwrap_or_else(|e| e.into_inner())
 }
 
