@@ -157,23 +157,32 @@ async fn an_empty_catch_set_makes_the_first_member_answer() {
     assert_eq!(later.calls(), 0);
 }
 
+/// Asserts that `member`'s 404 is final: sent as it is, without the control
+/// header, and the member after it never called.
+async fn assert_final<S>(member: S, body: &str)
+where
+    S: Service<Req, Response = http::Response<Body>, Error = Infallible> + Clone,
+{
+    let later = fixed(200, "b");
+    TestClient::new(cascade!(member, later.clone()))
+        .get("/")
+        .send()
+        .await
+        .assert_status(404)
+        .assert_body(body)
+        .assert_no_header("x-cascade");
+    assert_eq!(later.calls(), 0);
+}
+
 #[tokio::test]
 async fn the_stop_header_makes_a_404_final_and_is_stripped() {
     let final_404 = app_fn(|_req: Req| async {
         Response::text("no such user")
             .with_status(StatusCode::NOT_FOUND)
             .header(CASCADE_HEADER, STOP)
+            .into_http()
     });
-    let later = fixed(200, "b");
-    let client = TestClient::new(cascade!(final_404, later.clone()));
-    client
-        .get("/")
-        .send()
-        .await
-        .assert_status(404)
-        .assert_body("no such user")
-        .assert_no_header("x-cascade");
-    assert_eq!(later.calls(), 0);
+    assert_final(final_404, "no such user").await;
 }
 
 #[tokio::test]
@@ -185,15 +194,7 @@ async fn the_final_extension_makes_a_404_final() {
         res.extensions_mut().insert(Final);
         res
     });
-    let later = fixed(200, "b");
-    let client = TestClient::new(cascade!(final_404, later.clone()));
-    client
-        .get("/")
-        .send()
-        .await
-        .assert_status(404)
-        .assert_body("gone for good");
-    assert_eq!(later.calls(), 0);
+    assert_final(final_404, "gone for good").await;
 }
 
 #[tokio::test]
