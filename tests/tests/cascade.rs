@@ -19,6 +19,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
+mod support;
+
 type Req = http::Request<ReplayBody<Incoming>>;
 type Log = Arc<Mutex<Vec<(&'static str, Vec<u8>)>>>;
 
@@ -437,6 +439,25 @@ async fn an_upload_only_the_last_member_reads_is_never_copied() {
     assert!(res.body == sent);
     assert!(res.headers.contains("x-spill-open: 0"));
     server.stop().await;
+}
+
+#[tokio::test]
+async fn replay_works_over_h2c_too() {
+    let spill = tempfile::tempdir().unwrap();
+    let log = Log::default();
+    let server = replay_server(spill.path(), &log, 1000).await;
+    let sent = pattern(300 * 1024);
+    let req = http::Request::post(format!("http://{}/echo", server.addr))
+        .body(http_body_util::Full::new(Bytes::from(sent.clone())))
+        .unwrap();
+    let res = support::h2c().request(req).await.unwrap();
+    assert_eq!(res.version(), http::Version::HTTP_2);
+    assert_eq!(res.status(), 200);
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    assert!(body == sent, "the echo differs over h2c");
+    assert!(log.lock().unwrap()[0].1 == sent);
+    server.stop().await;
+    assert_spill_dir_clean(spill.path()).await;
 }
 
 // ---- axum ----
