@@ -1,16 +1,20 @@
 //! `cargo xtask ci | bench | peers`: the project's automation, in Rust so it runs
 //! wherever cargo does.
 
+mod bench;
+
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
-        Some("bench") => Err("`cargo xtask bench` is not built yet (issue #3)".to_owned()),
+        Some("bench") => bench::bench(&args[1..]),
         Some("peers") => Err("`cargo xtask peers` is not built yet (issue #10)".to_owned()),
         _ => {
-            eprintln!("usage: cargo xtask <ci | bench | peers>");
+            eprintln!(
+                "usage: cargo xtask <ci | bench [SCENARIO...] [--quick] [--anchors] [--no-pin] | peers>"
+            );
             return ExitCode::from(2);
         }
     };

@@ -1,6 +1,5 @@
 //! The response body type shared by every Gateway crate.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -326,13 +325,13 @@ where
 #[cfg(any(test, feature = "test-util"))]
 pub(crate) async fn collect_frames<B>(
     body: B,
-) -> Result<(VecDeque<Bytes>, Option<http::HeaderMap>), B::Error>
+) -> Result<(std::collections::VecDeque<Bytes>, Option<http::HeaderMap>), B::Error>
 where
     B: http_body::Body<Data = Bytes>,
 {
     use http_body_util::BodyExt;
     let mut body = std::pin::pin!(body);
-    let mut chunks = VecDeque::new();
+    let mut chunks = std::collections::VecDeque::new();
     let mut trailers = None;
     while let Some(frame) = body.frame().await {
         let frame = frame?;

@@ -27,11 +27,13 @@
 //! - One-line errors for a bad or busy address.
 //!
 //! Production hardening (sniff and idle timeouts, connection caps, access log,
-//! proxies, Unix sockets, TLS) is issue #8; the paste.deploy loader is issue #9.
+//! proxies, Unix sockets, TLS) is issue #8. [`deploy`] loads a stack from a config
+//! file (paste.deploy) and [`cli`] serves it (`paster serve`, with `--check` and
+//! `--reload`).
 #![forbid(unsafe_code)]
 
 pub mod cli;
-pub mod config;
+pub mod deploy;
 mod error;
 mod serve;
 

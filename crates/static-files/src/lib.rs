@@ -1,5 +1,27 @@
-//! Serve a directory or compiled-in assets with full HTTP caching and range semantics, as a tower Service.
-//!
-//! **Not built yet.** This crate is reserved in the workspace so the crate map is
-//! visible; its work is tracked in issue #5. It exports nothing it cannot honour.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod body;
+pub mod codegen;
+mod conditional;
+mod config;
+mod dir;
+mod embedded;
+mod encoding;
+mod entry;
+mod future;
+mod hash;
+mod lookup;
+mod path;
+mod range;
+mod respond;
+
+pub use config::{
+    BuildError, ContentDisposition, Dotfiles, Symlinks, DEFAULT_CACHE_FILE_MAX, DEFAULT_CACHE_SIZE,
+    DEFAULT_CHUNK_SIZE, DEFAULT_MAX_RANGES, DEFAULT_REVALIDATE, IMMUTABLE_MAX_AGE,
+};
+pub use dir::{StaticFiles, SETTINGS_KEYS};
+pub use embedded::Embedded;
+pub use encoding::Encoding;
+pub use future::ResponseFuture;

@@ -10,6 +10,7 @@ pub mod controllers;
 use std::path::PathBuf;
 
 use gateway_server::cli::AppSpec;
+use gateway_server::deploy::Registry;
 
 /// What the `helloworld` binary serves: its built-in config and its stack.
 pub fn spec() -> AppSpec {
@@ -20,6 +21,14 @@ pub fn spec() -> AppSpec {
             env!("CARGO_MANIFEST_DIR"),
             "/development.toml"
         )),
-        build: config::middleware::make_app,
+        registry,
     }
+}
+
+/// The factories helloworld's config files may `use`. `[app.*]` sections without
+/// `use` get the project's own app.
+pub fn registry() -> Registry {
+    Registry::new()
+        .app("helloworld", config::middleware::make_app)
+        .default_app("helloworld")
 }

@@ -1,0 +1,20 @@
+//! `gw-server PORT`: the bare `gateway_server::Server` with a trivial handler that
+//! answers every request with `Hello World!`, written the way helloworld's `/hello`
+//! controller is.
+
+use gateway_core::app_fn;
+
+fn main() {
+    let port = gateway_bench::port_arg();
+    gateway_bench::runtime().block_on(async move {
+        let listener = gateway_bench::std_listener(port);
+        let app =
+            app_fn(|_req: http::Request<hyper::body::Incoming>| async { gateway_bench::HELLO });
+        gateway_server::Server::from_std(listener)
+            .expect("cannot adopt the listener")
+            .quiet()
+            .serve(app)
+            .await
+            .expect("serve failed");
+    });
+}

@@ -1,0 +1,208 @@
+//! [`Embedded`]: serve assets compiled into the binary.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use gateway_core::Body;
+use http::{Request, Response};
+use tower_service::Service;
+
+use crate::config::{BuildError, Config, ContentDisposition};
+use crate::entry::{FileEntry, Index, Node, Representation};
+use crate::future::ResponseFuture;
+use crate::lookup::{lookup, Lookup};
+use crate::path::check_segment;
+use crate::respond;
+
+/// Serves files compiled into the binary: the twin of Pylons' packaged WebHelpers
+/// JavaScript and Paste's `PkgResourcesParser`, with the same HTTP rules as
+/// [`StaticFiles`](crate::StaticFiles).
+///
+/// The ETag is a hash of the content, computed once; every request is answered
+/// from memory with no filesystem I/O. Directories are implied by the paths;
+/// `index.html` (see [`index_files`](Self::index_files)) answers a request ending
+/// in `/`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use static_files::Embedded;
+/// use tower::ServiceExt;
+///
+/// let assets = Embedded::new()
+///     .file("javascripts/helpers.js", b"function hello() {}\n") // or include_bytes!(...)
+///     .file("/css/site.css", b"body { margin: 0 }");
+///
+/// let res = assets.oneshot(http::Request::get("/javascripts/helpers.js").body(()).unwrap()).await.unwrap();
+/// assert_eq!(res.status(), 200);
+/// assert!(res.headers()["etag"].to_str().unwrap().starts_with('"'));
+/// # }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Embedded {
+    files: Vec<(String, Bytes)>,
+    config: Config,
+    last_modified: Option<SystemTime>,
+    index: Arc<OnceLock<Index>>,
+}
+
+impl Embedded {
+    /// No files yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a file at `path` (`"javascripts/helpers.js"`; a leading `/` is allowed).
+    ///
+    /// # Panics
+    ///
+    /// When the path is not clean (an empty, `.` or `..` segment, a backslash or
+    /// control character); [`try_file`](Self::try_file) returns the error instead.
+    /// Paths are normally literals, so this is a programming error found at startup.
+    pub fn file(self, path: &str, contents: &'static [u8]) -> Self {
+        self.file_bytes(path, Bytes::from_static(contents))
+    }
+
+    /// Like [`file`](Self::file) for contents built at run time.
+    ///
+    /// # Panics
+    ///
+    /// When the path is not clean, as [`file`](Self::file).
+    pub fn file_bytes(self, path: &str, contents: impl Into<Bytes>) -> Self {
+        match self.try_file(path, contents) {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Like [`file`](Self::file), returning a bad path as an error.
+    pub fn try_file(mut self, path: &str, contents: impl Into<Bytes>) -> Result<Self, BuildError> {
+        let clean = path.strip_prefix('/').unwrap_or(path);
+        for segment in clean.split('/') {
+            check_segment(segment, true).map_err(|reason| BuildError::InvalidEmbeddedPath {
+                path: path.to_owned(),
+                reason: reason.to_string(),
+            })?;
+        }
+        self.files.retain(|(p, _)| p != clean);
+        self.files.push((clean.to_owned(), contents.into()));
+        Ok(self.reset())
+    }
+
+    /// The names tried for a request ending in `/`. Default: `index.html`.
+    pub fn try_index_files<I, S>(mut self, names: I) -> Result<Self, BuildError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let names: Vec<String> = names.into_iter().map(Into::into).collect();
+        Config::check_index_files(&names)?;
+        self.config.index_files = names;
+        Ok(self.reset())
+    }
+
+    /// The names tried for a request ending in `/`. Default: `index.html`.
+    ///
+    /// # Panics
+    ///
+    /// When a name is empty or contains `/`.
+    pub fn index_files<I, S>(self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        match self.try_index_files(names) {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Sends `Cache-Control: public, max-age=N`. Default: no `Cache-Control`.
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.config.cache_control = Some(Config::max_age_value(max_age));
+        self.reset()
+    }
+
+    /// Fingerprinted names get a year and `immutable`. Default: off.
+    pub fn immutable_fingerprinted(mut self, on: bool) -> Self {
+        self.config.immutable_fingerprinted = on;
+        self.reset()
+    }
+
+    /// Whether to send `Content-Disposition`. Default: none.
+    pub fn content_disposition(mut self, disposition: ContentDisposition) -> Self {
+        self.config.content_disposition = disposition;
+        self.reset()
+    }
+
+    /// A `Last-Modified` date for every file (for example the build time), which
+    /// enables `If-Modified-Since`. Default: none; the content ETag is enough.
+    pub fn last_modified(mut self, when: SystemTime) -> Self {
+        self.last_modified = Some(when);
+        self.reset()
+    }
+
+    /// The number of files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether there are no files.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    fn reset(mut self) -> Self {
+        self.index = Arc::default();
+        self
+    }
+
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut nodes: HashMap<Box<str>, Node> = HashMap::new();
+            nodes.insert("".into(), Node::Dir(Arc::default()));
+            for (path, bytes) in &self.files {
+                let name = path.rsplit('/').next().unwrap_or(path);
+                let repr = Representation::in_memory(bytes.clone(), self.last_modified);
+                let entry = FileEntry::new(name, Arc::new(repr), Vec::new(), &self.config);
+                nodes.insert(path.as_str().into(), Node::File(Arc::new(entry)));
+                let mut dir = path.as_str();
+                while let Some((parent, _)) = dir.rsplit_once('/') {
+                    nodes
+                        .entry(parent.into())
+                        .or_insert_with(|| Node::Dir(Arc::default()));
+                    dir = parent;
+                }
+            }
+            let mut index = Index {
+                nodes,
+                scanned_at: None,
+            };
+            index.link_directories(&self.config.index_files);
+            index
+        })
+    }
+}
+
+impl<B> Service<Request<B>> for Embedded {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = ResponseFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let res = match lookup(self.index(), &req, &self.config) {
+            Lookup::Done(res) => res,
+            // Every embedded representation is in memory.
+            Lookup::File(entry) => respond::from_memory(&entry, &req, &self.config)
+                .unwrap_or_else(|_| respond::not_found()),
+        };
+        ResponseFuture::ready(res)
+    }
+}

@@ -1,0 +1,255 @@
+//! Turning a request path into a safe key of the file index. Pure: no I/O.
+//!
+//! The request path is split on `/` first and each segment is percent-decoded
+//! exactly once, so `%2F` can never create a new separator and `%252e` stays the
+//! literal text `%2e`. A segment is refused (the request gets 404) when, after
+//! decoding, it:
+//!
+//! - is `.` or `..` (so `%2e%2e` and `.%2E` are caught too);
+//! - contains `/` (from `%2F`), `\`, NUL or another control character;
+//! - is not valid UTF-8;
+//! - starts with `.` while dotfiles are hidden;
+//! - is empty in the middle of the path (`a//b`).
+//!
+//! The path must start with `/`. Because the answer is only ever a key into an
+//! index built by walking the root, nothing outside the root can be named even if
+//! a rule above were missing; the rules make the refusal explicit and cheap.
+
+use std::fmt;
+
+/// A request path that passed every check: its decoded segments, joined by `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SafePath {
+    /// The decoded segments joined by `/`, without leading or trailing `/`;
+    /// `""` is the root directory.
+    pub(crate) key: String,
+    /// The request path ended in `/` (or was exactly `/`).
+    pub(crate) trailing_slash: bool,
+}
+
+/// Why a request path was refused. Never shown to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PathRejection {
+    NotAbsolute,
+    DotSegment,
+    EmptySegment,
+    ForbiddenByte,
+    BadPercentEncoding,
+    InvalidUtf8,
+    Dotfile,
+}
+
+impl fmt::Display for PathRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PathRejection::NotAbsolute => "path does not start with /",
+            PathRejection::DotSegment => "path has a . or .. segment",
+            PathRejection::EmptySegment => "path has an empty segment",
+            PathRejection::ForbiddenByte => "path has a separator, backslash or control byte",
+            PathRejection::BadPercentEncoding => "path has a broken percent escape",
+            PathRejection::InvalidUtf8 => "path is not UTF-8",
+            PathRejection::Dotfile => "path names a dotfile",
+        })
+    }
+}
+
+/// Decodes and checks a raw (still percent-encoded) request path.
+pub(crate) fn resolve(raw: &str, allow_dotfiles: bool) -> Result<SafePath, PathRejection> {
+    let rest = raw.strip_prefix('/').ok_or(PathRejection::NotAbsolute)?;
+    if rest.is_empty() {
+        return Ok(SafePath {
+            key: String::new(),
+            trailing_slash: true,
+        });
+    }
+    let (rest, trailing_slash) = match rest.strip_suffix('/') {
+        Some(r) => (r, true),
+        None => (rest, false),
+    };
+    let mut key = String::with_capacity(rest.len());
+    for raw_segment in rest.split('/') {
+        let segment = decode_segment(raw_segment)?;
+        check_segment(&segment, allow_dotfiles)?;
+        if !key.is_empty() {
+            key.push('/');
+        }
+        key.push_str(&segment);
+    }
+    Ok(SafePath {
+        key,
+        trailing_slash,
+    })
+}
+
+/// Checks one decoded segment; shared with the directory walker, so a name on
+/// disk that a request could never spell is never indexed either.
+pub(crate) fn check_segment(segment: &str, allow_dotfiles: bool) -> Result<(), PathRejection> {
+    if segment.is_empty() {
+        return Err(PathRejection::EmptySegment);
+    }
+    if segment == "." || segment == ".." {
+        return Err(PathRejection::DotSegment);
+    }
+    if segment
+        .bytes()
+        .any(|b| b == b'/' || b == b'\\' || b < 0x20 || b == 0x7f)
+    {
+        return Err(PathRejection::ForbiddenByte);
+    }
+    if !allow_dotfiles && segment.starts_with('.') {
+        return Err(PathRejection::Dotfile);
+    }
+    Ok(())
+}
+
+fn decode_segment(raw: &str) -> Result<String, PathRejection> {
+    if !raw.contains('%') {
+        return Ok(raw.to_owned());
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hi = bytes.get(i + 1).and_then(|b| hex(*b));
+            let lo = bytes.get(i + 2).and_then(|b| hex(*b));
+            match (hi, lo) {
+                (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
+                _ => return Err(PathRejection::BadPercentEncoding),
+            }
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| PathRejection::InvalidUtf8)
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Percent-encodes a decoded index key for use in a URL (directory listings).
+pub(crate) fn encode_segment(segment: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(segment, SET).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ok(raw: &str) -> String {
+        resolve(raw, false).unwrap().key
+    }
+
+    #[test]
+    fn root_is_the_empty_key_with_a_slash() {
+        assert_eq!(
+            resolve("/", false),
+            Ok(SafePath {
+                key: String::new(),
+                trailing_slash: true
+            })
+        );
+    }
+
+    #[test]
+    fn plain_and_encoded_names_decode_once() {
+        assert_eq!(ok("/a/b.txt"), "a/b.txt");
+        assert_eq!(ok("/hello%20world.txt"), "hello world.txt");
+        assert_eq!(ok("/caf%C3%A9"), "café");
+        // Decoded exactly once: %25 becomes a literal %, not a second escape.
+        assert_eq!(ok("/%252e%252e"), "%2e%2e");
+    }
+
+    #[test]
+    fn trailing_slash_is_recorded() {
+        let p = resolve("/dir/", false).unwrap();
+        assert_eq!(p.key, "dir");
+        assert!(p.trailing_slash);
+        assert!(!resolve("/dir", false).unwrap().trailing_slash);
+    }
+
+    #[test]
+    fn dot_dot_in_every_spelling_is_refused() {
+        for raw in [
+            "/..",
+            "/../etc/passwd",
+            "/a/../b",
+            "/%2e%2e/x",
+            "/%2E%2E/x",
+            "/.%2e/x",
+            "/..%2fetc",
+            "/..%2Fetc",
+            "/a/..%5c..%5cx",
+            "/..\\x",
+            "/a/./b",
+            "/%2e/b",
+        ] {
+            assert!(resolve(raw, true).is_err(), "{raw} was accepted");
+        }
+    }
+
+    #[test]
+    fn nul_backslash_relative_and_bad_utf8_are_refused() {
+        assert_eq!(resolve("/a%00b", true), Err(PathRejection::ForbiddenByte));
+        assert_eq!(resolve("/a\\b", true), Err(PathRejection::ForbiddenByte));
+        assert_eq!(resolve("a/b", true), Err(PathRejection::NotAbsolute));
+        assert_eq!(resolve("", true), Err(PathRejection::NotAbsolute));
+        assert_eq!(resolve("/%ff%fe", true), Err(PathRejection::InvalidUtf8));
+        assert_eq!(
+            resolve("/%zz", true),
+            Err(PathRejection::BadPercentEncoding)
+        );
+        assert_eq!(
+            resolve("/a%2", true),
+            Err(PathRejection::BadPercentEncoding)
+        );
+        assert_eq!(resolve("/a//b", true), Err(PathRejection::EmptySegment));
+    }
+
+    #[test]
+    fn dotfiles_are_hidden_unless_allowed() {
+        assert_eq!(resolve("/.git/config", false), Err(PathRejection::Dotfile));
+        assert_eq!(
+            resolve("/%2egit/config", false),
+            Err(PathRejection::Dotfile)
+        );
+        assert_eq!(resolve("/.git/config", true).unwrap().key, ".git/config");
+    }
+
+    #[test]
+    fn encode_segment_escapes_markup_and_spaces() {
+        assert_eq!(encode_segment("a b<c>.txt"), "a%20b%3Cc%3E.txt");
+    }
+
+    proptest! {
+        #[test]
+        fn any_accepted_key_has_only_clean_segments(raw in "(/|%2[eEfF]|%5[cC]|%00|\\.|\\\\|[a-z]|%[0-9a-fA-F]{2}){0,24}", dot in any::<bool>()) {
+            if let Ok(p) = resolve(&raw, dot) {
+                for seg in p.key.split('/').filter(|_| !p.key.is_empty()) {
+                    prop_assert!(seg != "." && seg != ".." && !seg.is_empty());
+                    prop_assert!(!seg.contains('\\') && !seg.contains('\0'));
+                    prop_assert!(dot || !seg.starts_with('.'));
+                }
+            }
+        }
+
+        #[test]
+        fn resolve_never_panics(raw in any::<String>(), dot in any::<bool>()) {
+            let _ = resolve(&raw, dot);
+        }
+    }
+}

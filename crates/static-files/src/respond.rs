@@ -1,0 +1,302 @@
+//! Turning a looked-up file into a response: variant choice, preconditions,
+//! ranges and headers. Shared by the directory and the embedded service.
+
+use std::fs::File;
+use std::ops::Range;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::{Bytes, BytesMut};
+use gateway_core::Body;
+use http::header::{self, HeaderMap, HeaderValue};
+use http::{Method, Response, StatusCode};
+
+use crate::body::{FileBody, Segment};
+use crate::conditional::{self, Outcome, Validators};
+use crate::config::Config;
+use crate::encoding::{self, Encoding};
+use crate::entry::{FileEntry, Representation};
+use crate::range::{self, RangeAnswer};
+
+/// The bytes behind a representation, ready to be sent.
+#[derive(Debug)]
+pub(crate) enum Payload {
+    Memory(Bytes),
+    Disk(Arc<File>),
+}
+
+/// Chooses the representation (plain or a precompressed variant) for `headers`.
+pub(crate) fn choose<'e>(
+    entry: &'e FileEntry,
+    headers: &HeaderMap,
+) -> (Option<Encoding>, &'e Arc<Representation>) {
+    if entry.variants.is_empty() {
+        return (None, &entry.plain);
+    }
+    let accept = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    match encoding::negotiate(accept, &entry.encodings) {
+        Some(enc) => {
+            let repr = entry
+                .variants
+                .iter()
+                .find(|(e, _)| *e == enc)
+                .map_or(&entry.plain, |(_, r)| r);
+            (Some(enc), repr)
+        }
+        None => (None, &entry.plain),
+    }
+}
+
+/// A representation whose bytes are on disk: it must be opened first.
+pub(crate) struct OnDisk<'e> {
+    pub(crate) encoding: Option<Encoding>,
+    pub(crate) repr: &'e Arc<Representation>,
+    pub(crate) path: &'e std::path::Path,
+}
+
+/// Answers a GET or HEAD of `entry` at once when the chosen representation is in
+/// memory; otherwise says which file to open.
+pub(crate) fn from_memory<'e, B>(
+    entry: &'e FileEntry,
+    req: &http::Request<B>,
+    config: &Config,
+) -> Result<Response<Body>, OnDisk<'e>> {
+    let (encoding, repr) = choose(entry, req.headers());
+    match &repr.source {
+        crate::entry::Source::Memory(bytes) => Ok(respond(
+            entry,
+            encoding,
+            repr,
+            req.method(),
+            req.headers(),
+            Payload::Memory(bytes.clone()),
+            config,
+        )),
+        crate::entry::Source::Disk(path) => Err(OnDisk {
+            encoding,
+            repr,
+            path,
+        }),
+    }
+}
+
+/// The full response for a GET or HEAD of `repr`.
+pub(crate) fn respond(
+    entry: &FileEntry,
+    encoding: Option<Encoding>,
+    repr: &Representation,
+    method: &Method,
+    headers: &HeaderMap,
+    payload: Payload,
+    config: &Config,
+) -> Response<Body> {
+    let mut out = HeaderMap::new();
+    // Validators and caching headers go on 200, 206 and 304 alike (RFC 9110 §15.4.5).
+    out.insert(header::ETAG, repr.etag.clone());
+    if let Some(lm) = &repr.last_modified_header {
+        out.insert(header::LAST_MODIFIED, lm.clone());
+    }
+    if let Some(cc) = &entry.cache_control {
+        out.insert(header::CACHE_CONTROL, cc.clone());
+    }
+    if !entry.variants.is_empty() {
+        out.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+
+    let validators = Validators {
+        etag: repr.etag_str(),
+        last_modified: repr.last_modified,
+    };
+    let honour_range = match conditional::evaluate(method, headers, validators, SystemTime::now()) {
+        Outcome::NotModified => return finish(StatusCode::NOT_MODIFIED, out, Body::empty()),
+        Outcome::PreconditionFailed => {
+            return finish(StatusCode::PRECONDITION_FAILED, out, Body::empty())
+        }
+        Outcome::Proceed { honour_range } => honour_range,
+    };
+
+    out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Some(enc) = encoding {
+        out.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static(enc.token()),
+        );
+    }
+    if let Some(cd) = &entry.content_disposition {
+        out.insert(header::CONTENT_DISPOSITION, cd.clone());
+    }
+
+    let answer = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        Some(range) if honour_range && method == Method::GET => {
+            range::parse(range, repr.len, config.max_ranges)
+        }
+        _ => RangeAnswer::Full,
+    };
+    let head = method == Method::HEAD;
+    let (status, body) = match answer {
+        RangeAnswer::Full => {
+            out.insert(header::CONTENT_TYPE, entry.content_type.clone());
+            out.insert(header::CONTENT_LENGTH, repr.content_length.clone());
+            if head {
+                (StatusCode::OK, Body::empty())
+            } else {
+                #[allow(clippy::single_range_in_vec_init)]
+                let body = body_for(payload, vec![Segment::File(0..repr.len)], config);
+                (StatusCode::OK, body)
+            }
+        }
+        RangeAnswer::Unsatisfiable => {
+            out.remove(header::CONTENT_ENCODING);
+            out.insert(
+                header::CONTENT_RANGE,
+                header_value(format!("bytes */{}", repr.len)),
+            );
+            (StatusCode::RANGE_NOT_SATISFIABLE, Body::empty())
+        }
+        RangeAnswer::Partial(ranges) if ranges.len() == 1 => {
+            let r = ranges[0].clone();
+            out.insert(header::CONTENT_TYPE, entry.content_type.clone());
+            out.insert(header::CONTENT_RANGE, content_range(&r, repr.len));
+            out.insert(header::CONTENT_LENGTH, HeaderValue::from(r.end - r.start));
+            (
+                StatusCode::PARTIAL_CONTENT,
+                body_for(payload, vec![Segment::File(r)], config),
+            )
+        }
+        RangeAnswer::Partial(ranges) => {
+            let boundary = boundary();
+            out.insert(
+                header::CONTENT_TYPE,
+                header_value(format!("multipart/byteranges; boundary={boundary}")),
+            );
+            let segments = multipart(&ranges, repr.len, &entry.content_type, &boundary);
+            let total: u64 = segments.iter().map(Segment::len).sum();
+            out.insert(header::CONTENT_LENGTH, HeaderValue::from(total));
+            (
+                StatusCode::PARTIAL_CONTENT,
+                body_for(payload, segments, config),
+            )
+        }
+    };
+    finish(status, out, body)
+}
+
+fn finish(status: StatusCode, headers: HeaderMap, body: Body) -> Response<Body> {
+    let mut res = Response::new(body);
+    *res.status_mut() = status;
+    *res.headers_mut() = headers;
+    res
+}
+
+fn body_for(payload: Payload, segments: Vec<Segment>, config: &Config) -> Body {
+    match payload {
+        Payload::Memory(bytes) => {
+            if let [Segment::File(r)] = segments.as_slice() {
+                return Body::from(bytes.slice(r.start as usize..r.end as usize));
+            }
+            let total: u64 = segments.iter().map(Segment::len).sum();
+            let mut buf = BytesMut::with_capacity(total as usize);
+            for s in &segments {
+                match s {
+                    Segment::Bytes(b) => buf.extend_from_slice(b),
+                    Segment::File(r) => {
+                        buf.extend_from_slice(&bytes[r.start as usize..r.end as usize])
+                    }
+                }
+            }
+            Body::from(buf.freeze())
+        }
+        Payload::Disk(file) => Body::new(FileBody::new(file, segments, config.chunk_size)),
+    }
+}
+
+fn multipart(
+    ranges: &[Range<u64>],
+    size: u64,
+    content_type: &HeaderValue,
+    boundary: &str,
+) -> Vec<Segment> {
+    let ct = content_type.to_str().unwrap_or("application/octet-stream");
+    let mut out = Vec::with_capacity(ranges.len() * 2 + 1);
+    for (i, r) in ranges.iter().enumerate() {
+        let lead = if i == 0 { "" } else { "\r\n" };
+        let part_head = format!(
+            "{lead}--{boundary}\r\ncontent-type: {ct}\r\ncontent-range: bytes {}-{}/{size}\r\n\r\n",
+            r.start,
+            r.end - 1
+        );
+        out.push(Segment::Bytes(Bytes::from(part_head)));
+        out.push(Segment::File(r.clone()));
+    }
+    out.push(Segment::Bytes(Bytes::from(format!(
+        "\r\n--{boundary}--\r\n"
+    ))));
+    out
+}
+
+fn content_range(r: &Range<u64>, size: u64) -> HeaderValue {
+    header_value(format!("bytes {}-{}/{size}", r.start, r.end - 1))
+}
+
+fn boundary() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let state = std::collections::hash_map::RandomState::new();
+    let mut a = state.build_hasher();
+    a.write_u64(0x5f37_59df);
+    let mut b = state.build_hasher();
+    b.write_u64(a.finish());
+    format!("{:016x}{:016x}", a.finish(), b.finish())
+}
+
+fn header_value(s: String) -> HeaderValue {
+    HeaderValue::from_str(&s).expect("built from digits and tokens")
+}
+
+/// 404 with a fixed body that never names a path.
+pub(crate) fn not_found() -> Response<Body> {
+    plain(StatusCode::NOT_FOUND, "Not Found\n")
+}
+
+/// 405 with `Allow: GET, HEAD`.
+pub(crate) fn method_not_allowed() -> Response<Body> {
+    let mut res = plain(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n");
+    res.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    res
+}
+
+/// 301 to `location`; `None` (a location that is not a valid header) gives 404.
+pub(crate) fn moved_permanently(location: &str) -> Response<Body> {
+    match HeaderValue::from_str(location) {
+        Ok(loc) => {
+            let mut res = plain(StatusCode::MOVED_PERMANENTLY, "Moved Permanently\n");
+            res.headers_mut().insert(header::LOCATION, loc);
+            res
+        }
+        Err(_) => not_found(),
+    }
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    let mut res = Response::new(Body::from(text));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(text.len()));
+    res
+}
+
+/// Strips the body of a HEAD response, keeping its headers.
+pub(crate) fn for_method(method: &Method, res: Response<Body>) -> Response<Body> {
+    if method == Method::HEAD {
+        let (parts, _) = res.into_parts();
+        Response::from_parts(parts, Body::empty())
+    } else {
+        res
+    }
+}

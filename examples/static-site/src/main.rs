@@ -1,0 +1,6 @@
+//! `static-site serve [site.toml] [--check] [--reload] ...`: everything it serves
+//! comes from the config file.
+
+fn main() -> std::process::ExitCode {
+    gateway_server::cli::run(static_site::spec())
+}

@@ -1,0 +1,194 @@
+//! Running the load generators against a server and turning their output into a
+//! [`Sample`].
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use super::server::Running;
+use super::{parse, Env};
+
+/// One kind of load.
+#[derive(Debug, Clone)]
+pub(crate) enum Load {
+    /// HTTP/1.1 keep-alive load with wrk (one thread); `script` sets method and body.
+    Wrk {
+        path: String,
+        connections: u32,
+        script: Option<PathBuf>,
+    },
+    /// h2c load with h2load (one thread), `streams` concurrent streams per connection.
+    H2load {
+        path: String,
+        connections: u32,
+        streams: u32,
+    },
+    /// One download timed end to end by curl.
+    Download { path: String },
+}
+
+/// One measured run of one server.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sample {
+    pub(crate) requests: f64,
+    pub(crate) requests_per_sec: Option<f64>,
+    pub(crate) mib_per_sec: f64,
+    /// For a download: the whole transfer time.
+    pub(crate) p50_us: Option<f64>,
+    pub(crate) p99_us: Option<f64>,
+    pub(crate) cpu_us_per_request: f64,
+    pub(crate) rss_kib: u64,
+    /// Socket errors the client counted (connection resets and the like).
+    pub(crate) socket_errors: u64,
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+impl Load {
+    /// Loads `server` for `seconds` and measures it. A run in which any response is
+    /// not 2xx is an error, never a sample.
+    pub(crate) fn measure(
+        &self,
+        server: &Running,
+        env: &Env,
+        seconds: u32,
+    ) -> Result<Sample, String> {
+        let cpu_before = server.cpu_us(env.clock_ticks);
+        let mut sample = self.run(server, env, seconds)?;
+        let cpu = server.cpu_us(env.clock_ticks) - cpu_before;
+        sample.cpu_us_per_request = cpu / sample.requests.max(1.0);
+        sample.rss_kib = server.rss_kib();
+        Ok(sample)
+    }
+
+    fn client(&self, env: &Env, program: &str) -> Command {
+        match env.client_cpu {
+            Some(cpu) => {
+                let mut c = Command::new("taskset");
+                c.arg("-c").arg(cpu.to_string()).arg(program);
+                c
+            }
+            None => Command::new(program),
+        }
+    }
+
+    fn run(&self, server: &Running, env: &Env, seconds: u32) -> Result<Sample, String> {
+        match self {
+            Load::Wrk {
+                path,
+                connections,
+                script,
+            } => {
+                let mut command = self.client(env, "wrk");
+                command.args([
+                    "-t1".to_owned(),
+                    format!("-c{connections}"),
+                    format!("-d{seconds}s"),
+                    "--timeout".to_owned(),
+                    "10s".to_owned(),
+                    "--latency".to_owned(),
+                ]);
+                if let Some(script) = script {
+                    command.arg("-s").arg(script);
+                }
+                let text = output_of(command.arg(server.url(path)), "wrk")?;
+                let out = parse::wrk(&text)?;
+                if out.bad_status > 0 {
+                    return Err(format!(
+                        "{}: {} responses were not 2xx/3xx under load",
+                        server.label, out.bad_status
+                    ));
+                }
+                Ok(Sample {
+                    requests: out.requests as f64,
+                    requests_per_sec: Some(out.requests_per_sec),
+                    mib_per_sec: out.bytes_per_sec / MIB,
+                    p50_us: Some(out.p50_us),
+                    p99_us: Some(out.p99_us),
+                    socket_errors: out.socket_errors,
+                    ..Sample::default()
+                })
+            }
+            Load::H2load {
+                path,
+                connections,
+                streams,
+            } => {
+                let log = env
+                    .out_dir
+                    .join("tmp")
+                    .join(format!("h2load-{}.log", server.port));
+                let mut command = self.client(env, "h2load");
+                command
+                    .args([
+                        format!("-c{connections}"),
+                        format!("-m{streams}"),
+                        "-t1".to_owned(),
+                        format!("-D{seconds}"),
+                    ])
+                    .arg(format!("--log-file={}", log.display()))
+                    .arg(server.url(path));
+                let text = output_of(&mut command, "h2load")?;
+                let out = parse::h2load(&text)?;
+                if out.failed > 0 {
+                    return Err(format!(
+                        "{}: {} h2 requests failed or were not 2xx",
+                        server.label, out.failed
+                    ));
+                }
+                let log_text = std::fs::read_to_string(&log)
+                    .map_err(|e| format!("h2load log {}: {e}", log.display()))?;
+                let _ = std::fs::remove_file(&log);
+                let mut latencies = parse::h2load_log_latencies(&log_text);
+                Ok(Sample {
+                    requests: out.succeeded as f64,
+                    requests_per_sec: Some(out.requests_per_sec),
+                    mib_per_sec: out.bytes_per_sec / MIB,
+                    p50_us: parse::quantile(&mut latencies, 0.50),
+                    p99_us: parse::quantile(&mut latencies, 0.99),
+                    ..Sample::default()
+                })
+            }
+            Load::Download { path } => {
+                let mut command = self.client(env, "curl");
+                command
+                    .args(["-s", "-o", "/dev/null", "--max-time", "120", "-w"])
+                    .arg("%{http_code} %{size_download} %{time_total}")
+                    .arg(server.url(path));
+                let text = output_of(&mut command, "curl")?;
+                let fields: Vec<&str> = text.split_whitespace().collect();
+                let [status, size, time] = fields.as_slice() else {
+                    return Err(format!("curl printed `{text}`"));
+                };
+                if *status != "200" {
+                    return Err(format!("{}: download answered {status}", server.label));
+                }
+                let size: f64 = size.parse().map_err(|e| format!("curl size: {e}"))?;
+                let time: f64 = time.parse().map_err(|e| format!("curl time: {e}"))?;
+                Ok(Sample {
+                    requests: 1.0,
+                    requests_per_sec: None,
+                    mib_per_sec: size / MIB / time.max(1e-9),
+                    p50_us: Some(time * 1e6),
+                    p99_us: None,
+                    ..Sample::default()
+                })
+            }
+        }
+    }
+}
+
+fn output_of(command: &mut Command, name: &str) -> Result<String, String> {
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run {name}: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        return Err(format!(
+            "{name} failed ({}): {} {}",
+            output.status,
+            stdout.trim(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    Ok(stdout)
+}

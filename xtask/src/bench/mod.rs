@@ -1,0 +1,496 @@
+//! `cargo xtask bench [SCENARIO...] [--quick] [--anchors] [--no-pin]`: every speed claim
+//! measured against its anchor in the same run, with the same client, alternating.
+//!
+//! The harness builds the release binaries (`gateway-bench`, `helloworld`), starts
+//! each scenario's servers on loopback ports pinned to one core, loads them from the
+//! other core with wrk (HTTP/1.1), h2load (h2c) or curl (one large download), and
+//! writes `target/bench/latest.md`, `target/bench/latest.json` and, when every
+//! scenario was selected, the table section of `BENCHMARKS.md`.
+
+mod load;
+mod parse;
+mod report;
+mod scenarios;
+mod server;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use report::{CaseResult, Outcome, Report, Row, ScenarioResult};
+
+const INSTALL_HINT: &str = "install them with apt-get install wrk nghttp2-client nginx";
+
+/// The Python packages of the Paste anchor, pinned.
+const PASTE_PINS: &[&str] = &[
+    "Paste==3.10.1",
+    "PasteDeploy==3.1.0",
+    "Routes==2.5.1",
+    "WebOb==1.8.11",
+    "waitress==3.0.2",
+];
+
+/// How long and how often.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timing {
+    /// Seconds of each measured run.
+    run_secs: u32,
+    /// Seconds of the warm-up run each server gets before each case.
+    warmup_secs: u32,
+    /// Measured runs per server per case.
+    repeats: u32,
+}
+
+impl Timing {
+    const QUICK: Timing = Timing {
+        run_secs: 3,
+        warmup_secs: 1,
+        repeats: 3,
+    };
+    const FULL: Timing = Timing {
+        run_secs: 8,
+        warmup_secs: 2,
+        repeats: 5,
+    };
+}
+
+/// Paths, tools and pinning, found once.
+#[derive(Debug)]
+pub(crate) struct Env {
+    root: PathBuf,
+    release_dir: PathBuf,
+    out_dir: PathBuf,
+    nginx: PathBuf,
+    is_root: bool,
+    clock_ticks: f64,
+    server_cpu: Option<usize>,
+    client_cpu: Option<usize>,
+}
+
+impl Env {
+    /// The bench virtualenv's python, created with the pinned packages if needed.
+    fn ensure_venv(&self) -> Result<PathBuf, String> {
+        let venv = self.out_dir.join("venv");
+        let python = venv.join("bin/python");
+        let stamp = venv.join("gateway-pins.txt");
+        let pins = PASTE_PINS.join("\n");
+        if python.exists() && fs::read_to_string(&stamp).ok().as_deref() == Some(&pins) {
+            return Ok(python);
+        }
+        eprintln!("xtask: creating the Paste virtualenv in {}", venv.display());
+        run_quiet(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+        run_quiet(
+            Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                ])
+                .args(PASTE_PINS),
+        )?;
+        fs::write(&stamp, pins).map_err(|e| format!("{}: {e}", stamp.display()))?;
+        Ok(python)
+    }
+
+    /// The Paste stack's second static directory: the twin of helloworld's embedded
+    /// `javascripts/helpers.js`.
+    fn paste_js_dir(&self) -> Result<PathBuf, String> {
+        let dir = self.out_dir.join("paste-js");
+        let js = dir.join("javascripts");
+        fs::create_dir_all(&js).map_err(|e| format!("{}: {e}", js.display()))?;
+        fs::write(js.join("helpers.js"), "// WebHelpers twin\n")
+            .map_err(|e| format!("{}: {e}", js.display()))?;
+        Ok(dir)
+    }
+}
+
+fn run_quiet(command: &mut Command) -> Result<(), String> {
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{command:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    }
+}
+
+fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin", "/usr/local/sbin"].map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+fn command_line(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// `cargo xtask bench ...`.
+pub(crate) fn bench(args: &[String]) -> Result<(), String> {
+    let started = Instant::now();
+    let mut timing = Timing::FULL;
+    let mut anchors = false;
+    let mut quick = false;
+    let mut pin = true;
+    let mut selected: Vec<&str> = Vec::new();
+    let known = scenarios::NAMES;
+    for arg in args {
+        match arg.as_str() {
+            "--quick" => {
+                timing = Timing::QUICK;
+                quick = true;
+            }
+            "--anchors" => anchors = true,
+            "--no-pin" => pin = false,
+            "-h" | "--help" => {
+                println!(
+                    "usage: cargo xtask bench [SCENARIO...] [--quick] [--anchors] [--no-pin]\n\
+                     scenarios: {}\n\
+                     --quick    {} s runs, {} s warm-up, {} repeats (default {} s, {} s, {})\n\
+                     --anchors  measure a scenario's anchors even when its Gateway side is not yet available\n\
+                     --no-pin   do not pin servers to CPU 0 and clients to CPU 1 (taskset)",
+                    known.join(" "),
+                    Timing::QUICK.run_secs,
+                    Timing::QUICK.warmup_secs,
+                    Timing::QUICK.repeats,
+                    Timing::FULL.run_secs,
+                    Timing::FULL.warmup_secs,
+                    Timing::FULL.repeats,
+                );
+                return Ok(());
+            }
+            name if known.contains(&name) => {
+                if !selected.contains(&name) {
+                    selected.push(name);
+                }
+            }
+            other => {
+                return Err(format!(
+                    "unknown scenario or flag `{other}`; scenarios: {}",
+                    known.join(" ")
+                ))
+            }
+        }
+    }
+    let all_selected = selected.is_empty();
+    if all_selected {
+        selected = known.to_vec();
+    }
+
+    let missing: Vec<&str> = ["wrk", "h2load", "nginx", "curl"]
+        .into_iter()
+        .filter(|tool| find_program(tool).is_none())
+        .collect();
+    if !missing.is_empty() {
+        let curl = if missing.contains(&"curl") {
+            " curl"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "{} not found: {INSTALL_HINT}{curl}",
+            missing.join(", ")
+        ));
+    }
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("xtask has no parent directory")?
+        .to_path_buf();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map_or_else(|| root.join("target"), |t| root.join(t));
+    let out_dir = target.join("bench");
+    for sub in ["logs", "tmp"] {
+        fs::create_dir_all(out_dir.join(sub)).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    }
+
+    eprintln!("xtask: building release binaries (gateway-bench, helloworld)");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "gateway-bench",
+            "-p",
+            "helloworld",
+        ])
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("the release build failed".into());
+    }
+
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    let pinned = pin && cpus >= 2 && find_program("taskset").is_some();
+    let env = Env {
+        release_dir: target.join("release"),
+        nginx: find_program("nginx").ok_or(INSTALL_HINT)?,
+        is_root: command_line("id", &["-u"]).as_deref() == Some("0"),
+        clock_ticks: command_line("getconf", &["CLK_TCK"])
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(100.0),
+        server_cpu: pinned.then_some(0),
+        client_cpu: pinned.then_some(1),
+        root,
+        out_dir,
+    };
+    let fixtures = scenarios::Fixtures::create(&env)?;
+
+    let mut results = Vec::new();
+    for name in &selected {
+        let scenario = scenarios::build(name, &env, &fixtures);
+        eprintln!("xtask: scenario `{}`", scenario.name);
+        let outcome = run_scenario(&scenario, &env, timing, anchors);
+        if let Outcome::NotYetAvailable(reason) | Outcome::Failed { reason, .. } = &outcome {
+            eprintln!("xtask:   {reason}");
+        }
+        results.push(ScenarioResult {
+            name: scenario.name,
+            title: scenario.title,
+            outcome,
+        });
+    }
+
+    let mut command = String::from("cargo xtask bench");
+    for arg in args {
+        command.push(' ');
+        command.push_str(arg);
+    }
+    let report = Report {
+        date: command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default(),
+        commit: commit(&env.root),
+        command,
+        machine: machine(cpus),
+        method: method(&env, timing),
+        wall_secs: started.elapsed().as_secs_f64(),
+        scenarios: results,
+    };
+    let table = report::markdown(&report);
+    println!("{table}");
+    let md_path = env.out_dir.join("latest.md");
+    let json_path = env.out_dir.join("latest.json");
+    fs::write(&md_path, &table).map_err(|e| format!("{}: {e}", md_path.display()))?;
+    fs::write(&json_path, report::json(&report))
+        .map_err(|e| format!("{}: {e}", json_path.display()))?;
+    eprintln!(
+        "xtask: wrote {} and {}",
+        md_path.display(),
+        json_path.display()
+    );
+    if all_selected && !quick && report.complete() {
+        update_benchmarks_md(&env.root, &table)?;
+    } else {
+        eprintln!(
+            "xtask: BENCHMARKS.md left as it was (only a complete full run of every scenario updates it)"
+        );
+    }
+    if report.complete() {
+        Ok(())
+    } else {
+        Err("the run is incomplete: see the FAILED or anchors-only sections above".into())
+    }
+}
+
+fn update_benchmarks_md(root: &Path, table: &str) -> Result<(), String> {
+    let path = root.join("BENCHMARKS.md");
+    let document = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let updated = report::splice(&document, table).ok_or_else(|| {
+        format!(
+            "{} lacks the markers `{}` ... `{}`",
+            path.display(),
+            report::BEGIN,
+            report::END
+        )
+    })?;
+    fs::write(&path, updated).map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("xtask: updated the table in {}", path.display());
+    Ok(())
+}
+
+fn commit(root: &Path) -> String {
+    let head = Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(root)
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown".into());
+    let dirty = Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=no"])
+        .current_dir(root)
+        .output()
+        .ok()
+        .is_some_and(|o| !o.stdout.is_empty());
+    if dirty {
+        format!("{head}+dirty")
+    } else {
+        head
+    }
+}
+
+fn machine(cpus: usize) -> String {
+    let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")?
+                .split_once(':')
+                .map(|x| x.1.trim())
+        })
+        .unwrap_or("unknown CPU");
+    let kernel = command_line("uname", &["-srm"]).unwrap_or_default();
+    let memory = fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            let kib: f64 = m.lines().next()?.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!(", {:.1} GiB RAM", kib / 1024.0 / 1024.0))
+        })
+        .unwrap_or_default();
+    format!("{cpus} × {model}{memory}, {kernel}, shared with other work")
+}
+
+fn method(env: &Env, timing: Timing) -> String {
+    let pinning = match (env.server_cpu, env.client_cpu) {
+        (Some(s), Some(c)) => {
+            format!("servers pinned to CPU {s} and the client to CPU {c} with taskset")
+        }
+        _ => "no pinning (--no-pin, taskset missing, or a single CPU)".to_owned(),
+    };
+    format!(
+        "{} s runs after a {} s warm-up per server and case, {} repeats alternating A B C A B C; \
+         wrk -t1 --latency, h2load -t1 (latency percentiles from its --log-file), curl for the \
+         download; {pinning}; every Rust server runs 2 tokio workers",
+        timing.run_secs, timing.warmup_secs, timing.repeats
+    )
+}
+
+/// Starts the scenario's servers, probes them, and measures every case.
+fn run_scenario(
+    scenario: &scenarios::Scenario,
+    env: &Env,
+    timing: Timing,
+    anchors: bool,
+) -> Outcome {
+    let (gateway, anchor_specs): (Vec<_>, Vec<_>) =
+        scenario.servers.iter().partition(|s| s.gateway);
+    // Is the Gateway side there at all?
+    let mut anchors_only = None;
+    for spec in &gateway {
+        if let Some(reason) = spec.missing(env) {
+            if !anchors {
+                return Outcome::NotYetAvailable(reason);
+            }
+            anchors_only = Some(reason);
+        }
+    }
+    let mut running = Vec::new();
+    if anchors_only.is_none() {
+        for spec in &gateway {
+            let server = match spec.start(env) {
+                Ok(server) => server,
+                Err(reason) => {
+                    return Outcome::Failed {
+                        reason,
+                        cases: Vec::new(),
+                    }
+                }
+            };
+            // A 404 where the probe expects an answer is a crate that has not landed
+            // yet (e.g. /echo before the cascade); any other wrong answer is a bug.
+            for probe in &scenario.probes {
+                match probe.check(&server, &env.out_dir) {
+                    Ok(()) => {}
+                    Err(failure) if failure.absent && !anchors => {
+                        return Outcome::NotYetAvailable(failure.message)
+                    }
+                    Err(failure) if failure.absent => anchors_only = Some(failure.message),
+                    Err(failure) => {
+                        return Outcome::Failed {
+                            reason: failure.message,
+                            cases: Vec::new(),
+                        }
+                    }
+                }
+            }
+            if anchors_only.is_none() {
+                running.push((spec.gateway, server));
+            }
+        }
+    }
+    for spec in &anchor_specs {
+        let server = match spec.start(env) {
+            Ok(server) => server,
+            Err(reason) => {
+                return Outcome::Failed {
+                    reason: format!("anchor {}: {reason}", spec.label),
+                    cases: Vec::new(),
+                }
+            }
+        };
+        for probe in &scenario.probes {
+            if let Err(failure) = probe.check(&server, &env.out_dir) {
+                return Outcome::Failed {
+                    reason: format!("anchor probe: {}", failure.message),
+                    cases: Vec::new(),
+                };
+            }
+        }
+        running.push((spec.gateway, server));
+    }
+
+    let mut cases = Vec::new();
+    for case in &scenario.cases {
+        eprintln!("xtask:   {}", case.name);
+        let mut rows: Vec<Row> = running
+            .iter()
+            .map(|(gateway, server)| Row {
+                label: server.label,
+                gateway: *gateway,
+                samples: Vec::new(),
+            })
+            .collect();
+        let repeats = case.repeats.unwrap_or(timing.repeats);
+        let result = (|| -> Result<(), String> {
+            for (_, server) in &running {
+                case.load.measure(server, env, timing.warmup_secs)?;
+            }
+            for _ in 0..repeats {
+                for ((_, server), row) in running.iter().zip(rows.iter_mut()) {
+                    row.samples
+                        .push(case.load.measure(server, env, timing.run_secs)?);
+                }
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => cases.push(CaseResult {
+                name: case.name.clone(),
+                rows,
+            }),
+            Err(reason) => {
+                return Outcome::Failed {
+                    reason: format!("{}: {reason}", case.name),
+                    cases,
+                }
+            }
+        }
+    }
+    drop(running);
+    Outcome::Measured {
+        cases,
+        anchors_only,
+    }
+}
