@@ -1,5 +1,161 @@
-//! Try each service in turn until one answers with a status other than 404: Paste's Cascade for tower.
+//! Try each service in turn until one answers with a status other than 404: Paste's
+//! `Cascade` and `Rack::Cascade` for tower, with the request body replayed to each.
 //!
-//! **Not built yet.** This crate is reserved in the workspace so the crate map is
-//! visible; its work is tracked in issue #4. It exports nothing it cannot honour.
+//! # Example
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use cascade::{cascade, ReplayBody};
+//! use gateway_core::test_client::TestClient;
+//! use gateway_core::{app_fn, Body, Response};
+//! use http::StatusCode;
+//! use http_body_util::BodyExt;
+//!
+//! type Req = http::Request<ReplayBody<Body>>;
+//!
+//! // Static files: only /index.html exists.
+//! let public = app_fn(|req: Req| async move {
+//!     match req.uri().path() {
+//!         "/index.html" => Response::html("<h1>Welcome</h1>").into_http(),
+//!         _ => StatusCode::NOT_FOUND.into_response(),
+//!     }
+//! });
+//! // The application: echoes the body it receives.
+//! let app = app_fn(|req: Req| async move {
+//!     let body = req.into_body().collect().await.unwrap().to_bytes();
+//!     Response::text(body)
+//! });
+//!
+//! let client = TestClient::new(cascade!(public, app));
+//! client.get("/index.html").send().await.assert_body("<h1>Welcome</h1>");
+//! client.post("/echo").body("ping").send().await.assert_body("ping");
+//! # }
+//! # use gateway_core::IntoResponse;
+//! ```
+//!
+//! # Catch statuses
+//!
+//! A member *misses* when its status is in the catch set: `{404}` by default, as in
+//! Paste; any set of 4xx/5xx statuses with [`Cascade::catch`] (for example
+//! [`CatchSet::RACK`], `{404, 405}`). A missed response is dropped at once, before the
+//! next member is called, so its body never holds a file, a socket or a task.
+//! When every member misses, the **last** member's response is sent as it is.
+//!
+//! A member can make a caught status final, so that the rest are not tried: it
+//! inserts the [`Final`] response extension, or sets the header `x-cascade: stop`,
+//! which the cascade removes before sending. This is Rack's `X-Cascade: pass`
+//! inverted: Rack skips only the members that ask for it; here a caught status skips
+//! unless the member asks to stay.
+//!
+//! An `Err` from a member ends the cascade with that error, unless
+//! [`errors_as_misses`](Cascade::errors_as_misses) is on.
+//!
+//! # Request body replay
+//!
+//! Every member sees the same method, URI, version, headers, extensions (including
+//! [`gateway_core::Environ`]) and body bytes. The body a member reads is a
+//! [`ReplayBody`]:
+//!
+//! - a request without a body costs nothing: no copy, no shared state;
+//! - only the bytes a member actually reads are kept. A member that misses without
+//!   reading costs no copy, and the next one reads straight from the connection;
+//! - a member after a miss gets the kept bytes first, then reads on from the
+//!   connection where the previous one stopped;
+//! - kept bytes stay in memory up to `replay_threshold` (64 KiB by default); beyond
+//!   it they go to a temporary file in `spill_dir` (the system temp dir by
+//!   default) as they arrive, written on tokio's blocking pool so the worker thread
+//!   never waits on the disk (while one write is in flight, at most 64 KiB more
+//!   gather in memory, then the reading member waits for the disk). The file is unlinked as soon as it is created, so it disappears
+//!   however the request ends: success, error, client disconnect, panic, even a
+//!   killed process;
+//! - the members before the last may read at most `replay_limit` bytes (16 MiB by
+//!   default) between them. A member that reads past it gets a body error
+//!   ([`ReplayError::LimitExceeded`]) and the client gets `413 Payload Too Large`
+//!   with a plain-text explanation. The last member records nothing, so it is not
+//!   limited: an upload that only the last member reads is never copied;
+//! - chunked bodies (no `Content-Length`) and trailers replay like any other;
+//! - a member that answers (a status that is not caught) stops the recording, so it
+//!   may stream a body of any size; a member that missed but kept its body and
+//!   reads it later gets [`ReplayError::Detached`];
+//! - if a member reads past the limit or the spill file fails, the cascade answers
+//!   413 or 500 itself, whatever that member answered: its answer was built on a
+//!   body it could not read whole.
+//!
+//! The cost that remains on every request that could miss is one copy of the
+//! request head (method, URI, headers, extensions), kept for the next member, like
+//! Paste's `environ.copy()`. `benches/cascade.rs` measures it.
+//!
+//! Members of the static form are services over `http::Request<ReplayBody<B>>`,
+//! where `B` is the cascade's own request body (hyper's `Incoming`,
+//! [`gateway_core::Body`], axum's `Body`...). Services generic over their request
+//! body, such as an axum `Router`, fit as they are; a service that wants a
+//! `gateway_core::Body` converts with `req.map(Body::from)`. Members of the dynamic
+//! form receive a `gateway_core::Body`.
+//!
+//! # Two forms
+//!
+//! - **Static**: [`Cascade::new(a).or(b).or(c)`](Cascade::or) or
+//!   [`cascade!(a, b, c)`](cascade!). Nothing is boxed, nothing is dynamically
+//!   dispatched; each member keeps its own response body type and the cascade
+//!   returns a [`CascadeBody`] that is one of them. All members share one error type
+//!   (`Infallible` for most), and the cascade has that error type, so it fits axum's
+//!   `fallback_service` and `route_service`.
+//! - **Dynamic**: [`Cascade::dynamic`] over a list of [`members::BoxMember`]s, or
+//!   [`Cascade::from_settings`] for a config file; see [`CascadeConfig`] for the keys
+//!   (`catch`, `replay_threshold`, `replay_limit`, `spill_dir`, `errors_as_misses`).
+//!
+//! # Differences from Paste's Cascade and Rack::Cascade
+//!
+//! | | Paste `paste.cascade` | `Rack::Cascade` | this crate |
+//! |---|---|---|---|
+//! | default catch | `(404,)` | `[404, 405]` | `{404}`; any 4xx/5xx set |
+//! | all miss | last response | last response (since rack#1551) | last response, unchanged |
+//! | caught body | drained, closed if it has `close` | closed (rack#463) | dropped before the next member runs |
+//! | body replay | only with `CONTENT_LENGTH > 0`, whole body copied up front (4 KiB in memory, then a temp file); chunked bodies are not copied | none: the input is not rewound | lazy: only what members read; 64 KiB in memory then an unlinked temp file; chunked works; hard cap with 413 |
+//! | opt-out | none | `X-Cascade: pass` to be skipped | `x-cascade: stop` or [`Final`] to be kept; header stripped |
+//! | errors | `paste.httpexceptions` of a caught status are caught | raised | `Err` ends the cascade, or is a miss with `errors_as_misses` |
+//! | no members | - | 404 | an error when the cascade is built |
+//! | HEAD | not special | not special | not special: members answer HEAD themselves |
+//! | readiness | - | - | members are readied in the future, only when reached |
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod body;
+mod catch;
+mod config;
+mod error;
+pub mod future;
+mod handoff;
+pub mod members;
+mod replay;
+mod service;
+
+pub use body::CascadeBody;
+pub use catch::{CatchSet, Final, CASCADE_HEADER, STOP};
+pub use config::{CascadeConfig, SETTINGS_KEYS};
+pub use error::{CascadeError, ReplayError};
+pub use handoff::Pending;
+pub use replay::ReplayBody;
+pub use service::{Cascade, CascadeLayer};
+
+/// Builds a statically typed cascade: `cascade!(a, b, c)` is
+/// `Cascade::new(a).or(b).or(c)`.
+///
+/// ```
+/// use gateway_core::{app_fn, Body};
+/// use http::StatusCode;
+///
+/// let miss = app_fn(|_req: http::Request<cascade::ReplayBody<Body>>| async { StatusCode::NOT_FOUND });
+/// let hit = app_fn(|_req: http::Request<cascade::ReplayBody<Body>>| async { "hit" });
+/// let cascade = cascade::cascade!(miss, miss, hit).catch(cascade::CatchSet::RACK);
+/// # let _ = cascade;
+/// ```
+#[macro_export]
+macro_rules! cascade {
+    ($first:expr $(, $next:expr)* $(,)?) => {
+        $crate::Cascade::new($first)$(.or($next))*
+    };
+}
+
+#[cfg(test)]
+mod tests;

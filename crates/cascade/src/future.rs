@@ -1,0 +1,235 @@
+//! Response futures.
+//!
+//! Each member is readied inside the future, just before it is called: the
+//! `Oneshot` of a clone. So `Cascade::poll_ready` never waits on a member that the
+//! request may never reach, and a member that is not ready delays only the requests
+//! that get as far as it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use bytes::Bytes;
+use gateway_core::{Body, BoxError};
+use pin_project_lite::pin_project;
+use tower::util::Oneshot;
+use tower::ServiceExt;
+use tower_service::Service;
+
+use crate::body::CascadeBody;
+use crate::catch::Policy;
+use crate::handoff::{Handoff, Pending, Settled};
+use crate::members::{BoxMember, Members};
+use crate::replay::ReplayBody;
+
+type MemberRequest<B> = http::Request<ReplayBody<B>>;
+
+pin_project! {
+    /// The response future of a cascade's last member.
+    pub struct LastFuture<A, B>
+    where
+        A: Service<MemberRequest<B>>,
+    {
+        #[pin]
+        call: Oneshot<A, MemberRequest<B>>,
+        policy: Policy,
+    }
+}
+
+impl<A, B> LastFuture<A, B>
+where
+    A: Service<MemberRequest<B>>,
+{
+    pub(crate) fn new(call: Oneshot<A, MemberRequest<B>>, policy: Policy) -> Self {
+        LastFuture { call, policy }
+    }
+}
+
+impl<A, B, RB> Future for LastFuture<A, B>
+where
+    A: Service<MemberRequest<B>, Response = http::Response<RB>>,
+{
+    type Output = Result<http::Response<RB>, A::Error>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut res = ready!(this.call.poll(cx))?;
+        this.policy.finish(&mut res);
+        Poll::Ready(Ok(res))
+    }
+}
+
+pin_project! {
+    /// The response future of a member that may miss, followed by the rest.
+    pub struct OrFuture<A, R, B>
+    where
+        A: Service<MemberRequest<B>>,
+        R: Members<B>,
+    {
+        #[pin]
+        state: OrState<A, R, B>,
+    }
+}
+
+pin_project! {
+    #[project = OrStateProj]
+    enum OrState<A, R, B>
+    where
+        A: Service<MemberRequest<B>>,
+        R: Members<B>,
+    {
+        First {
+            #[pin]
+            call: Oneshot<A, MemberRequest<B>>,
+            rest: Option<R>,
+            handoff: Option<Handoff<B>>,
+        },
+        Rest {
+            #[pin]
+            call: R::Future,
+        },
+    }
+}
+
+impl<A, R, B> OrFuture<A, R, B>
+where
+    A: Service<MemberRequest<B>>,
+    R: Members<B>,
+{
+    pub(crate) fn new(call: Oneshot<A, MemberRequest<B>>, rest: R, handoff: Handoff<B>) -> Self {
+        OrFuture {
+            state: OrState::First {
+                call,
+                rest: Some(rest),
+                handoff: Some(handoff),
+            },
+        }
+    }
+}
+
+impl<A, R, B, RA> Future for OrFuture<A, R, B>
+where
+    A: Service<MemberRequest<B>, Response = http::Response<RA>>,
+    R: Members<B, Error = A::Error>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Output = Result<http::Response<CascadeBody<RA, R::Body>>, A::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.project().state;
+        loop {
+            let next = match state.as_mut().project() {
+                OrStateProj::First {
+                    call,
+                    rest,
+                    handoff,
+                } => {
+                    let outcome = ready!(call.poll(cx));
+                    let handoff = handoff.take().expect("OrFuture polled after completion");
+                    match handoff.settle(outcome) {
+                        Settled::Done(result) => {
+                            return Poll::Ready(result.map(|res| res.map(CascadeBody::first)))
+                        }
+                        Settled::Own(res) => return Poll::Ready(Ok(res.map(CascadeBody::own))),
+                        Settled::Next(pending) => rest
+                            .take()
+                            .expect("OrFuture polled after completion")
+                            .start(pending),
+                    }
+                }
+                OrStateProj::Rest { call } => {
+                    return call
+                        .poll(cx)
+                        .map(|result| result.map(|res| res.map(CascadeBody::next)))
+                }
+            };
+            state.set(OrState::Rest { call: next });
+        }
+    }
+}
+
+/// The response future of a dynamic cascade.
+pub struct DynFuture<B> {
+    members: Arc<[BoxMember]>,
+    index: usize,
+    call: Oneshot<BoxMember, http::Request<Body>>,
+    /// `None` while the last member works.
+    handoff: Option<Handoff<B>>,
+    policy: Policy,
+}
+
+impl<B> std::fmt::Debug for DynFuture<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DynFuture")
+            .field("member", &self.index)
+            .field("of", &self.members.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B> DynFuture<B>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    pub(crate) fn new(members: Arc<[BoxMember]>, pending: Pending<B>) -> Self {
+        let policy = pending.policy();
+        let (call, handoff) = Self::begin(&members, 0, pending);
+        DynFuture {
+            members,
+            index: 0,
+            call,
+            handoff,
+            policy,
+        }
+    }
+
+    fn begin(
+        members: &[BoxMember],
+        index: usize,
+        pending: Pending<B>,
+    ) -> (Oneshot<BoxMember, http::Request<Body>>, Option<Handoff<B>>) {
+        // Only the member about to be called is cloned.
+        let member = members[index].clone();
+        if index + 1 == members.len() {
+            (member.oneshot(pending.into_last().map(Body::from)), None)
+        } else {
+            let (req, handoff) = pending.split();
+            (member.oneshot(req.map(Body::from)), Some(handoff))
+        }
+    }
+}
+
+impl<B> Future for DynFuture<B>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Output = Result<http::Response<Body>, BoxError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        loop {
+            let outcome = ready!(Pin::new(&mut this.call).poll(cx));
+            let Some(handoff) = this.handoff.take() else {
+                return Poll::Ready(outcome.map(|mut res| {
+                    this.policy.finish(&mut res);
+                    res
+                }));
+            };
+            match handoff.settle(outcome) {
+                Settled::Done(result) => return Poll::Ready(result),
+                Settled::Own(res) => return Poll::Ready(Ok(res.map(Body::from))),
+                Settled::Next(pending) => {
+                    this.index += 1;
+                    let (call, handoff) = Self::begin(&this.members, this.index, pending);
+                    this.call = call;
+                    this.handoff = handoff;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Passing one request from member to member: the request head kept for the next
+//! member, and the recorded body.
+
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use gateway_core::BoxError;
+use http::request::Parts;
+use http::{header, HeaderValue, StatusCode};
+
+use crate::catch::{Policy, Verdict};
+use crate::replay::{lock, Failure, ReplayBody, ReplayConfig, ReplayState};
+
+/// A request on its way through a cascade, before the next member gets it.
+///
+/// It is opaque: [`Members`](crate::members::Members) implementations receive it and
+/// hand it on; nothing else can be done with it.
+pub struct Pending<B> {
+    parts: Parts,
+    source: Source<B>,
+    policy: Policy,
+}
+
+impl<B> std::fmt::Debug for Pending<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending")
+            .field("method", &self.parts.method)
+            .field("uri", &self.parts.uri)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Source<B> {
+    /// The client sent no body.
+    Empty,
+    /// No member has seen the body yet.
+    Fresh { body: B, config: Arc<ReplayConfig> },
+    /// An earlier member missed; this is what it left.
+    Resumed(Box<ReplayState<B>>),
+}
+
+/// What the cascade keeps while a member that may miss is working.
+pub(crate) struct Handoff<B> {
+    parts: Parts,
+    slot: Option<crate::replay::Slot<B>>,
+    pub(crate) policy: Policy,
+}
+
+/// How a member's outcome settles the cascade.
+pub(crate) enum Settled<R, E, B> {
+    /// Send this response (or error).
+    Done(Result<http::Response<R>, E>),
+    /// The cascade answers by itself (413 and friends).
+    Own(http::Response<Bytes>),
+    /// Try the next member with this.
+    Next(Pending<B>),
+}
+
+impl<B> Pending<B>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    pub(crate) fn new(req: http::Request<B>, config: &Arc<ReplayConfig>, policy: Policy) -> Self {
+        let (parts, body) = req.into_parts();
+        // A request without a body costs nothing: no recording, no shared state.
+        let source = if body.is_end_stream() {
+            Source::Empty
+        } else {
+            Source::Fresh {
+                body,
+                config: config.clone(),
+            }
+        };
+        Pending {
+            parts,
+            source,
+            policy,
+        }
+    }
+
+    pub(crate) fn policy(&self) -> Policy {
+        self.policy
+    }
+
+    /// The request for the last member: the kept head, and a body that replays what
+    /// was read before and then reads on without recording.
+    pub(crate) fn into_last(self) -> http::Request<ReplayBody<B>> {
+        let body = match self.source {
+            Source::Empty => ReplayBody::empty(),
+            Source::Fresh { body, .. } => ReplayBody::direct(body),
+            Source::Resumed(mut state) => {
+                state.stop_recording();
+                ReplayBody::owned(state)
+            }
+        };
+        http::Request::from_parts(self.parts, body)
+    }
+
+    /// The request for a member that may miss, and what the cascade keeps to carry on
+    /// if it does: a copy of the head and a handle on the recording.
+    pub(crate) fn split(self) -> (http::Request<ReplayBody<B>>, Handoff<B>) {
+        let kept = self.parts.clone();
+        let (body, slot) = match self.source {
+            Source::Empty => (ReplayBody::empty(), None),
+            Source::Fresh { body, config } => {
+                let slot = Arc::new(Mutex::new(Some(ReplayState::new(body, config))));
+                (ReplayBody::shared(slot.clone()), Some(slot))
+            }
+            Source::Resumed(state) => {
+                let slot = Arc::new(Mutex::new(Some(*state)));
+                (ReplayBody::shared(slot.clone()), Some(slot))
+            }
+        };
+        let handoff = Handoff {
+            parts: kept,
+            slot,
+            policy: self.policy,
+        };
+        (http::Request::from_parts(self.parts, body), handoff)
+    }
+}
+
+impl<B> Handoff<B>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    /// Judges a member's outcome.
+    pub(crate) fn settle<R, E>(self, outcome: Result<http::Response<R>, E>) -> Settled<R, E, B> {
+        let failure = self
+            .slot
+            .as_ref()
+            .and_then(|slot| lock(slot).as_ref().and_then(ReplayState::failure));
+        if let Some(failure) = failure {
+            // The member's answer was built on a body it could not read whole.
+            drop(outcome);
+            return Settled::Own(own_response(failure));
+        }
+        match outcome {
+            Ok(mut res) => {
+                if self.policy.judge(&mut res) == Verdict::Answer {
+                    self.answered();
+                    return Settled::Done(Ok(res));
+                }
+                // Dropped here, before the next member is even called: a caught body
+                // never holds a file, a socket or a task while the cascade goes on.
+                drop(res);
+            }
+            Err(e) => {
+                if !self.policy.errors_as_misses {
+                    self.answered();
+                    return Settled::Done(Err(e));
+                }
+                drop(e);
+            }
+        }
+        Settled::Next(self.next())
+    }
+
+    /// The member answered: no one will replay, so recording stops.
+    fn answered(self) {
+        if let Some(slot) = &self.slot {
+            if let Some(state) = lock(slot).as_mut() {
+                state.stop_recording();
+            }
+        }
+    }
+
+    /// Takes the recording from the member that missed (its body is detached) and
+    /// rewinds it for the next one.
+    fn next(self) -> Pending<B> {
+        let source = match self.slot.and_then(|slot| lock(&slot).take()) {
+            None => Source::Empty,
+            Some(mut state) => {
+                state.rewind();
+                Source::Resumed(Box::new(state))
+            }
+        };
+        Pending {
+            parts: self.parts,
+            source,
+            policy: self.policy,
+        }
+    }
+}
+
+fn own_response(failure: Failure) -> http::Response<Bytes> {
+    let (status, text) = match failure {
+        Failure::OverLimit(limit) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "413 Payload Too Large\n\nThe request body is larger than {limit} bytes, the most \
+                 this server keeps so that it can offer the request to more than one handler.\n"
+            ),
+        ),
+        Failure::Spill => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "500 Internal Server Error\n\nThe request body could not be kept for replay.\n"
+                .to_owned(),
+        ),
+    };
+    let mut res = http::Response::new(Bytes::from(text));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res
+}

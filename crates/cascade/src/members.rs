@@ -1,0 +1,215 @@
+//! The member lists a [`Cascade`](crate::Cascade) can hold.
+//!
+//! - [`Last`] and [`Or`] make the statically typed form: `Cascade::new(a).or(b).or(c)`
+//!   is a `Cascade<Or<A, Or<B, Last<C>>>>`. Each member keeps its own service,
+//!   future and body types; nothing is boxed and nothing is called through `dyn`.
+//! - [`Dyn`] is a list of [`BoxMember`]s, for stacks built from a config file.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use gateway_core::{Body, BoxError};
+use tower::util::BoxCloneSyncService;
+use tower::ServiceExt;
+use tower_service::Service;
+
+use crate::body::CascadeBody;
+use crate::future::{DynFuture, LastFuture, OrFuture};
+use crate::handoff::Pending;
+use crate::replay::ReplayBody;
+
+/// A boxed member of a dynamic cascade: any service from `Request<Body>` to
+/// `Response<Body>`. Make one with [`boxed`].
+pub type BoxMember = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, BoxError>;
+
+/// Boxes a service as a [`BoxMember`]: its body and error types are erased.
+///
+/// ```
+/// use gateway_core::{app_fn, Body};
+///
+/// let member = cascade::members::boxed(app_fn(|_req: http::Request<Body>| async { "hi" }));
+/// # let _ = member;
+/// ```
+pub fn boxed<S, RB>(service: S) -> BoxMember
+where
+    S: Service<http::Request<Body>, Response = http::Response<RB>> + Clone + Send + Sync + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+    RB: http_body::Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    BoxCloneSyncService::new(
+        service
+            .map_response(|res: http::Response<RB>| res.map(Body::new))
+            .map_err(Into::into),
+    )
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A list of cascade members. Implemented by [`Last`], [`Or`] and [`Dyn`] only.
+pub trait Members<B>: Clone + sealed::Sealed {
+    /// The response body: one type for all members.
+    type Body;
+    /// The error of the members (all members of a static cascade share it).
+    type Error;
+    /// The response future.
+    type Future: std::future::Future<Output = Result<http::Response<Self::Body>, Self::Error>>;
+
+    /// Starts the cascade for one request.
+    fn start(self, pending: Pending<B>) -> Self::Future;
+}
+
+/// Appends a member at the end of a list; used by [`Cascade::or`](crate::Cascade::or).
+pub trait Append<N>: sealed::Sealed {
+    /// The longer list.
+    type Output;
+    /// Appends `next`.
+    fn append(self, next: N) -> Self::Output;
+}
+
+/// The last member of a static list: its response is returned whatever its status.
+#[derive(Debug, Clone)]
+pub struct Last<A>(pub(crate) A);
+
+/// A member that may miss, followed by the rest of the list.
+#[derive(Debug, Clone)]
+pub struct Or<A, R> {
+    pub(crate) first: A,
+    pub(crate) rest: R,
+}
+
+impl<A> Last<A> {
+    /// The member.
+    pub fn get_ref(&self) -> &A {
+        &self.0
+    }
+}
+
+impl<A, R> Or<A, R> {
+    /// The first member.
+    pub fn first(&self) -> &A {
+        &self.first
+    }
+
+    /// The members after it.
+    pub fn rest(&self) -> &R {
+        &self.rest
+    }
+}
+
+impl<A> sealed::Sealed for Last<A> {}
+impl<A, R> sealed::Sealed for Or<A, R> {}
+impl sealed::Sealed for Dyn {}
+
+impl<A, N> Append<N> for Last<A> {
+    type Output = Or<A, Last<N>>;
+    fn append(self, next: N) -> Self::Output {
+        Or {
+            first: self.0,
+            rest: Last(next),
+        }
+    }
+}
+
+impl<A, R: Append<N>, N> Append<N> for Or<A, R> {
+    type Output = Or<A, R::Output>;
+    fn append(self, next: N) -> Self::Output {
+        Or {
+            first: self.first,
+            rest: self.rest.append(next),
+        }
+    }
+}
+
+impl<A, B, RB> Members<B> for Last<A>
+where
+    A: Service<http::Request<ReplayBody<B>>, Response = http::Response<RB>> + Clone,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Body = RB;
+    type Error = A::Error;
+    type Future = LastFuture<A, B>;
+
+    #[inline]
+    fn start(self, pending: Pending<B>) -> Self::Future {
+        let policy = pending.policy();
+        LastFuture::new(self.0.oneshot(pending.into_last()), policy)
+    }
+}
+
+impl<A, R, B, RA> Members<B> for Or<A, R>
+where
+    A: Service<http::Request<ReplayBody<B>>, Response = http::Response<RA>> + Clone,
+    R: Members<B, Error = A::Error>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Body = CascadeBody<RA, R::Body>;
+    type Error = A::Error;
+    type Future = OrFuture<A, R, B>;
+
+    #[inline]
+    fn start(self, pending: Pending<B>) -> Self::Future {
+        let (req, handoff) = pending.split();
+        OrFuture::new(self.first.oneshot(req), self.rest, handoff)
+    }
+}
+
+/// A list of boxed members, for cascades built at run time.
+#[derive(Clone)]
+pub struct Dyn {
+    pub(crate) members: Arc<[BoxMember]>,
+}
+
+impl std::fmt::Debug for Dyn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dyn")
+            .field("members", &self.members.len())
+            .finish()
+    }
+}
+
+impl Dyn {
+    /// The number of members.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// True if there is no member (a built cascade always has one).
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+}
+
+impl<N, RB> Append<N> for Dyn
+where
+    N: Service<http::Request<Body>, Response = http::Response<RB>> + Clone + Send + Sync + 'static,
+    N::Error: Into<BoxError>,
+    N::Future: Send + 'static,
+    RB: http_body::Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    type Output = Dyn;
+    fn append(self, next: N) -> Dyn {
+        let members = self.members.iter().cloned().chain([boxed(next)]).collect();
+        Dyn { members }
+    }
+}
+
+impl<B> Members<B> for Dyn
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Body = Body;
+    type Error = BoxError;
+    type Future = DynFuture<B>;
+
+    fn start(self, pending: Pending<B>) -> Self::Future {
+        DynFuture::new(self.members, pending)
+    }
+}

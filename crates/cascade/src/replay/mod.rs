@@ -1,0 +1,468 @@
+//! Request body replay: every member reads the same bytes.
+//!
+//! The body is recorded lazily. A member reads through a [`ReplayBody`]; each chunk
+//! it pulls from the connection is kept before it is handed over. When that member
+//! misses, the next one reads the kept bytes first and then carries on from the
+//! connection, where the first one stopped. A member that never reads costs no copy.
+//!
+//! The recording is laid out as three regions, one after the other:
+//!
+//! ```text
+//! [ head: in memory, up to replay_threshold ][ spill file ][ tail: waiting for the file ]
+//! ```
+//!
+//! Bytes past the threshold go to the file as they arrive, on the blocking pool.
+//! While one write is in flight, the next bytes gather in the tail (at most 64 KiB,
+//! then the reader waits for the disk) and go out together in the next write. The
+//! last member does not record at all: no one comes after it.
+
+mod spill;
+
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{ready, Context, Poll};
+
+use bytes::Bytes;
+use gateway_core::BoxError;
+use http::HeaderMap;
+use http_body::{Frame, SizeHint};
+use pin_project_lite::pin_project;
+
+use crate::ReplayError;
+use spill::{Spill, SPILL_CHUNK};
+
+/// Replay limits, shared by every request of one cascade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ReplayConfig {
+    pub(crate) threshold: u64,
+    pub(crate) limit: u64,
+    pub(crate) spill_dir: Option<PathBuf>,
+}
+
+/// 64 KiB: bodies up to this size stay in memory.
+pub(crate) const DEFAULT_THRESHOLD: u64 = 64 * 1024;
+/// 16 MiB: the most any members but the last may read between them.
+pub(crate) const DEFAULT_LIMIT: u64 = 16 * 1024 * 1024;
+
+impl Default for ReplayConfig {
+    fn default() -> Self {
+        ReplayConfig {
+            threshold: DEFAULT_THRESHOLD,
+            limit: DEFAULT_LIMIT,
+            spill_dir: None,
+        }
+    }
+}
+
+/// Why recording stopped the cascade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure {
+    OverLimit(u64),
+    Spill,
+}
+
+/// A recorded body and the position of the member that reads it now.
+pub(crate) struct ReplayState<B> {
+    config: Arc<ReplayConfig>,
+    live: Option<Pin<Box<B>>>,
+    /// The live body's size hint when the cascade received it.
+    hint: SizeHint,
+    recording: bool,
+    failure: Option<Failure>,
+    upstream_error: Option<String>,
+    trailers: Option<HeaderMap>,
+    // The recording.
+    head: Vec<Bytes>,
+    head_len: u64,
+    spill: Option<Spill>,
+    tail: Vec<Bytes>,
+    tail_len: u64,
+    total: u64,
+    // The reader.
+    pos: u64,
+    head_idx: usize,
+    tail_idx: usize,
+    trailers_sent: bool,
+    finished: bool,
+}
+
+impl<B> ReplayState<B>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    pub(crate) fn new(live: B, config: Arc<ReplayConfig>) -> Self {
+        ReplayState {
+            config,
+            hint: live.size_hint(),
+            live: Some(Box::pin(live)),
+            recording: true,
+            failure: None,
+            upstream_error: None,
+            trailers: None,
+            head: Vec::new(),
+            head_len: 0,
+            spill: None,
+            tail: Vec::new(),
+            tail_len: 0,
+            total: 0,
+            pos: 0,
+            head_idx: 0,
+            tail_idx: 0,
+            trailers_sent: false,
+            finished: false,
+        }
+    }
+
+    /// Bytes kept so far.
+    #[cfg(test)]
+    pub(crate) fn recorded(&self) -> u64 {
+        self.total
+    }
+
+    /// True once part of the body went to the spill file.
+    #[cfg(test)]
+    pub(crate) fn spilled(&self) -> bool {
+        self.spill.is_some()
+    }
+
+    pub(crate) fn failure(&self) -> Option<Failure> {
+        self.failure
+    }
+
+    /// Stops recording: the current reader is the last one.
+    pub(crate) fn stop_recording(&mut self) {
+        self.recording = false;
+    }
+
+    /// Starts a new reader at byte 0.
+    pub(crate) fn rewind(&mut self) {
+        self.pos = 0;
+        self.head_idx = 0;
+        self.tail_idx = 0;
+        self.trailers_sent = false;
+        self.finished = false;
+    }
+
+    fn record(&mut self, chunk: &Bytes) {
+        let mut rest = chunk.clone();
+        let room = self.config.threshold.saturating_sub(self.head_len);
+        if room > 0 && self.tail_len == 0 && self.spill.is_none() {
+            let take = (rest.len() as u64).min(room) as usize;
+            let head = rest.split_to(take);
+            self.head_len += head.len() as u64;
+            self.head.push(head);
+            self.head_idx = self.head.len();
+        }
+        if !rest.is_empty() {
+            self.tail_len += rest.len() as u64;
+            self.tail.push(rest);
+            self.tail_idx = self.tail.len();
+        }
+        self.total += chunk.len() as u64;
+        if self.tail_len > 0 {
+            let config = &self.config;
+            let spill = self.spill.get_or_insert_with(|| {
+                Spill::new(config.spill_dir.clone().unwrap_or_else(std::env::temp_dir))
+            });
+            if !spill.is_busy() {
+                self.flush_tail();
+            }
+        }
+    }
+
+    /// Sends the tail to the spill file; the file must be idle.
+    fn flush_tail(&mut self) {
+        if let Some(spill) = self.spill.as_mut() {
+            spill.start_append(std::mem::take(&mut self.tail));
+            self.tail_len = 0;
+            self.tail_idx = 0;
+        }
+    }
+
+    fn spill_error(&mut self, e: std::io::Error) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        tracing::error!(target: "gateway::cascade", error = %e, "request body spill file failed");
+        self.failure = Some(Failure::Spill);
+        self.finished = true;
+        Poll::Ready(Some(Err(ReplayError::Spill(e).into())))
+    }
+
+    pub(crate) fn poll_frame(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        loop {
+            if self.finished {
+                return Poll::Ready(None);
+            }
+            // Replay what was kept.
+            if self.pos < self.head_len {
+                let chunk = self.head[self.head_idx].clone();
+                self.head_idx += 1;
+                self.pos += chunk.len() as u64;
+                return Poll::Ready(Some(Ok(Frame::data(chunk))));
+            }
+            let spill_len = self.spill.as_ref().map_or(0, Spill::len);
+            if self.pos < self.head_len + spill_len {
+                let offset = self.pos - self.head_len;
+                let spill = self.spill.as_mut().expect("spill_len > 0");
+                match ready!(spill.poll_read(cx, offset)) {
+                    Ok(chunk) => {
+                        self.pos += chunk.len() as u64;
+                        return Poll::Ready(Some(Ok(Frame::data(chunk))));
+                    }
+                    Err(e) => return self.spill_error(e),
+                }
+            }
+            if self.pos < self.total {
+                let chunk = self.tail[self.tail_idx].clone();
+                self.tail_idx += 1;
+                self.pos += chunk.len() as u64;
+                return Poll::Ready(Some(Ok(Frame::data(chunk))));
+            }
+            // At the live edge.
+            if let Some(msg) = &self.upstream_error {
+                self.finished = true;
+                return Poll::Ready(Some(Err(ReplayError::Upstream(msg.clone()).into())));
+            }
+            if self.live.is_none() {
+                if let Some(trailers) = self.trailers.as_ref().filter(|_| !self.trailers_sent) {
+                    self.trailers_sent = true;
+                    return Poll::Ready(Some(Ok(Frame::trailers(trailers.clone()))));
+                }
+                self.finished = true;
+                return Poll::Ready(None);
+            }
+            if self.recording {
+                if let Some(spill) = self.spill.as_mut() {
+                    match spill.poll_idle(cx) {
+                        Poll::Ready(Ok(())) if self.tail_len > 0 => self.flush_tail(),
+                        Poll::Ready(Ok(())) => {}
+                        Poll::Ready(Err(e)) => return self.spill_error(e),
+                        // Backpressure: while a write is in flight, at most one more
+                        // batch gathers in memory.
+                        Poll::Pending if self.tail_len >= SPILL_CHUNK as u64 => {
+                            return Poll::Pending
+                        }
+                        Poll::Pending => {}
+                    }
+                }
+            }
+            let live = self.live.as_mut().expect("checked above");
+            let frame = match ready!(live.as_mut().poll_frame(cx)) {
+                None => {
+                    self.live = None;
+                    continue;
+                }
+                Some(Err(e)) => {
+                    let e: BoxError = e.into();
+                    self.live = None;
+                    self.upstream_error = Some(e.to_string());
+                    self.finished = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+                Some(Ok(frame)) => frame,
+            };
+            let frame = match frame.into_data() {
+                Ok(data) if data.is_empty() => continue,
+                Ok(data) => {
+                    if self.recording {
+                        let limit = self.config.limit;
+                        if self.total + data.len() as u64 > limit {
+                            self.failure = Some(Failure::OverLimit(limit));
+                            self.finished = true;
+                            self.live = None;
+                            return Poll::Ready(Some(Err(
+                                ReplayError::LimitExceeded { limit }.into()
+                            )));
+                        }
+                        self.record(&data);
+                    }
+                    self.pos += data.len() as u64;
+                    Frame::data(data)
+                }
+                Err(frame) => {
+                    if let Some(trailers) = frame.trailers_ref() {
+                        if self.recording {
+                            self.trailers = Some(trailers.clone());
+                        }
+                        self.trailers_sent = true;
+                    }
+                    frame
+                }
+            };
+            return Poll::Ready(Some(Ok(frame)));
+        }
+    }
+
+    pub(crate) fn is_end_stream(&self) -> bool {
+        self.finished
+            || (self.live.is_none()
+                && self.upstream_error.is_none()
+                && self.pos >= self.total
+                && (self.trailers.is_none() || self.trailers_sent))
+    }
+
+    pub(crate) fn size_hint(&self) -> SizeHint {
+        if self.finished {
+            return SizeHint::with_exact(0);
+        }
+        if self.live.is_none() && self.upstream_error.is_none() {
+            return SizeHint::with_exact(self.total.saturating_sub(self.pos));
+        }
+        let mut hint = SizeHint::new();
+        hint.set_lower(self.hint.lower().saturating_sub(self.pos));
+        if let Some(upper) = self.hint.upper() {
+            hint.set_upper(upper.saturating_sub(self.pos));
+        }
+        hint
+    }
+}
+
+/// The recording shared between a member's body and the cascade's future. `None`
+/// once the cascade has moved on: the member's body is then detached.
+pub(crate) type Slot<B> = Arc<Mutex<Option<ReplayState<B>>>>;
+
+pub(crate) fn lock<B>(slot: &Slot<B>) -> MutexGuard<'_, Option<ReplayState<B>>> {
+    // A panic while the lock was held (in the client's body, say) leaves a state
+    // that is still safe to read or drop; at worst a reader sees a failed body.
+    slot.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pin_project! {
+    /// The request body a cascade member reads: the client's body, replayed.
+    ///
+    /// Each member gets one; it yields the same bytes (and trailers) in the same
+    /// order for every member. It errs with a [`ReplayError`] when a member reads past
+    /// `replay_limit`, when the spill file fails, or when the client's body failed
+    /// earlier (the message is replayed after the bytes that did arrive).
+    ///
+    /// A member that wants a [`gateway_core::Body`] converts it with `Body::from`:
+    ///
+    /// ```
+    /// use cascade::ReplayBody;
+    /// use gateway_core::Body;
+    ///
+    /// fn to_core(req: http::Request<ReplayBody<Body>>) -> http::Request<Body> {
+    ///     req.map(Body::from)
+    /// }
+    /// # let _ = to_core;
+    /// ```
+    pub struct ReplayBody<B> {
+        #[pin]
+        kind: Kind<B>,
+    }
+}
+
+pin_project! {
+    #[project = KindProj]
+    enum Kind<B> {
+        // The request had no body: nothing to record, nothing to share.
+        Empty,
+        // The only member of a cascade reads the client's body itself.
+        Direct { #[pin] body: B },
+        // A member that may miss: it records while it reads.
+        Shared { slot: Slot<B> },
+        // The last member after a miss: replays, then reads on, without recording.
+        Owned { state: Box<ReplayState<B>> },
+    }
+}
+
+impl<B> ReplayBody<B> {
+    pub(crate) fn empty() -> Self {
+        ReplayBody { kind: Kind::Empty }
+    }
+
+    pub(crate) fn direct(body: B) -> Self {
+        ReplayBody {
+            kind: Kind::Direct { body },
+        }
+    }
+
+    pub(crate) fn shared(slot: Slot<B>) -> Self {
+        ReplayBody {
+            kind: Kind::Shared { slot },
+        }
+    }
+
+    pub(crate) fn owned(state: Box<ReplayState<B>>) -> Self {
+        ReplayBody {
+            kind: Kind::Owned { state },
+        }
+    }
+}
+
+impl<B> std::fmt::Debug for ReplayBody<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match &self.kind {
+            Kind::Empty => "Empty",
+            Kind::Direct { .. } => "Direct",
+            Kind::Shared { .. } => "Shared",
+            Kind::Owned { .. } => "Owned",
+        };
+        f.debug_tuple("ReplayBody").field(&kind).finish()
+    }
+}
+
+impl<B> http_body::Body for ReplayBody<B>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match self.project().kind.project() {
+            KindProj::Empty => Poll::Ready(None),
+            KindProj::Direct { body } => body.poll_frame(cx).map_err(Into::into),
+            KindProj::Shared { slot } => match lock(slot).as_mut() {
+                Some(state) => state.poll_frame(cx),
+                None => Poll::Ready(Some(Err(ReplayError::Detached.into()))),
+            },
+            KindProj::Owned { state } => state.poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            Kind::Empty => true,
+            Kind::Direct { body } => body.is_end_stream(),
+            Kind::Shared { slot } => lock(slot).as_ref().is_none_or(ReplayState::is_end_stream),
+            Kind::Owned { state } => state.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            Kind::Empty => SizeHint::with_exact(0),
+            Kind::Direct { body } => body.size_hint(),
+            Kind::Shared { slot } => lock(slot)
+                .as_ref()
+                .map_or_else(|| SizeHint::with_exact(0), ReplayState::size_hint),
+            Kind::Owned { state } => state.size_hint(),
+        }
+    }
+}
+
+impl<B> From<ReplayBody<B>> for gateway_core::Body
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    fn from(body: ReplayBody<B>) -> Self {
+        match body.kind {
+            Kind::Empty => gateway_core::Body::empty(),
+            // `Body::new` does not box a `gateway_core::Body` again.
+            Kind::Direct { body } => gateway_core::Body::new(body),
+            kind => gateway_core::Body::new(ReplayBody { kind }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,191 @@
+use std::future::poll_fn;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use gateway_core::Body;
+use http_body::Body as _;
+
+use super::*;
+
+fn config(threshold: u64, limit: u64, dir: &std::path::Path) -> Arc<ReplayConfig> {
+    Arc::new(ReplayConfig {
+        threshold,
+        limit,
+        spill_dir: Some(dir.to_path_buf()),
+    })
+}
+
+/// Reads up to `max` bytes (all when `None`), returning them and the trailers seen.
+async fn read<B>(state: &mut ReplayState<B>, max: Option<usize>) -> (Vec<u8>, Option<HeaderMap>)
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let mut got = Vec::new();
+    let mut trailers = None;
+    while max.is_none_or(|n| got.len() < n) {
+        match poll_fn(|cx| state.poll_frame(cx)).await {
+            None => break,
+            Some(frame) => {
+                let frame = frame.unwrap();
+                match frame.into_data() {
+                    Ok(data) => got.extend_from_slice(&data),
+                    Err(frame) => trailers = frame.into_trailers().ok(),
+                }
+            }
+        }
+    }
+    (got, trailers)
+}
+
+fn chunks(total: usize, size: usize) -> (Vec<u8>, Body) {
+    let data: Vec<u8> = (0..total).map(|i| (i % 253) as u8).collect();
+    let parts: Vec<Bytes> = data.chunks(size).map(Bytes::copy_from_slice).collect();
+    (data, Body::from_chunks(parts))
+}
+
+#[tokio::test]
+async fn bytes_past_the_threshold_spill_and_replay_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, body) = chunks(300 * 1024, 10_000);
+    let mut state = ReplayState::new(body, config(1000, u64::MAX, dir.path()));
+    let (first, _) = read(&mut state, None).await;
+    assert_eq!(first, data);
+    assert!(state.spilled());
+    assert_eq!(state.recorded(), data.len() as u64);
+    for _ in 0..2 {
+        state.rewind();
+        assert_eq!(read(&mut state, None).await.0, data);
+    }
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "the spill file has no name"
+    );
+}
+
+#[tokio::test]
+async fn a_partial_reader_leaves_the_rest_on_the_connection_for_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, body) = chunks(200 * 1024, 7_000);
+    let mut state = ReplayState::new(body, config(4096, u64::MAX, dir.path()));
+    let (first, _) = read(&mut state, Some(100_000)).await;
+    assert!(first.len() >= 100_000 && first.len() < data.len());
+    state.rewind();
+    state.stop_recording();
+    assert_eq!(read(&mut state, None).await.0, data);
+}
+
+#[test]
+fn spilling_works_outside_a_tokio_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, body) = chunks(150 * 1024, 9_000);
+    let mut state = ReplayState::new(body, config(100, u64::MAX, dir.path()));
+    let got = futures_util::FutureExt::now_or_never(read(&mut state, None))
+        .expect("inline I/O never waits");
+    assert_eq!(got.0, data);
+    state.rewind();
+    let again = futures_util::FutureExt::now_or_never(read(&mut state, None)).unwrap();
+    assert_eq!(again.0, data);
+    assert!(state.spilled());
+}
+
+#[tokio::test]
+async fn the_limit_counts_recorded_bytes_and_is_reported_as_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, body) = chunks(1000, 100);
+    let mut state = ReplayState::new(body, config(10, 550, dir.path()));
+    let mut got = 0;
+    let err = loop {
+        match poll_fn(|cx| state.poll_frame(cx)).await.unwrap() {
+            Ok(frame) => got += frame.into_data().unwrap().len(),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(got, 500);
+    assert!(matches!(
+        err.downcast_ref::<ReplayError>(),
+        Some(ReplayError::LimitExceeded { limit: 550 })
+    ));
+    assert_eq!(state.failure(), Some(Failure::OverLimit(550)));
+}
+
+#[tokio::test]
+async fn a_missing_spill_dir_fails_the_body_and_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let gone = dir.path().join("gone");
+    let (_, body) = chunks(200 * 1024, 16 * 1024);
+    let mut state = ReplayState::new(body, config(1024, u64::MAX, &gone));
+    let err = loop {
+        match poll_fn(|cx| state.poll_frame(cx)).await {
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => break e,
+            None => panic!("the body ended without the spill error"),
+        }
+    };
+    assert!(
+        matches!(
+            err.downcast_ref::<ReplayError>(),
+            Some(ReplayError::Spill(_))
+        ),
+        "{err}"
+    );
+    assert_eq!(state.failure(), Some(Failure::Spill));
+}
+
+#[derive(Debug)]
+struct WithTrailers(Option<http_body::Frame<Bytes>>, Option<HeaderMap>);
+
+impl http_body::Body for WithTrailers {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if let Some(frame) = self.0.take() {
+            return Poll::Ready(Some(Ok(frame)));
+        }
+        Poll::Ready(self.1.take().map(|t| Ok(Frame::trailers(t))))
+    }
+}
+
+#[tokio::test]
+async fn trailers_are_replayed_after_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut trailers = HeaderMap::new();
+    trailers.insert("x-sum", "42".parse().unwrap());
+    let body = WithTrailers(
+        Some(Frame::data(Bytes::from_static(b"abc"))),
+        Some(trailers.clone()),
+    );
+    let mut state = ReplayState::new(body, config(1024, 4096, dir.path()));
+    assert_eq!(
+        read(&mut state, None).await,
+        (b"abc".to_vec(), Some(trailers.clone()))
+    );
+    state.rewind();
+    assert_eq!(
+        read(&mut state, None).await,
+        (b"abc".to_vec(), Some(trailers))
+    );
+    assert!(state.is_end_stream());
+}
+
+#[tokio::test]
+async fn size_hint_counts_down_from_the_content_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = ReplayState::new(Body::from("0123456789"), config(1024, 4096, dir.path()));
+    assert_eq!(state.size_hint().exact(), Some(10));
+    read(&mut state, None).await;
+    assert_eq!(state.size_hint().exact(), Some(0));
+    state.rewind();
+    assert_eq!(state.size_hint().exact(), Some(10));
+    assert!(!state.is_end_stream());
+}
+
+#[tokio::test]
+async fn an_empty_replay_body_is_ended_and_sized_zero() {
+    let body: ReplayBody<Body> = ReplayBody::empty();
+    assert!(body.is_end_stream());
+    assert_eq!(body.size_hint().exact(), Some(0));
+}
