@@ -30,10 +30,25 @@
 //! proxies, Unix sockets, TLS) is issue #8; the paste.deploy loader is issue #9.
 #![forbid(unsafe_code)]
 
+mod access_log;
 pub mod cli;
 pub mod config;
+mod conn;
 mod error;
+mod forwarded;
+mod listener;
 mod serve;
+mod service;
+mod settings;
+mod stats;
+#[cfg(feature = "tls")]
+mod tls;
 
+pub use access_log::AccessLogTarget;
 pub use error::ServeError;
-pub use serve::{shutdown_signal, PeerAddr, Server, ServerConfig};
+pub use forwarded::{Cidr, CidrError, ClientInfo, Scheme, TrustedProxies};
+pub use listener::{ListenAddr, ListenSpec};
+pub use serve::{shutdown_signal, Server};
+pub use service::PeerAddr;
+pub use settings::{ServerConfig, TlsFiles, SETTINGS_KEYS};
+pub use stats::{Stats, StatsSnapshot};

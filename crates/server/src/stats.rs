@@ -1,0 +1,161 @@
+//! Live counters: connections, requests and bytes, updated with atomics only.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+
+/// A cheap, cloneable handle on a server's live counters.
+///
+/// Take it from [`Server::stats`](crate::Server::stats) before serving, then read it
+/// anywhere, for example in a handler that answers `GET /_stats` with
+/// [`StatsSnapshot::to_json`]:
+///
+/// ```
+/// use gateway_server::Stats;
+///
+/// let stats = Stats::new();
+/// let snapshot = stats.snapshot();
+/// assert_eq!(snapshot.connections_open, 0);
+/// assert!(snapshot.to_json().starts_with("{\"connections_open\":0,"));
+/// ```
+///
+/// Every counter is a relaxed atomic: updating one never takes a lock, and a
+/// snapshot is a set of independent reads (a snapshot taken under load can be off
+/// by the requests that finished while it was read).
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    inner: Arc<Counters>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    connections_open: AtomicU64,
+    connections_total: AtomicU64,
+    requests_in_flight: AtomicU64,
+    requests_total: AtomicU64,
+    bytes_in: AtomicU64,
+    bytes_out: AtomicU64,
+    access_log_dropped: AtomicU64,
+}
+
+/// The counters at one moment, as plain numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StatsSnapshot {
+    /// Connections accepted and not yet closed.
+    pub connections_open: u64,
+    /// Connections accepted since start.
+    pub connections_total: u64,
+    /// Requests whose response has not finished yet.
+    pub requests_in_flight: u64,
+    /// Requests received since start.
+    pub requests_total: u64,
+    /// Bytes read from clients (headers and bodies, after TLS).
+    pub bytes_in: u64,
+    /// Bytes written to clients (headers and bodies, before TLS).
+    pub bytes_out: u64,
+    /// Access-log lines dropped because the writer could not keep up.
+    pub access_log_dropped: u64,
+}
+
+impl StatsSnapshot {
+    /// The snapshot as one JSON object, keys as the field names.
+    pub fn to_json(&self) -> String {
+        let mut out = String::with_capacity(200);
+        let fields = [
+            ("connections_open", self.connections_open),
+            ("connections_total", self.connections_total),
+            ("requests_in_flight", self.requests_in_flight),
+            ("requests_total", self.requests_total),
+            ("bytes_in", self.bytes_in),
+            ("bytes_out", self.bytes_out),
+            ("access_log_dropped", self.access_log_dropped),
+        ];
+        out.push('{');
+        for (i, (name, value)) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "\"{name}\":{value}");
+        }
+        out.push('}');
+        out
+    }
+}
+
+impl Stats {
+    /// Fresh counters, all zero.
+    pub fn new() -> Stats {
+        Stats::default()
+    }
+
+    /// Reads every counter.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        let c = &*self.inner;
+        StatsSnapshot {
+            connections_open: c.connections_open.load(Relaxed),
+            connections_total: c.connections_total.load(Relaxed),
+            requests_in_flight: c.requests_in_flight.load(Relaxed),
+            requests_total: c.requests_total.load(Relaxed),
+            bytes_in: c.bytes_in.load(Relaxed),
+            bytes_out: c.bytes_out.load(Relaxed),
+            access_log_dropped: c.access_log_dropped.load(Relaxed),
+        }
+    }
+
+    pub(crate) fn connection_opened(&self) {
+        self.inner.connections_open.fetch_add(1, Relaxed);
+        self.inner.connections_total.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn connection_closed(&self) {
+        self.inner.connections_open.fetch_sub(1, Relaxed);
+    }
+
+    pub(crate) fn request_started(&self) {
+        self.inner.requests_in_flight.fetch_add(1, Relaxed);
+        self.inner.requests_total.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn request_finished(&self) {
+        self.inner.requests_in_flight.fetch_sub(1, Relaxed);
+    }
+
+    pub(crate) fn add_bytes_in(&self, n: usize) {
+        self.inner.bytes_in.fetch_add(n as u64, Relaxed);
+    }
+
+    pub(crate) fn add_bytes_out(&self, n: usize) {
+        self.inner.bytes_out.fetch_add(n as u64, Relaxed);
+    }
+
+    pub(crate) fn access_log_dropped(&self) {
+        self.inner.access_log_dropped.fetch_add(1, Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_counts_opened_and_closed_connections_and_requests() {
+        let stats = Stats::new();
+        stats.connection_opened();
+        stats.connection_opened();
+        stats.connection_closed();
+        stats.request_started();
+        stats.add_bytes_in(10);
+        stats.add_bytes_out(20);
+        let s = stats.clone().snapshot();
+        assert_eq!(
+            (s.connections_open, s.connections_total, s.requests_in_flight, s.requests_total),
+            (1, 2, 1, 1)
+        );
+        assert_eq!(
+            s.to_json(),
+            "{\"connections_open\":1,\"connections_total\":2,\"requests_in_flight\":1,\
+             \"requests_total\":1,\"bytes_in\":10,\"bytes_out\":20,\"access_log_dropped\":0}"
+        );
+    }
+}
