@@ -260,7 +260,8 @@ impl<C> Driver<C> {
         permit: OwnedSemaphorePermit,
     ) -> Self {
         stats.connection_opened();
-        let deadline = shared.born + timeouts.first_byte;
+        // Whichever comes first; the other is checked when this one fires.
+        let deadline = shared.born + timeouts.first_byte.min(timeouts.idle);
         Driver {
             conn,
             timer: tokio::time::sleep_until(deadline),
@@ -312,8 +313,12 @@ where
             let now = Instant::now();
             match *this.phase {
                 Phase::FirstByte if !this.shared.read_any.load(Ordering::Relaxed) => {
-                    tracing::debug!("no byte within first_byte_timeout: closing");
-                    return Poll::Ready(());
+                    let deadline = this.shared.born + this.timeouts.first_byte;
+                    if deadline <= now {
+                        tracing::debug!("no byte within first_byte_timeout: closing");
+                        return Poll::Ready(());
+                    }
+                    this.timer.as_mut().reset(deadline);
                 }
                 _ => {
                     *this.phase = Phase::Idle;
