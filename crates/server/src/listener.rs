@@ -258,7 +258,7 @@ mod tests {
         assert!(path.exists());
         let live = bind_unix(&path).expect("a stale socket is replaced");
         let err = bind_unix(&path).unwrap_err().to_string();
-        assert!(err.contains("another server is listening"), "{err}");
+        assert!(err.contains("already in use"), "{err}");
         drop(live);
         assert!(!path.exists(), "the socket file is removed with the listener");
 
