@@ -307,11 +307,18 @@ where
                 }
                 return Poll::Ready(());
             }
-            if *this.phase == Phase::Closing || this.timer.as_mut().poll(cx).is_pending() {
+            if this.timer.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;
             }
             let now = Instant::now();
             match *this.phase {
+                Phase::Closing => {
+                    // The client had a grace period to let the graceful close finish
+                    // (an HTTP/2 client that never answers the GOAWAY's PING would
+                    // otherwise hold the connection for ever).
+                    tracing::debug!("graceful close did not finish: dropping the connection");
+                    return Poll::Ready(());
+                }
                 Phase::FirstByte if !this.shared.read_any.load(Ordering::Relaxed) => {
                     let deadline = this.shared.born + this.timeouts.first_byte;
                     if deadline <= now {
@@ -338,6 +345,7 @@ where
                             *this.shutdown_started = true;
                             this.conn.as_mut().start_graceful_shutdown();
                         }
+                        this.timer.as_mut().reset(now + this.timeouts.idle);
                         // Poll the connection again so it can finish now.
                         continue;
                     }
