@@ -72,7 +72,11 @@ fn socket_errors(output: &str) -> [u64; 4] {
         for (slot, name) in ["connect", "read", "write", "timeout"].iter().enumerate() {
             errors[slot] = line
                 .split(',')
-                .find_map(|part| part.trim().rsplit_once(' ').filter(|(n, _)| n.ends_with(name)))
+                .find_map(|part| {
+                    part.trim()
+                        .rsplit_once(' ')
+                        .filter(|(n, _)| n.ends_with(name))
+                })
                 .and_then(|(_, v)| v.trim().parse().ok())
                 .unwrap_or(0);
         }
@@ -82,7 +86,11 @@ fn socket_errors(output: &str) -> [u64; 4] {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drain_under_wrk_load_fails_no_request_the_server_accepted() {
-    if std::process::Command::new("wrk").arg("--version").output().is_err() {
+    if std::process::Command::new("wrk")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!("\n\n*** SKIPPED: wrk is not installed (apt-get install wrk); .ci/run installs it ***\n\n");
         return;
     }
@@ -136,7 +144,9 @@ async fn drain_ends_idle_keep_alive_connections_at_once() {
     let mut server = launch(SERVER, &["drain_timeout=10s"]).await;
     let addr = server.addr;
     let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
-    idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
     let mut buf = [0u8; 1024];
     let n = idle.read(&mut buf).await.unwrap();
     assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
@@ -150,7 +160,10 @@ async fn drain_ends_idle_keep_alive_connections_at_once() {
         .await
         .expect("the idle connection is closed long before the drain ends");
     assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
-    assert!(!slow.is_finished(), "the in-flight request is still running");
+    assert!(
+        !slow.is_finished(),
+        "the in-flight request is still running"
+    );
     let (status, _, body) = slow.await.unwrap();
     assert_eq!((status.as_u16(), &body[..]), (200, &b"slept 3000 ms"[..]));
     assert!(server.child.wait().await.unwrap().success());
@@ -192,7 +205,9 @@ async fn systemd_socket_activation_serves_on_the_passed_socket() {
         .output()
         .is_err()
     {
-        eprintln!("\n\n*** SKIPPED: systemd-socket-activate is not installed (package systemd) ***\n\n");
+        eprintln!(
+            "\n\n*** SKIPPED: systemd-socket-activate is not installed (package systemd) ***\n\n"
+        );
         return;
     }
     let port = {
@@ -240,7 +255,14 @@ fn openssl_self_signed(dir: &std::path::Path) -> Option<(String, String)> {
     let cert = dir.join("cert.pem");
     let key = dir.join("key.pem");
     let status = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
         .args(["-nodes", "-days", "1", "-subj", "/CN=localhost"])
         .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
         .arg("-keyout")
@@ -280,12 +302,21 @@ async fn tls_serves_h2_and_http1_to_curl() {
             .await
             .expect("running curl");
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "curl {flag}: {text} {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "curl {flag}: {text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_eq!(text, format!("slept 1 ms\n{version} 200"), "curl {flag}");
     }
     // Plain HTTP on the TLS port is not served.
     let plain = Command::new("curl")
-        .args(["-sS", "--max-time", "5", &format!("http://127.0.0.1:{}/", server.addr.port())])
+        .args([
+            "-sS",
+            "--max-time",
+            "5",
+            &format!("http://127.0.0.1:{}/", server.addr.port()),
+        ])
         .output()
         .await
         .unwrap();

@@ -194,7 +194,12 @@ pub(crate) trait GracefulConn: Future {
 }
 
 impl<I, S, B> GracefulConn
-    for hyper_util::server::conn::auto::UpgradeableConnection<'static, I, S, hyper_util::rt::TokioExecutor>
+    for hyper_util::server::conn::auto::UpgradeableConnection<
+        'static,
+        I,
+        S,
+        hyper_util::rt::TokioExecutor,
+    >
 where
     S: hyper::service::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>,
     S::Error: Into<gateway_core::BoxError>,

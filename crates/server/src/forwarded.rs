@@ -121,7 +121,8 @@ impl Cidr {
                     == masked(u32::from(ip).into(), self.prefix, 32)
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                masked(u128::from(net), self.prefix, 128) == masked(u128::from(ip), self.prefix, 128)
+                masked(u128::from(net), self.prefix, 128)
+                    == masked(u128::from(ip), self.prefix, 128)
             }
             _ => false,
         }
@@ -380,7 +381,10 @@ mod tests {
     #[test]
     fn untrusted_peer_headers_are_ignored() {
         let trusted: TrustedProxies = "10.0.0.1".parse().unwrap();
-        let h = headers(&[("x-forwarded-for", "1.2.3.4"), ("x-forwarded-proto", "https")]);
+        let h = headers(&[
+            ("x-forwarded-for", "1.2.3.4"),
+            ("x-forwarded-proto", "https"),
+        ]);
         let info = trusted.client_info(Some(ip("192.0.2.9")), Scheme::Http, &h);
         assert_eq!(
             info,
@@ -406,7 +410,10 @@ mod tests {
     fn forwarded_header_wins_and_gives_scheme_and_ipv6() {
         let trusted: TrustedProxies = "127.0.0.1, unix".parse().unwrap();
         let h = headers(&[
-            ("forwarded", "for=\"[2001:db8:cafe::17]:4711\";proto=https;by=x"),
+            (
+                "forwarded",
+                "for=\"[2001:db8:cafe::17]:4711\";proto=https;by=x",
+            ),
             ("x-forwarded-for", "9.9.9.9"),
         ]);
         let info = trusted.client_info(Some(ip("127.0.0.1")), Scheme::Http, &h);
@@ -430,6 +437,9 @@ mod tests {
         let trusted: TrustedProxies = "127.0.0.1".parse().unwrap();
         let h = headers(&[("x-forwarded-proto", "https")]);
         let info = trusted.client_info(Some(ip("127.0.0.1")), Scheme::Http, &h);
-        assert_eq!((info.addr, info.scheme), (Some(ip("127.0.0.1")), Scheme::Https));
+        assert_eq!(
+            (info.addr, info.scheme),
+            (Some(ip("127.0.0.1")), Scheme::Https)
+        );
     }
 }

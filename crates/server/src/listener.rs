@@ -75,7 +75,9 @@ pub(crate) enum Listener {
 impl Listener {
     pub(crate) fn addr(&self) -> ListenAddr {
         match self {
-            Listener::Tcp(l) => ListenAddr::Tcp(l.local_addr().expect("a bound TCP listener has an address")),
+            Listener::Tcp(l) => {
+                ListenAddr::Tcp(l.local_addr().expect("a bound TCP listener has an address"))
+            }
             #[cfg(unix)]
             Listener::Unix(l, guard) => ListenAddr::Unix(match guard {
                 Some(guard) => Some(guard.0.clone()),
@@ -179,7 +181,10 @@ pub(crate) fn bind_unix(path: &Path) -> Result<Listener, ServeError> {
         }
     }
     let listener = tokio::net::UnixListener::bind(path).map_err(bind_error)?;
-    Ok(Listener::Unix(listener, Some(UnixPathGuard(path.to_path_buf()))))
+    Ok(Listener::Unix(
+        listener,
+        Some(UnixPathGuard(path.to_path_buf())),
+    ))
 }
 
 /// Takes every socket systemd (or `systemfd`) passed through `LISTEN_FDS`.
@@ -196,7 +201,9 @@ pub(crate) fn from_systemd() -> Result<Vec<Listener>, ServeError> {
     for idx in 0..fds.len() {
         if let Ok(Some(tcp)) = fds.take_tcp_listener(idx) {
             tcp.set_nonblocking(true).map_err(ServeError::Io)?;
-            listeners.push(Listener::Tcp(TcpListener::from_std(tcp).map_err(ServeError::Io)?));
+            listeners.push(Listener::Tcp(
+                TcpListener::from_std(tcp).map_err(ServeError::Io)?,
+            ));
             continue;
         }
         #[cfg(unix)]
@@ -260,7 +267,10 @@ mod tests {
         let err = bind_unix(&path).unwrap_err().to_string();
         assert!(err.contains("already in use"), "{err}");
         drop(live);
-        assert!(!path.exists(), "the socket file is removed with the listener");
+        assert!(
+            !path.exists(),
+            "the socket file is removed with the listener"
+        );
 
         let regular = dir.path().join("data.txt");
         std::fs::write(&regular, "keep me").unwrap();

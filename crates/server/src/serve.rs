@@ -75,7 +75,10 @@ impl Server {
     #[cfg(unix)]
     pub fn bind_unix(path: impl AsRef<Path>) -> Result<Server, ServeError> {
         let listener = listener::bind_unix(path.as_ref())?;
-        Ok(Server::from_listeners(vec![listener], ServerConfig::default()))
+        Ok(Server::from_listeners(
+            vec![listener],
+            ServerConfig::default(),
+        ))
     }
 
     /// Serves the sockets systemd (or `systemfd`, `systemd-socket-activate`) passed
@@ -301,8 +304,9 @@ impl Server {
             Err(_) => {
                 tracing::warn!("drain deadline passed: closing the remaining connections");
                 drain.force_close();
-                let _ = tokio::time::timeout(Duration::from_secs(1), slots.acquire_many(max as u32))
-                    .await;
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(1), slots.acquire_many(max as u32))
+                        .await;
             }
         }
         Ok(())
@@ -371,7 +375,11 @@ impl<S> Ctx<S> {
             conn: shared.clone(),
             server: self.server.clone(),
         };
-        let io = TokioIo::new(CountingIo::new(io, shared.clone(), self.server.stats.clone()));
+        let io = TokioIo::new(CountingIo::new(
+            io,
+            shared.clone(),
+            self.server.stats.clone(),
+        ));
         let conn = self
             .builder
             .serve_connection_with_upgrades(io, service)
@@ -412,11 +420,14 @@ where
                     let ctx = ctx.clone();
                     let handshake_timeout = ctx.timeouts.first_byte;
                     tokio::spawn(async move {
-                        match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
+                        match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await
+                        {
                             Ok(Ok(tls)) => {
                                 ctx.connection(tls, Some(peer), Scheme::Https, permit).await;
                             }
-                            Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                            Ok(Err(e)) => {
+                                tracing::debug!(%peer, error = %e, "TLS handshake failed")
+                            }
                             Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                         }
                     });

@@ -151,10 +151,15 @@ where
         if let Some(limit) = server.max_request_body {
             let hint = req.body().size_hint();
             let refusal = match hint.exact() {
-                Some(n) if n > limit => Some((StatusCode::PAYLOAD_TOO_LARGE, "Request body too large\n")),
+                Some(n) if n > limit => {
+                    Some((StatusCode::PAYLOAD_TOO_LARGE, "Request body too large\n"))
+                }
                 Some(_) => None,
                 None if req.body().is_end_stream() => None,
-                None => Some((StatusCode::LENGTH_REQUIRED, "A Content-Length is required\n")),
+                None => Some((
+                    StatusCode::LENGTH_REQUIRED,
+                    "A Content-Length is required\n",
+                )),
             };
             if let Some((status, text)) = refusal {
                 return ResponseFuture {
@@ -229,8 +234,7 @@ where
                         return Poll::Pending;
                     }
                     tracing::warn!("request_timeout passed: answering 503");
-                    let mut res = plain(StatusCode::SERVICE_UNAVAILABLE, "Request timed out\n")
-                        ;
+                    let mut res = plain(StatusCode::SERVICE_UNAVAILABLE, "Request timed out\n");
                     res.headers_mut()
                         .insert(header::CONNECTION, HeaderValue::from_static("close"));
                     res
@@ -240,7 +244,10 @@ where
                 .take()
                 .expect("ResponseFuture polled after completion"),
         };
-        let mut guard = this.guard.take().expect("ResponseFuture polled after completion");
+        let mut guard = this
+            .guard
+            .take()
+            .expect("ResponseFuture polled after completion");
         guard.set_status(response.status());
         let (parts, mut body) = response.into_parts();
         body.guard = Some(guard);
@@ -287,7 +294,6 @@ impl<B> ResponseBody<B> {
             guard: None,
         }
     }
-
 }
 
 impl<B> Body for ResponseBody<B>
@@ -338,7 +344,9 @@ where
     fn size_hint(&self) -> SizeHint {
         match &self.kind {
             Kind::Inner { body } => body.size_hint(),
-            Kind::Fixed { data } => SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64)),
+            Kind::Fixed { data } => {
+                SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64))
+            }
         }
     }
 }

@@ -191,19 +191,21 @@ impl ServerConfig {
             settings.get_size("max_request_body")?
         };
         let trusted_proxies = match settings.get("trusted_proxies") {
-            Some(raw) => raw
-                .parse()
-                .map_err(|e: crate::CidrError| settings.invalid("trusted_proxies", e.to_string()))?,
+            Some(raw) => raw.parse().map_err(|e: crate::CidrError| {
+                settings.invalid("trusted_proxies", e.to_string())
+            })?,
             None => TrustedProxies::none(),
         };
         let mut listen = Vec::new();
         for entry in settings.get_list("listen").unwrap_or_default() {
             listen.push(
-                ListenSpec::parse(&entry)
-                    .map_err(|reason| settings.invalid("listen", reason))?,
+                ListenSpec::parse(&entry).map_err(|reason| settings.invalid("listen", reason))?,
             );
         }
-        let tls = match (settings.get_path("tls_cert")?, settings.get_path("tls_key")?) {
+        let tls = match (
+            settings.get_path("tls_cert")?,
+            settings.get_path("tls_key")?,
+        ) {
             (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
             (None, None) => None,
             (Some(_), None) => return Err(settings.invalid("tls_cert", "tls_key set as well")),
@@ -293,7 +295,10 @@ mod tests {
         assert_eq!(c.http2_keep_alive_interval, None);
         assert_eq!(c.request_timeout, Some(Duration::from_secs(5)));
         assert_eq!((c.max_connections, c.backlog, c.max_headers), (7, 8, 9));
-        assert_eq!((c.max_header_bytes, c.max_request_body), (16384, Some(1 << 20)));
+        assert_eq!(
+            (c.max_header_bytes, c.max_request_body),
+            (16384, Some(1 << 20))
+        );
         assert_eq!(c.http2_max_local_error_reset_streams, 12);
         assert_eq!(c.access_log, AccessLogTarget::Stdout);
         assert_eq!(c.listen.len(), 3);

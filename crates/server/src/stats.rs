@@ -149,7 +149,12 @@ mod tests {
         stats.add_bytes_out(20);
         let s = stats.clone().snapshot();
         assert_eq!(
-            (s.connections_open, s.connections_total, s.requests_in_flight, s.requests_total),
+            (
+                s.connections_open,
+                s.connections_total,
+                s.requests_in_flight,
+                s.requests_total
+            ),
             (1, 2, 1, 1)
         );
         assert_eq!(

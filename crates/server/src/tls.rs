@@ -55,7 +55,10 @@ pub(crate) fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, ServeError> {
         .map_err(|e| {
             tls_error(
                 &files.cert,
-                format!("the certificate and the key {} do not make a usable pair: {e}", files.key.display()),
+                format!(
+                    "the certificate and the key {} do not make a usable pair: {e}",
+                    files.key.display()
+                ),
             )
         })?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
@@ -76,11 +79,17 @@ mod tests {
             key: key.clone(),
         };
         let err = acceptor(&files).err().expect("an error").to_string();
-        assert!(err.contains("cert.pem") && err.contains("does not exist"), "{err}");
+        assert!(
+            err.contains("cert.pem") && err.contains("does not exist"),
+            "{err}"
+        );
 
         std::fs::write(&cert, "hello, not a certificate\n").unwrap();
         let err = acceptor(&files).err().expect("an error").to_string();
-        assert!(err.contains("cert.pem") && err.contains("BEGIN CERTIFICATE"), "{err}");
+        assert!(
+            err.contains("cert.pem") && err.contains("BEGIN CERTIFICATE"),
+            "{err}"
+        );
 
         std::fs::write(
             &cert,
@@ -89,6 +98,9 @@ mod tests {
         .unwrap();
         std::fs::write(&key, "no key here\n").unwrap();
         let err = acceptor(&files).err().expect("an error").to_string();
-        assert!(err.contains("key.pem") && err.contains("private key"), "{err}");
+        assert!(
+            err.contains("key.pem") && err.contains("private key"),
+            "{err}"
+        );
     }
 }

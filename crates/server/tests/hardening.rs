@@ -140,7 +140,10 @@ async fn headers_sent_one_byte_at_a_time_are_cut_at_the_header_timeout() {
             Err(_) => {}
         }
     }
-    assert!(cut, "the server closed the connection before the headers ended");
+    assert!(
+        cut,
+        "the server closed the connection before the headers ended"
+    );
 }
 
 #[tokio::test]
@@ -186,7 +189,10 @@ async fn too_many_headers_and_too_large_a_head_get_431() {
     let answer = exchange(server.addr, many.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
 
-    let big = format!("GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(20_000));
+    let big = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(20_000)
+    );
     let answer = exchange(server.addr, big.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
 }
@@ -289,9 +295,16 @@ async fn the_connection_cap_holds_with_2000_clients_against_500() {
     let most_open = watcher.await.unwrap();
     let _ = stop.send(());
     assert_eq!(served, 2000, "every client is served in the end");
-    assert!(most.load(Ordering::SeqCst) <= 500, "handlers at once: {}", most.load(Ordering::SeqCst));
+    assert!(
+        most.load(Ordering::SeqCst) <= 500,
+        "handlers at once: {}",
+        most.load(Ordering::SeqCst)
+    );
     assert!(most_open <= 500, "connections open at once: {most_open}");
-    assert!(most_open >= 100, "the cap was actually reached: {most_open}");
+    assert!(
+        most_open >= 100,
+        "the cap was actually reached: {most_open}"
+    );
     assert_eq!(stats.snapshot().connections_total, 2000);
 }
 
@@ -308,11 +321,7 @@ async fn the_access_log_writes_combined_lines_with_bytes_and_latency() {
     )
     .await;
     assert!(answer.starts_with("HTTP/1.1 200"));
-    let answer = exchange(
-        server.addr,
-        b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n",
-    )
-    .await;
+    let answer = exchange(server.addr, b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n").await;
     assert!(answer.starts_with("HTTP/1.1 200"));
     let mut text = String::new();
     for _ in 0..100 {
@@ -326,10 +335,9 @@ async fn the_access_log_writes_combined_lines_with_bytes_and_latency() {
         r#"^127\.0\.0\.1 - - \[\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET /hello\?x=1 HTTP/1\.1" 200 12 "http://r\.example/" "test \\"agent\\"" \d+$"#,
     )
     .unwrap();
-    let head = regex::Regex::new(
-        r#"^127\.0\.0\.1 - - \[[^\]]+\] "HEAD / HTTP/1\.1" 200 - "-" "-" \d+$"#,
-    )
-    .unwrap();
+    let head =
+        regex::Regex::new(r#"^127\.0\.0\.1 - - \[[^\]]+\] "HEAD / HTTP/1\.1" 200 - "-" "-" \d+$"#)
+            .unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
     assert!(line.is_match(lines[0]), "{}", lines[0]);
@@ -344,13 +352,19 @@ async fn forwarded_headers_count_only_from_trusted_proxies() {
     trusting.trusted_proxies = "127.0.0.1".parse::<TrustedProxies>().unwrap();
     let server = start(trusting).await;
     let answer = exchange(server.addr, request).await;
-    assert!(answer.ends_with("203.0.113.9 https true peer=127.0.0.1"), "{answer}");
+    assert!(
+        answer.ends_with("203.0.113.9 https true peer=127.0.0.1"),
+        "{answer}"
+    );
 
     let mut distrusting = config();
     distrusting.trusted_proxies = "10.0.0.0/8".parse::<TrustedProxies>().unwrap();
     let server = start(distrusting).await;
     let answer = exchange(server.addr, request).await;
-    assert!(answer.ends_with("127.0.0.1 http false peer=127.0.0.1"), "{answer}");
+    assert!(
+        answer.ends_with("127.0.0.1 http false peer=127.0.0.1"),
+        "{answer}"
+    );
 }
 
 #[cfg(unix)]
@@ -367,7 +381,10 @@ async fn a_unix_socket_serves_requests_and_its_file_is_removed_after() {
     for path_query in ["/", "/client"] {
         let mut stream = tokio::net::UnixStream::connect(&path).await.unwrap();
         stream
-            .write_all(format!("GET {path_query} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+            .write_all(
+                format!("GET {path_query} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            )
             .await
             .unwrap();
         let mut out = String::new();
