@@ -4,56 +4,16 @@
 
 mod support;
 
-use std::net::SocketAddr;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::{get, h2c, http1, signal};
+use support::{get, h2c, http1, signal, start, Running};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, Command};
-use tokio::sync::mpsc;
+use tokio::process::Command;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_hardened_server");
 
-/// A running fixture, its address, and its later stdout lines.
-struct Fixture {
-    child: Child,
-    addr: SocketAddr,
-    lines: mpsc::UnboundedReceiver<String>,
-}
-
-/// Starts `program args` and waits for its `serving on SCHEME://ADDR` line.
-async fn launch(program: &str, args: &[&str]) -> Fixture {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
-    let mut reader = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
-    let addr = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Some(line) = reader.next_line().await.expect("reading stdout") {
-            for prefix in ["serving on http://", "serving on https://"] {
-                if let Some(addr) = line.strip_prefix(prefix) {
-                    return addr.parse::<SocketAddr>().expect("a socket address");
-                }
-            }
-        }
-        panic!("{program} exited before printing its address");
-    })
-    .await
-    .expect("the server printed its address within 20 s");
-    let (send, lines) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok(Some(line)) = reader.next_line().await {
-            let _ = send.send(line);
-        }
-    });
-    Fixture { child, addr, lines }
-}
-
-async fn final_stats(fixture: &mut Fixture) -> serde_json::Value {
+async fn final_stats(fixture: &mut Running) -> serde_json::Value {
     loop {
         let line = tokio::time::timeout(Duration::from_secs(10), fixture.lines.recv())
             .await
@@ -94,7 +54,7 @@ async fn drain_under_wrk_load_fails_no_request_the_server_accepted() {
         eprintln!("\n\n*** SKIPPED: wrk is not installed (apt-get install wrk); .ci/run installs it ***\n\n");
         return;
     }
-    let mut server = launch(SERVER, &["drain_timeout=10s"]).await;
+    let mut server = start(SERVER, &["drain_timeout=10s"]).await;
     let url = format!("http://{}/slow?ms=50", server.addr);
     let wrk = tokio::spawn(async move {
         Command::new("wrk")
@@ -141,7 +101,7 @@ async fn drain_under_wrk_load_fails_no_request_the_server_accepted() {
 
 #[tokio::test]
 async fn drain_ends_idle_keep_alive_connections_at_once() {
-    let mut server = launch(SERVER, &["drain_timeout=10s"]).await;
+    let mut server = start(SERVER, &["drain_timeout=10s"]).await;
     let addr = server.addr;
     let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
     idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -171,7 +131,7 @@ async fn drain_ends_idle_keep_alive_connections_at_once() {
 
 #[tokio::test]
 async fn drain_lets_an_http2_stream_finish_and_exits_zero() {
-    let mut server = launch(SERVER, &["drain_timeout=10s"]).await;
+    let mut server = start(SERVER, &["drain_timeout=10s"]).await;
     let url = format!("http://{}/slow?ms=1500", server.addr);
     let request = tokio::spawn(async move { get(&h2c(), &url).await });
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -186,7 +146,7 @@ async fn drain_lets_an_http2_stream_finish_and_exits_zero() {
 
 #[tokio::test]
 async fn stats_are_served_as_json() {
-    let server = launch(SERVER, &[]).await;
+    let server = start(SERVER, &[]).await;
     let url = format!("http://{}/", server.addr);
     get(&http1(), &url).await;
     let (status, _, body) = get(&http1(), &format!("http://{}/stats", server.addr)).await;
@@ -287,7 +247,7 @@ async fn tls_serves_h2_and_http1_to_curl() {
         eprintln!("\n\n*** SKIPPED: the openssl command is not installed ***\n\n");
         return;
     };
-    let server = launch(
+    let server = start(
         SERVER,
         &[&format!("tls_cert={cert}"), &format!("tls_key={key}")],
     )

@@ -334,6 +334,40 @@ fn hyper_builder(config: &ServerConfig) -> auto::Builder<TokioExecutor> {
     builder
 }
 
+/// The tower Services the server can run (a shorthand for the bounds of
+/// [`Server::serve`]).
+trait App<B>:
+    tower::Service<
+        http::Request<Incoming>,
+        Response = http::Response<B>,
+        Error: Into<BoxError>,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S, B> App<B> for S where
+    S: tower::Service<
+            http::Request<Incoming>,
+            Response = http::Response<B>,
+            Error: Into<BoxError>,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + 'static
+{
+}
+
+/// The response bodies the server can send.
+trait ResponseBody: http_body::Body<Data = Bytes, Error: Into<BoxError>> + Send + 'static {}
+
+impl<B> ResponseBody for B where
+    B: http_body::Body<Data = Bytes, Error: Into<BoxError>> + Send + 'static
+{
+}
+
 /// What every connection of a running server needs; each accept loop has a copy.
 #[derive(Clone)]
 struct Ctx<S> {
@@ -358,14 +392,8 @@ impl<S> Ctx<S> {
     ) -> impl Future<Output = ()> + Send + 'static
     where
         IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-        S: tower::Service<http::Request<Incoming>, Response = http::Response<B>>
-            + Clone
-            + Send
-            + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        B: http_body::Body<Data = Bytes> + Send + 'static,
-        B::Error: Into<BoxError>,
+        S: App<B>,
+        B: ResponseBody,
     {
         let shared = Arc::new(ConnShared::new());
         let service = ConnService {
@@ -397,14 +425,8 @@ impl<S> Ctx<S> {
 
 async fn accept_loop<S, B>(listener: Listener, ctx: Ctx<S>, slots: Arc<Semaphore>)
 where
-    S: tower::Service<http::Request<Incoming>, Response = http::Response<B>>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
+    S: App<B>,
+    B: ResponseBody,
 {
     loop {
         // A free slot first, then accept: past the cap, connections wait in the

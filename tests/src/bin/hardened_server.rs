@@ -58,12 +58,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                         .body(Body::from(stats.snapshot().to_json()))
                         .expect("a valid response"),
                     "/slow" => {
-                        let ms: u64 = req
-                            .uri()
-                            .query()
-                            .and_then(|q| q.strip_prefix("ms="))
-                            .and_then(|v| v.parse().ok())
-                            .unwrap_or(0);
+                        let ms = gateway_tests::query_ms(req.uri());
                         tokio::time::sleep(Duration::from_millis(ms)).await;
                         http::Response::new(Body::from(format!("slept {ms} ms")))
                     }

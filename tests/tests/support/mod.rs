@@ -16,6 +16,8 @@ use tokio::process::{Child, Command};
 pub struct Running {
     pub child: Child,
     pub addr: SocketAddr,
+    /// The stdout lines printed after the address.
+    pub lines: tokio::sync::mpsc::UnboundedReceiver<String>,
 }
 
 impl Drop for Running {
@@ -24,7 +26,8 @@ impl Drop for Running {
     }
 }
 
-/// Starts `program` and waits (at most 20 s) for its `serving on http://ADDR` line.
+/// Starts `program` and waits (at most 20 s) for its `serving on http://ADDR` (or
+/// `https://ADDR`) line.
 pub async fn start(program: &str, args: &[&str]) -> Running {
     let mut child = Command::new(program)
         .args(args)
@@ -37,8 +40,10 @@ pub async fn start(program: &str, args: &[&str]) -> Running {
     let mut lines = BufReader::new(stdout).lines();
     let addr = tokio::time::timeout(Duration::from_secs(20), async {
         while let Some(line) = lines.next_line().await.expect("reading stdout") {
-            if let Some(addr) = line.strip_prefix("serving on http://") {
-                return addr.parse::<SocketAddr>().expect("a socket address");
+            for prefix in ["serving on http://", "serving on https://"] {
+                if let Some(addr) = line.strip_prefix(prefix) {
+                    return addr.parse::<SocketAddr>().expect("a socket address");
+                }
             }
         }
         panic!("{program} exited before printing its address");
@@ -46,8 +51,17 @@ pub async fn start(program: &str, args: &[&str]) -> Running {
     .await
     .expect("the server printed its address within 20 s");
     // Keep draining stdout so the child never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Running { child, addr }
+    let (send, received) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            let _ = send.send(line);
+        }
+    });
+    Running {
+        child,
+        addr,
+        lines: received,
+    }
 }
 
 /// An HTTP/1.1 client.
