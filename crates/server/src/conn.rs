@@ -20,36 +20,43 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Instant, Sleep};
 
-use crate::Stats;
+use crate::service::ServerShared;
+use crate::stats::StatsShard;
 
 /// State shared by a connection's IO wrapper, its request service and its driver.
 #[derive(Debug)]
 pub(crate) struct ConnShared {
+    pub(crate) server: Arc<ServerShared>,
+    pub(crate) stats: StatsShard,
     born: Instant,
     read_any: AtomicBool,
     in_flight: AtomicUsize,
-    /// Milliseconds from `born` to the end of the last request.
-    idle_since_ms: AtomicU64,
+    /// Requests started so far: the driver compares it between its checks to tell
+    /// an idle connection from a busy one without reading the clock per request.
+    started: AtomicU64,
 }
 
 impl ConnShared {
-    pub(crate) fn new() -> ConnShared {
+    pub(crate) fn new(server: Arc<ServerShared>) -> ConnShared {
         ConnShared {
+            stats: server.stats.shard(),
+            server,
             born: Instant::now(),
             read_any: AtomicBool::new(false),
             in_flight: AtomicUsize::new(0),
-            idle_since_ms: AtomicU64::new(0),
+            started: AtomicU64::new(0),
         }
     }
 
     pub(crate) fn request_started(&self) {
+        self.started.fetch_add(1, Ordering::Relaxed);
         self.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.stats.request_started();
     }
 
     pub(crate) fn request_finished(&self) {
-        let ms = self.born.elapsed().as_millis() as u64;
-        self.idle_since_ms.store(ms, Ordering::Relaxed);
         self.in_flight.fetch_sub(1, Ordering::Release);
+        self.stats.request_finished();
     }
 }
 
@@ -59,17 +66,15 @@ pin_project! {
         #[pin]
         io: T,
         shared: Arc<ConnShared>,
-        stats: Stats,
         read_any: bool,
     }
 }
 
 impl<T> CountingIo<T> {
-    pub(crate) fn new(io: T, shared: Arc<ConnShared>, stats: Stats) -> Self {
+    pub(crate) fn new(io: T, shared: Arc<ConnShared>) -> Self {
         CountingIo {
             io,
             shared,
-            stats,
             read_any: false,
         }
     }
@@ -86,7 +91,7 @@ impl<T: AsyncRead> AsyncRead for CountingIo<T> {
         let result = this.io.poll_read(cx, buf);
         let n = buf.filled().len() - before;
         if n > 0 {
-            this.stats.add_bytes_in(n);
+            this.shared.stats.add_bytes_in(n);
             if !*this.read_any {
                 *this.read_any = true;
                 this.shared.read_any.store(true, Ordering::Relaxed);
@@ -105,7 +110,7 @@ impl<T: AsyncWrite> AsyncWrite for CountingIo<T> {
         let this = self.project();
         let result = this.io.poll_write(cx, buf);
         if let Poll::Ready(Ok(n)) = result {
-            this.stats.add_bytes_out(n);
+            this.shared.stats.add_bytes_out(n);
         }
         result
     }
@@ -118,7 +123,7 @@ impl<T: AsyncWrite> AsyncWrite for CountingIo<T> {
         let this = self.project();
         let result = this.io.poll_write_vectored(cx, bufs);
         if let Poll::Ready(Ok(n)) = result {
-            this.stats.add_bytes_out(n);
+            this.shared.stats.add_bytes_out(n);
         }
         result
     }
@@ -220,10 +225,20 @@ pub(crate) struct Timeouts {
     pub(crate) idle: Duration,
 }
 
+impl Timeouts {
+    fn check_period(&self) -> Duration {
+        (self.idle / (QUIET_CHECKS - 1)).max(Duration::from_millis(1))
+    }
+}
+
+/// How many checks, `idle_timeout / 4` apart, must in a row find the connection
+/// idle before it is closed: so it closes after 1 to 1.25 times `idle_timeout` of
+/// real idleness.
+const QUIET_CHECKS: u32 = 5;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
-    FirstByte,
-    Idle,
+    Open,
     Closing,
 }
 
@@ -234,13 +249,15 @@ pin_project! {
         conn: C,
         #[pin]
         timer: Sleep,
+        timer_registered: bool,
         phase: Phase,
+        last_started: u64,
+        quiet_checks: u32,
         shutdown_started: bool,
         registration: Option<u64>,
         shared: Arc<ConnShared>,
         drain: Arc<Drain>,
         timeouts: Timeouts,
-        stats: Stats,
         _permit: OwnedSemaphorePermit,
     }
 
@@ -250,7 +267,7 @@ pin_project! {
             if let Some(id) = this.registration.take() {
                 this.drain.deregister(id);
             }
-            this.stats.connection_closed();
+            this.shared.stats.connection_closed();
         }
     }
 }
@@ -261,22 +278,22 @@ impl<C> Driver<C> {
         shared: Arc<ConnShared>,
         drain: Arc<Drain>,
         timeouts: Timeouts,
-        stats: Stats,
         permit: OwnedSemaphorePermit,
     ) -> Self {
-        stats.connection_opened();
-        // Whichever comes first; the other is checked when this one fires.
-        let deadline = shared.born + timeouts.first_byte.min(timeouts.idle);
+        shared.stats.connection_opened();
+        let deadline = shared.born + timeouts.first_byte.min(timeouts.check_period());
         Driver {
             conn,
             timer: tokio::time::sleep_until(deadline),
-            phase: Phase::FirstByte,
+            timer_registered: false,
+            phase: Phase::Open,
+            last_started: 0,
+            quiet_checks: 0,
             shutdown_started: false,
             registration: None,
             shared,
             drain,
             timeouts,
-            stats,
             _permit: permit,
         }
     }
@@ -312,51 +329,56 @@ where
                 }
                 return Poll::Ready(());
             }
-            if this.timer.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
+            // Once polled after a reset the timer keeps our waker, so later wakeups
+            // only need the cheap elapsed check.
+            if *this.timer_registered {
+                if !this.timer.is_elapsed() {
+                    return Poll::Pending;
+                }
+            } else {
+                *this.timer_registered = true;
+                if this.timer.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
             }
+            *this.timer_registered = false;
             let now = Instant::now();
-            match *this.phase {
-                Phase::Closing => {
-                    // The client had a grace period to let the graceful close finish
-                    // (an HTTP/2 client that never answers the GOAWAY's PING would
-                    // otherwise hold the connection for ever).
-                    tracing::debug!("graceful close did not finish: dropping the connection");
-                    return Poll::Ready(());
-                }
-                Phase::FirstByte if !this.shared.read_any.load(Ordering::Relaxed) => {
-                    let deadline = this.shared.born + this.timeouts.first_byte;
-                    if deadline <= now {
-                        tracing::debug!("no byte within first_byte_timeout: closing");
-                        return Poll::Ready(());
-                    }
-                    this.timer.as_mut().reset(deadline);
-                }
-                _ => {
-                    *this.phase = Phase::Idle;
-                    let next = if this.shared.in_flight.load(Ordering::Acquire) > 0 {
-                        now + this.timeouts.idle
-                    } else {
-                        let since = this.shared.born
-                            + Duration::from_millis(
-                                this.shared.idle_since_ms.load(Ordering::Relaxed),
-                            );
-                        since + this.timeouts.idle
-                    };
-                    if next <= now {
-                        tracing::debug!("idle past idle_timeout: closing");
-                        *this.phase = Phase::Closing;
-                        if !*this.shutdown_started {
-                            *this.shutdown_started = true;
-                            this.conn.as_mut().start_graceful_shutdown();
-                        }
-                        this.timer.as_mut().reset(now + this.timeouts.idle);
-                        // Poll the connection again so it can finish now.
-                        continue;
-                    }
-                    this.timer.as_mut().reset(next);
-                }
+            if *this.phase == Phase::Closing {
+                // The client had a grace period to let the graceful close finish (an
+                // HTTP/2 client that never answers the GOAWAY's PING would otherwise
+                // hold the connection for ever).
+                tracing::debug!("graceful close did not finish: dropping the connection");
+                return Poll::Ready(());
             }
+            let first_byte_deadline = this.shared.born + this.timeouts.first_byte;
+            let read_any = this.shared.read_any.load(Ordering::Relaxed);
+            if !read_any && first_byte_deadline <= now {
+                tracing::debug!("no byte within first_byte_timeout: closing");
+                return Poll::Ready(());
+            }
+            let started = this.shared.started.load(Ordering::Relaxed);
+            if this.shared.in_flight.load(Ordering::Acquire) > 0 || started != *this.last_started {
+                *this.last_started = started;
+                *this.quiet_checks = 0;
+            } else {
+                *this.quiet_checks += 1;
+            }
+            if *this.quiet_checks >= QUIET_CHECKS {
+                tracing::debug!("idle past idle_timeout: closing");
+                *this.phase = Phase::Closing;
+                if !*this.shutdown_started {
+                    *this.shutdown_started = true;
+                    this.conn.as_mut().start_graceful_shutdown();
+                }
+                this.timer.as_mut().reset(now + this.timeouts.idle);
+                // Poll the connection again so it can finish now.
+                continue;
+            }
+            let mut next = now + this.timeouts.check_period();
+            if !read_any {
+                next = next.min(first_byte_deadline);
+            }
+            this.timer.as_mut().reset(next);
         }
     }
 }

@@ -48,7 +48,6 @@ pub(crate) struct ConnService<S> {
     pub(crate) peer: Option<SocketAddr>,
     pub(crate) scheme: Scheme,
     pub(crate) conn: Arc<ConnShared>,
-    pub(crate) server: Arc<ServerShared>,
 }
 
 /// Ends a request's accounting (and writes its log line) when dropped: after the
@@ -56,7 +55,6 @@ pub(crate) struct ConnService<S> {
 #[derive(Debug)]
 pub(crate) struct RequestGuard {
     conn: Arc<ConnShared>,
-    server: Arc<ServerShared>,
     log: Option<Box<LogState>>,
 }
 
@@ -69,8 +67,7 @@ struct LogState {
 impl Drop for RequestGuard {
     fn drop(&mut self) {
         self.conn.request_finished();
-        self.server.stats.request_finished();
-        if let (Some(mut log), Some(access_log)) = (self.log.take(), &self.server.access_log) {
+        if let (Some(mut log), Some(access_log)) = (self.log.take(), &self.conn.server.access_log) {
             log.record.latency = log.started.elapsed();
             access_log.log(log.record);
         }
@@ -113,14 +110,20 @@ where
     type Future = ResponseFuture<Oneshot<S, Request<Incoming>>, B>;
 
     fn call(&self, mut req: Request<Incoming>) -> Self::Future {
-        let server = &self.server;
-        server.stats.request_started();
+        let server = &self.conn.server;
         self.conn.request_started();
-        let client = server.trusted_proxies.client_info(
-            self.peer.map(|p| p.ip()),
-            self.scheme,
-            req.headers(),
-        );
+        let peer_ip = self.peer.map(|p| p.ip());
+        let client = if server.trusted_proxies.is_empty() {
+            ClientInfo {
+                addr: peer_ip,
+                scheme: self.scheme,
+                forwarded: false,
+            }
+        } else {
+            server
+                .trusted_proxies
+                .client_info(peer_ip, self.scheme, req.headers())
+        };
         let log = server.access_log.as_ref().map(|_| {
             Box::new(LogState {
                 record: Record {
@@ -129,7 +132,9 @@ where
                     method: req.method().clone(),
                     uri: req.uri().clone(),
                     version: req.version(),
-                    status: StatusCode::OK,
+                    // Replaced by the real status; stays 500 when no response
+                    // was produced (the service failed or the client left).
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
                     bytes: 0,
                     referer: req.headers().get(header::REFERER).cloned(),
                     user_agent: req.headers().get(header::USER_AGENT).cloned(),
@@ -140,7 +145,6 @@ where
         });
         let guard = RequestGuard {
             conn: self.conn.clone(),
-            server: self.server.clone(),
             log,
         };
         if let Some(peer) = self.peer {

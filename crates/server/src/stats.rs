@@ -19,15 +19,33 @@ use std::sync::Arc;
 /// assert!(snapshot.to_json().starts_with("{\"connections_open\":0,"));
 /// ```
 ///
-/// Every counter is a relaxed atomic: updating one never takes a lock, and a
-/// snapshot is a set of independent reads (a snapshot taken under load can be off
-/// by the requests that finished while it was read).
+/// Every counter is a relaxed atomic: updating one never takes a lock. Counters
+/// are split in cache-line-sized shards, one per group of connections, so cores
+/// serving different connections do not fight over one cache line; a snapshot
+/// adds the shards up (a snapshot taken under load can be off by the requests
+/// that finished while it was read).
 #[derive(Debug, Clone, Default)]
 pub struct Stats {
-    inner: Arc<Counters>,
+    inner: Arc<Shards>,
+}
+
+const SHARDS: usize = 16;
+
+#[derive(Debug, Default)]
+struct Shards {
+    shards: [Counters; SHARDS],
+    next: AtomicU64,
+}
+
+/// One connection's view of the counters: its shard.
+#[derive(Debug, Clone)]
+pub(crate) struct StatsShard {
+    stats: Stats,
+    index: usize,
 }
 
 #[derive(Debug, Default)]
+#[repr(align(128))]
 struct Counters {
     connections_open: AtomicU64,
     connections_total: AtomicU64,
@@ -91,46 +109,66 @@ impl Stats {
 
     /// Reads every counter.
     pub fn snapshot(&self) -> StatsSnapshot {
-        let c = &*self.inner;
-        StatsSnapshot {
-            connections_open: c.connections_open.load(Relaxed),
-            connections_total: c.connections_total.load(Relaxed),
-            requests_in_flight: c.requests_in_flight.load(Relaxed),
-            requests_total: c.requests_total.load(Relaxed),
-            bytes_in: c.bytes_in.load(Relaxed),
-            bytes_out: c.bytes_out.load(Relaxed),
-            access_log_dropped: c.access_log_dropped.load(Relaxed),
+        let mut s = StatsSnapshot::default();
+        for c in &self.inner.shards {
+            s.connections_open += c.connections_open.load(Relaxed);
+            s.connections_total += c.connections_total.load(Relaxed);
+            s.requests_in_flight += c.requests_in_flight.load(Relaxed);
+            s.requests_total += c.requests_total.load(Relaxed);
+            s.bytes_in += c.bytes_in.load(Relaxed);
+            s.bytes_out += c.bytes_out.load(Relaxed);
+            s.access_log_dropped += c.access_log_dropped.load(Relaxed);
+        }
+        s
+    }
+
+    /// The shard for a new connection (round robin).
+    pub(crate) fn shard(&self) -> StatsShard {
+        let index = (self.inner.next.fetch_add(1, Relaxed) as usize) % SHARDS;
+        StatsShard {
+            stats: self.clone(),
+            index,
         }
     }
 
+    pub(crate) fn access_log_dropped(&self) {
+        self.inner.shards[0]
+            .access_log_dropped
+            .fetch_add(1, Relaxed);
+    }
+}
+
+impl StatsShard {
+    fn counters(&self) -> &Counters {
+        &self.stats.inner.shards[self.index]
+    }
+
     pub(crate) fn connection_opened(&self) {
-        self.inner.connections_open.fetch_add(1, Relaxed);
-        self.inner.connections_total.fetch_add(1, Relaxed);
+        let c = self.counters();
+        c.connections_open.fetch_add(1, Relaxed);
+        c.connections_total.fetch_add(1, Relaxed);
     }
 
     pub(crate) fn connection_closed(&self) {
-        self.inner.connections_open.fetch_sub(1, Relaxed);
+        self.counters().connections_open.fetch_sub(1, Relaxed);
     }
 
     pub(crate) fn request_started(&self) {
-        self.inner.requests_in_flight.fetch_add(1, Relaxed);
-        self.inner.requests_total.fetch_add(1, Relaxed);
+        let c = self.counters();
+        c.requests_in_flight.fetch_add(1, Relaxed);
+        c.requests_total.fetch_add(1, Relaxed);
     }
 
     pub(crate) fn request_finished(&self) {
-        self.inner.requests_in_flight.fetch_sub(1, Relaxed);
+        self.counters().requests_in_flight.fetch_sub(1, Relaxed);
     }
 
     pub(crate) fn add_bytes_in(&self, n: usize) {
-        self.inner.bytes_in.fetch_add(n as u64, Relaxed);
+        self.counters().bytes_in.fetch_add(n as u64, Relaxed);
     }
 
     pub(crate) fn add_bytes_out(&self, n: usize) {
-        self.inner.bytes_out.fetch_add(n as u64, Relaxed);
-    }
-
-    pub(crate) fn access_log_dropped(&self) {
-        self.inner.access_log_dropped.fetch_add(1, Relaxed);
+        self.counters().bytes_out.fetch_add(n as u64, Relaxed);
     }
 }
 
@@ -141,12 +179,14 @@ mod tests {
     #[test]
     fn snapshot_counts_opened_and_closed_connections_and_requests() {
         let stats = Stats::new();
-        stats.connection_opened();
-        stats.connection_opened();
-        stats.connection_closed();
-        stats.request_started();
-        stats.add_bytes_in(10);
-        stats.add_bytes_out(20);
+        let first = stats.shard();
+        let second = stats.shard();
+        first.connection_opened();
+        second.connection_opened();
+        second.connection_closed();
+        first.request_started();
+        first.add_bytes_in(10);
+        second.add_bytes_out(20);
         let s = stats.clone().snapshot();
         assert_eq!(
             (

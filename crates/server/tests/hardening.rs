@@ -399,3 +399,38 @@ async fn a_unix_socket_serves_requests_and_its_file_is_removed_after() {
     task.await.unwrap().unwrap();
     assert!(!path.exists(), "the socket file is removed at shutdown");
 }
+
+#[tokio::test]
+async fn ipv6_and_a_second_listener_serve_at_the_same_time() {
+    let server = match Server::bind("[::1]:0").await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("\n\n*** SKIPPED: no IPv6 loopback here ({e}) ***\n\n");
+            return;
+        }
+    };
+    let v6 = server.local_addr();
+    assert!(v6.is_ipv6());
+    let server = server
+        .listen(&gateway_server::ListenSpec::Tcp("127.0.0.1:0".to_owned()))
+        .await
+        .unwrap()
+        .quiet();
+    let v4 = match server.local_addrs()[1] {
+        gateway_server::ListenAddr::Tcp(addr) => addr,
+        ref other => panic!("unexpected listener {other}"),
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(server.serve_with_shutdown(hello_app(), async move {
+        let _ = stopped.await;
+    }));
+    let request = b"GET /client HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let answer = exchange(v6, request).await;
+    assert!(answer.ends_with("::1 http false peer=::1"), "{answer}");
+    let answer = exchange(v4, request).await;
+    assert!(
+        answer.ends_with("127.0.0.1 http false peer=127.0.0.1"),
+        "{answer}"
+    );
+    let _ = stop.send(());
+}
