@@ -36,7 +36,8 @@ pub struct ServerConfig {
     /// also bounds the wait for the next request on a keep-alive connection.
     pub header_read_timeout: Duration,
     /// How long a connection may stay open with no request in progress (default
-    /// 60 s), for HTTP/1 keep-alive and HTTP/2 alike.
+    /// 60 s), for HTTP/1 keep-alive and HTTP/2 alike. Checked every quarter of it,
+    /// so an idle connection closes after 1 to 1.25 times this.
     pub idle_timeout: Duration,
     /// How often to PING an HTTP/2 client (default 60 s; `None` turns pings off).
     pub http2_keep_alive_interval: Option<Duration>,
