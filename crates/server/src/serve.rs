@@ -23,19 +23,39 @@ use crate::{ServeError, ServerConfig, Stats};
 /// An HTTP/1.1 and HTTP/2 server for any tower Service, on one or more listeners
 /// (TCP, Unix sockets, systemd sockets), optionally over TLS.
 ///
-/// ```no_run
-/// # async fn run() -> Result<(), gateway_server::ServeError> {
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use gateway_core::app_fn;
-/// use gateway_server::Server;
+/// use gateway_server::{ClientInfo, Server};
 /// use std::time::Duration;
+/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
 ///
-/// let app = app_fn(|_req: http::Request<hyper::body::Incoming>| async { "Hello World!" });
-/// Server::bind("127.0.0.1:8000")
+/// let app = app_fn(|req: http::Request<hyper::body::Incoming>| async move {
+///     let client = req.extensions().get::<ClientInfo>().unwrap();
+///     format!("Hello {}!", client.addr.unwrap())
+/// });
+/// let server = Server::bind("127.0.0.1:0")
 ///     .await?
 ///     .idle_timeout(Duration::from_secs(5))
 ///     .max_connections(1000)
-///     .serve(app)
-///     .await
+///     .quiet();
+/// let addr = server.local_addr();
+/// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+/// let serving = tokio::spawn(server.serve_with_shutdown(app, async move {
+///     let _ = stopped.await;
+/// }));
+///
+/// let mut client = tokio::net::TcpStream::connect(addr).await?;
+/// client.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await?;
+/// let mut answer = String::new();
+/// client.read_to_string(&mut answer).await?;
+/// assert!(answer.starts_with("HTTP/1.1 200 OK"));
+/// assert!(answer.ends_with("Hello 127.0.0.1!"));
+///
+/// stop.send(()).unwrap(); // drains, then `serve_with_shutdown` returns
+/// serving.await??;
+/// # Ok(())
 /// # }
 /// ```
 #[derive(Debug)]
