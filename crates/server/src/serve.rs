@@ -159,6 +159,13 @@ impl Server {
         self.stats.clone()
     }
 
+    /// Counts into `stats` instead of the server's own counters: create a
+    /// [`Stats`] before the app (so a handler can report it), then hand it here.
+    pub fn with_stats(mut self, stats: Stats) -> Self {
+        self.stats = stats;
+        self
+    }
+
     /// Replaces the whole configuration. Listeners in `config.listen` are opened
     /// when serving starts.
     pub fn config(mut self, config: ServerConfig) -> Self {
