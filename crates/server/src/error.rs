@@ -21,6 +21,13 @@ pub enum ServeError {
     },
     /// Another I/O failure around the listener.
     Io(io::Error),
+    /// A TLS certificate or key file is missing or unusable.
+    Tls {
+        /// The file at fault.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl fmt::Display for ServeError {
@@ -41,6 +48,9 @@ impl fmt::Display for ServeError {
                 write!(f, "cannot listen on {addr}: {reason}")
             }
             ServeError::Io(e) => write!(f, "server I/O error: {e}"),
+            ServeError::Tls { path, reason } => {
+                write!(f, "bad TLS file {}: {reason}", path.display())
+            }
         }
     }
 }
@@ -49,7 +59,7 @@ impl std::error::Error for ServeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ServeError::Bind { source, .. } | ServeError::Io(source) => Some(source),
-            ServeError::Address { .. } => None,
+            ServeError::Address { .. } | ServeError::Tls { .. } => None,
         }
     }
 }

@@ -15,28 +15,59 @@
 //! }
 //! ```
 //!
-//! # What this first cut does
+//! # What the server defends against
 //!
-//! - HTTP/1.1 and HTTP/2 with prior knowledge (h2c) on one port, through
-//!   hyper-util's auto builder.
-//! - A real timer, so hyper's header-read timeout works (`header_read_timeout`,
-//!   default 30 s; axum::serve sets none).
-//! - Graceful shutdown on SIGINT and SIGTERM: stop accepting, let in-flight requests
-//!   finish, close idle keep-alive connections and send HTTP/2 GOAWAY, and give up
-//!   after `drain_timeout` (default 30 s). A second signal exits at once.
-//! - One-line errors for a bad or busy address.
+//! Every knob lives in [`ServerConfig`] (and in `[server.main]` of a config file,
+//! read by [`ServerConfig::from_settings`]); the README lists each with its
+//! default and the attack it stops. In short:
 //!
-//! Production hardening (sniff and idle timeouts, connection caps, access log,
-//! proxies, Unix sockets, TLS) is issue #8. [`deploy`] loads a stack from a config
-//! file (paste.deploy) and [`cli`] serves it (`paster serve`, with `--check` and
-//! `--reload`).
+//! - **Timeouts**: a first-byte timeout (hyper-util's protocol sniffing has none,
+//!   hyper#3756), hyper's header-read timeout with a real timer (axum::serve sets
+//!   none), an idle timeout for keep-alive connections (hyper has none for
+//!   HTTP/1, hyper#2355), HTTP/2 keep-alive pings, and an optional request
+//!   deadline answered with 503.
+//! - **Limits**: a connection cap taken *before* `accept`, so excess connections
+//!   wait in the kernel backlog; header count and size (431); an optional body
+//!   size (413, or 411 for a body of unknown length); HTTP/2 stream and
+//!   reset-flood limits.
+//! - **Graceful drain** on SIGINT/SIGTERM: stop accepting, finish in-flight
+//!   requests, end idle keep-alive connections at once, GOAWAY for HTTP/2,
+//!   force-close at `drain_timeout`, exit 0. A second signal exits at once.
+//! - **Access log** in Apache combined format with the bytes really sent and the
+//!   latency, written off the request path ([`AccessLogTarget`]).
+//! - **Proxies**: [`ClientInfo`] (client address and scheme) next to
+//!   [`PeerAddr`], from `Forwarded`/`X-Forwarded-*` only when the peer is one of
+//!   the [`TrustedProxies`].
+//! - **Listeners**: TCP (IPv4/IPv6), Unix sockets (stale files handled safely),
+//!   systemd socket activation, several at once; TLS with rustls behind the `tls`
+//!   feature.
+//! - **Observability**: [`Stats`], lock-free counters you can mount as JSON.
+//!
+//! Beyond HTTP: [`frontend`] serves the same Service over FastCGI, SCGI and CGI;
+//! [`deploy`] loads a stack from a config file (paste.deploy) and [`cli`] serves it
+//! (`paster serve`, with `--check` and `--reload`).
 #![forbid(unsafe_code)]
 
+mod access_log;
 pub mod cli;
+mod conn;
 pub mod deploy;
 mod error;
+mod forwarded;
 pub mod frontend;
+mod listener;
 mod serve;
+mod service;
+mod settings;
+mod stats;
+#[cfg(feature = "tls")]
+mod tls;
 
+pub use access_log::AccessLogTarget;
 pub use error::ServeError;
-pub use serve::{shutdown_signal, PeerAddr, Server, ServerConfig};
+pub use forwarded::{Cidr, CidrError, ClientInfo, Scheme, TrustedProxies};
+pub use listener::{ListenAddr, ListenSpec};
+pub use serve::{shutdown_signal, Server};
+pub use service::PeerAddr;
+pub use settings::{ServerConfig, TlsFiles, SETTINGS_KEYS};
+pub use stats::{Stats, StatsSnapshot};

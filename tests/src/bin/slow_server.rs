@@ -15,12 +15,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|a| a.parse().ok())
         .unwrap_or(5000);
     let app = app_fn(|req: http::Request<Incoming>| async move {
-        let ms: u64 = req
-            .uri()
-            .query()
-            .and_then(|q| q.strip_prefix("ms="))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        let ms = gateway_tests::query_ms(req.uri());
         tokio::time::sleep(Duration::from_millis(ms)).await;
         format!("slept {ms} ms")
     });

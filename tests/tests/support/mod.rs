@@ -25,6 +25,8 @@ pub struct Running {
     pub addr: SocketAddr,
     /// The address as printed (`HOST:PORT` or `unix:/path`).
     pub addr_text: String,
+    /// The stdout lines printed after the address.
+    pub lines: tokio::sync::mpsc::UnboundedReceiver<String>,
 }
 
 impl Drop for Running {
@@ -33,13 +35,18 @@ impl Drop for Running {
     }
 }
 
-/// Starts `program` and waits (at most 20 s) for its `serving on http://ADDR` line.
+/// Starts `program` and waits (at most 20 s) for its `serving on http://ADDR` (or
+/// `https://ADDR`) line.
 pub async fn start(program: &str, args: &[&str]) -> Running {
-    start_with_prefix(program, args, "serving on http://").await
+    start_matching(program, args, &["serving on http://", "serving on https://"]).await
 }
 
 /// Starts `program` and waits (at most 20 s) for a line `PREFIX ADDR`.
 pub async fn start_with_prefix(program: &str, args: &[&str], prefix: &str) -> Running {
+    start_matching(program, args, &[prefix]).await
+}
+
+async fn start_matching(program: &str, args: &[&str], prefixes: &[&str]) -> Running {
     let mut child = Command::new(program)
         .args(args)
         .stdout(Stdio::piped())
@@ -51,8 +58,10 @@ pub async fn start_with_prefix(program: &str, args: &[&str], prefix: &str) -> Ru
     let mut lines = BufReader::new(stdout).lines();
     let addr = tokio::time::timeout(Duration::from_secs(20), async {
         while let Some(line) = lines.next_line().await.expect("reading stdout") {
-            if let Some(addr) = line.strip_prefix(prefix) {
-                return addr.to_owned();
+            for prefix in prefixes {
+                if let Some(addr) = line.strip_prefix(prefix) {
+                    return addr.to_owned();
+                }
             }
         }
         panic!("{program} exited before printing its address");
@@ -60,7 +69,12 @@ pub async fn start_with_prefix(program: &str, args: &[&str], prefix: &str) -> Ru
     .await
     .expect("the server printed its address within 20 s");
     // Keep draining stdout so the child never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let (send, received) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            let _ = send.send(line);
+        }
+    });
     let socket = addr
         .parse::<SocketAddr>()
         .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
@@ -68,6 +82,7 @@ pub async fn start_with_prefix(program: &str, args: &[&str], prefix: &str) -> Ru
         child,
         addr: socket,
         addr_text: addr,
+        lines: received,
     }
 }
 

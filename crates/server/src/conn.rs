@@ -1,0 +1,384 @@
+//! One connection's life: the byte-counting IO wrapper, and the driver future that
+//! owns hyper's connection and enforces the first-byte and idle timeouts and the
+//! drain.
+//!
+//! The driver polls hyper's connection first; its own checks cost an atomic load
+//! and a timer poll per wakeup, and no lock (drain wake-ups use a registry that is
+//! locked once when a connection starts and once when it ends).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use pin_project_lite::pin_project;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::{Instant, Sleep};
+
+use crate::service::ServerShared;
+use crate::stats::StatsShard;
+
+/// State shared by a connection's IO wrapper, its request service and its driver.
+#[derive(Debug)]
+pub(crate) struct ConnShared {
+    pub(crate) server: Arc<ServerShared>,
+    pub(crate) stats: StatsShard,
+    born: Instant,
+    read_any: AtomicBool,
+    in_flight: AtomicUsize,
+    /// Requests started so far: the driver compares it between its checks to tell
+    /// an idle connection from a busy one without reading the clock per request.
+    started: AtomicU64,
+}
+
+impl ConnShared {
+    pub(crate) fn new(server: Arc<ServerShared>) -> ConnShared {
+        ConnShared {
+            stats: server.stats.shard(),
+            server,
+            born: Instant::now(),
+            read_any: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            started: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn request_started(&self) {
+        self.started.fetch_add(1, Ordering::Relaxed);
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.stats.request_started();
+    }
+
+    pub(crate) fn request_finished(&self) {
+        self.in_flight.fetch_sub(1, Ordering::Release);
+        self.stats.request_finished();
+    }
+}
+
+pin_project! {
+    /// Counts bytes into [`Stats`] and notes the first byte read.
+    pub(crate) struct CountingIo<T> {
+        #[pin]
+        io: T,
+        shared: Arc<ConnShared>,
+        read_any: bool,
+    }
+}
+
+impl<T> CountingIo<T> {
+    pub(crate) fn new(io: T, shared: Arc<ConnShared>) -> Self {
+        CountingIo {
+            io,
+            shared,
+            read_any: false,
+        }
+    }
+}
+
+impl<T: AsyncRead> AsyncRead for CountingIo<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.project();
+        let before = buf.filled().len();
+        let result = this.io.poll_read(cx, buf);
+        let n = buf.filled().len() - before;
+        if n > 0 {
+            this.shared.stats.add_bytes_in(n);
+            if !*this.read_any {
+                *this.read_any = true;
+                this.shared.read_any.store(true, Ordering::Relaxed);
+            }
+        }
+        result
+    }
+}
+
+impl<T: AsyncWrite> AsyncWrite for CountingIo<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.project();
+        let result = this.io.poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = result {
+            this.shared.stats.add_bytes_out(n);
+        }
+        result
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.project();
+        let result = this.io.poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(n)) = result {
+            this.shared.stats.add_bytes_out(n);
+        }
+        result
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().io.poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().io.poll_shutdown(cx)
+    }
+}
+
+const RUNNING: u8 = 0;
+const DRAINING: u8 = 1;
+const FORCED: u8 = 2;
+
+/// The server-wide drain switch, and the wakers of the connections to tell.
+#[derive(Debug, Default)]
+pub(crate) struct Drain {
+    state: AtomicU8,
+    next_id: AtomicU64,
+    wakers: Mutex<HashMap<u64, Waker>>,
+}
+
+impl Drain {
+    pub(crate) fn start_draining(&self) {
+        self.set(DRAINING);
+    }
+
+    pub(crate) fn force_close(&self) {
+        self.set(FORCED);
+    }
+
+    fn set(&self, state: u8) {
+        self.state.store(state, Ordering::Release);
+        let wakers: Vec<Waker> = self
+            .wakers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    fn register(&self, waker: &Waker) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.wakers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, waker.clone());
+        id
+    }
+
+    fn deregister(&self, id: u64) {
+        self.wakers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
+}
+
+/// A hyper connection that can be asked to finish gracefully.
+pub(crate) trait GracefulConn: Future {
+    fn start_graceful_shutdown(self: Pin<&mut Self>);
+}
+
+impl<I, S, B> GracefulConn
+    for hyper_util::server::conn::auto::UpgradeableConnection<
+        'static,
+        I,
+        S,
+        hyper_util::rt::TokioExecutor,
+    >
+where
+    S: hyper::service::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>,
+    S::Error: Into<gateway_core::BoxError>,
+    S::Future: Send + 'static,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<gateway_core::BoxError>,
+{
+    fn start_graceful_shutdown(self: Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    pub(crate) first_byte: Duration,
+    pub(crate) idle: Duration,
+}
+
+impl Timeouts {
+    fn check_period(&self) -> Duration {
+        (self.idle / (QUIET_CHECKS - 1)).max(Duration::from_millis(1))
+    }
+}
+
+/// How many checks, `idle_timeout / 4` apart, must in a row find the connection
+/// idle before it is closed: so it closes after 1 to 1.25 times `idle_timeout` of
+/// real idleness.
+const QUIET_CHECKS: u32 = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Open,
+    Closing,
+}
+
+pin_project! {
+    /// Drives one connection to its end.
+    pub(crate) struct Driver<C> {
+        #[pin]
+        conn: C,
+        #[pin]
+        timer: Sleep,
+        timer_registered: bool,
+        phase: Phase,
+        last_started: u64,
+        quiet_checks: u32,
+        shutdown_started: bool,
+        registration: Option<u64>,
+        shared: Arc<ConnShared>,
+        drain: Arc<Drain>,
+        timeouts: Timeouts,
+        _permit: OwnedSemaphorePermit,
+    }
+
+    impl<C> PinnedDrop for Driver<C> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let Some(id) = this.registration.take() {
+                this.drain.deregister(id);
+            }
+            this.shared.stats.connection_closed();
+        }
+    }
+}
+
+impl<C> Driver<C> {
+    pub(crate) fn new(
+        conn: C,
+        shared: Arc<ConnShared>,
+        drain: Arc<Drain>,
+        timeouts: Timeouts,
+        permit: OwnedSemaphorePermit,
+    ) -> Self {
+        shared.stats.connection_opened();
+        let deadline = shared.born + timeouts.first_byte.min(timeouts.check_period());
+        Driver {
+            conn,
+            timer: tokio::time::sleep_until(deadline),
+            timer_registered: false,
+            phase: Phase::Open,
+            last_started: 0,
+            quiet_checks: 0,
+            shutdown_started: false,
+            registration: None,
+            shared,
+            drain,
+            timeouts,
+            _permit: permit,
+        }
+    }
+}
+
+impl<C, E> Future for Driver<C>
+where
+    C: GracefulConn<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        if this.registration.is_none() {
+            // A spawned task's waker does not change between polls.
+            *this.registration = Some(this.drain.register(cx.waker()));
+        }
+        match this.drain.state.load(Ordering::Acquire) {
+            RUNNING => {}
+            DRAINING => {
+                if !*this.shutdown_started {
+                    *this.shutdown_started = true;
+                    this.conn.as_mut().start_graceful_shutdown();
+                }
+            }
+            _ => return Poll::Ready(()),
+        }
+        loop {
+            if let Poll::Ready(result) = this.conn.as_mut().poll(cx) {
+                if let Err(e) = result {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+                return Poll::Ready(());
+            }
+            // Once polled after a reset the timer keeps our waker, so later wakeups
+            // only need the cheap elapsed check.
+            if *this.timer_registered {
+                if !this.timer.is_elapsed() {
+                    return Poll::Pending;
+                }
+            } else {
+                *this.timer_registered = true;
+                if this.timer.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+            }
+            *this.timer_registered = false;
+            let now = Instant::now();
+            if *this.phase == Phase::Closing {
+                // The client had a grace period to let the graceful close finish (an
+                // HTTP/2 client that never answers the GOAWAY's PING would otherwise
+                // hold the connection for ever).
+                tracing::debug!("graceful close did not finish: dropping the connection");
+                return Poll::Ready(());
+            }
+            let first_byte_deadline = this.shared.born + this.timeouts.first_byte;
+            let read_any = this.shared.read_any.load(Ordering::Relaxed);
+            if !read_any && first_byte_deadline <= now {
+                tracing::debug!("no byte within first_byte_timeout: closing");
+                return Poll::Ready(());
+            }
+            let started = this.shared.started.load(Ordering::Relaxed);
+            if this.shared.in_flight.load(Ordering::Acquire) > 0 || started != *this.last_started {
+                *this.last_started = started;
+                *this.quiet_checks = 0;
+            } else {
+                *this.quiet_checks += 1;
+            }
+            if *this.quiet_checks >= QUIET_CHECKS {
+                tracing::debug!("idle past idle_timeout: closing");
+                *this.phase = Phase::Closing;
+                if !*this.shutdown_started {
+                    *this.shutdown_started = true;
+                    this.conn.as_mut().start_graceful_shutdown();
+                }
+                this.timer.as_mut().reset(now + this.timeouts.idle);
+                // Poll the connection again so it can finish now.
+                continue;
+            }
+            let mut next = now + this.timeouts.check_period();
+            if !read_any {
+                next = next.min(first_byte_deadline);
+            }
+            this.timer.as_mut().reset(next);
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! The per-request adapter between hyper and the user's tower Service: puts
+//! [`PeerAddr`] and [`ClientInfo`] in the request, enforces the body limit and the
+//! request deadline, keeps the counters, and feeds the access log.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Request, Response, StatusCode};
+use http_body::{Body, Frame, SizeHint};
+use hyper::body::Incoming;
+use pin_project_lite::pin_project;
+use tokio::time::{Instant, Sleep};
+use tower::util::Oneshot;
+use tower::ServiceExt;
+
+use gateway_core::BoxError;
+
+use crate::access_log::{AccessLog, Record};
+use crate::conn::ConnShared;
+use crate::forwarded::{ClientInfo, Scheme, TrustedProxies};
+use crate::Stats;
+
+/// The address of the peer that opened the connection, put in every request's
+/// extensions by the server (TCP listeners only; see [`ClientInfo`] for the
+/// client behind a proxy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddr(pub SocketAddr);
+
+/// What every connection of one server shares.
+#[derive(Debug)]
+pub(crate) struct ServerShared {
+    pub(crate) stats: Stats,
+    pub(crate) access_log: Option<AccessLog>,
+    pub(crate) trusted_proxies: TrustedProxies,
+    pub(crate) max_request_body: Option<u64>,
+    pub(crate) request_timeout: Option<Duration>,
+}
+
+/// The hyper Service of one connection.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnService<S> {
+    pub(crate) inner: S,
+    pub(crate) peer: Option<SocketAddr>,
+    pub(crate) scheme: Scheme,
+    pub(crate) conn: Arc<ConnShared>,
+}
+
+/// Ends a request's accounting (and writes its log line) when dropped: after the
+/// response body ends, or when hyper drops the future or body early.
+#[derive(Debug)]
+pub(crate) struct RequestGuard {
+    conn: Arc<ConnShared>,
+    log: Option<Box<LogState>>,
+}
+
+#[derive(Debug)]
+struct LogState {
+    record: Record,
+    started: Instant,
+}
+
+impl Drop for RequestGuard {
+    fn drop(&mut self) {
+        self.conn.request_finished();
+        if let (Some(mut log), Some(access_log)) = (self.log.take(), &self.conn.server.access_log) {
+            log.record.latency = log.started.elapsed();
+            access_log.log(log.record);
+        }
+    }
+}
+
+impl RequestGuard {
+    fn set_status(&mut self, status: StatusCode) {
+        if let Some(log) = &mut self.log {
+            log.record.status = status;
+        }
+    }
+
+    fn add_bytes(&mut self, n: usize) {
+        if let Some(log) = &mut self.log {
+            log.record.bytes += n as u64;
+        }
+    }
+}
+
+fn plain<B>(status: StatusCode, text: &'static str) -> Response<ResponseBody<B>> {
+    let mut res = Response::new(ResponseBody::fixed(Bytes::from_static(text.as_bytes())));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res
+}
+
+impl<S, B> hyper::service::Service<Request<Incoming>> for ConnService<S>
+where
+    S: tower::Service<Request<Incoming>, Response = Response<B>> + Clone,
+    S::Error: Into<BoxError>,
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<ResponseBody<B>>;
+    type Error = BoxError;
+    type Future = ResponseFuture<Oneshot<S, Request<Incoming>>, B>;
+
+    fn call(&self, mut req: Request<Incoming>) -> Self::Future {
+        let server = &self.conn.server;
+        self.conn.request_started();
+        let peer_ip = self.peer.map(|p| p.ip());
+        let client = if server.trusted_proxies.is_empty() {
+            ClientInfo {
+                addr: peer_ip,
+                scheme: self.scheme,
+                forwarded: false,
+            }
+        } else {
+            server
+                .trusted_proxies
+                .client_info(peer_ip, self.scheme, req.headers())
+        };
+        let log = server.access_log.as_ref().map(|_| {
+            Box::new(LogState {
+                record: Record {
+                    client: client.addr,
+                    time: SystemTime::now(),
+                    method: req.method().clone(),
+                    uri: req.uri().clone(),
+                    version: req.version(),
+                    // Replaced by the real status; stays 500 when no response
+                    // was produced (the service failed or the client left).
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    bytes: 0,
+                    referer: req.headers().get(header::REFERER).cloned(),
+                    user_agent: req.headers().get(header::USER_AGENT).cloned(),
+                    latency: Duration::ZERO,
+                },
+                started: Instant::now(),
+            })
+        });
+        let guard = RequestGuard {
+            conn: self.conn.clone(),
+            log,
+        };
+        if let Some(peer) = self.peer {
+            req.extensions_mut().insert(PeerAddr(peer));
+        }
+        req.extensions_mut().insert::<ClientInfo>(client);
+
+        if let Some(limit) = server.max_request_body {
+            let hint = req.body().size_hint();
+            let refusal = match hint.exact() {
+                Some(n) if n > limit => {
+                    Some((StatusCode::PAYLOAD_TOO_LARGE, "Request body too large\n"))
+                }
+                Some(_) => None,
+                None if req.body().is_end_stream() => None,
+                None => Some((
+                    StatusCode::LENGTH_REQUIRED,
+                    "A Content-Length is required\n",
+                )),
+            };
+            if let Some((status, text)) = refusal {
+                return ResponseFuture {
+                    state: State::Ready {
+                        response: Some(plain(status, text)),
+                    },
+                    guard: Some(guard),
+                };
+            }
+        }
+
+        let deadline = server.request_timeout.map(tokio::time::sleep);
+        ResponseFuture {
+            state: State::Call {
+                call: self.inner.clone().oneshot(req),
+                deadline: OptionSleep { sleep: deadline },
+            },
+            guard: Some(guard),
+        }
+    }
+}
+
+pin_project! {
+    struct OptionSleep {
+        #[pin]
+        sleep: Option<Sleep>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F, B> {
+        Call {
+            #[pin]
+            call: F,
+            #[pin]
+            deadline: OptionSleep,
+        },
+        Ready {
+            response: Option<Response<ResponseBody<B>>>,
+        },
+    }
+}
+
+pin_project! {
+    /// The response future of [`ConnService`].
+    pub(crate) struct ResponseFuture<F, B> {
+        #[pin]
+        state: State<F, B>,
+        guard: Option<RequestGuard>,
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F, B>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    E: Into<BoxError>,
+{
+    type Output = Result<Response<ResponseBody<B>>, BoxError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let response = match this.state.project() {
+            StateProj::Call { call, deadline } => match call.poll(cx) {
+                Poll::Ready(Ok(res)) => res.map(ResponseBody::inner),
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
+                Poll::Pending => {
+                    let Some(sleep) = deadline.project().sleep.as_pin_mut() else {
+                        return Poll::Pending;
+                    };
+                    if sleep.poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    tracing::warn!("request_timeout passed: answering 503");
+                    let mut res = plain(StatusCode::SERVICE_UNAVAILABLE, "Request timed out\n");
+                    res.headers_mut()
+                        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                    res
+                }
+            },
+            StateProj::Ready { response } => response
+                .take()
+                .expect("ResponseFuture polled after completion"),
+        };
+        let mut guard = this
+            .guard
+            .take()
+            .expect("ResponseFuture polled after completion");
+        guard.set_status(response.status());
+        let (parts, mut body) = response.into_parts();
+        body.guard = Some(guard);
+        Poll::Ready(Ok(Response::from_parts(parts, body)))
+    }
+}
+
+pin_project! {
+    #[project = KindProj]
+    enum Kind<B> {
+        Inner { #[pin] body: B },
+        Fixed { data: Option<Bytes> },
+    }
+}
+
+pin_project! {
+    /// The response body the server hands hyper: the service's body (or one of the
+    /// server's own short answers), counting bytes for the access log and ending
+    /// the request's accounting when it is dropped.
+    pub(crate) struct ResponseBody<B> {
+        #[pin]
+        kind: Kind<B>,
+        guard: Option<RequestGuard>,
+    }
+}
+
+impl<B> std::fmt::Debug for ResponseBody<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseBody").finish_non_exhaustive()
+    }
+}
+
+impl<B> ResponseBody<B> {
+    fn inner(body: B) -> Self {
+        ResponseBody {
+            kind: Kind::Inner { body },
+            guard: None,
+        }
+    }
+
+    fn fixed(data: Bytes) -> Self {
+        ResponseBody {
+            kind: Kind::Fixed { data: Some(data) },
+            guard: None,
+        }
+    }
+}
+
+impl<B> Body for ResponseBody<B>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self.project();
+        let frame = match this.kind.project() {
+            KindProj::Inner { body } => match body.poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => frame,
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e.into()))),
+                Poll::Ready(None) => {
+                    // The body is done: end the request now, not at drop.
+                    this.guard.take();
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => return Poll::Pending,
+            },
+            KindProj::Fixed { data } => match data.take() {
+                Some(data) => Frame::data(data),
+                None => {
+                    this.guard.take();
+                    return Poll::Ready(None);
+                }
+            },
+        };
+        if let (Some(data), Some(guard)) = (frame.data_ref(), this.guard.as_mut()) {
+            guard.add_bytes(data.len());
+        }
+        Poll::Ready(Some(Ok(frame)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            Kind::Inner { body } => body.is_end_stream(),
+            Kind::Fixed { data } => data.is_none(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            Kind::Inner { body } => body.size_hint(),
+            Kind::Fixed { data } => {
+                SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64))
+            }
+        }
+    }
+}
