@@ -280,8 +280,13 @@ async fn serve_http(
         _ => None,
     };
     let mut servers = tokio::task::JoinSet::new();
-    for listener in listeners {
-        let server = Server::from_std(listener)?.config(config.clone());
+    for (index, listener) in listeners.into_iter().enumerate() {
+        let mut config = config.clone();
+        if index > 0 {
+            // The extra `listen` addresses are opened once, by the first server.
+            config.listen.clear();
+        }
+        let server = Server::from_std(listener)?.config(config);
         let mut stopped = stopped.clone();
         let app = app.clone();
         servers.spawn(async move {

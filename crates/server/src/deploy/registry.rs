@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use gateway_core::{Body, BoxError, Settings};
 
-/// A boxed, cloneable app: what every factory returns and every filter wraps.
-pub type BoxApp = tower::util::BoxCloneService<http::Request<Body>, http::Response<Body>, BoxError>;
+/// A boxed, cloneable app: what every factory returns and every filter wraps. It is
+/// `Sync`, so it can also be a cascade member or an axum `fallback_service`.
+pub type BoxApp = tower::util::BoxCloneSyncService<http::Request<Body>, http::Response<Body>, BoxError>;
 
 /// What a registered server returns: a future that serves until shutdown.
 pub type ServeFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
@@ -25,7 +26,7 @@ pub type ServeFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>
 /// ```
 pub fn box_app<S, B>(service: S) -> BoxApp
 where
-    S: tower::Service<http::Request<Body>, Response = http::Response<B>> + Clone + Send + 'static,
+    S: tower::Service<http::Request<Body>, Response = http::Response<B>> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
     B: http_body::Body<Data = bytes::Bytes> + Send + 'static,

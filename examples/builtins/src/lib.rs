@@ -1,0 +1,53 @@
+//! One call that registers every Gateway crate's factory in a deploy
+//! [`Registry`], so a config file can `use` them by name.
+//!
+//! The library crates never depend on each other, so this glue lives with the
+//! examples. Copy it into your project, or depend on it from a workspace.
+//!
+//! | kind | name | built by |
+//! |---|---|---|
+//! | app | `static_files` | [`static_files::StaticFiles::from_settings`] |
+//! | filter | `key_adder` | [`key_adder::KeyAdderLayer::from_settings`] |
+//! | filter | `error_catcher` | [`error_catcher::ErrorDocumentsLayer::from_settings`] outside [`error_catcher::ErrorCatcherLayer::from_settings`] (one section configures both) |
+//! | composite | `cascade` | [`cascade::Cascade::from_settings`] |
+//! | composite | `urlmap` | [`controller_router::Mount`] |
+//!
+//! ```
+//! use gateway_server::deploy::Registry;
+//!
+//! let registry = gateway_builtins::register(Registry::new());
+//! assert_eq!(registry.app_names(), ["static_files"]);
+//! ```
+
+use gateway_core::Settings;
+use gateway_server::deploy::{box_app, BoxApp, Registry};
+use tower::Layer;
+
+/// Adds the `static_files` app, the `key_adder` and `error_catcher` filters, and the
+/// built-in `cascade` and `urlmap` composites to `registry`.
+pub fn register(registry: Registry) -> Registry {
+    registry
+        .app("static_files", |settings: &Settings| {
+            Ok(box_app(static_files::StaticFiles::from_settings(settings)?))
+        })
+        .filter("key_adder", |app: BoxApp, settings: &Settings| {
+            Ok(box_app(key_adder::KeyAdderLayer::from_settings(settings)?.layer(app)))
+        })
+        .filter("error_catcher", |app: BoxApp, settings: &Settings| {
+            let catcher = error_catcher::ErrorCatcherLayer::from_settings(settings)?;
+            let documents = error_catcher::ErrorDocumentsLayer::from_settings(settings)?;
+            Ok(box_app(documents.layer(catcher.layer(app))))
+        })
+        .cascade(|apps: Vec<BoxApp>, settings: &Settings| {
+            // A deploy `BoxApp` is already a cascade `BoxMember`: no re-boxing.
+            Ok(box_app(cascade::Cascade::from_settings(settings, apps)?))
+        })
+        .urlmap(|mounts: Vec<(String, BoxApp)>, settings: &Settings| {
+            settings.check_known(&[])?;
+            let mut mount = controller_router::Mount::new();
+            for (prefix, app) in mounts {
+                mount = mount.mount(&prefix, app)?;
+            }
+            Ok(box_app(mount))
+        })
+}
