@@ -31,7 +31,9 @@ pub fn register(registry: Registry) -> Registry {
             Ok(box_app(static_files::StaticFiles::from_settings(settings)?))
         })
         .filter("key_adder", |app: BoxApp, settings: &Settings| {
-            Ok(box_app(key_adder::KeyAdderLayer::from_settings(settings)?.layer(app)))
+            Ok(box_app(
+                key_adder::KeyAdderLayer::from_settings(settings)?.layer(app),
+            ))
         })
         .filter("error_catcher", |app: BoxApp, settings: &Settings| {
             let catcher = error_catcher::ErrorCatcherLayer::from_settings(settings)?;

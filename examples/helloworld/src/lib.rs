@@ -25,10 +25,12 @@ pub fn spec() -> AppSpec {
     }
 }
 
-/// The factories helloworld's config files may `use`. `[app.*]` sections without
-/// `use` get the project's own app.
+/// The factories helloworld's config files may `use`: the project's own app
+/// (`helloworld`, also the default for `[app.*]` sections without `use`) and every
+/// Gateway crate's (`static_files`, `key_adder`, `error_catcher`, `cascade`,
+/// `urlmap`), so a config file can grow the stack without code.
 pub fn registry() -> Registry {
-    Registry::new()
+    gateway_builtins::register(Registry::new())
         .app("helloworld", config::middleware::make_app)
         .default_app("helloworld")
 }

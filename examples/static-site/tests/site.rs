@@ -51,7 +51,10 @@ async fn the_first_directory_that_has_the_file_answers() {
     let about = get(&site.1, "/about.html").await;
     assert!(about.contains("Served from shared/"), "{about}");
     let css = get(&site.1, "/style.css").await;
-    assert!(css.contains("content-type: text/css; charset=utf-8\r\n"), "{css}");
+    assert!(
+        css.contains("content-type: text/css; charset=utf-8\r\n"),
+        "{css}"
+    );
 }
 
 #[tokio::test]
@@ -59,7 +62,10 @@ async fn a_missing_page_is_a_404_with_the_error_document() {
     let site = serve().await;
     let res = get(&site.1, "/nope").await;
     assert!(res.starts_with("HTTP/1.1 404 Not Found\r\n"), "{res}");
-    assert!(res.contains("content-type: text/html; charset=utf-8\r\n"), "{res}");
+    assert!(
+        res.contains("content-type: text/html; charset=utf-8\r\n"),
+        "{res}"
+    );
     assert!(res.contains("<title>404 Not Found</title>"), "{res}");
     drop(site.0);
 }

@@ -38,7 +38,12 @@ impl Drop for Running {
 /// Starts `program` and waits (at most 20 s) for its `serving on http://ADDR` (or
 /// `https://ADDR`) line.
 pub async fn start(program: &str, args: &[&str]) -> Running {
-    start_matching(program, args, &["serving on http://", "serving on https://"]).await
+    start_matching(
+        program,
+        args,
+        &["serving on http://", "serving on https://"],
+    )
+    .await
 }
 
 /// Starts `program` and waits (at most 20 s) for a line `PREFIX ADDR`.

@@ -10,7 +10,8 @@ use gateway_core::{Body, BoxError, Settings};
 
 /// A boxed, cloneable app: what every factory returns and every filter wraps. It is
 /// `Sync`, so it can also be a cascade member or an axum `fallback_service`.
-pub type BoxApp = tower::util::BoxCloneSyncService<http::Request<Body>, http::Response<Body>, BoxError>;
+pub type BoxApp =
+    tower::util::BoxCloneSyncService<http::Request<Body>, http::Response<Body>, BoxError>;
 
 /// What a registered server returns: a future that serves until shutdown.
 pub type ServeFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
@@ -26,7 +27,11 @@ pub type ServeFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>
 /// ```
 pub fn box_app<S, B>(service: S) -> BoxApp
 where
-    S: tower::Service<http::Request<Body>, Response = http::Response<B>> + Clone + Send + Sync + 'static,
+    S: tower::Service<http::Request<Body>, Response = http::Response<B>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
     B: http_body::Body<Data = bytes::Bytes> + Send + 'static,

@@ -1,14 +1,51 @@
 //! The middleware stack: the twin of a Pylons project's `config/middleware.py`.
 //!
-//! Today the stack is the router alone; each crate issue wires its layer in here.
+//! From the outside in, as in the Pylons project template:
+//!
+//! ```text
+//! error documents ─► error catcher ─► key adder ─► cascade ─┬─► public/ (static files)
+//!                                                           ├─► embedded assets
+//!                                                           └─► router ─► controllers
+//! ```
+//!
+//! The cascade tries `public/` first, so `GET /` is `public/index.html` and a file
+//! there wins over any controller of the same name.
 
-use gateway_core::{BoxError, Settings};
-use gateway_server::cli::BoxApp;
-use tower::ServiceExt;
+use cascade::ReplayBody;
+use error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
+use gateway_core::{Body, BoxError, Settings};
+use gateway_server::deploy::{box_app, BoxApp};
+use key_adder::KeyAdderLayer;
+use static_files::{Embedded, StaticFiles};
+use tower::{ServiceBuilder, ServiceExt};
 
-/// Builds the whole app from its settings (`debug`, `public_dir`).
+/// The settings the app reads.
+pub const SETTINGS_KEYS: [&str; 2] = ["debug", "public_dir"];
+
+/// Builds the whole app from its settings: `debug` (default false) and `public_dir`
+/// (default `public/` beside the config file).
 pub fn make_app(settings: &Settings) -> Result<BoxApp, BoxError> {
-    let _debug = settings.get_bool("debug")?.unwrap_or(false);
-    let app = super::routing::make_router();
-    Ok(BoxApp::new(app.map_err(|never| match never {})))
+    settings.check_known(&SETTINGS_KEYS)?;
+    let debug = settings.get_bool("debug")?.unwrap_or(false);
+    let public_dir = settings
+        .get_path("public_dir")?
+        .unwrap_or_else(|| settings.base_dir().join("public"));
+
+    // The seed's Cascade([static_app, javascripts_app, app]).
+    let public = StaticFiles::new(&public_dir)?;
+    let javascripts = Embedded::new().file(
+        "javascripts/helpers.js",
+        include_bytes!("../../assets/javascripts/helpers.js"),
+    );
+    let router = super::routing::make_router()?
+        .map_request(|req: http::Request<ReplayBody<Body>>| req.map(Body::from));
+    let app = cascade::cascade!(public, javascripts, router);
+
+    // CONFIGURE MIDDLEWARE HERE: the layers run top to bottom on the way in.
+    let app = ServiceBuilder::new()
+        .layer(ErrorDocumentsLayer::new())
+        .layer(ErrorCatcherLayer::new().debug(debug))
+        .layer(KeyAdderLayer::new("test.hello", "Hello World")?)
+        .service(app);
+    Ok(box_app(app))
 }

@@ -5,12 +5,18 @@ use std::convert::Infallible;
 use gateway_core::Body;
 
 pub mod classy;
+pub mod echo;
+pub mod environ;
+pub mod fail;
+pub mod fail_late;
+pub mod greet;
 pub mod hello;
 pub mod response;
 pub mod stream;
 pub mod wrapped;
 
 /// What every controller here is: a cloneable Service from a request to a response.
+/// (`Sync` so a controller can also be an axum `route_service`.)
 pub trait Controller:
     tower::Service<
         http::Request<Body>,
@@ -19,6 +25,7 @@ pub trait Controller:
         Future: Send,
     > + Clone
     + Send
+    + Sync
     + 'static
 {
 }
@@ -31,6 +38,7 @@ impl<S> Controller for S where
             Future: Send,
         > + Clone
         + Send
+        + Sync
         + 'static
 {
 }

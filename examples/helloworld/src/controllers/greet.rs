@@ -1,0 +1,25 @@
+//! `GET /greet/show/42` and `GET /greet/links`: a controller with named actions, the
+//! twin of a Pylons `WSGIController` subclass.
+
+use controller_router::{Actions, Urls};
+use http::StatusCode;
+
+/// The `greet` controller: `show` echoes the id, `links` generates a URL.
+pub fn controller() -> Actions {
+    Actions::new()
+        .action("show", |_req, args| async move {
+            args.get("id").unwrap_or_default().to_owned()
+        })
+        .action("links", |req, _args| async move {
+            // `url_for` puts the mount prefix first when the app is mounted.
+            match Urls::of(&req) {
+                Some(urls) => urls
+                    .url_for("greet", "show", &[("id", "3"), ("q", "x")])
+                    .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+                None => Err((
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "no URL generator in the request".to_owned(),
+                )),
+            }
+        })
+}

@@ -1,0 +1,218 @@
+//! Every row of the helloworld contract (DESIGN.md), against the real binary over a
+//! real socket, with curl as the client, under development.toml and production.toml.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+const BIN: &str = env!("CARGO_BIN_EXE_helloworld");
+const DIR: &str = env!("CARGO_MANIFEST_DIR");
+
+struct Running(tokio::process::Child, String);
+
+async fn serve(config: &str) -> Running {
+    let mut child = tokio::process::Command::new(BIN)
+        .args(["serve", &format!("{DIR}/{config}"), "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("helloworld starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let addr = line
+        .strip_prefix("serving on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Running(child, format!("http://{addr}"))
+}
+
+struct Reply {
+    exit: Option<i32>,
+    status: u16,
+    headers: String,
+    body: Vec<u8>,
+}
+
+/// Runs curl; `extra` adds arguments (method, data).
+fn curl(url: &str, extra: &[&str]) -> Reply {
+    let headers = tempfile_path("headers");
+    let out = Command::new("curl")
+        .args(["-s", "-o", "-", "-D", &headers, "--max-time", "20"])
+        .args(extra)
+        .arg(url)
+        .output()
+        .expect("curl is installed (.ci/run installs it)");
+    let header_text = std::fs::read_to_string(&headers).unwrap_or_default();
+    let _ = std::fs::remove_file(&headers);
+    let status = header_text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Reply {
+        exit: out.status.code(),
+        status,
+        headers: header_text.to_ascii_lowercase(),
+        body: out.stdout,
+    }
+}
+
+fn tempfile_path(tag: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    std::env::temp_dir()
+        .join(format!(
+            "helloworld-contract-{}-{tag}-{n}",
+            std::process::id()
+        ))
+        .display()
+        .to_string()
+}
+
+fn text(reply: &Reply) -> String {
+    String::from_utf8_lossy(&reply.body).into_owned()
+}
+
+/// The rows that answer the same under both configs.
+async fn common_rows(config: &str) {
+    let app = serve(config).await;
+    let base = app.1.clone();
+    let row = |path: &str| curl(&format!("{base}{path}"), &[]);
+
+    let index = row("/");
+    assert_eq!(index.status, 200, "{config} /");
+    assert_eq!(
+        index.body,
+        std::fs::read(format!("{DIR}/public/index.html")).unwrap(),
+        "/ is public/index.html"
+    );
+
+    let js = row("/javascripts/helpers.js");
+    assert_eq!(js.status, 200);
+    assert!(
+        js.headers.contains("content-type: text/javascript"),
+        "{}",
+        js.headers
+    );
+    assert_eq!(
+        js.body,
+        std::fs::read(format!("{DIR}/assets/javascripts/helpers.js")).unwrap()
+    );
+
+    for path in ["/hello", "/stream", "/response", "/classy"] {
+        let reply = row(path);
+        assert_eq!(
+            (reply.status, text(&reply).as_str()),
+            (200, "Hello World!"),
+            "{config} {path}"
+        );
+        assert!(
+            reply.headers.contains("content-type: text/html"),
+            "{path}: {}",
+            reply.headers
+        );
+    }
+    let stream = row("/stream");
+    assert!(
+        stream.headers.contains("transfer-encoding: chunked"),
+        "/stream is streamed: {}",
+        stream.headers
+    );
+
+    assert_eq!(
+        text(&row("/wrapped")),
+        "<html>\n<body>\nHello World!\n</body>\n</html>"
+    );
+    assert_eq!(text(&row("/environ")), "Hello World");
+    assert_eq!(text(&row("/greet/show/42")), "42");
+    assert_eq!(text(&row("/greet/links")), "/greet/show/3?q=x");
+
+    let payload: Vec<u8> = (0..1_048_576u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let file = tempfile_path("payload");
+    std::fs::write(&file, &payload).unwrap();
+    let echo = curl(
+        &format!("{base}/echo"),
+        &[
+            "--data-binary",
+            &format!("@{file}"),
+            "-H",
+            "content-type: application/octet-stream",
+        ],
+    );
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(echo.status, 200);
+    assert!(
+        echo.body == payload,
+        "POST /echo returned {} bytes, not the 1 MiB sent",
+        echo.body.len()
+    );
+
+    let late = row("/fail_late");
+    assert_eq!(late.status, 200, "the head went out before the failure");
+    assert_eq!(text(&late), "partial");
+    assert_ne!(
+        late.exit,
+        Some(0),
+        "curl must see the response cut short, not a clean end"
+    );
+
+    let missing = row("/no/such/page");
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.headers.contains("content-type: text/html"),
+        "{}",
+        missing.headers
+    );
+    assert!(
+        text(&missing).contains("404 Not Found"),
+        "an HTML error document"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_contract_row_under_development() {
+    common_rows("development.toml").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_contract_row_under_production() {
+    common_rows("production.toml").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fail_shows_the_debug_page_in_development() {
+    let app = serve("development.toml").await;
+    let reply = curl(&format!("{}/fail", app.1), &[]);
+    assert_eq!(reply.status, 500);
+    assert!(
+        text(&reply).contains("boom from the fail controller"),
+        "the debug page shows the message"
+    );
+    assert!(text(&reply).contains("fail.rs"), "and where it happened");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fail_shows_a_generic_page_in_production() {
+    let app = serve("production.toml").await;
+    let reply = curl(&format!("{}/fail", app.1), &[]);
+    assert_eq!(reply.status, 500);
+    let body = text(&reply);
+    assert!(
+        !body.contains("boom"),
+        "production never shows the panic message: {body}"
+    );
+    assert!(!body.contains("fail.rs"), "nor the source location");
+    assert!(
+        reply.headers.contains("x-error-id:"),
+        "an error id to quote to the operators"
+    );
+}
