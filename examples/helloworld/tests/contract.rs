@@ -9,7 +9,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 const BIN: &str = env!("CARGO_BIN_EXE_helloworld");
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 
-struct Running(tokio::process::Child, String);
+/// The server process (killed on drop) and its base URL.
+struct Running(#[allow(dead_code)] tokio::process::Child, String);
 
 async fn serve(config: &str) -> Running {
     let mut child = tokio::process::Command::new(BIN)
