@@ -12,7 +12,7 @@
 //! | `SERVER_PROTOCOL` | the HTTP version |
 //! | `CONTENT_TYPE`, `CONTENT_LENGTH` | those headers; the body is never read past `CONTENT_LENGTH` |
 //! | `HTTP_*` | headers (`HTTP_X_FOO` → `x-foo`) |
-//! | `REMOTE_ADDR`, `REMOTE_PORT` | [`PeerAddr`](crate::PeerAddr), as the HTTP server records its peer |
+//! | `REMOTE_ADDR`, `REMOTE_PORT` | [`PeerAddr`], as the HTTP server records its peer |
 //! | `HTTPS` (`on`/`1`) | [`http::uri::Scheme::HTTPS`] in the extensions (otherwise `HTTP`) |
 //!
 //! All variables stay reachable as [`CgiVars`].
