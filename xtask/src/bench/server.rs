@@ -337,8 +337,8 @@ fn process_tree(pid: u32) -> Vec<u32> {
     tree
 }
 
-/// The fields of /proc/PID/stat after the command name: state is [0], ppid [1],
-/// utime [11], stime [12].
+/// The fields of /proc/PID/stat after the command name: state is `[0]`, ppid `[1]`,
+/// utime `[11]`, stime `[12]`.
 fn stat_fields(pid: u32) -> Option<Vec<String>> {
     let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let after_name = &text[text.rfind(')')? + 1..];
