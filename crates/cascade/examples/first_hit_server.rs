@@ -1,27 +1,32 @@
-//! A tiny hello-world server, with or without the error layers, for measuring the
-//! non-error path over HTTP with a load generator such as `wrk`.
+//! A tiny hello-world server, called directly or as the first member of a cascade,
+//! for measuring the first-hit overhead over HTTP with a load generator such as `wrk`.
 //!
 //! ```text
-//! cargo run --release -p error-catcher --example throughput -- bare 127.0.0.1:8091
-//! cargo run --release -p error-catcher --example throughput -- layers 127.0.0.1:8092
-//! wrk -t2 -c64 -d5s http://127.0.0.1:8091/hello
+//! cargo run --release -p cascade --example first_hit_server -- direct 127.0.0.1:8093
+//! cargo run --release -p cascade --example first_hit_server -- cascade 127.0.0.1:8094
+//! wrk -t2 -c64 -d5s http://127.0.0.1:8093/hello
 //! ```
 //!
-//! `bare` serves the app alone; `layers` serves
-//! `ErrorDocuments(ErrorCatcher(app))`, as helloworld stacks them. Both use hyper's
-//! HTTP/1 connection directly on a two-worker tokio runtime (this crate cannot
-//! depend on gateway-server), so the only difference between them is the layers.
+//! `direct` serves the app alone; `cascade` serves `cascade!(app, miss)`, the app
+//! answering first. Both use hyper's HTTP/1 connection directly on a two-worker
+//! tokio runtime (this crate cannot depend on gateway-server), so the only
+//! difference between them is the cascade.
 
 use std::net::SocketAddr;
 
-use error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
+use cascade::cascade;
 use gateway_core::{app_fn, Response};
+use http::StatusCode;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
-use tower::{Layer, Service};
+use tower::Service;
 
-async fn hello(_req: http::Request<hyper::body::Incoming>) -> Response {
+async fn hello<B>(_req: http::Request<B>) -> Response {
     Response::html("Hello World!")
+}
+
+async fn miss<B>(_req: http::Request<B>) -> StatusCode {
+    StatusCode::NOT_FOUND
 }
 
 fn serve<S, RB>(listener: tokio::net::TcpListener, service: S)
@@ -52,10 +57,10 @@ where
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let variant = args.next().unwrap_or_else(|| "layers".to_owned());
+    let variant = args.next().unwrap_or_else(|| "cascade".to_owned());
     let addr: SocketAddr = args
         .next()
-        .unwrap_or_else(|| "127.0.0.1:8091".to_owned())
+        .unwrap_or_else(|| "127.0.0.1:8093".to_owned())
         .parse()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -64,14 +69,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         println!("{variant}: listening on http://{}", listener.local_addr()?);
-        let app = app_fn(hello);
         match variant.as_str() {
-            "bare" => serve(listener, app),
-            "layers" => serve(
-                listener,
-                ErrorDocumentsLayer::new().layer(ErrorCatcherLayer::new().layer(app)),
-            ),
-            other => return Err(format!("unknown variant {other:?}: bare or layers").into()),
+            "direct" => serve(listener, app_fn(hello)),
+            "cascade" => serve(listener, cascade!(app_fn(hello), app_fn(miss))),
+            other => return Err(format!("unknown variant {other:?}: direct or cascade").into()),
         }
         std::future::pending::<()>().await;
         Ok(())
