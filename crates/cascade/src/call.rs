@@ -74,3 +74,82 @@ impl<S: Service<Req>, Req> Future for MemberCall<S, Req> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::convert::Infallible;
+    use std::future::{ready, Ready};
+
+    /// Answers `Pending` to its first `n` readiness probes, waking at once.
+    #[derive(Clone)]
+    struct SlowToReady {
+        pending: usize,
+        called: bool,
+    }
+
+    impl Service<u8> for SlowToReady {
+        type Response = u8;
+        type Error = Infallible;
+        type Future = Ready<Result<u8, Infallible>>;
+        fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            if self.pending > 0 {
+                self.pending -= 1;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, req: u8) -> Self::Future {
+            assert!(!self.called, "called twice");
+            self.called = true;
+            ready(Ok(req + 1))
+        }
+    }
+
+    /// Fails its readiness check.
+    struct Broken;
+
+    impl Service<u8> for Broken {
+        type Response = u8;
+        type Error = &'static str;
+        type Future = Ready<Result<u8, &'static str>>;
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), &'static str>> {
+            Poll::Ready(Err("broken"))
+        }
+        fn call(&mut self, _: u8) -> Self::Future {
+            unreachable!("never called when not ready")
+        }
+    }
+
+    #[tokio::test]
+    async fn a_ready_member_is_called_at_once() {
+        let call = MemberCall::start(
+            SlowToReady {
+                pending: 0,
+                called: false,
+            },
+            1,
+        );
+        assert!(matches!(call, MemberCall::Called { .. }));
+        assert_eq!(call.await, Ok(2));
+    }
+
+    #[tokio::test]
+    async fn a_member_not_ready_yet_is_parked_then_readied_in_the_future() {
+        let call = MemberCall::start(
+            SlowToReady {
+                pending: 3,
+                called: false,
+            },
+            1,
+        );
+        assert!(matches!(call, MemberCall::Waiting { .. }));
+        assert_eq!(call.await, Ok(2));
+    }
+
+    #[tokio::test]
+    async fn a_readiness_error_is_the_outcome() {
+        assert_eq!(MemberCall::start(Broken, 1).await, Err("broken"));
+    }
+}

@@ -1,7 +1,7 @@
 //! Response futures.
 //!
 //! Each member is cloned and readied only when the request reaches it: called at
-//! once if it is ready, else readied inside the future ([`MemberCall`]). So
+//! once if it is ready, else readied inside the future (see `call.rs`). So
 //! `Cascade::poll_ready` never waits on a member that the request may never reach,
 //! and a member that is not ready delays only the requests that get as far as it.
 
