@@ -259,9 +259,50 @@ fn ratios() {
     report("body_through_a_miss", direct, through);
 }
 
+/// One call per function, never inlined, so that an instruction counter can be
+/// pointed at exactly one of them:
+/// `valgrind --tool=callgrind --toggle-collect='*measured_first_hit_cascade*' BENCH_BINARY --instructions`.
+#[inline(never)]
+fn measured_first_hit_direct(service: &mut Hello, req: http::Request<Body>) {
+    drop(call(service, req));
+}
+
+#[inline(never)]
+fn measured_first_hit_cascade(
+    service: &mut cascade::Cascade<cascade::members::Or<Hello, cascade::members::Last<Miss>>>,
+    req: http::Request<Body>,
+) {
+    drop(call(service, req));
+}
+
+/// `--instructions get|wire|bare`: calls each measured function 10 000 times on
+/// that request, without timing; for callgrind (divide its count by 10 000).
+fn instructions(kind: &str) {
+    let make: fn() -> http::Request<Body> = match kind {
+        "get" => get,
+        "wire" => get_from_wire,
+        "bare" => bare,
+        other => panic!("--instructions takes get, wire or bare, not {other:?}"),
+    };
+    let (mut direct, mut through) = (Hello, cascade!(Hello, Miss));
+    let reqs: Vec<_> = (0..10_000).map(|_| make()).collect();
+    for req in reqs {
+        measured_first_hit_direct(&mut direct, black_box(req));
+    }
+    let reqs: Vec<_> = (0..10_000).map(|_| make()).collect();
+    for req in reqs {
+        measured_first_hit_cascade(&mut through, black_box(req));
+    }
+}
+
 criterion_group!(cascade_benches, benches);
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--instructions") {
+        instructions(args.get(at + 1).map_or("wire", String::as_str));
+        return;
+    }
     cascade_benches();
     Criterion::default().configure_from_args().final_summary();
     ratios();

@@ -1,9 +1,9 @@
 //! Response futures.
 //!
-//! Each member is readied inside the future, just before it is called: the
-//! `Oneshot` of a clone. So `Cascade::poll_ready` never waits on a member that the
-//! request may never reach, and a member that is not ready delays only the requests
-//! that get as far as it.
+//! Each member is cloned and readied only when the request reaches it: called at
+//! once if it is ready, else readied inside the future (see `call.rs`). So
+//! `Cascade::poll_ready` never waits on a member that the request may never reach,
+//! and a member that is not ready delays only the requests that get as far as it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -18,6 +18,7 @@ use tower::ServiceExt;
 use tower_service::Service;
 
 use crate::body::CascadeBody;
+use crate::call::MemberCall;
 use crate::catch::Policy;
 use crate::handoff::{Handoff, Pending, Settled};
 use crate::members::{BoxMember, Members};
@@ -32,7 +33,7 @@ pin_project! {
         A: Service<MemberRequest<B>>,
     {
         #[pin]
-        call: Oneshot<A, MemberRequest<B>>,
+        call: MemberCall<A, MemberRequest<B>>,
         policy: Policy,
     }
 }
@@ -41,7 +42,7 @@ impl<A, B> LastFuture<A, B>
 where
     A: Service<MemberRequest<B>>,
 {
-    pub(crate) fn new(call: Oneshot<A, MemberRequest<B>>, policy: Policy) -> Self {
+    pub(crate) fn new(call: MemberCall<A, MemberRequest<B>>, policy: Policy) -> Self {
         LastFuture { call, policy }
     }
 }
@@ -82,7 +83,7 @@ pin_project! {
     {
         First {
             #[pin]
-            call: Oneshot<A, MemberRequest<B>>,
+            call: MemberCall<A, MemberRequest<B>>,
             rest: Option<R>,
             handoff: Option<Handoff<B>>,
         },
@@ -98,7 +99,7 @@ where
     A: Service<MemberRequest<B>>,
     R: Members<B>,
 {
-    pub(crate) fn new(call: Oneshot<A, MemberRequest<B>>, rest: R, handoff: Handoff<B>) -> Self {
+    pub(crate) fn new(call: MemberCall<A, MemberRequest<B>>, rest: R, handoff: Handoff<B>) -> Self {
         OrFuture {
             state: OrState::First {
                 call,
@@ -127,17 +128,23 @@ where
                     rest,
                     handoff,
                 } => {
-                    let outcome = ready!(call.poll(cx));
+                    let mut outcome = ready!(call.poll(cx));
                     let handoff = handoff.take().expect("OrFuture polled after completion");
-                    match handoff.settle(outcome) {
-                        Settled::Done(result) => {
-                            return Poll::Ready(result.map(|res| res.map(CascadeBody::first)))
+                    match handoff.settle(&mut outcome) {
+                        Settled::Done => {
+                            return Poll::Ready(outcome.map(|res| res.map(CascadeBody::first)))
                         }
-                        Settled::Own(res) => return Poll::Ready(Ok(res.map(CascadeBody::own))),
-                        Settled::Next(pending) => rest
-                            .take()
-                            .expect("OrFuture polled after completion")
-                            .start(pending),
+                        Settled::Own(res) => {
+                            drop(outcome);
+                            return Poll::Ready(Ok(res.map(CascadeBody::own)));
+                        }
+                        Settled::Next(pending) => {
+                            // Dropped before the next member is even called.
+                            drop(outcome);
+                            rest.take()
+                                .expect("OrFuture polled after completion")
+                                .start(pending)
+                        }
                     }
                 }
                 OrStateProj::Rest { call } => {
@@ -213,17 +220,22 @@ where
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         loop {
-            let outcome = ready!(Pin::new(&mut this.call).poll(cx));
+            let mut outcome = ready!(Pin::new(&mut this.call).poll(cx));
             let Some(handoff) = this.handoff.take() else {
                 return Poll::Ready(outcome.map(|mut res| {
                     this.policy.finish(&mut res);
                     res
                 }));
             };
-            match handoff.settle(outcome) {
-                Settled::Done(result) => return Poll::Ready(result),
-                Settled::Own(res) => return Poll::Ready(Ok(res.map(Body::from))),
+            match handoff.settle(&mut outcome) {
+                Settled::Done => return Poll::Ready(outcome),
+                Settled::Own(res) => {
+                    drop(outcome);
+                    return Poll::Ready(Ok(res.map(Body::from)));
+                }
                 Settled::Next(pending) => {
+                    // Dropped before the next member is even called.
+                    drop(outcome);
                     this.index += 1;
                     let (call, handoff) = Self::begin(&this.members, this.index, pending);
                     this.call = call;

@@ -46,13 +46,14 @@ pub(crate) struct Handoff<B> {
     pub(crate) policy: Policy,
 }
 
-/// How a member's outcome settles the cascade.
-pub(crate) enum Settled<R, E, B> {
-    /// Send this response (or error).
-    Done(Result<http::Response<R>, E>),
-    /// The cascade answers by itself (413 and friends).
+/// How a member's outcome settles the cascade. The outcome itself stays with the
+/// caller, judged in place: on the answer path a response is never moved for it.
+pub(crate) enum Settled<B> {
+    /// Send the member's outcome (response or error) as it is.
+    Done,
+    /// Drop the outcome; the cascade answers by itself (413 and friends).
     Own(http::Response<Bytes>),
-    /// Try the next member with this.
+    /// Drop the outcome at once, then try the next member with this.
     Next(Pending<B>),
 }
 
@@ -126,34 +127,25 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    /// Judges a member's outcome.
-    pub(crate) fn settle<R, E>(self, outcome: Result<http::Response<R>, E>) -> Settled<R, E, B> {
+    /// Judges a member's outcome, in place. On `Own` and `Next` the caller drops the
+    /// outcome before doing anything else: a caught body never holds a file, a
+    /// socket or a task while the cascade goes on.
+    pub(crate) fn settle<R, E>(self, outcome: &mut Result<http::Response<R>, E>) -> Settled<B> {
         let failure = self
             .slot
             .as_ref()
             .and_then(|slot| lock(slot).as_ref().and_then(ReplayState::failure));
         if let Some(failure) = failure {
             // The member's answer was built on a body it could not read whole.
-            drop(outcome);
             return Settled::Own(own_response(failure));
         }
-        match outcome {
-            Ok(mut res) => {
-                if self.policy.judge(&mut res) == Verdict::Answer {
-                    self.answered();
-                    return Settled::Done(Ok(res));
-                }
-                // Dropped here, before the next member is even called: a caught body
-                // never holds a file, a socket or a task while the cascade goes on.
-                drop(res);
-            }
-            Err(e) => {
-                if !self.policy.errors_as_misses {
-                    self.answered();
-                    return Settled::Done(Err(e));
-                }
-                drop(e);
-            }
+        let answered = match outcome {
+            Ok(res) => self.policy.judge(res) == Verdict::Answer,
+            Err(_) => !self.policy.errors_as_misses,
+        };
+        if answered {
+            self.answered();
+            return Settled::Done;
         }
         Settled::Next(self.next())
     }

@@ -14,6 +14,7 @@ use tower::ServiceExt;
 use tower_service::Service;
 
 use crate::body::CascadeBody;
+use crate::call::MemberCall;
 use crate::future::{DynFuture, LastFuture, OrFuture};
 use crate::handoff::Pending;
 use crate::replay::ReplayBody;
@@ -137,7 +138,7 @@ where
     #[inline]
     fn start(self, pending: Pending<B>) -> Self::Future {
         let policy = pending.policy();
-        LastFuture::new(self.0.oneshot(pending.into_last()), policy)
+        LastFuture::new(MemberCall::start(self.0, pending.into_last()), policy)
     }
 }
 
@@ -155,7 +156,7 @@ where
     #[inline]
     fn start(self, pending: Pending<B>) -> Self::Future {
         let (req, handoff) = pending.split();
-        OrFuture::new(self.first.oneshot(req), self.rest, handoff)
+        OrFuture::new(MemberCall::start(self.first, req), self.rest, handoff)
     }
 }
 

@@ -80,7 +80,8 @@ impl<B> CatchBody<B> {
         }
     }
 
-    /// The inner body has already returned `None`: never poll it again.
+    /// The inner body has nothing more to give (it returned `None`, or says it is at
+    /// its end): never poll it again.
     pub(crate) fn mark_ended(&mut self) {
         if let Kind::Inner { ended, .. } = &mut self.kind {
             *ended = true;

@@ -38,7 +38,7 @@ pin_project! {
     enum State<F, B> {
         Calling { #[pin] future: F },
         AwaitingFirstFrame { parts: Option<http::response::Parts>, body: Option<B> },
-        Failed { failure: Option<Failure> },
+        Failed { failure: Option<Box<Failure>> },
         Done,
     }
 }
@@ -54,7 +54,7 @@ impl<F, B> ResponseFuture<F, B> {
     pub(crate) fn failed(failure: Failure, request: RequestSummary, config: Arc<Config>) -> Self {
         ResponseFuture {
             state: State::Failed {
-                failure: Some(failure),
+                failure: Some(Box::new(failure)),
             },
             context: Some(RequestContext { config, request }),
         }
@@ -78,7 +78,7 @@ where
                     let failure = match catch(|| future.poll(cx)) {
                         Ok(Poll::Pending) => return Poll::Pending,
                         Ok(Poll::Ready(Ok(res))) => {
-                            let (parts, body) = res.into_parts();
+                            let (parts, mut body) = res.into_parts();
                             let wait = this
                                 .context
                                 .as_ref()
@@ -89,11 +89,28 @@ where
                                 this.state.set(State::Done);
                                 return Poll::Ready(Ok(http::Response::from_parts(parts, body)));
                             }
-                            this.state.set(State::AwaitingFirstFrame {
-                                parts: Some(parts),
-                                body: Some(body),
-                            });
-                            continue;
+                            // The usual body has its first frame at hand: take it now,
+                            // without parking the response in the state machine.
+                            match poll_first_frame(&mut body, cx) {
+                                Poll::Ready(Ok(first)) => {
+                                    this.state.set(State::Done);
+                                    let body = with_first_frame(body, first, this.context);
+                                    return Poll::Ready(Ok(http::Response::from_parts(
+                                        parts, body,
+                                    )));
+                                }
+                                Poll::Ready(Err(failure)) => {
+                                    drop_body(body);
+                                    failure
+                                }
+                                Poll::Pending => {
+                                    this.state.set(State::AwaitingFirstFrame {
+                                        parts: Some(parts),
+                                        body: Some(body),
+                                    });
+                                    return Poll::Pending;
+                                }
+                            }
                         }
                         Ok(Poll::Ready(Err(error))) => Failure::Error {
                             kind: ErrorKind::ServiceError,
@@ -103,61 +120,32 @@ where
                         Err(panic) => Failure::Panic(ErrorKind::PanicInFuture, panic),
                     };
                     this.state.set(State::Failed {
-                        failure: Some(failure),
+                        failure: Some(Box::new(failure)),
                     });
                 }
                 StateProj::AwaitingFirstFrame { parts, body } => {
                     let Some(inner) = body.as_mut() else {
                         unreachable_state();
                     };
-                    let polled = catch(|| Pin::new(&mut *inner).poll_frame(cx));
-                    let first: Option<Frame<Bytes>> = match polled {
-                        Ok(Poll::Pending) => return Poll::Pending,
-                        Ok(Poll::Ready(Some(Ok(frame)))) => {
-                            if frame.data_ref().is_some_and(Bytes::is_empty) {
-                                continue;
-                            }
-                            Some(frame)
-                        }
-                        Ok(Poll::Ready(None)) => None,
-                        Ok(Poll::Ready(Some(Err(error)))) => {
-                            let failure = Failure::Error {
-                                kind: ErrorKind::BodyError,
-                                error_type: std::any::type_name::<B::Error>(),
-                                error: error.into(),
+                    match poll_first_frame(inner, cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(Ok(first)) => {
+                            let (Some(parts), Some(inner)) = (parts.take(), body.take()) else {
+                                unreachable_state();
                             };
-                            *body = None;
-                            this.state.set(State::Failed {
-                                failure: Some(failure),
-                            });
-                            continue;
+                            this.state.set(State::Done);
+                            let body = with_first_frame(inner, first, this.context);
+                            return Poll::Ready(Ok(http::Response::from_parts(parts, body)));
                         }
-                        Err(panic) => {
-                            let failure = Failure::Panic(ErrorKind::PanicInBody, panic);
-                            // Dropping a body that panicked may panic again.
-                            let dropped = body.take();
-                            let _ = catch(move || drop(dropped));
+                        Poll::Ready(Err(failure)) => {
+                            if let Some(inner) = body.take() {
+                                drop_body(inner);
+                            }
                             this.state.set(State::Failed {
-                                failure: Some(failure),
+                                failure: Some(Box::new(failure)),
                             });
-                            continue;
                         }
-                    };
-                    let ended = first.is_none();
-                    let (Some(parts), Some(inner)) = (parts.take(), body.take()) else {
-                        unreachable_state();
-                    };
-                    let context = if ended {
-                        None
-                    } else {
-                        keep_if_streaming(&inner, this.context.take())
-                    };
-                    let mut body = CatchBody::inner(inner, first, context);
-                    if ended {
-                        body.mark_ended();
                     }
-                    this.state.set(State::Done);
-                    return Poll::Ready(Ok(http::Response::from_parts(parts, body)));
                 }
                 StateProj::Failed { failure } => {
                     let (Some(failure), Some(context)) = (failure.take(), this.context.take())
@@ -165,12 +153,67 @@ where
                         unreachable_state();
                     };
                     this.state.set(State::Done);
-                    return Poll::Ready(Ok(super::error_response(failure, &context)));
+                    return Poll::Ready(Ok(super::error_response(*failure, &context)));
                 }
                 StateProj::Done => unreachable_state(),
             }
         }
     }
+}
+
+/// Polls a body for its first non-empty frame, catching a panic or an error frame.
+/// `Ok(None)`: the body ended without data.
+fn poll_first_frame<B>(
+    body: &mut B,
+    cx: &mut Context<'_>,
+) -> Poll<Result<Option<Frame<Bytes>>, Failure>>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
+    loop {
+        return match catch(|| Pin::new(&mut *body).poll_frame(cx)) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(Some(Ok(frame)))) => {
+                if frame.data_ref().is_some_and(Bytes::is_empty) {
+                    continue;
+                }
+                Poll::Ready(Ok(Some(frame)))
+            }
+            Ok(Poll::Ready(None)) => Poll::Ready(Ok(None)),
+            Ok(Poll::Ready(Some(Err(error)))) => Poll::Ready(Err(Failure::Error {
+                kind: ErrorKind::BodyError,
+                error_type: std::any::type_name::<B::Error>(),
+                error: error.into(),
+            })),
+            Err(panic) => Poll::Ready(Err(Failure::Panic(ErrorKind::PanicInBody, panic))),
+        };
+    }
+}
+
+/// Drops a body that failed; dropping a body that panicked may panic again.
+fn drop_body<B>(body: B) {
+    let _ = catch(move || drop(body));
+}
+
+/// The response body once its first frame is known: the frame is buffered, and a
+/// body with nothing after it is never polled again (nor given a context to keep).
+fn with_first_frame<B: http_body::Body>(
+    inner: B,
+    first: Option<Frame<Bytes>>,
+    context: &mut Option<RequestContext>,
+) -> CatchBody<B> {
+    let ended = first.is_none() || inner.is_end_stream();
+    let context = if ended {
+        None
+    } else {
+        context.take().map(Box::new)
+    };
+    let mut body = CatchBody::inner(inner, first, context);
+    if ended {
+        body.mark_ended();
+    }
+    body
 }
 
 /// The context a body needs to report a failure after the headers: none for a

@@ -92,14 +92,13 @@ where
                         }
                     };
                     let (mut parts, body) = res.into_parts();
-                    let opted_out = parts.headers.remove(OPT_OUT_HEADER).is_some()
-                        || parts.extensions.get::<NoErrorDocument>().is_some();
+                    // The fast path: a status outside the set only loses the opt-out
+                    // header, found by a scan that hashes nothing.
+                    let listed = this.shared.statuses.contains(parts.status);
+                    let opted_out = take_opt_out_header(&mut parts.headers)
+                        || (listed && parts.extensions.get::<NoErrorDocument>().is_some());
                     let original = match this.original.take() {
-                        Some(original)
-                            if !opted_out && this.shared.statuses.contains(parts.status) =>
-                        {
-                            original
-                        }
+                        Some(original) if listed && !opted_out => original,
                         _ => {
                             this.state.set(State::Done);
                             let body = DocumentBody::original(body);
@@ -156,6 +155,13 @@ where
             }
         }
     }
+}
+
+/// Removes the opt-out header; true if it was there. A response carries few
+/// headers and the opt-out is rare, so a scan of the names (a standard name never
+/// equals a custom one: one comparison each) is cheaper than hashing it.
+fn take_opt_out_header(headers: &mut HeaderMap) -> bool {
+    headers.keys().any(|name| *name == OPT_OUT_HEADER) && headers.remove(OPT_OUT_HEADER).is_some()
 }
 
 /// The minimal page sent when the error page itself fails.
