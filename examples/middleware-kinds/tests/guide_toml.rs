@@ -8,31 +8,26 @@ const GUIDE: &str = include_str!("../../../docs/guide.md");
 /// The bodies of the fenced blocks whose info string is `lang`.
 fn blocks(markdown: &str, lang: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let mut current: Option<String> = None;
+    // Inside a block: whether it is a `lang` block, and its text so far.
+    let mut open: Option<(bool, String)> = None;
     for line in markdown.lines() {
-        match current.as_mut() {
-            None if line.trim_start().starts_with("```") => {
+        let fence = line.trim_start().starts_with("```");
+        match (&mut open, fence) {
+            (None, true) => {
                 let info = line.trim_start().trim_start_matches('`').trim();
-                if info == lang {
-                    current = Some(String::new());
-                } else {
-                    // Skip another language's block by tracking it as ignored.
-                    current = Some(String::from("\u{0}"));
-                }
+                open = Some((info == lang, String::new()));
             }
-            None => {}
-            Some(body) if line.trim_start().starts_with("```") => {
-                if !body.starts_with('\u{0}') {
-                    found.push(std::mem::take(body));
+            (Some((wanted, text)), true) => {
+                if *wanted {
+                    found.push(std::mem::take(text));
                 }
-                current = None;
+                open = None;
             }
-            Some(body) => {
-                if !body.starts_with('\u{0}') {
-                    body.push_str(line);
-                    body.push('\n');
-                }
+            (Some((true, text)), false) => {
+                text.push_str(line);
+                text.push('\n');
             }
+            _ => {}
         }
     }
     found
