@@ -92,10 +92,24 @@ fn run_all(repo: &Path, clone: &Path, target_dir: &Path, skip_tests: bool) -> Re
     }
 
     // The README's first command, and the contract against it.
-    let mut server = Helloworld::start(&cargo)?;
-    let contract = check_contract(clone, &server.base);
-    server.stop();
-    contract?;
+    // The server's stderr (the build, then its error log) goes to a file, shown
+    // only when something fails.
+    let log = clone.with_file_name("helloworld.log");
+    let started = Helloworld::start(&cargo, &log);
+    let contract = started.and_then(|mut server| {
+        let result = check_contract(clone, &server.base);
+        server.stop();
+        result
+    });
+    if let Err(e) = contract {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(40).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        return Err(format!(
+            "{e}\nthe last lines of its stderr:\n{}",
+            tail.join("\n")
+        ));
+    }
 
     if skip_tests {
         step("cargo test --workspace: skipped (--skip-tests: CI ran the suite on this commit)");
@@ -216,7 +230,9 @@ struct Helloworld {
 }
 
 impl Helloworld {
-    fn start(cargo: &Cargo) -> Result<Self, String> {
+    fn start(cargo: &Cargo, log: &Path) -> Result<Self, String> {
+        let log = std::fs::File::create(log)
+            .map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let mut args = vec!["run", "-p", "helloworld"];
         if std::net::TcpListener::bind("127.0.0.1:8000").is_err() {
             step("127.0.0.1:8000 is taken on this machine: adding `-- serve --bind 127.0.0.1:0`");
@@ -229,6 +245,7 @@ impl Helloworld {
         let mut child = cargo
             .command(&args)
             .stdout(Stdio::piped())
+            .stderr(log)
             .spawn()
             .map_err(|e| format!("cannot run cargo: {e}"))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
@@ -474,10 +491,10 @@ fn value_of<'a>(words: &[&'a str], flag: &str) -> Vec<&'a str> {
 
 fn check_commands(cargo: &Cargo, file: &str, commands: &[String]) -> Result<(), String> {
     let metadata = Metadata::load(cargo)?;
-    let usage = xtask_usage(cargo)?;
+    let xtask_main = xtask_usage(cargo)?;
     let mut failures = Vec::new();
     for command in commands {
-        let outcome = check_command(cargo, &metadata, &usage, command);
+        let outcome = check_command(cargo, &metadata, &xtask_main, command);
         match outcome {
             Ok(how) => step(&format!("{file}: `{command}`: {how}")),
             Err(e) => failures.push(format!("{file}: `{command}`: {e}")),
@@ -498,7 +515,7 @@ fn xtask_usage(cargo: &Cargo) -> Result<String, String> {
 fn check_command(
     cargo: &Cargo,
     metadata: &Metadata,
-    usage: &str,
+    xtask_main: &str,
     command: &str,
 ) -> Result<String, String> {
     let words: Vec<&str> = command.split_whitespace().collect();
@@ -538,11 +555,11 @@ fn check_command(
     match cargo_args.first().copied() {
         Some("xtask") => {
             let sub = cargo_args.get(1).copied().unwrap_or("");
-            if sub.is_empty() || usage.contains(sub) {
+            if sub.is_empty() || xtask_main.contains(&format!("Some(\"{sub}\")")) {
                 Ok(format!("`cargo xtask {sub}` is a subcommand"))
             } else {
                 Err(format!(
-                    "`cargo xtask` has no subcommand {sub:?}; its usage: {usage}"
+                    "`cargo xtask` has no subcommand {sub:?} in xtask/src/main.rs"
                 ))
             }
         }
