@@ -12,7 +12,7 @@
 //! | the body | [`shout`] | upper-cases the response body, chunk by chunk, as it streams |
 //!
 //! They are used in `docs/guide.md`, whose code blocks this package also runs as
-//! doc tests ([`GuideDoctests`]).
+//! doc tests (`GuideDoctests`, compiled only under `cfg(doctest)`).
 //!
 //! # Example
 //!
