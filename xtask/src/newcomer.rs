@@ -456,6 +456,10 @@ impl Metadata {
     /// a package's `"id"` and each target's `"kind"`.
     fn load(cargo: &Cargo) -> Result<Self, String> {
         let json = cargo.output(&["metadata", "--no-deps", "--format-version", "1"])?;
+        Self::parse(&json)
+    }
+
+    fn parse(json: &str) -> Result<Self, String> {
         let mut packages = BTreeSet::new();
         let mut targets = BTreeSet::new();
         // Each package object starts with `{"name":"...","version"`.
@@ -613,6 +617,16 @@ mod tests {
             commands(markdown),
             ["cargo run -p helloworld", "cargo test --workspace"]
         );
+    }
+
+    #[test]
+    fn metadata_lists_packages_and_their_targets() {
+        let json = r#"{"packages":[{"name":"helloworld","version":"0.1.0","id":"x","targets":[{"kind":["bin"],"crate_types":["bin"],"name":"helloworld","src_path":"/a"},{"kind":["test"],"crate_types":["bin"],"name":"contract","src_path":"/b"}],"features":{}}],"workspace_members":[]}"#;
+        let metadata = Metadata::parse(json).unwrap();
+        assert_eq!(metadata.packages.iter().collect::<Vec<_>>(), ["helloworld"]);
+        assert!(metadata.targets.contains("bin:helloworld"));
+        assert!(metadata.targets.contains("test:contract"));
+        assert!(!metadata.targets.contains("test:helloworld"));
     }
 
     #[test]
