@@ -28,6 +28,34 @@ use error_catcher::ErrorCatcherLayer;
 use gateway_core::{app_fn, BoxError, Environ, Response};
 use static_files::StaticFiles;
 
+/// What a Gateway app must be to sit in an axum Router: a cloneable, thread-safe
+/// Service from `Req` to a response with a Gateway [`Body`](gateway_core::Body).
+pub trait App<Req>:
+    tower::Service<
+        Req,
+        Response = http::Response<gateway_core::Body>,
+        Error = std::convert::Infallible,
+        Future: Send,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<Req, S> App<Req> for S where
+    S: tower::Service<
+            Req,
+            Response = http::Response<gateway_core::Body>,
+            Error = std::convert::Infallible,
+            Future: Send,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// The key [`app`] sets with key-adder, and its value.
 pub const HELLO_KEY: (&str, &str) = ("test.hello", "Hello from key-adder");
 
@@ -50,15 +78,7 @@ pub fn existing_routes() -> Router {
 
 /// A Gateway controller (any tower Service) mounted as an axum route, the other
 /// direction of the mix.
-fn gateway_controller() -> impl tower::Service<
-    axum::extract::Request,
-    Response = http::Response<gateway_core::Body>,
-    Error = std::convert::Infallible,
-    Future: Send,
-> + Clone
-       + Send
-       + Sync
-       + 'static {
+fn gateway_controller() -> impl App<axum::extract::Request> {
     app_fn(|_req: axum::extract::Request| async { Response::new("Hello World!") })
 }
 
@@ -69,15 +89,7 @@ async fn panicking_handler() -> &'static str {
 
 /// The legacy service that `/legacy` used to be, whole: any tower Service (here a
 /// Gateway function app). It answers every path it knows with `legacy: PATH`.
-pub fn legacy_app() -> impl tower::Service<
-    http::Request<ReplayBody<axum::body::Body>>,
-    Response = http::Response<gateway_core::Body>,
-    Error = std::convert::Infallible,
-    Future: Send,
-> + Clone
-       + Send
-       + Sync
-       + 'static {
+pub fn legacy_app() -> impl App<http::Request<ReplayBody<axum::body::Body>>> {
     app_fn(
         |req: http::Request<ReplayBody<axum::body::Body>>| async move {
             Response::text(format!("legacy: {}", req.uri().path()))
