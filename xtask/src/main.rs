@@ -2,6 +2,7 @@
 //! wherever cargo does.
 
 mod bench;
+mod newcomer;
 
 use std::process::{Command, ExitCode};
 
@@ -10,6 +11,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("bench") => bench::bench(&args[1..]),
+        Some("newcomer") => newcomer::newcomer(&args[1..]),
         Some("peers") => Err("`cargo xtask peers` is not built yet (issue #10)".to_owned()),
         _ => {
             eprintln!(

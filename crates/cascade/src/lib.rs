@@ -160,3 +160,8 @@ macro_rules! cascade {
 
 #[cfg(test)]
 mod tests;
+
+/// The examples of this crate's README.md, run as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

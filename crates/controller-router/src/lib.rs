@@ -115,3 +115,8 @@ pub use pattern::PatternError;
 pub use route::{Predicate, Route, RouteError};
 pub use router::{OriginalMethod, ResponseFuture, Router};
 pub use urls::Urls;
+
+/// The examples of this crate's README.md, run as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -72,3 +72,8 @@ pub use documents::{
 pub use panic_hook::{install_panic_hook, SourceLocation};
 pub use render::redact;
 pub use report::{ErrorId, ErrorKind, ErrorReport, JsonLinesReporter, Reporter, RequestInfo};
+
+/// The examples of this crate's README.md, run as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

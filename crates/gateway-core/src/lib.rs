@@ -56,3 +56,8 @@ pub use settings::{Settings, SettingsError, SettingsErrorKind};
 
 /// The error type of boxed bodies and services: any error that can cross threads.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The examples of this crate's README.md, run as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

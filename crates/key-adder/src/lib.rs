@@ -339,3 +339,8 @@ mod tests {
         assert_eq!(service.into_inner(), 8);
     }
 }
+
+/// The examples of this crate's README.md, run as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -71,3 +71,8 @@ pub use serve::{shutdown_signal, Server};
 pub use service::PeerAddr;
 pub use settings::{ServerConfig, TlsFiles, SETTINGS_KEYS};
 pub use stats::{Stats, StatsSnapshot};
+
+/// The examples of this crate's README.md, run as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
