@@ -1,12 +1,13 @@
 //! Starting, probing, measuring and stopping the servers under load.
 
 use std::fs;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::Env;
+use crate::proc::free_port;
 
 /// How a server is started.
 #[derive(Debug, Clone)]
@@ -215,15 +216,6 @@ http {{
 ",
         root = root.display()
     )
-}
-
-fn free_port() -> Result<u16, String> {
-    let listener =
-        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free loopback port: {e}"))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
 }
 
 /// A started server; stopped (TERM, then KILL) when dropped.
