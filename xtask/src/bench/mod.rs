@@ -8,7 +8,7 @@
 //! scenario was selected, the table section of `BENCHMARKS.md`.
 
 mod load;
-mod parse;
+pub(crate) mod parse;
 mod report;
 mod scenarios;
 mod server;
