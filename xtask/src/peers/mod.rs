@@ -15,9 +15,16 @@
 //! `X-Forwarded-Prefix`, so nginx passes `/app/...` unchanged and the deploy config
 //! mounts the app at `/app` itself (`[composite.*] use = "urlmap"`).
 //!
+//! nginx sends the whole request body before it reads a FastCGI or SCGI response
+//! (and, over HTTP, unless `proxy_request_buffering off`). An app that answers while
+//! it still reads, such as helloworld's streaming `POST /echo`, then stalls once the
+//! socket buffers are full (about 4 MiB on loopback) unless the front end keeps
+//! reading the body whether or not the app polls it. The 10 MiB echo row checks
+//! exactly that.
+//!
 //! It installs nothing: nginx and curl must be there.
 
-mod nginx;
+pub(crate) mod nginx;
 mod rows;
 
 use std::fs;

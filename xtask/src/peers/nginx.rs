@@ -47,7 +47,8 @@ const REALIP: &str = "set_real_ip_from 127.0.0.1;
             real_ip_header X-Forwarded-For;
             real_ip_recursive on;";
 
-fn params(directive: &str) -> String {
+/// `DIRECTIVE NAME VALUE;` lines for the CGI variables (`fastcgi_param`, `scgi_param`).
+pub(crate) fn params(directive: &str) -> String {
     let mut out = String::new();
     for (name, value) in CGI_PARAMS {
         let _ = writeln!(out, "            {directive} {name} {value};");
