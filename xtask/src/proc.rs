@@ -38,6 +38,31 @@ pub(crate) fn free_port() -> Result<u16, String> {
         .map_err(|e| e.to_string())
 }
 
+/// The main context of an nginx config run in the foreground from `dir` (pid file,
+/// error log), with `user root;` when run as root (else the workers could not reach
+/// the servers' Unix sockets).
+pub(crate) fn nginx_main(dir: &Path, is_root: bool, worker_connections: u32) -> String {
+    let dir = dir.display();
+    let user = if is_root { "user root;\n" } else { "" };
+    format!(
+        "{user}worker_processes 2;
+daemon off;
+master_process on;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections {worker_connections}; }}
+"
+    )
+}
+
+/// The http-level temp paths, all under `dir`.
+pub(crate) fn nginx_temp_paths(dir: &Path) -> String {
+    let dir = dir.display();
+    ["client_body", "proxy", "fastcgi", "scgi", "uwsgi"]
+        .map(|kind| format!("    {kind}_temp_path {dir}/{kind};\n"))
+        .concat()
+}
+
 /// Where a started process listens, to wait for it.
 #[derive(Debug, Clone)]
 pub(crate) enum Endpoint {
@@ -120,16 +145,21 @@ impl Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop(&mut self.child, Duration::from_secs(10));
     }
+}
+
+/// SIGTERM, then SIGKILL if `child` has not exited within `grace`.
+pub(crate) fn stop(child: &mut Child, grace: Duration) {
+    let pid = child.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let start = Instant::now();
+    while start.elapsed() < grace {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }

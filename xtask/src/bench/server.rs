@@ -272,28 +272,15 @@ fn front_location(via: Upstream, backend_port: u16) -> (String, String) {
 /// off` (with it on, 64 KiB keep-alive responses stall 40 ms at p99), everything it
 /// writes under `dir`; `upstream` at the http level, `server_body` in the server.
 fn nginx_conf(dir: &Path, port: u16, is_root: bool, upstream: &str, server_body: &str) -> String {
-    let dir = dir.display();
-    let user = if is_root { "user root;\n" } else { "" };
     format!(
-        "{user}worker_processes 2;
-daemon off;
-master_process on;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
+        "{main}http {{
     access_log off;
     sendfile on;
     tcp_nopush off;
     tcp_nodelay on;
     keepalive_requests 100000000;
     keepalive_timeout 75s;
-    client_body_temp_path {dir}/client_body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    types {{ text/html html; application/octet-stream bin; }}
+{temp}    types {{ text/html html; application/octet-stream bin; }}
     default_type application/octet-stream;
     {upstream}
     server {{
@@ -301,7 +288,9 @@ http {{
         {server_body}
     }}
 }}
-"
+",
+        main = crate::proc::nginx_main(dir, is_root, 4096),
+        temp = crate::proc::nginx_temp_paths(dir),
     )
 }
 
@@ -383,17 +372,7 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(5) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        crate::proc::stop(&mut self.child, Duration::from_secs(5));
     }
 }
 

@@ -169,28 +169,18 @@ fn run(root: &Path, helloworld: &Path, nginx_bin: &Path, dir: &Path) -> Result<(
         wait_tcp(site.port)?;
     }
 
-    let paths = [
-        PeerPath {
-            name: "fastcgi-tcp",
-            via: Via::Nginx(sites[0].port),
-        },
-        PeerPath {
-            name: "fastcgi-unix",
-            via: Via::Nginx(sites[1].port),
-        },
-        PeerPath {
-            name: "scgi",
-            via: Via::Nginx(sites[2].port),
-        },
-        PeerPath {
-            name: "http",
-            via: Via::Nginx(sites[3].port),
-        },
-        PeerPath {
-            name: "cgi",
-            via: Via::Cgi(config.clone()),
-        },
-    ];
+    let mut paths: Vec<PeerPath> = ["fastcgi-tcp", "fastcgi-unix", "scgi", "http"]
+        .into_iter()
+        .zip(&sites)
+        .map(|(name, site)| PeerPath {
+            name,
+            via: Via::Nginx(site.port),
+        })
+        .collect();
+    paths.push(PeerPath {
+        name: "cgi",
+        via: Via::Cgi(config.clone()),
+    });
     let mut results: Vec<Vec<Option<Result<(), String>>>> = Vec::new();
     for row in &rows {
         let mut line = Vec::new();

@@ -113,8 +113,6 @@ fn location(upstream: &Upstream, index: usize) -> (String, String) {
 /// The whole nginx.conf: foreground master, 2 workers, every temp path under `dir`,
 /// `user root;` when run as root (else the workers cannot reach the sockets).
 pub(crate) fn conf(dir: &Path, sites: &[Site], is_root: bool) -> String {
-    let dir = dir.display();
-    let user = if is_root { "user root;\n" } else { "" };
     let mut upstreams = String::new();
     let mut servers = String::new();
     for (index, site) in sites.iter().enumerate() {
@@ -131,23 +129,14 @@ pub(crate) fn conf(dir: &Path, sites: &[Site], is_root: bool) -> String {
         );
     }
     format!(
-        "{user}worker_processes 2;
-daemon off;
-master_process on;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
+        "{main}http {{
     access_log off;
     client_max_body_size 64m;
-    client_body_temp_path {dir}/client_body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    scgi_temp_path {dir}/scgi;
-    uwsgi_temp_path {dir}/uwsgi;
-{upstreams}
+{temp}{upstreams}
 {servers}}}
-"
+",
+        main = crate::proc::nginx_main(dir, is_root, 1024),
+        temp = crate::proc::nginx_temp_paths(dir),
     )
 }
 
