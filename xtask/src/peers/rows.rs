@@ -54,11 +54,27 @@ pub(crate) struct Reply {
 }
 
 fn show(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(60)]).replace('\n', "\\n");
-    if bytes.len() > 60 {
-        format!("{} bytes `{text}...`", bytes.len())
+    if bytes.len() <= 60
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_graphic() || *b == b' ' || *b == b'\n')
+    {
+        format!("`{}`", String::from_utf8_lossy(bytes).replace('\n', "\\n"))
     } else {
-        format!("`{text}`")
+        format!("{} bytes", bytes.len())
+    }
+}
+
+/// How `got` differs from `want`.
+fn body_diff(got: &[u8], want: &[u8]) -> String {
+    let at = got.iter().zip(want).position(|(a, b)| a != b);
+    match at {
+        Some(i) => format!(
+            "body {} instead of {}, first differing at byte {i}",
+            show(got),
+            show(want)
+        ),
+        None => format!("body {} instead of {}", show(got), show(want)),
     }
 }
 
@@ -87,8 +103,7 @@ impl Row {
                 Check::Status(s) => {
                     (reply.status != *s).then(|| format!("status {} instead of {s}", reply.status))
                 }
-                Check::Body(b) => (reply.body != *b)
-                    .then(|| format!("body {} instead of {}", show(&reply.body), show(b))),
+                Check::Body(b) => (reply.body != *b).then(|| body_diff(&reply.body, b)),
                 Check::BodyContains(s) => (!String::from_utf8_lossy(&reply.body).contains(s))
                     .then(|| format!("body {} lacks `{s}`", show(&reply.body))),
                 Check::BodyLacks(s) => String::from_utf8_lossy(&reply.body)
@@ -274,6 +289,18 @@ mod tests {
         assert!(row.verify(&reply(200, b"Hello World!", true)).is_ok());
         let err = row.verify(&reply(200, b"Hello World!", false)).unwrap_err();
         assert!(err.contains("transfer failed"), "{err}");
+    }
+
+    #[test]
+    fn a_short_body_is_reported_by_size_and_first_difference() {
+        assert_eq!(
+            body_diff(b"Hello", b"Hello World!"),
+            "body `Hello` instead of `Hello World!`"
+        );
+        assert_eq!(
+            body_diff(&pattern(100), &[0u8; 100]),
+            "body 100 bytes instead of 100 bytes, first differing at byte 1"
+        );
     }
 
     #[test]
