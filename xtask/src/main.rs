@@ -1,9 +1,13 @@
-//! `cargo xtask ci | bench | peers`: the project's automation, in Rust so it runs
+//! `cargo xtask ci | bench | peers | scale-out`: the project's automation, in Rust so it runs
 //! wherever cargo does.
 
 mod bench;
 mod newcomer;
+mod peers;
+mod proc;
+mod scale_out;
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
@@ -12,10 +16,11 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("bench") => bench::bench(&args[1..]),
         Some("newcomer") => newcomer::newcomer(&args[1..]),
-        Some("peers") => Err("`cargo xtask peers` is not built yet (issue #10)".to_owned()),
+        Some("peers") => peers::peers(&args[1..]),
+        Some("scale-out") => scale_out::scale_out(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | bench [SCENARIO...] [--quick] [--anchors] [--no-pin] | peers>"
+                "usage: cargo xtask <ci | bench [SCENARIO...] [--quick] [--anchors] [--no-pin] | peers | scale-out | newcomer [--skip-tests]>"
             );
             return ExitCode::from(2);
         }
@@ -69,4 +74,33 @@ fn run(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String>
             args.join(" ")
         ))
     }
+}
+
+/// The workspace root: xtask's parent directory.
+pub(crate) fn workspace_root() -> Result<PathBuf, String> {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .ok_or_else(|| "xtask has no parent directory".to_owned())
+}
+
+/// The target directory cargo builds into (honours `CARGO_TARGET_DIR`).
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map_or_else(|| root.join("target"), |t| root.join(t))
+}
+
+/// Builds `package` in debug mode and returns the path of its binary of the same name.
+pub(crate) fn build_debug(root: &Path, package: &str) -> Result<PathBuf, String> {
+    eprintln!("xtask: building {package} (debug)");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet", "-p", package])
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("building {package} failed"));
+    }
+    Ok(target_dir(root).join("debug").join(package))
 }

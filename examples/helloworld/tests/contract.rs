@@ -166,6 +166,18 @@ async fn common_rows(config: &str) {
         "curl must see the response cut short, not a clean end"
     );
 
+    // No trusted proxy in these configs: a forged X-Forwarded-For is ignored.
+    assert_eq!(text(&row("/whoami")), "127.0.0.1");
+    let forged = curl(
+        &format!("{base}/whoami"),
+        &["-H", "X-Forwarded-For: 203.0.113.9"],
+    );
+    assert_eq!(
+        text(&forged),
+        "127.0.0.1",
+        "an untrusted peer's header is ignored"
+    );
+
     let missing = row("/no/such/page");
     assert_eq!(missing.status, 404);
     assert!(

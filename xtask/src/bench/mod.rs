@@ -8,7 +8,7 @@
 //! scenario was selected, the table section of `BENCHMARKS.md`.
 
 mod load;
-mod parse;
+pub(crate) mod parse;
 mod report;
 mod scenarios;
 mod server;
@@ -121,20 +121,7 @@ fn run_quiet(command: &mut Command) -> Result<(), String> {
     }
 }
 
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/local/sbin"].map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
-}
-
-fn command_line(program: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(program).args(args).output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
+use crate::proc::{command_line, find_program};
 
 /// `cargo xtask bench ...`.
 pub(crate) fn bench(args: &[String]) -> Result<(), String> {
@@ -204,13 +191,8 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
         ));
     }
 
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .ok_or("xtask has no parent directory")?
-        .to_path_buf();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map_or_else(|| root.join("target"), |t| root.join(t));
+    let root = crate::workspace_root()?;
+    let target = crate::target_dir(&root);
     let out_dir = target.join("bench");
     for sub in ["logs", "tmp"] {
         fs::create_dir_all(out_dir.join(sub)).map_err(|e| format!("{}: {e}", out_dir.display()))?;
@@ -238,7 +220,7 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
     let env = Env {
         release_dir: target.join("release"),
         nginx: find_program("nginx").ok_or(INSTALL_HINT)?,
-        is_root: command_line("id", &["-u"]).as_deref() == Some("0"),
+        is_root: crate::proc::is_root(),
         clock_ticks: command_line("getconf", &["CLK_TCK"])
             .and_then(|t| t.parse().ok())
             .unwrap_or(100.0),

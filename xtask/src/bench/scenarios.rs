@@ -6,11 +6,11 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::load::Load;
-use super::server::{Expect, Kind, Probe, ServerSpec};
+use super::server::{Expect, Kind, Probe, ServerSpec, Upstream};
 use super::Env;
 
 /// Every scenario, in the order a full run measures them.
-pub(crate) const NAMES: &[&str] = &["hello", "server", "h2", "echo", "static"];
+pub(crate) const NAMES: &[&str] = &["hello", "server", "h2", "echo", "static", "fastcgi"];
 
 pub(crate) struct Case {
     pub(crate) name: String,
@@ -257,6 +257,27 @@ pub(crate) fn build(name: &str, env: &Env, fixtures: &Fixtures) -> Scenario {
                 cases,
             }
         }
+        "fastcgi" => Scenario {
+            name: "fastcgi",
+            title: "GET /hello through nginx: FastCGI against HTTP proxying against no nginx",
+            servers: vec![
+                ServerSpec::gateway(
+                    "nginx → FastCGI → helloworld",
+                    Kind::NginxFront {
+                        via: Upstream::FastCgi,
+                    },
+                ),
+                ServerSpec::anchor(
+                    "nginx → HTTP → helloworld",
+                    Kind::NginxFront {
+                        via: Upstream::Http,
+                    },
+                ),
+                ServerSpec::anchor("helloworld direct", Kind::Helloworld),
+            ],
+            probes: vec![get_hello(false)],
+            cases: vec![wrk("GET /hello, wrk, 64 connections", "/hello", 64, None)],
+        },
         other => unreachable!("scenario {other} is not in NAMES"),
     }
 }

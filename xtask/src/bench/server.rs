@@ -1,12 +1,13 @@
 //! Starting, probing, measuring and stopping the servers under load.
 
 use std::fs;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::Env;
+use crate::proc::free_port;
 
 /// How a server is started.
 #[derive(Debug, Clone)]
@@ -18,10 +19,24 @@ pub(crate) enum Kind {
     },
     /// `target/release/helloworld serve examples/helloworld/production.toml --bind ...`.
     Helloworld,
+    /// helloworld as a FastCGI server (production settings) on the port.
+    HelloworldFastCgi,
     /// nginx with a config generated into a temporary directory, serving `root`.
     Nginx { root: PathBuf },
+    /// nginx in front of helloworld (production settings), which it reaches over
+    /// `via`; both processes count towards CPU and RSS.
+    NginxFront { via: Upstream },
     /// The Paste stack on waitress (`bench/paste_stack.py`) in the bench virtualenv.
     Paste,
+}
+
+/// How nginx reaches the helloworld behind it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Upstream {
+    /// `fastcgi_pass` over TCP, `fastcgi_keep_conn on`, keep-alive upstream.
+    FastCgi,
+    /// `proxy_pass` over HTTP/1.1 with keep-alive.
+    Http,
 }
 
 /// One server taking part in a scenario.
@@ -63,18 +78,23 @@ impl ServerSpec {
                     )
                 })
             }
-            Kind::Helloworld => {
+            Kind::Helloworld | Kind::NginxFront { .. } => {
                 let path = env.release_dir.join("helloworld");
                 (!path.exists()).then(|| format!("{} was not built", path.display()))
             }
+            Kind::HelloworldFastCgi => None,
             Kind::Nginx { .. } | Kind::Paste => None,
         }
     }
 
     /// Starts the server pinned (when pinning is on) and waits until it accepts.
     pub(crate) fn start(&self, env: &Env) -> Result<Running, String> {
+        let backend = match &self.kind {
+            Kind::NginxFront { via } => Some(Box::new(self.start_backend(env, *via)?)),
+            _ => None,
+        };
         let port = free_port()?;
-        let (program, args, temp_dir) = self.command(env, port)?;
+        let (program, args, temp_dir) = self.command(env, port, backend.as_deref())?;
         let log_path = env.out_dir.join("logs").join(format!(
             "{}-{port}.log",
             self.label
@@ -110,15 +130,31 @@ impl ServerSpec {
             child,
             log_path,
             _temp_dir: temp_dir,
+            backend,
         };
         running.wait_ready(Duration::from_secs(30))?;
         Ok(running)
+    }
+
+    /// The helloworld behind an nginx front: over FastCGI with a generated deploy
+    /// config, or the HTTP server with production.toml.
+    fn start_backend(&self, env: &Env, via: Upstream) -> Result<Running, String> {
+        let kind = match via {
+            Upstream::Http => Kind::Helloworld,
+            Upstream::FastCgi => Kind::HelloworldFastCgi,
+        };
+        let label = match via {
+            Upstream::Http => "helloworld behind nginx (HTTP)",
+            Upstream::FastCgi => "helloworld behind nginx (FastCGI)",
+        };
+        ServerSpec::gateway(label, kind).start(env)
     }
 
     fn command(
         &self,
         env: &Env,
         port: u16,
+        backend: Option<&Running>,
     ) -> Result<(PathBuf, Vec<String>, Option<PathBuf>), String> {
         Ok(match &self.kind {
             Kind::BenchBin { bin, args } => {
@@ -139,13 +175,38 @@ impl ServerSpec {
                 ],
                 None,
             ),
-            Kind::Nginx { root } => {
+            Kind::HelloworldFastCgi => {
+                let conf = env.out_dir.join("tmp").join(format!("fastcgi-{port}.toml"));
+                let text = format!(
+                    "[app.main]\nuse = \"helloworld\"\ndebug = false\npublic_dir = \"{}\"\n\n\
+                     [server.main]\nuse = \"fastcgi\"\nbind = \"127.0.0.1:{port}\"\n",
+                    env.root.join("examples/helloworld/public").display()
+                );
+                fs::write(&conf, text).map_err(|e| format!("{}: {e}", conf.display()))?;
+                (
+                    env.release_dir.join("helloworld"),
+                    vec!["serve".into(), conf.display().to_string()],
+                    None,
+                )
+            }
+            Kind::Nginx { .. } | Kind::NginxFront { .. } => {
                 let dir = env.out_dir.join("tmp").join(format!("nginx-{port}"));
                 let _ = fs::remove_dir_all(&dir);
                 fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
                 let conf = dir.join("nginx.conf");
-                fs::write(&conf, nginx_conf(&dir, root, port, env.is_root))
-                    .map_err(|e| format!("{}: {e}", conf.display()))?;
+                let (upstream, location) = match (&self.kind, backend) {
+                    (Kind::Nginx { root }, _) => (
+                        String::new(),
+                        format!("root {};\n        location / {{ }}", root.display()),
+                    ),
+                    (Kind::NginxFront { via }, Some(backend)) => front_location(*via, backend.port),
+                    _ => return Err("an nginx front without its backend".into()),
+                };
+                fs::write(
+                    &conf,
+                    nginx_conf(&dir, port, env.is_root, &upstream, &location),
+                )
+                .map_err(|e| format!("{}: {e}", conf.display()))?;
                 (
                     env.nginx.clone(),
                     vec![
@@ -179,51 +240,58 @@ impl ServerSpec {
     }
 }
 
-/// nginx as the anchor: sendfile on, 2 workers, no access log, `tcp_nopush off`
-/// (with it on, 64 KiB keep-alive responses stall 40 ms at p99), everything it writes
-/// under `dir`.
-fn nginx_conf(dir: &Path, root: &Path, port: u16, is_root: bool) -> String {
-    let dir = dir.display();
-    let user = if is_root { "user root;\n" } else { "" };
+/// The upstream block and the server body of an nginx front to helloworld on
+/// `backend_port`, mounted at the root.
+fn front_location(via: Upstream, backend_port: u16) -> (String, String) {
+    match via {
+        Upstream::FastCgi => (
+            format!("upstream backend {{ server 127.0.0.1:{backend_port}; keepalive 32; }}"),
+            format!(
+                "location / {{
+{}            fastcgi_param SCRIPT_NAME \"\";
+            fastcgi_param PATH_INFO $uri;
+            fastcgi_keep_conn on;
+            fastcgi_pass backend;
+        }}",
+                crate::peers::nginx::params("fastcgi_param")
+            ),
+        ),
+        Upstream::Http => (
+            format!("upstream backend {{ server 127.0.0.1:{backend_port}; keepalive 32; }}"),
+            "location / {
+            proxy_http_version 1.1;
+            proxy_set_header Connection \"\";
+            proxy_pass http://backend;
+        }"
+            .to_owned(),
+        ),
+    }
+}
+
+/// nginx as an anchor or a front: sendfile on, 2 workers, no access log, `tcp_nopush
+/// off` (with it on, 64 KiB keep-alive responses stall 40 ms at p99), everything it
+/// writes under `dir`; `upstream` at the http level, `server_body` in the server.
+fn nginx_conf(dir: &Path, port: u16, is_root: bool, upstream: &str, server_body: &str) -> String {
     format!(
-        "{user}worker_processes 2;
-daemon off;
-master_process on;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
+        "{main}http {{
     access_log off;
     sendfile on;
     tcp_nopush off;
     tcp_nodelay on;
     keepalive_requests 100000000;
     keepalive_timeout 75s;
-    client_body_temp_path {dir}/client_body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    types {{ text/html html; application/octet-stream bin; }}
+{temp}    types {{ text/html html; application/octet-stream bin; }}
     default_type application/octet-stream;
+    {upstream}
     server {{
         listen 127.0.0.1:{port};
-        root {root};
-        location / {{ }}
+        {server_body}
     }}
 }}
 ",
-        root = root.display()
+        main = crate::proc::nginx_main(dir, is_root, 4096),
+        temp = crate::proc::nginx_temp_paths(dir),
     )
-}
-
-fn free_port() -> Result<u16, String> {
-    let listener =
-        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free loopback port: {e}"))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
 }
 
 /// A started server; stopped (TERM, then KILL) when dropped.
@@ -234,6 +302,8 @@ pub(crate) struct Running {
     child: Child,
     log_path: PathBuf,
     _temp_dir: Option<PathBuf>,
+    /// The server behind this one (an nginx front's helloworld), stopped after it.
+    backend: Option<Box<Running>>,
 }
 
 impl Running {
@@ -287,6 +357,7 @@ impl Running {
             .sum::<u64>() as f64
             * 1e6
             / clock_ticks
+            + self.backend.as_ref().map_or(0.0, |b| b.cpu_us(clock_ticks))
     }
 
     /// VmRSS of the server and its children, in KiB.
@@ -294,23 +365,14 @@ impl Running {
         process_tree(self.pid())
             .iter()
             .filter_map(|&pid| rss_kib(pid))
-            .sum()
+            .sum::<u64>()
+            + self.backend.as_ref().map_or(0, |b| b.rss_kib())
     }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(5) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        crate::proc::stop(&mut self.child, Duration::from_secs(5));
     }
 }
 

@@ -18,5 +18,6 @@ pub fn make_router() -> Result<Router, RouteError> {
         .controller("greet", controllers::greet::controller())
         .controller("echo", controllers::echo::controller())
         .controller("fail", controllers::fail::controller())
-        .controller("fail_late", controllers::fail_late::controller()))
+        .controller("fail_late", controllers::fail_late::controller())
+        .controller("whoami", controllers::whoami::controller()))
 }

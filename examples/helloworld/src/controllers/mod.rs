@@ -13,6 +13,7 @@ pub mod greet;
 pub mod hello;
 pub mod response;
 pub mod stream;
+pub mod whoami;
 pub mod wrapped;
 
 /// What every controller here is: a cloneable Service from a request to a response.

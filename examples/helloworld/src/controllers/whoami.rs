@@ -1,0 +1,17 @@
+//! `GET /whoami`: the client's address as the server worked it out: from a trusted
+//! proxy's forwarding headers over HTTP, from `REMOTE_ADDR` behind FastCGI, SCGI or
+//! CGI.
+
+use super::Controller;
+use gateway_core::{app_fn, Body};
+use gateway_server::{ClientInfo, PeerAddr};
+
+/// Answers the client's IP address, or `unknown` (e.g. a Unix-socket peer).
+pub fn controller() -> impl Controller {
+    app_fn(|req: http::Request<Body>| async move {
+        let info = req.extensions().get::<ClientInfo>().and_then(|c| c.addr);
+        let peer = req.extensions().get::<PeerAddr>().map(|p| p.0.ip());
+        info.or(peer)
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+    })
+}
