@@ -67,6 +67,9 @@ async fn stack() -> Stack {
             proxy_http_version 1.1;
             proxy_set_header Connection \"\";
             proxy_buffering off;
+            # Stream the request body to the app, so an app that answers while it
+            # reads cannot deadlock against nginx sending the whole body first.
+            proxy_request_buffering off;
             proxy_pass http://app_http/;
         }}",
         fastcgi_location("/fcgi", "fcgi_tcp"),
@@ -140,6 +143,36 @@ async fn post_bodies_of_0_b_100_kib_and_10_mib_come_back_byte_for_byte() {
                 echoed.len()
             );
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_10_mib_body_streamed_back_while_read_does_not_deadlock() {
+    // nginx sends the whole body before it reads the response, and stops sending
+    // stdin once a FastCGI response head arrives: an app that answers while it reads
+    // must stall neither side (regression: it did). The HTTP path is left out: a
+    // full-duplex echo through an HTTP/1.1 proxy is not something HTTP/1.1 promises.
+    let stack = stack().await;
+    let client = support::http1();
+    let body: Bytes = (0..10 * 1024 * 1024)
+        .map(|i| (i % 241) as u8)
+        .collect::<Vec<u8>>()
+        .into();
+    for path in ["/fcgi", "/fcgi-unix", "/scgi"] {
+        let url = format!("{}{path}/echo_stream", stack.base);
+        let echoed = tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            post(&client, &url, body.clone()),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{path}: the streamed echo of 10 MiB stalled"))
+        .unwrap();
+        assert_eq!(echoed.0, 200, "{path}");
+        assert!(
+            echoed.1 == body,
+            "{path}: {} bytes came back",
+            echoed.1.len()
+        );
     }
 }
 

@@ -3,7 +3,8 @@
 //! `frontend_app fastcgi ADDR | scgi ADDR | http ADDR | cgi`
 //!
 //! Routes: `/hello`, `/stream` (two chunks), `/echo` (the POST body back),
-//! `/fail_late` (sends `partial`, then fails), `/where` (mount prefix, path and
+//! `/echo_stream` (the body streamed back as it arrives), `/fail_late` (sends
+//! `partial`, then fails), `/where` (mount prefix, path and
 //! query), `/peer` (peer address and scheme), `/big?bytes=N`.
 
 use std::time::Duration;
@@ -35,6 +36,8 @@ fn app() -> impl tower::Service<
                     .unwrap_or_default();
                 Response::text(body)
             }
+            // Streams the body back while still reading it, as helloworld's /echo does.
+            "/echo_stream" => Response::text(req.into_body()),
             "/fail_late" => {
                 let (mut tx, body) = Body::channel();
                 tokio::spawn(async move {

@@ -79,3 +79,25 @@ where
     }
     Outcome::Complete
 }
+
+/// Feeds a request body from an unbounded queue, so a front end's connection reader
+/// never waits for the app to read.
+///
+/// nginx sends the whole request body to a FastCGI or SCGI backend before it reads
+/// any of the response. An app that streams its answer while it reads (an echo)
+/// would otherwise fill the socket buffers both ways and deadlock. The queue holds
+/// at most the request's `CONTENT_LENGTH` bytes, which the web server caps
+/// (`client_max_body_size` in nginx).
+pub(crate) fn body_pump(
+    mut body: gateway_core::BodySender,
+) -> tokio::sync::mpsc::UnboundedSender<Bytes> {
+    let (queue, mut chunks) = tokio::sync::mpsc::unbounded_channel::<Bytes>();
+    tokio::spawn(async move {
+        while let Some(chunk) = chunks.recv().await {
+            if body.send(chunk).await.is_err() {
+                break;
+            }
+        }
+    });
+    queue
+}

@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 
 use super::cgi_env::{self, CgiVars};
 use super::listen::{accept_loop, FrontendConfig, Listener, Stream};
-use super::respond::{respond, ChunkWriter, Outcome};
+use super::respond::{body_pump, respond, ChunkWriter, Outcome};
 use crate::ServeError;
 
 /// Why an SCGI request block is malformed.
@@ -232,9 +232,13 @@ where
         }
     };
     let (mut reader, writer) = tokio::io::split(stream);
+    // The response waits until the body is read whole: nginx sends it all before it
+    // reads the response, and stops sending it once a response arrives.
+    let (body_read, gate) = tokio::sync::watch::channel(length == 0);
     // Feed the body: what came with the headers, then the socket, never past CONTENT_LENGTH.
     let feeder = tokio::spawn(async move {
-        let mut stdin = stdin;
+        let _done = OnDrop(body_read);
+        let stdin = body_pump(stdin);
         let mut left = length;
         let mut pending = buf;
         loop {
@@ -253,12 +257,12 @@ where
                 .min(usize::try_from(left).unwrap_or(usize::MAX));
             let chunk = pending.split_to(take).freeze();
             left -= chunk.len() as u64;
-            if stdin.send(chunk).await.is_err() {
+            if stdin.send(chunk).is_err() {
                 return reader;
             }
         }
     });
-    let mut writer = Flushing(BufWriter::with_capacity(64 * 1024, writer));
+    let mut writer = Flushing(BufWriter::with_capacity(64 * 1024, writer), Some(gate));
     let outcome = respond(service, req, &mut writer).await;
     let mut writer = writer.0.into_inner();
     let Ok(reader) = feeder.await else { return };
@@ -274,12 +278,25 @@ where
     }
 }
 
-/// Writes each chunk through and flushes it, so streamed chunks leave at once.
-struct Flushing<W>(W);
+/// Writes each chunk through and flushes it, so streamed chunks leave at once; the
+/// first write waits for the gate (the request body read whole).
+struct Flushing<W>(W, Option<tokio::sync::watch::Receiver<bool>>);
 
 impl<W: tokio::io::AsyncWrite + Unpin + Send> ChunkWriter for Flushing<W> {
     async fn write(&mut self, chunk: Bytes) -> bool {
+        if let Some(mut gate) = self.1.take() {
+            let _ = gate.wait_for(|done| *done).await;
+        }
         self.0.write_all(&chunk).await.is_ok() && self.0.flush().await.is_ok()
+    }
+}
+
+/// Opens the gate however the body feeder ends.
+struct OnDrop(tokio::sync::watch::Sender<bool>);
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(true);
     }
 }
 

@@ -3,7 +3,7 @@
 //! Written for Gateway from the FastCGI 1.0 specification: the record layer is in
 //! [`record`] (pure, fuzzed), the connection driver below. It supports
 //! multiplexed requests on one connection, `FCGI_KEEP_CONN`, `FCGI_GET_VALUES`,
-//! `FCGI_ABORT_REQUEST`, stdin streamed to the app with backpressure, and responses
+//! `FCGI_ABORT_REQUEST`, stdin streamed to the app as it arrives, and responses
 //! streamed as they are produced. A malformed record closes that connection only,
 //! with a log line. A response whose body fails midway is cut by closing the
 //! connection without `FCGI_END_REQUEST`, so the web server aborts the client's
@@ -25,7 +25,7 @@ use tokio::sync::{mpsc, watch};
 use self::record::{ProtocolStatus, Record, RecordError, RecordType, Role};
 use super::cgi_env::{self, CgiVars};
 use super::listen::{accept_loop, FrontendConfig, Listener, Stream};
-use super::respond::{respond, ChunkWriter, Outcome};
+use super::respond::{body_pump, respond, ChunkWriter, Outcome};
 use crate::ServeError;
 
 /// A FastCGI server for any tower Service.
@@ -126,7 +126,7 @@ enum Pending {
         keep_conn: bool,
     },
     Running {
-        stdin: Option<BodySender>,
+        stdin: Option<StdinQueue>,
         remaining: Option<u64>,
         keep_conn: bool,
         task: tokio::task::AbortHandle,
@@ -173,14 +173,21 @@ pub(crate) async fn serve_connection<S, B>(
             match on_record(record, &mut requests, &out_tx, &config).await {
                 Ok(None) => {}
                 Ok(Some(start)) => {
+                    // The response waits until stdin is complete: see `StdinQueue`.
+                    let body_expected = start.remaining != Some(0);
+                    let (stdin_done, gate) = watch::channel(!body_expected);
                     let task = spawn_request(
                         start.id,
                         start.req,
                         service.clone(),
                         out_tx.clone(),
                         done_tx.clone(),
+                        gate,
                     );
-                    let stdin = (start.remaining != Some(0)).then_some(start.stdin);
+                    let stdin = body_expected.then(|| StdinQueue {
+                        queue: body_pump(start.stdin),
+                        done: stdin_done,
+                    });
                     let running = Pending::Running {
                         stdin,
                         remaining: start.remaining,
@@ -377,7 +384,7 @@ async fn on_record(
                 *left -= data.len() as u64;
             }
             if let Some(sender) = stdin {
-                if data.is_empty() || sender.send(data).await.is_err() {
+                if data.is_empty() || sender.queue.send(data).is_err() {
                     *stdin = None;
                 }
             }
@@ -407,6 +414,7 @@ fn spawn_request<S, B>(
     service: S,
     out: mpsc::Sender<Out>,
     done: mpsc::UnboundedSender<u16>,
+    gate: watch::Receiver<bool>,
 ) -> tokio::task::AbortHandle
 where
     S: tower::Service<http::Request<Body>, Response = http::Response<B>> + Send + 'static,
@@ -418,6 +426,7 @@ where
     let mut writer = StdoutRecords {
         id,
         out: out.clone(),
+        gate: Some(gate),
     };
     let handle = tokio::spawn(async move { respond(service, req, &mut writer).await });
     let abort = handle.abort_handle();
@@ -452,10 +461,34 @@ where
 struct StdoutRecords {
     id: u16,
     out: mpsc::Sender<Out>,
+    /// Opens when the request's stdin is complete.
+    gate: Option<watch::Receiver<bool>>,
+}
+
+/// A request's stdin on its way to the app, queued without backpressure (see
+/// `body_pump`). Dropping it ends the body and opens the response gate.
+///
+/// nginx stops sending a request's stdin once the response head arrives, and it
+/// sends the whole body before it reads the response; so a response may only start
+/// once stdin is complete, as PHP-FPM and flup read all of stdin first. The app
+/// itself starts at once and may read the body as it streams in.
+struct StdinQueue {
+    queue: mpsc::UnboundedSender<Bytes>,
+    done: watch::Sender<bool>,
+}
+
+impl Drop for StdinQueue {
+    fn drop(&mut self) {
+        let _ = self.done.send(true);
+    }
 }
 
 impl ChunkWriter for StdoutRecords {
     async fn write(&mut self, chunk: Bytes) -> bool {
+        if let Some(mut gate) = self.gate.take() {
+            // An Err means the connection state is gone; the send below then fails.
+            let _ = gate.wait_for(|done| *done).await;
+        }
         let mut framed = BytesMut::with_capacity(chunk.len() + 16);
         record::encode_stream(&mut framed, RecordType::Stdout, self.id, &chunk);
         self.out.send(Out::Bytes(framed.freeze())).await.is_ok()
