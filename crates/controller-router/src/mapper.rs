@@ -8,7 +8,7 @@ use gateway_core::{RoutingArgs, Settings, SettingsError};
 use http::{Method, StatusCode};
 
 use crate::generate::{self, GenerationError};
-use crate::matcher::{decode, match_route, meets, Captures, Node, Slots};
+use crate::matcher::{decode, match_route, meets, Captures, Node, Slots, Walk};
 use crate::route::{CompiledRoute, Route, RouteError, Target};
 
 /// A set of routes in Routes syntax: the twin of Routes' `Mapper`.
@@ -304,47 +304,61 @@ impl Mapper {
         if !path.starts_with('/') {
             return None;
         }
-        let mut best = u32::MAX;
+        let routes = &self.routes;
+        // `caps` is scratch for routes checked by walking the path; `found`
+        // holds the values of the best route so far.
         let mut caps = Captures::default();
         let mut found = Captures::default();
-        let mut slots = Slots::default();
-        let routes = &self.routes;
-        self.trie
-            .search(path, Some(1), &mut best, &mut slots, &mut |r, slots| {
-                let route = &routes[r as usize];
-                let ranges = slots.ranges().filter(|_| !route.complex);
-                let matched = match ranges {
-                    // The trie walked exactly this route's segments: check the
-                    // method and requirements on the ranges it recorded.
-                    Some(ranges) => {
-                        caps.clear();
-                        route.admits(method)
-                            && ranges.iter().zip(&route.slots).all(|(&(s, e), &v)| {
-                                let (s, e) = (s as usize, e as usize);
-                                caps.push(v, s, e);
-                                meets(route, v, &path[s..e])
-                            })
+        let mut accept = |r: u32, slots: &Slots| {
+            let route = &routes[r as usize];
+            if !route.admits(method) {
+                return false;
+            }
+            match slots.ranges().filter(|_| !route.complex) {
+                // The trie walked exactly this route's segments: check the
+                // requirements on the ranges it recorded, and only then copy them.
+                Some(ranges) => {
+                    let ok = !route.has_requirements
+                        || ranges.iter().zip(&route.slots).all(|(&(s, e), &v)| {
+                            meets(route, v, &path[s as usize..e as usize])
+                        });
+                    if !ok {
+                        return false;
                     }
-                    None => match_route(route, Some(method), path, &mut caps),
+                    caps.clear();
+                    for (&(s, e), &v) in ranges.iter().zip(&route.slots) {
+                        caps.push(v, s as usize, e as usize);
+                    }
+                }
+                None => {
+                    if !match_route(route, None, path, &mut caps) {
+                        return false;
+                    }
+                }
+            }
+            if let Some(predicate) = &route.predicate {
+                let Some(parts) = parts else { return false };
+                let m = Match {
+                    route,
+                    path,
+                    caps: caps.clone(),
                 };
-                if !matched {
-                    return false;
+                match m.routing_args() {
+                    Some(args) if predicate(parts, &args) => {}
+                    _ => return false,
                 }
-                if let Some(predicate) = &route.predicate {
-                    let Some(parts) = parts else { return false };
-                    let m = Match {
-                        route,
-                        path,
-                        caps: caps.clone(),
-                    };
-                    match m.routing_args() {
-                        Some(args) if predicate(parts, &args) => {}
-                        _ => return false,
-                    }
-                }
-                std::mem::swap(&mut found, &mut caps);
-                true
-            });
+            }
+            std::mem::swap(&mut found, &mut caps);
+            true
+        };
+        let mut walk = Walk {
+            path: path.as_bytes(),
+            best: u32::MAX,
+            slots: Slots::default(),
+            accept: &mut accept,
+        };
+        self.trie.search(&mut walk, 1);
+        let best = walk.best;
         (best != u32::MAX).then(|| Match {
             route: &self.routes[best as usize],
             path,

@@ -31,11 +31,16 @@ use crate::route::CompiledRoute;
 /// A trie node.
 #[derive(Debug, Default)]
 pub(crate) struct Node {
-    /// Static children, sorted by [`StaticKey`] for binary search; the key
-    /// compares as integers, so a lookup calls `memcmp` at most on a hit.
-    /// Their keys, kept apart and dense so that the search touches few cache lines.
+    /// Static children's keys, sorted, kept apart from the children and dense so
+    /// that a lookup touches few cache lines; the key compares as integers, so
+    /// the text itself is only read for segments longer than eight bytes.
     static_keys: Vec<StaticKey>,
     statics: Vec<(Box<str>, Node)>,
+    /// For a node with many static children: `first[b]..first[b + 1]` is the
+    /// range of `static_keys` whose text starts with byte `b` (keys sort by
+    /// their first byte first), so a lookup scans a run of one or two keys
+    /// instead of bisecting.
+    first: Option<Box<[u16; 257]>>,
     /// The child for a whole-segment variable.
     param: Option<Box<Node>>,
     /// Children for complex segments, keyed by their skeleton: the pieces with
@@ -47,6 +52,27 @@ pub(crate) struct Node {
     ends: Vec<u32>,
     /// The smallest route index in this subtree.
     min: u32,
+}
+
+/// Above this many static children a node gets a first-byte table.
+const SCAN_LIMIT: usize = 8;
+
+/// The `rest` offset that means "the path is used up".
+pub(crate) const END: usize = usize::MAX;
+
+/// What a lookup carries down the trie.
+pub(crate) struct Walk<'a> {
+    /// The raw path; it starts with `/`.
+    pub(crate) path: &'a [u8],
+    /// The smallest route index that has fully matched so far (`u32::MAX`: none).
+    pub(crate) best: u32,
+    /// Ranges taken by whole-segment and greedy variables on the way down, so
+    /// that `accept` can check a route without complex segments without
+    /// walking the path again.
+    pub(crate) slots: Slots,
+    /// Whether a route whose shape fits also accepts (requirements, method,
+    /// custom condition).
+    pub(crate) accept: &'a mut dyn FnMut(u32, &Slots) -> bool,
 }
 
 impl Node {
@@ -69,13 +95,14 @@ impl Node {
                 self.greedy.push(index);
                 return;
             }
-            Segment::Static(text) => match self.find_static(text) {
+            Segment::Static(text) => match self.find_static(text.as_bytes()) {
                 Some(i) => &mut self.statics[i].1,
                 None => {
-                    let key = StaticKey::of(text);
+                    let key = StaticKey::of(text.as_bytes());
                     let i = self.static_keys.partition_point(|k| *k <= key);
                     self.static_keys.insert(i, key);
                     self.statics.insert(i, (text.clone(), Node::new()));
+                    self.index_first_bytes();
                     &mut self.statics[i].1
                 }
             },
@@ -102,74 +129,110 @@ impl Node {
         child.insert(rest, index);
     }
 
-    /// Finds the smallest route index `accept` agrees to, below `best`.
+    /// Rebuilds the first-byte table once there are enough static children.
+    fn index_first_bytes(&mut self) {
+        if self.static_keys.len() <= SCAN_LIMIT || self.static_keys.len() > usize::from(u16::MAX) {
+            self.first = None;
+            return;
+        }
+        let mut table = [0u16; 257];
+        for k in &self.static_keys {
+            table[usize::from(k.first_byte()) + 1] += 1;
+        }
+        for b in 1..table.len() {
+            table[b] += table[b - 1];
+        }
+        self.first = Some(Box::new(table));
+    }
+
+    /// Finds the smallest route index `walk.accept` agrees to, below `walk.best`.
     ///
-    /// `rest` is the byte offset in `path` of what follows the `/` that ends the
-    /// previous segment, or `None` when the path is used up. `slots` holds the
-    /// ranges taken by whole-segment and greedy variables on the way down, so that
-    /// `accept` can check a route without complex segments without walking the
-    /// path again.
-    pub(crate) fn search(
-        &self,
-        path: &str,
-        rest: Option<usize>,
-        best: &mut u32,
-        slots: &mut Slots,
-        accept: &mut dyn FnMut(u32, &Slots) -> bool,
-    ) {
-        if self.min >= *best {
+    /// `rest` is the byte offset in the path of what follows the `/` that ends
+    /// the previous segment, or [`END`] when the path is used up.
+    pub(crate) fn search(&self, walk: &mut Walk<'_>, rest: usize) {
+        if self.min >= walk.best {
             return;
         }
-        let Some(pos) = rest else {
-            try_in_order(&self.ends, best, slots, accept);
+        if rest == END {
+            try_in_order(&self.ends, walk);
             return;
-        };
+        }
+        let path = walk.path;
         if !self.greedy.is_empty() {
-            slots.push(pos, path.len());
-            try_in_order(&self.greedy, best, slots, accept);
-            slots.pop();
+            walk.slots.push(rest, path.len());
+            try_in_order(&self.greedy, walk);
+            walk.slots.pop();
         }
-        let (seg, next) = split_segment(&path[pos..]);
-        let end = pos + seg.len();
-        let next = next.map(|_| end + 1);
-        if let Some(i) = self.find_static(seg) {
-            self.statics[i].1.search(path, next, best, slots, accept);
+        let end = segment_end(path, rest);
+        let next = if end < path.len() { end + 1 } else { END };
+        if !self.static_keys.is_empty() {
+            if let Some(i) = self.find_static(&path[rest..end]) {
+                self.statics[i].1.search(walk, next);
+            }
         }
         if let Some(param) = &self.param {
-            if !seg.is_empty() {
-                slots.push(pos, end);
-                param.search(path, next, best, slots, accept);
-                slots.pop();
+            if end > rest {
+                walk.slots.push(rest, end);
+                param.search(walk, next);
+                walk.slots.pop();
             }
         }
-        for (shape, child) in &self.complex {
-            if child.min < *best && shape_fits(shape, seg) {
-                child.search(path, next, best, slots, accept);
+        if !self.complex.is_empty() {
+            // The path came from a `&str` and `/` is ASCII, so a segment is
+            // always whole characters.
+            let seg = std::str::from_utf8(&path[rest..end]).unwrap_or_default();
+            for (shape, child) in &self.complex {
+                if child.min < walk.best && shape_fits(shape, seg) {
+                    child.search(walk, next);
+                }
             }
         }
+    }
+
+    /// The static child whose text is `seg`.
+    #[inline]
+    fn find_static(&self, seg: &[u8]) -> Option<usize> {
+        let key = StaticKey::of(seg);
+        let (lo, hi) = match &self.first {
+            Some(table) => {
+                let b = usize::from(key.first_byte());
+                (usize::from(table[b]), usize::from(table[b + 1]))
+            }
+            None => (0, self.static_keys.len()),
+        };
+        let keys = self.static_keys.get(lo..hi)?;
+        for (i, k) in keys.iter().enumerate() {
+            if *k == key && (key.len <= 8 || same_tail(self.statics[lo + i].0.as_bytes(), seg)) {
+                return Some(lo + i);
+            }
+        }
+        None
     }
 }
 
-impl Node {
-    #[inline]
-    fn find_static(&self, seg: &str) -> Option<usize> {
-        let key = StaticKey::of(seg);
-        // A handful of children is faster to scan than to bisect.
-        let keys = &self.static_keys;
-        let first = if keys.len() <= 8 {
-            keys.iter().position(|k| *k >= key)?
-        } else {
-            keys.partition_point(|k| *k < key)
-        };
-        keys[first..]
-            .iter()
-            .take_while(|k| **k == key)
-            .enumerate()
-            .position(|(i, _)| {
-                key.len <= 8 || same_tail(self.statics[first + i].0.as_bytes(), seg.as_bytes())
-            })
-            .map(|i| first + i)
+/// The end of the segment that starts at `start`: the offset of the next `/`,
+/// or the path's length. Eight bytes at a time (segments are short, and a call
+/// to `memchr` costs more than this).
+#[inline]
+fn segment_end(path: &[u8], start: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const SLASHES: u64 = ONES * b'/' as u64;
+    let mut i = start;
+    while let Some(chunk) = path.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        // Bytes equal to `/` become zero; the lowest flagged byte is the first
+        // zero byte (a borrow only flags bytes above a true zero).
+        let x = u64::from_le_bytes(*chunk) ^ SLASHES;
+        let zeros = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zeros != 0 {
+            return i + (zeros.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
     }
+    path[i..]
+        .iter()
+        .position(|&b| b == b'/')
+        .map_or(path.len(), |p| i + p)
 }
 
 /// Whether two texts of the same length, whose first eight bytes are equal,
@@ -203,16 +266,15 @@ struct StaticKey {
 
 impl StaticKey {
     #[inline]
-    fn of(text: &str) -> Self {
-        let bytes = text.as_bytes();
+    fn of(bytes: &[u8]) -> Self {
         let head = match bytes.first_chunk::<8>() {
             Some(first) => u64::from_be_bytes(*first),
             None => {
-                let mut head = 0u64;
-                for (i, &b) in bytes.iter().enumerate() {
-                    head |= u64::from(b) << (56 - 8 * i);
+                let mut buf = [0u8; 8];
+                for (d, s) in buf.iter_mut().zip(bytes) {
+                    *d = *s;
                 }
-                head
+                u64::from_be_bytes(buf)
             }
         };
         StaticKey {
@@ -220,11 +282,16 @@ impl StaticKey {
             len: bytes.len(),
         }
     }
+
+    #[inline]
+    fn first_byte(self) -> u8 {
+        (self.head >> 56) as u8
+    }
 }
 
 /// Ranges of variables met on the way down the trie (a fixed stack; routes with
 /// more variables than it holds are checked by walking the path instead).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Slots {
     items: [(u32, u32); 8],
     len: usize,
@@ -259,18 +326,13 @@ impl Slots {
 }
 
 #[inline]
-fn try_in_order(
-    routes: &[u32],
-    best: &mut u32,
-    slots: &Slots,
-    accept: &mut dyn FnMut(u32, &Slots) -> bool,
-) {
+fn try_in_order(routes: &[u32], walk: &mut Walk<'_>) {
     for &r in routes {
-        if r >= *best {
+        if r >= walk.best {
             break;
         }
-        if accept(r, slots) {
-            *best = r;
+        if (walk.accept)(r, &walk.slots) {
+            walk.best = r;
             break;
         }
     }
@@ -414,13 +476,16 @@ mod tests {
 
     fn find(patterns: &[&str], path: &str) -> Option<usize> {
         let (rs, trie) = routes(patterns);
-        let mut best = u32::MAX;
         let mut caps = Captures::default();
-        let mut slots = Slots::default();
-        trie.search(path, Some(1), &mut best, &mut slots, &mut |r, _| {
-            match_route(&rs[r as usize], None, path, &mut caps)
-        });
-        (best != u32::MAX).then_some(best as usize)
+        let mut accept = |r: u32, _: &Slots| match_route(&rs[r as usize], None, path, &mut caps);
+        let mut walk = Walk {
+            path: path.as_bytes(),
+            best: u32::MAX,
+            slots: Slots::default(),
+            accept: &mut accept,
+        };
+        trie.search(&mut walk, 1);
+        (walk.best != u32::MAX).then_some(walk.best as usize)
     }
 
     #[test]
