@@ -325,9 +325,19 @@ impl Mapper {
                     if !ok {
                         return false;
                     }
-                    caps.clear();
+                    // Without a custom condition the route has won: fill
+                    // `found` in place.
+                    let out = if route.predicate.is_none() {
+                        &mut found
+                    } else {
+                        &mut caps
+                    };
+                    out.clear();
                     for (&(s, e), &v) in ranges.iter().zip(&route.slots) {
-                        caps.push(v, s as usize, e as usize);
+                        out.push(v, s as usize, e as usize);
+                    }
+                    if route.predicate.is_none() {
+                        return true;
                     }
                 }
                 None => {

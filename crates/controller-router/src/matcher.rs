@@ -166,12 +166,15 @@ impl Node {
         let end = segment_end(path, rest);
         let next = if end < path.len() { end + 1 } else { END };
         if !self.static_keys.is_empty() {
-            if let Some(i) = self.find_static(&path[rest..end]) {
-                self.statics[i].1.search(walk, next);
+            if let Some(i) = self.find_static_in(path, rest, end) {
+                let child = &self.statics[i].1;
+                if child.min < walk.best {
+                    child.search(walk, next);
+                }
             }
         }
         if let Some(param) = &self.param {
-            if end > rest {
+            if end > rest && param.min < walk.best {
                 walk.slots.push(rest, end);
                 param.search(walk, next);
                 walk.slots.pop();
@@ -189,10 +192,16 @@ impl Node {
         }
     }
 
-    /// The static child whose text is `seg`.
-    #[inline]
+    /// The static child whose text is `seg` (at build time).
     fn find_static(&self, seg: &[u8]) -> Option<usize> {
-        let key = StaticKey::of(seg);
+        self.find_static_in(seg, 0, seg.len())
+    }
+
+    /// The static child whose text is `path[start..end]`.
+    #[inline]
+    fn find_static_in(&self, path: &[u8], start: usize, end: usize) -> Option<usize> {
+        let key = StaticKey::of_in(path, start, end);
+        let seg = &path[start..end];
         let (lo, hi) = match &self.first {
             Some(table) => {
                 let b = usize::from(key.first_byte());
@@ -265,17 +274,11 @@ struct StaticKey {
 }
 
 impl StaticKey {
-    #[inline]
+    /// The key of a text (at build time).
     fn of(bytes: &[u8]) -> Self {
         let head = match bytes.first_chunk::<8>() {
             Some(first) => u64::from_be_bytes(*first),
-            None => {
-                let mut buf = [0u8; 8];
-                for (d, s) in buf.iter_mut().zip(bytes) {
-                    *d = *s;
-                }
-                u64::from_be_bytes(buf)
-            }
+            None => short_head(bytes),
         };
         StaticKey {
             head,
@@ -283,10 +286,37 @@ impl StaticKey {
         }
     }
 
+    /// The key of `path[start..end]`, read from the path in one load where it
+    /// can be: a segment shorter than eight bytes is the low end of the eight
+    /// bytes that end where it does, shifted up.
+    #[inline]
+    fn of_in(path: &[u8], start: usize, end: usize) -> Self {
+        let len = end - start;
+        let head = if let Some(first) = path[start..end].first_chunk::<8>() {
+            u64::from_be_bytes(*first)
+        } else if len == 0 {
+            0
+        } else if let Some(word) = end.checked_sub(8).and_then(|s| path[s..end].first_chunk::<8>()) {
+            u64::from_be_bytes(*word) << (8 * (8 - len))
+        } else {
+            short_head(&path[start..end])
+        };
+        StaticKey { head, len }
+    }
+
     #[inline]
     fn first_byte(self) -> u8 {
         (self.head >> 56) as u8
     }
+}
+
+/// The key head of a text shorter than eight bytes, padded with zero bytes.
+fn short_head(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .take(8)
+        .enumerate()
+        .fold(0, |head, (i, &b)| head | u64::from(b) << (56 - 8 * i))
 }
 
 /// Ranges of variables met on the way down the trie (a fixed stack; routes with
