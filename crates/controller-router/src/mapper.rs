@@ -309,7 +309,7 @@ impl Mapper {
         // holds the values of the best route so far.
         let mut caps = Captures::default();
         let mut found = Captures::default();
-        let mut accept = |r: u32, slots: &Slots| {
+        let accept = |r: u32, slots: &Slots| {
             let route = &routes[r as usize];
             if !route.admits(method) {
                 return false;
@@ -365,7 +365,7 @@ impl Mapper {
             path: path.as_bytes(),
             best: u32::MAX,
             slots: Slots::default(),
-            accept: &mut accept,
+            accept,
         };
         self.trie.search(&mut walk, 1);
         let best = walk.best;

@@ -61,7 +61,7 @@ const SCAN_LIMIT: usize = 8;
 pub(crate) const END: usize = usize::MAX;
 
 /// What a lookup carries down the trie.
-pub(crate) struct Walk<'a> {
+pub(crate) struct Walk<'a, F> {
     /// The raw path; it starts with `/`.
     pub(crate) path: &'a [u8],
     /// The smallest route index that has fully matched so far (`u32::MAX`: none).
@@ -72,7 +72,7 @@ pub(crate) struct Walk<'a> {
     pub(crate) slots: Slots,
     /// Whether a route whose shape fits also accepts (requirements, method,
     /// custom condition).
-    pub(crate) accept: &'a mut dyn FnMut(u32, &Slots) -> bool,
+    pub(crate) accept: F,
 }
 
 impl Node {
@@ -149,7 +149,7 @@ impl Node {
     ///
     /// `rest` is the byte offset in the path of what follows the `/` that ends
     /// the previous segment, or [`END`] when the path is used up.
-    pub(crate) fn search(&self, walk: &mut Walk<'_>, rest: usize) {
+    pub(crate) fn search<F: FnMut(u32, &Slots) -> bool>(&self, walk: &mut Walk<'_, F>, rest: usize) {
         if self.min >= walk.best {
             return;
         }
@@ -169,14 +169,23 @@ impl Node {
             if let Some(i) = self.find_static_in(path, rest, end) {
                 let child = &self.statics[i].1;
                 if child.min < walk.best {
-                    child.search(walk, next);
+                    if next == END {
+                        // The path ends here: no need for another call.
+                        try_in_order(&child.ends, walk);
+                    } else {
+                        child.search(walk, next);
+                    }
                 }
             }
         }
         if let Some(param) = &self.param {
             if end > rest && param.min < walk.best {
                 walk.slots.push(rest, end);
-                param.search(walk, next);
+                if next == END {
+                    try_in_order(&param.ends, walk);
+                } else {
+                    param.search(walk, next);
+                }
                 walk.slots.pop();
             }
         }
@@ -238,10 +247,27 @@ fn segment_end(path: &[u8], start: usize) -> usize {
         }
         i += 8;
     }
-    path[i..]
-        .iter()
-        .position(|&b| b == b'/')
-        .map_or(path.len(), |p| i + p)
+    // Fewer than eight bytes are left: look at the path's last eight bytes,
+    // with those before `i` made non-zero so that they neither match nor
+    // borrow.
+    let n = path.len();
+    if i >= n {
+        return n;
+    }
+    let Some(last) = n.checked_sub(8).and_then(|base| path[base..].first_chunk::<8>()) else {
+        return path[i..]
+            .iter()
+            .position(|&b| b == b'/')
+            .map_or(n, |p| i + p);
+    };
+    let seen = i - (n - 8); // 1..=7
+    let x = (u64::from_le_bytes(*last) ^ SLASHES) | (u64::MAX >> (64 - 8 * seen));
+    let zeros = x.wrapping_sub(ONES) & !x & HIGHS;
+    if zeros == 0 {
+        n
+    } else {
+        n - 8 + (zeros.trailing_zeros() / 8) as usize
+    }
 }
 
 /// Whether two texts of the same length, whose first eight bytes are equal,
@@ -356,7 +382,7 @@ impl Slots {
 }
 
 #[inline]
-fn try_in_order(routes: &[u32], walk: &mut Walk<'_>) {
+fn try_in_order<F: FnMut(u32, &Slots) -> bool>(routes: &[u32], walk: &mut Walk<'_, F>) {
     for &r in routes {
         if r >= walk.best {
             break;
@@ -507,12 +533,11 @@ mod tests {
     fn find(patterns: &[&str], path: &str) -> Option<usize> {
         let (rs, trie) = routes(patterns);
         let mut caps = Captures::default();
-        let mut accept = |r: u32, _: &Slots| match_route(&rs[r as usize], None, path, &mut caps);
         let mut walk = Walk {
             path: path.as_bytes(),
             best: u32::MAX,
             slots: Slots::default(),
-            accept: &mut accept,
+            accept: |r: u32, _: &Slots| match_route(&rs[r as usize], None, path, &mut caps),
         };
         trie.search(&mut walk, 1);
         (walk.best != u32::MAX).then_some(walk.best as usize)
