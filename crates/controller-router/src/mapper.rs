@@ -267,8 +267,11 @@ impl Mapper {
     /// Routes with a custom [`condition`](Route::condition) need the request and
     /// never match here; use [`recognize_request`](Self::recognize_request).
     pub fn recognize<'m, 'p>(&'m self, method: &Method, path: &'p str) -> Option<Match<'m, 'p>> {
-        self.find(method, path, None)
-            .or_else(|| self.slash_fallback(path, |p| self.find(method, p, None)))
+        let found = self.find(method, path, None);
+        if found.is_some() || self.strict_slashes {
+            return found;
+        }
+        self.slash_fallback(path, |p| self.find(method, p, None))
     }
 
     /// Like [`recognize`](Self::recognize), for a request head, so custom conditions run.

@@ -163,10 +163,14 @@ impl Node {
             try_in_order(&self.greedy, walk);
             walk.slots.pop();
         }
-        let end = segment_end(path, rest);
+        let (end, head) = segment(path, rest);
         let next = if end < path.len() { end + 1 } else { END };
         if !self.static_keys.is_empty() {
-            if let Some(i) = self.find_static_in(path, rest, end) {
+            let key = StaticKey {
+                head,
+                len: end - rest,
+            };
+            if let Some(i) = self.find_static_key(key, &path[rest..end]) {
                 let child = &self.statics[i].1;
                 if child.min < walk.best {
                     if next == END {
@@ -203,14 +207,12 @@ impl Node {
 
     /// The static child whose text is `seg` (at build time).
     fn find_static(&self, seg: &[u8]) -> Option<usize> {
-        self.find_static_in(seg, 0, seg.len())
+        self.find_static_key(StaticKey::of(seg), seg)
     }
 
-    /// The static child whose text is `path[start..end]`.
+    /// The static child whose text is `seg`, of key `key`.
     #[inline]
-    fn find_static_in(&self, path: &[u8], start: usize, end: usize) -> Option<usize> {
-        let key = StaticKey::of_in(path, start, end);
-        let seg = &path[start..end];
+    fn find_static_key(&self, key: StaticKey, seg: &[u8]) -> Option<usize> {
         let (lo, hi) = match &self.first {
             Some(table) => {
                 let b = usize::from(key.first_byte());
@@ -228,46 +230,81 @@ impl Node {
     }
 }
 
-/// The end of the segment that starts at `start`: the offset of the next `/`,
-/// or the path's length. Eight bytes at a time (segments are short, and a call
-/// to `memchr` costs more than this).
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+const SLASHES: u64 = ONES * b'/' as u64;
+
+/// The flags of the bytes of `word` (little-endian) that are `/`: the lowest
+/// flagged byte is the first `/` (a borrow only flags bytes above a true one).
 #[inline]
-fn segment_end(path: &[u8], start: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    const SLASHES: u64 = ONES * b'/' as u64;
-    let mut i = start;
-    while let Some(chunk) = path.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-        // Bytes equal to `/` become zero; the lowest flagged byte is the first
-        // zero byte (a borrow only flags bytes above a true zero).
-        let x = u64::from_le_bytes(*chunk) ^ SLASHES;
-        let zeros = x.wrapping_sub(ONES) & !x & HIGHS;
-        if zeros != 0 {
-            return i + (zeros.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    // Fewer than eight bytes are left: look at the path's last eight bytes,
-    // with those before `i` made non-zero so that they neither match nor
-    // borrow.
+fn slash_flags(word: u64) -> u64 {
+    let x = word ^ SLASHES;
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// The segment that starts at `start`: where it ends (the offset of the next
+/// `/`, or the path's length) and its [`StaticKey`] head. Eight bytes at a
+/// time, and the same load gives the head (segments are short, and a call to
+/// `memchr` costs more than this).
+#[inline]
+fn segment(path: &[u8], start: usize) -> (usize, u64) {
     let n = path.len();
-    if i >= n {
-        return n;
+    if let Some(first) = path.get(start..).and_then(<[u8]>::first_chunk::<8>) {
+        let flags = slash_flags(u64::from_le_bytes(*first));
+        let be = u64::from_be_bytes(*first);
+        if flags != 0 {
+            let len = (flags.trailing_zeros() / 8) as usize;
+            let head = if len == 0 { 0 } else { be & !(u64::MAX >> (8 * len)) };
+            return (start + len, head);
+        }
+        let mut i = start + 8;
+        while let Some(chunk) = path.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+            let flags = slash_flags(u64::from_le_bytes(*chunk));
+            if flags != 0 {
+                return (i + (flags.trailing_zeros() / 8) as usize, be);
+            }
+            i += 8;
+        }
+        if i >= n {
+            return (n, be);
+        }
+        // Fewer than eight bytes are left, and the path has at least eight:
+        // look at its last eight, with those before `i` made non-`/`.
+        let last = u64::from_le_bytes(*path[n - 8..].first_chunk::<8>().unwrap_or(&[0; 8]));
+        let seen = i - (n - 8); // 1..=7
+        let flags = slash_flags(last | (u64::MAX >> (64 - 8 * seen)));
+        let end = if flags == 0 {
+            n
+        } else {
+            n - 8 + (flags.trailing_zeros() / 8) as usize
+        };
+        return (end, be);
+    }
+    // Fewer than eight bytes are left.
+    if start >= n {
+        return (n, 0);
     }
     let Some(last) = n.checked_sub(8).and_then(|base| path[base..].first_chunk::<8>()) else {
-        return path[i..]
+        let end = path[start..]
             .iter()
             .position(|&b| b == b'/')
-            .map_or(n, |p| i + p);
+            .map_or(n, |p| start + p);
+        return (end, short_head(&path[start..end]));
     };
-    let seen = i - (n - 8); // 1..=7
-    let x = (u64::from_le_bytes(*last) ^ SLASHES) | (u64::MAX >> (64 - 8 * seen));
-    let zeros = x.wrapping_sub(ONES) & !x & HIGHS;
-    if zeros == 0 {
+    let seen = start - (n - 8); // 1..=7
+    let flags = slash_flags(u64::from_le_bytes(*last) | (u64::MAX >> (64 - 8 * seen)));
+    let end = if flags == 0 {
         n
     } else {
-        n - 8 + (zeros.trailing_zeros() / 8) as usize
-    }
+        n - 8 + (flags.trailing_zeros() / 8) as usize
+    };
+    let len = end - start;
+    let head = if len == 0 {
+        0
+    } else {
+        (u64::from_be_bytes(*last) << (8 * seen)) & !(u64::MAX >> (8 * len))
+    };
+    (end, head)
 }
 
 /// Whether two texts of the same length, whose first eight bytes are equal,
@@ -310,24 +347,6 @@ impl StaticKey {
             head,
             len: bytes.len(),
         }
-    }
-
-    /// The key of `path[start..end]`, read from the path in one load where it
-    /// can be: a segment shorter than eight bytes is the low end of the eight
-    /// bytes that end where it does, shifted up.
-    #[inline]
-    fn of_in(path: &[u8], start: usize, end: usize) -> Self {
-        let len = end - start;
-        let head = if let Some(first) = path[start..end].first_chunk::<8>() {
-            u64::from_be_bytes(*first)
-        } else if len == 0 {
-            0
-        } else if let Some(word) = end.checked_sub(8).and_then(|s| path[s..end].first_chunk::<8>()) {
-            u64::from_be_bytes(*word) << (8 * (8 - len))
-        } else {
-            short_head(&path[start..end])
-        };
-        StaticKey { head, len }
     }
 
     #[inline]
@@ -589,5 +608,71 @@ mod tests {
         assert_eq!(find(&pats, "/a/1.2"), Some(1));
         assert_eq!(find(&pats, "/a/v2"), Some(2));
         assert_eq!(find(&pats, "/a/w2"), None);
+    }
+
+    /// The reference the word-at-a-time scan must agree with.
+    fn naive_segment(path: &[u8], start: usize) -> (usize, u64) {
+        let end = path[start..]
+            .iter()
+            .position(|&b| b == b'/')
+            .map_or(path.len(), |p| start + p);
+        (end, StaticKey::of(&path[start..end]).head)
+    }
+
+    #[test]
+    fn segment_scan_agrees_with_a_byte_loop_at_every_offset() {
+        let paths = [
+            "/",
+            "//",
+            "/a",
+            "/a/",
+            "/ab/cd",
+            "/.../..../",
+            "/0123456/89",
+            "/01234567/x",
+            "/012345678/",
+            "/received_events/public",
+            "/repos/value1/value1/git/blobs/value1",
+            "/x/\u{1}\u{1}/\u{ff}./..",
+            "/caf%C3%A9/é/ü",
+            "/aaaaaaaaaaaaaaaaaaaaaaa",
+            "/aaaaaaaaaaaaaaa/aaaaaaa",
+        ];
+        for path in paths {
+            let bytes = path.as_bytes();
+            for start in 0..=bytes.len() {
+                assert_eq!(
+                    segment(bytes, start),
+                    naive_segment(bytes, start),
+                    "{path:?} from {start}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn segment_scan_agrees_with_a_byte_loop(path in "/[a-z/.\\x00-\\x02%é]{0,40}") {
+            let bytes = path.as_bytes();
+            for start in 0..=bytes.len() {
+                proptest::prop_assert_eq!(segment(bytes, start), naive_segment(bytes, start));
+            }
+        }
+    }
+
+    #[test]
+    fn wide_nodes_use_the_first_byte_table() {
+        let pats: Vec<String> = ["a", "ab", "abc", "b", "ba", "c", "d", "e", "f", "g", "", "zz"]
+            .iter()
+            .map(|s| format!("/{s}"))
+            .collect();
+        let refs: Vec<&str> = pats.iter().map(String::as_str).collect();
+        let (_, trie) = routes(&refs);
+        assert!(trie.first.is_some());
+        for (i, p) in refs.iter().enumerate() {
+            assert_eq!(find(&refs, p), Some(i), "{p}");
+        }
+        assert_eq!(find(&refs, "/abcd"), None);
+        assert_eq!(find(&refs, "/h"), None);
     }
 }
