@@ -150,59 +150,78 @@ impl Node {
     /// `rest` is the byte offset in the path of what follows the `/` that ends
     /// the previous segment, or [`END`] when the path is used up.
     pub(crate) fn search<F: FnMut(u32, &Slots) -> bool>(&self, walk: &mut Walk<'_, F>, rest: usize) {
-        if self.min >= walk.best {
-            return;
-        }
-        if rest == END {
-            try_in_order(&self.ends, walk);
-            return;
-        }
+        // Where only one child can hold a better route, the walk goes on in
+        // this loop instead of a call; the variables it records on the way are
+        // dropped together on return.
+        let mark = walk.slots.mark();
         let path = walk.path;
-        if !self.greedy.is_empty() {
-            walk.slots.push(rest, path.len());
-            try_in_order(&self.greedy, walk);
-            walk.slots.pop();
-        }
-        let (end, head) = segment(path, rest);
-        let next = if end < path.len() { end + 1 } else { END };
-        if !self.static_keys.is_empty() {
-            let key = StaticKey {
-                head,
-                len: end - rest,
+        let (mut node, mut rest) = (self, rest);
+        loop {
+            if node.min >= walk.best {
+                break;
+            }
+            if rest == END {
+                try_in_order(&node.ends, walk);
+                break;
+            }
+            if !node.greedy.is_empty() {
+                walk.slots.push(rest, path.len());
+                try_in_order(&node.greedy, walk);
+                walk.slots.pop();
+            }
+            let (end, head) = segment(path, rest);
+            let next = if end < path.len() { end + 1 } else { END };
+            let stat = if node.static_keys.is_empty() {
+                None
+            } else {
+                let key = StaticKey {
+                    head,
+                    len: end - rest,
+                };
+                node.find_static_key(key, &path[rest..end])
+                    .map(|i| &node.statics[i].1)
+                    .filter(|child| child.min < walk.best)
             };
-            if let Some(i) = self.find_static_key(key, &path[rest..end]) {
-                let child = &self.statics[i].1;
-                if child.min < walk.best {
-                    if next == END {
-                        // The path ends here: no need for another call.
-                        try_in_order(&child.ends, walk);
-                    } else {
+            let param = node
+                .param
+                .as_deref()
+                .filter(|param| end > rest && param.min < walk.best);
+            if node.complex.is_empty() {
+                match (stat, param) {
+                    (Some(child), None) => {
+                        (node, rest) = (child, next);
+                        continue;
+                    }
+                    (None, Some(param)) => {
+                        walk.slots.push(rest, end);
+                        (node, rest) = (param, next);
+                        continue;
+                    }
+                    (None, None) => break,
+                    (Some(_), Some(_)) => {}
+                }
+            }
+            if let Some(child) = stat {
+                child.search(walk, next);
+            }
+            if let Some(param) = param {
+                walk.slots.push(rest, end);
+                param.search(walk, next);
+                walk.slots.pop();
+            }
+            if !node.complex.is_empty() {
+                // The path came from a `&str` and `/` is ASCII, so a segment is
+                // always whole characters.
+                let seg = std::str::from_utf8(&path[rest..end]).unwrap_or_default();
+                for (shape, child) in &node.complex {
+                    if child.min < walk.best && shape_fits(shape, seg) {
                         child.search(walk, next);
                     }
                 }
             }
+            break;
         }
-        if let Some(param) = &self.param {
-            if end > rest && param.min < walk.best {
-                walk.slots.push(rest, end);
-                if next == END {
-                    try_in_order(&param.ends, walk);
-                } else {
-                    param.search(walk, next);
-                }
-                walk.slots.pop();
-            }
-        }
-        if !self.complex.is_empty() {
-            // The path came from a `&str` and `/` is ASCII, so a segment is
-            // always whole characters.
-            let seg = std::str::from_utf8(&path[rest..end]).unwrap_or_default();
-            for (shape, child) in &self.complex {
-                if child.min < walk.best && shape_fits(shape, seg) {
-                    child.search(walk, next);
-                }
-            }
-        }
+        walk.slots.reset(mark);
     }
 
     /// The static child whose text is `seg` (at build time).
@@ -391,6 +410,19 @@ impl Slots {
         } else {
             self.len -= 1;
         }
+    }
+
+    /// The current depth, for [`reset`](Self::reset).
+    #[inline]
+    fn mark(&self) -> (usize, usize) {
+        (self.len, self.overflow)
+    }
+
+    /// Drops what was pushed since `mark`.
+    #[inline]
+    fn reset(&mut self, (len, overflow): (usize, usize)) {
+        self.len = len;
+        self.overflow = overflow;
     }
 
     /// The ranges, or `None` if some did not fit.
