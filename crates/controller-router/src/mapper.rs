@@ -365,7 +365,7 @@ impl Mapper {
             true
         };
         let mut walk = Walk {
-            path: path.as_bytes(),
+            path,
             best: u32::MAX,
             slots: Slots::default(),
             accept,

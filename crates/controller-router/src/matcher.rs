@@ -63,7 +63,7 @@ pub(crate) const END: usize = usize::MAX;
 /// What a lookup carries down the trie.
 pub(crate) struct Walk<'a, F> {
     /// The raw path; it starts with `/`.
-    pub(crate) path: &'a [u8],
+    pub(crate) path: &'a str,
     /// The smallest route index that has fully matched so far (`u32::MAX`: none).
     pub(crate) best: u32,
     /// Ranges taken by whole-segment and greedy variables on the way down, so
@@ -154,7 +154,8 @@ impl Node {
         // this loop instead of a call; the variables it records on the way are
         // dropped together on return.
         let mark = walk.slots.mark();
-        let path = walk.path;
+        let text = walk.path;
+        let path = text.as_bytes();
         let (mut node, mut rest) = (self, rest);
         loop {
             if node.min >= walk.best {
@@ -210,9 +211,9 @@ impl Node {
                 walk.slots.pop();
             }
             if !node.complex.is_empty() {
-                // The path came from a `&str` and `/` is ASCII, so a segment is
-                // always whole characters.
-                let seg = std::str::from_utf8(&path[rest..end]).unwrap_or_default();
+                // `/` is ASCII, so a segment is whole characters: slicing the
+                // text needs no new UTF-8 check.
+                let seg = &text[rest..end];
                 for (shape, child) in &node.complex {
                     if child.min < walk.best && shape_fits(shape, seg) {
                         child.search(walk, next);
@@ -585,7 +586,7 @@ mod tests {
         let (rs, trie) = routes(patterns);
         let mut caps = Captures::default();
         let mut walk = Walk {
-            path: path.as_bytes(),
+            path,
             best: u32::MAX,
             slots: Slots::default(),
             accept: |r: u32, _: &Slots| match_route(&rs[r as usize], None, path, &mut caps),
@@ -706,5 +707,56 @@ mod tests {
         }
         assert_eq!(find(&refs, "/abcd"), None);
         assert_eq!(find(&refs, "/h"), None);
+    }
+
+    #[test]
+    fn decode_borrows_without_percent_and_decodes_with_it() {
+        assert!(matches!(decode("plain-value"), Some(Cow::Borrowed("plain-value"))));
+        assert!(matches!(decode("a%20b"), Some(Cow::Owned(v)) if v == "a b"));
+        assert_eq!(decode("caf%C3%A9").as_deref(), Some("café"));
+        assert_eq!(decode("%FF"), None);
+    }
+
+    #[test]
+    fn single_child_chains_and_forks_keep_connect_order() {
+        // A chain of single children (walked in the loop) next to a fork.
+        let pats = ["/a/{x}/c/{y}", "/a/b/c/d", "/a/{x}/c/d", "/a/b/{z}/e"];
+        assert_eq!(find(&pats, "/a/b/c/d"), Some(0));
+        assert_eq!(find(&pats, "/a/q/c/d"), Some(0));
+        assert_eq!(find(&pats, "/a/b/c/e"), Some(0));
+        assert_eq!(find(&pats, "/a/b/x/e"), Some(3));
+        assert_eq!(find(&pats, "/a/b/x/f"), None);
+        let pats = ["/a/b/c/d", "/a/{x}/c/d", "/a/{x}/{y}/{z}"];
+        assert_eq!(find(&pats, "/a/b/c/d"), Some(0));
+        assert_eq!(find(&pats, "/a/q/c/d"), Some(1));
+        assert_eq!(find(&pats, "/a/b/c/e"), Some(2));
+    }
+
+    #[test]
+    fn variables_recorded_in_the_loop_are_dropped_when_a_branch_fails() {
+        // `/p/{a}/{b}/x` fails at its last segment after recording two ranges;
+        // the later route must see only its own.
+        let (rs, trie) = routes(&["/p/{a}/{b}/x", "/p/{a}/q/{c}/y", "/{d}/{e}/{f}/{g}"]);
+        for (path, want) in [
+            ("/p/1/q/3/y", (1, vec![(3, 4), (7, 8)])),
+            ("/p/1/2/z", (2, vec![(1, 2), (3, 4), (5, 6), (7, 8)])),
+        ] {
+            let mut got = None;
+            let mut walk = Walk {
+                path,
+                best: u32::MAX,
+                slots: Slots::default(),
+                accept: |r: u32, slots: &Slots| {
+                    let ok = match_route(&rs[r as usize], None, path, &mut Captures::default());
+                    if ok {
+                        got = Some((r, slots.ranges().unwrap_or_default().to_vec()));
+                    }
+                    ok
+                },
+            };
+            trie.search(&mut walk, 1);
+            assert_eq!(walk.slots.mark(), (0, 0), "{path}: slots left behind");
+            assert_eq!(got, Some((want.0, want.1)), "{path}");
+        }
     }
 }
