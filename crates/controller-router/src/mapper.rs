@@ -322,9 +322,10 @@ impl Mapper {
                 // requirements on the ranges it recorded, and only then copy them.
                 Some(ranges) => {
                     let ok = !route.has_requirements
-                        || ranges.iter().zip(&route.slots).all(|(&(s, e), &v)| {
-                            meets(route, v, &path[s as usize..e as usize])
-                        });
+                        || ranges
+                            .iter()
+                            .zip(&route.slots)
+                            .all(|(&(s, e), &v)| meets(route, v, &path[s as usize..e as usize]));
                     if !ok {
                         return false;
                     }

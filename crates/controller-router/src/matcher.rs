@@ -36,11 +36,12 @@ pub(crate) struct Node {
     /// the text itself is only read for segments longer than eight bytes.
     static_keys: Vec<StaticKey>,
     statics: Vec<(Box<str>, Node)>,
-    /// For a node with many static children: `first[b]..first[b + 1]` is the
-    /// range of `static_keys` whose text starts with byte `b` (keys sort by
-    /// their first byte first), so a lookup scans a run of one or two keys
-    /// instead of bisecting.
-    first: Option<Box<[u16; 257]>>,
+    /// For a node with many static children, an open-addressing hash table
+    /// of their keys (slots hold index + 1, 0 is empty; its length is a power
+    /// of two, at least four times the number of children), so that a lookup makes
+    /// one or two probes instead of bisecting. Empty for a narrow node, which
+    /// is scanned.
+    table: Box<[u16]>,
     /// The child for a whole-segment variable.
     param: Option<Box<Node>>,
     /// Children for complex segments, keyed by their skeleton: the pieces with
@@ -102,7 +103,7 @@ impl Node {
                     let i = self.static_keys.partition_point(|k| *k <= key);
                     self.static_keys.insert(i, key);
                     self.statics.insert(i, (text.clone(), Node::new()));
-                    self.index_first_bytes();
+                    self.index_statics();
                     &mut self.statics[i].1
                 }
             },
@@ -129,27 +130,34 @@ impl Node {
         child.insert(rest, index);
     }
 
-    /// Rebuilds the first-byte table once there are enough static children.
-    fn index_first_bytes(&mut self) {
-        if self.static_keys.len() <= SCAN_LIMIT || self.static_keys.len() > usize::from(u16::MAX) {
-            self.first = None;
+    /// Rebuilds the hash table once there are enough static children.
+    fn index_statics(&mut self) {
+        let n = self.static_keys.len();
+        if n <= SCAN_LIMIT || n >= usize::from(u16::MAX) / 4 {
+            self.table = Box::default();
             return;
         }
-        let mut table = [0u16; 257];
-        for k in &self.static_keys {
-            table[usize::from(k.first_byte()) + 1] += 1;
+        let mut table = vec![0u16; (4 * n).next_power_of_two()];
+        let mask = table.len() - 1;
+        for (i, key) in self.static_keys.iter().enumerate() {
+            let mut h = key.hash() & mask;
+            while table[h] != 0 {
+                h = (h + 1) & mask;
+            }
+            table[h] = (i + 1) as u16;
         }
-        for b in 1..table.len() {
-            table[b] += table[b - 1];
-        }
-        self.first = Some(Box::new(table));
+        self.table = table.into_boxed_slice();
     }
 
     /// Finds the smallest route index `walk.accept` agrees to, below `walk.best`.
     ///
     /// `rest` is the byte offset in the path of what follows the `/` that ends
     /// the previous segment, or [`END`] when the path is used up.
-    pub(crate) fn search<F: FnMut(u32, &Slots) -> bool>(&self, walk: &mut Walk<'_, F>, rest: usize) {
+    pub(crate) fn search<F: FnMut(u32, &Slots) -> bool>(
+        &self,
+        walk: &mut Walk<'_, F>,
+        rest: usize,
+    ) {
         // Where only one child can hold a better route, the walk goes on in
         // this loop instead of a call; the variables it records on the way are
         // dropped together on return.
@@ -233,20 +241,35 @@ impl Node {
     /// The static child whose text is `seg`, of key `key`.
     #[inline]
     fn find_static_key(&self, key: StaticKey, seg: &[u8]) -> Option<usize> {
-        let (lo, hi) = match &self.first {
-            Some(table) => {
-                let b = usize::from(key.first_byte());
-                (usize::from(table[b]), usize::from(table[b + 1]))
-            }
-            None => (0, self.static_keys.len()),
+        let matches = |i: usize| {
+            self.static_keys[i] == key
+                && (key.len <= 8 || same_tail(self.statics[i].0.as_bytes(), seg))
         };
-        let keys = self.static_keys.get(lo..hi)?;
-        for (i, k) in keys.iter().enumerate() {
-            if *k == key && (key.len <= 8 || same_tail(self.statics[lo + i].0.as_bytes(), seg)) {
-                return Some(lo + i);
+        if self.table.is_empty() {
+            for (i, k) in self.static_keys.iter().enumerate() {
+                if *k == key {
+                    if key.len <= 8 || same_tail(self.statics[i].0.as_bytes(), seg) {
+                        return Some(i);
+                    }
+                } else if *k > key {
+                    // Sorted: no later key can be equal.
+                    return None;
+                }
             }
+            return None;
         }
-        None
+        let mask = self.table.len() - 1;
+        let mut h = key.hash() & mask;
+        loop {
+            let slot = usize::from(self.table[h]);
+            if slot == 0 {
+                return None;
+            }
+            if matches(slot - 1) {
+                return Some(slot - 1);
+            }
+            h = (h + 1) & mask;
+        }
     }
 }
 
@@ -274,7 +297,11 @@ fn segment(path: &[u8], start: usize) -> (usize, u64) {
         let be = u64::from_be_bytes(*first);
         if flags != 0 {
             let len = (flags.trailing_zeros() / 8) as usize;
-            let head = if len == 0 { 0 } else { be & !(u64::MAX >> (8 * len)) };
+            let head = if len == 0 {
+                0
+            } else {
+                be & !(u64::MAX >> (8 * len))
+            };
             return (start + len, head);
         }
         let mut i = start + 8;
@@ -304,7 +331,10 @@ fn segment(path: &[u8], start: usize) -> (usize, u64) {
     if start >= n {
         return (n, 0);
     }
-    let Some(last) = n.checked_sub(8).and_then(|base| path[base..].first_chunk::<8>()) else {
+    let Some(last) = n
+        .checked_sub(8)
+        .and_then(|base| path[base..].first_chunk::<8>())
+    else {
         let end = path[start..]
             .iter()
             .position(|&b| b == b'/')
@@ -369,9 +399,11 @@ impl StaticKey {
         }
     }
 
+    /// A hash for [`Node`]'s table (a multiplicative mix of head and length).
     #[inline]
-    fn first_byte(self) -> u8 {
-        (self.head >> 56) as u8
+    fn hash(self) -> usize {
+        let x = (self.head ^ self.len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (x >> 32) as usize
     }
 }
 
@@ -694,14 +726,16 @@ mod tests {
     }
 
     #[test]
-    fn wide_nodes_use_the_first_byte_table() {
-        let pats: Vec<String> = ["a", "ab", "abc", "b", "ba", "c", "d", "e", "f", "g", "", "zz"]
-            .iter()
-            .map(|s| format!("/{s}"))
-            .collect();
+    fn wide_nodes_use_the_hash_table() {
+        let pats: Vec<String> = [
+            "a", "ab", "abc", "b", "ba", "c", "d", "e", "f", "g", "", "zz",
+        ]
+        .iter()
+        .map(|s| format!("/{s}"))
+        .collect();
         let refs: Vec<&str> = pats.iter().map(String::as_str).collect();
         let (_, trie) = routes(&refs);
-        assert!(trie.first.is_some());
+        assert!(!trie.table.is_empty());
         for (i, p) in refs.iter().enumerate() {
             assert_eq!(find(&refs, p), Some(i), "{p}");
         }
@@ -710,8 +744,32 @@ mod tests {
     }
 
     #[test]
+    fn wide_node_with_texts_sharing_their_first_eight_bytes() {
+        // Twelve texts starting with `n`, some longer than eight bytes and
+        // sharing their first eight (equal keys, told apart by their tails).
+        let pats: Vec<String> = (0..12)
+            .map(|i| match i % 3 {
+                0 => format!("/n{i}"),
+                1 => format!("/ns_long_name_{i}"),
+                _ => format!("/ns_long_nam{i}"),
+            })
+            .chain(["/a".to_owned(), "/z".to_owned()])
+            .collect();
+        let refs: Vec<&str> = pats.iter().map(String::as_str).collect();
+        for (i, p) in refs.iter().enumerate() {
+            assert_eq!(find(&refs, p), Some(i), "{p}");
+        }
+        assert_eq!(find(&refs, "/ns_long_name_2"), None);
+        assert_eq!(find(&refs, "/n"), None);
+        assert_eq!(find(&refs, "/n99"), None);
+    }
+
+    #[test]
     fn decode_borrows_without_percent_and_decodes_with_it() {
-        assert!(matches!(decode("plain-value"), Some(Cow::Borrowed("plain-value"))));
+        assert!(matches!(
+            decode("plain-value"),
+            Some(Cow::Borrowed("plain-value"))
+        ));
         assert!(matches!(decode("a%20b"), Some(Cow::Owned(v)) if v == "a b"));
         assert_eq!(decode("caf%C3%A9").as_deref(), Some("café"));
         assert_eq!(decode("%FF"), None);
