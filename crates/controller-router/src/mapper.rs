@@ -34,6 +34,9 @@ pub struct Mapper {
     pub(crate) routes: Vec<CompiledRoute>,
     names: HashMap<String, usize>,
     trie: Node,
+    /// What a lookup needs to know of each route, dense and in route order, so
+    /// that accepting a plain route does not touch its larger `CompiledRoute`.
+    hot: Vec<Hot>,
     path_prefix: String,
     name_prefix: String,
     strict_slashes: bool,
@@ -61,6 +64,7 @@ impl Mapper {
             routes: Vec::new(),
             names: HashMap::new(),
             trie: Node::new(),
+            hot: Vec::new(),
             path_prefix: String::new(),
             name_prefix: String::new(),
             strict_slashes: true,
@@ -98,6 +102,7 @@ impl Mapper {
             self.add_name(name.clone(), index, &compiled.pattern.source)?;
         }
         self.trie.insert(&compiled.pattern.segments, index as u32);
+        self.hot.push(Hot::of(&compiled));
         self.routes.push(compiled);
         Ok(self)
     }
@@ -308,11 +313,23 @@ impl Mapper {
             return None;
         }
         let routes = &self.routes;
+        let hot = &self.hot;
         // `caps` is scratch for routes checked by walking the path; `found`
         // holds the values of the best route so far.
         let mut caps = Captures::default();
         let mut found = Captures::default();
         let accept = |r: u32, slots: &Slots| {
+            if let Some(vars) = hot[r as usize].plain() {
+                // Any method, no requirement, no complex segment, no custom
+                // condition: the trie's ranges are the values.
+                if let Some(ranges) = slots.ranges() {
+                    found.clear();
+                    for (&(s, e), &v) in ranges.iter().zip(vars) {
+                        found.push(usize::from(v), s as usize, e as usize);
+                    }
+                    return true;
+                }
+            }
             let route = &routes[r as usize];
             if !route.admits(method) {
                 return false;
@@ -427,6 +444,43 @@ impl Mapper {
         params: &[(&str, &str)],
     ) -> Result<(), GenerationError> {
         generate::by_controller(&self.routes, controller, action, params, out)
+    }
+}
+
+/// The per-route facts a lookup reads first.
+#[derive(Debug, Clone, Copy)]
+struct Hot {
+    /// How many of `vars` are used, or `u8::MAX` if the route is not plain.
+    len: u8,
+    /// The variable of each whole-segment or greedy segment, in path order.
+    vars: [u16; 7],
+}
+
+impl Hot {
+    fn of(route: &CompiledRoute) -> Self {
+        let mut hot = Hot {
+            len: u8::MAX,
+            vars: [0; 7],
+        };
+        let plain = route.methods.is_none()
+            && !route.has_requirements
+            && !route.complex
+            && route.predicate.is_none()
+            && route.slots.len() <= hot.vars.len()
+            && route.slots.iter().all(|&v| u16::try_from(v).is_ok());
+        if plain {
+            for (d, &v) in hot.vars.iter_mut().zip(&route.slots) {
+                *d = v as u16;
+            }
+            hot.len = route.slots.len() as u8;
+        }
+        hot
+    }
+
+    /// The variables of a plain route, or `None`.
+    #[inline]
+    fn plain(&self) -> Option<&[u16]> {
+        self.vars.get(..usize::from(self.len))
     }
 }
 
