@@ -17,6 +17,11 @@
 //! connect order would give — without the scan. Regexes run only for requirements,
 //! and only on routes the trie has already reached.
 //!
+//! Where a node has only one child that can still hold a smaller index, the walk
+//! goes on in a loop rather than a call; it only recurses at real forks (a static
+//! and a variable child both viable, or complex children), so the depth-first
+//! order above is unchanged.
+//!
 //! Routes itself buckets routes by literal prefix (longest first) before connect
 //! order; we keep plain connect order, the rule Routes documents.
 
