@@ -314,9 +314,7 @@ impl Mapper {
         }
         let routes = &self.routes;
         let hot = &self.hot;
-        // `caps` is scratch for routes checked by walking the path; `found`
-        // holds the values of the best route so far.
-        let mut caps = Captures::default();
+        // `found` holds the values of the best route so far.
         let mut found = Captures::default();
         let accept = |r: u32, slots: &Slots| {
             if let Some(vars) = hot[r as usize].plain() {
@@ -334,6 +332,8 @@ impl Mapper {
             if !route.admits(method) {
                 return false;
             }
+            // Scratch for values not yet known to win.
+            let mut caps = Captures::default();
             match slots.ranges().filter(|_| !route.complex) {
                 // The trie walked exactly this route's segments: check the
                 // requirements on the ranges it recorded, and only then copy them.
