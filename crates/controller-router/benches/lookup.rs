@@ -91,6 +91,7 @@ fn check(mapper: &Mapper, router: &matchit::Router<usize>, patterns: &[String], 
     }
 }
 
+#[inline(never)]
 fn lookup_ours(mapper: &Mapper, paths: &[String]) -> usize {
     let mut n = 0;
     for path in paths {
@@ -100,6 +101,7 @@ fn lookup_ours(mapper: &Mapper, paths: &[String]) -> usize {
     n
 }
 
+#[inline(never)]
 fn lookup_theirs(router: &matchit::Router<usize>, paths: &[String]) -> usize {
     let mut n = 0;
     for path in paths {
@@ -228,7 +230,34 @@ fn print_ratios() {
 
 criterion_group!(benches, bench);
 
+/// Instruction-count mode: `LOOKUP_COUNT=<set>:<ours|matchit>:<rounds>` runs
+/// only that many rounds of lookups over the set and exits, for
+/// `valgrind --tool=callgrind --toggle-collect=lookup::lookup_ours` (or
+/// `lookup_theirs`): the collected instructions ÷ (rounds × paths) is the count
+/// per lookup, free of criterion's own work and of machine load.
+fn count_mode(spec: &str) {
+    let mut parts = spec.split(':');
+    let (set, side, rounds) = (parts.next(), parts.next(), parts.next());
+    let rounds: usize = rounds.and_then(|r| r.parse().ok()).unwrap_or(100);
+    let set = sets()
+        .into_iter()
+        .find(|s| Some(s.name) == set)
+        .expect("LOOKUP_COUNT=<github_130|synthetic_1000>:<ours|matchit>:<rounds>");
+    let mut sink = 0;
+    for _ in 0..rounds {
+        sink += match side {
+            Some("matchit") => lookup_theirs(&set.router, &set.paths),
+            _ => lookup_ours(&set.mapper, &set.paths),
+        };
+    }
+    println!("{} lookups, checksum {sink}", rounds * set.paths.len());
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("LOOKUP_COUNT") {
+        count_mode(&spec);
+        return;
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
     print_ratios();

@@ -8,7 +8,7 @@ use gateway_core::{RoutingArgs, Settings, SettingsError};
 use http::{Method, StatusCode};
 
 use crate::generate::{self, GenerationError};
-use crate::matcher::{decode, match_route, meets, Captures, Node, Slots};
+use crate::matcher::{decode, match_route, meets, Captures, Node, Slots, Walk};
 use crate::route::{CompiledRoute, Route, RouteError, Target};
 
 /// A set of routes in Routes syntax: the twin of Routes' `Mapper`.
@@ -34,6 +34,9 @@ pub struct Mapper {
     pub(crate) routes: Vec<CompiledRoute>,
     names: HashMap<String, usize>,
     trie: Node,
+    /// What a lookup needs to know of each route, dense and in route order, so
+    /// that accepting a plain route does not touch its larger `CompiledRoute`.
+    hot: Vec<Hot>,
     path_prefix: String,
     name_prefix: String,
     strict_slashes: bool,
@@ -61,6 +64,7 @@ impl Mapper {
             routes: Vec::new(),
             names: HashMap::new(),
             trie: Node::new(),
+            hot: Vec::new(),
             path_prefix: String::new(),
             name_prefix: String::new(),
             strict_slashes: true,
@@ -98,6 +102,7 @@ impl Mapper {
             self.add_name(name.clone(), index, &compiled.pattern.source)?;
         }
         self.trie.insert(&compiled.pattern.segments, index as u32);
+        self.hot.push(Hot::of(&compiled));
         self.routes.push(compiled);
         Ok(self)
     }
@@ -267,8 +272,11 @@ impl Mapper {
     /// Routes with a custom [`condition`](Route::condition) need the request and
     /// never match here; use [`recognize_request`](Self::recognize_request).
     pub fn recognize<'m, 'p>(&'m self, method: &Method, path: &'p str) -> Option<Match<'m, 'p>> {
-        self.find(method, path, None)
-            .or_else(|| self.slash_fallback(path, |p| self.find(method, p, None)))
+        let found = self.find(method, path, None);
+        if found.is_some() || self.strict_slashes {
+            return found;
+        }
+        self.slash_fallback(path, |p| self.find(method, p, None))
     }
 
     /// Like [`recognize`](Self::recognize), for a request head, so custom conditions run.
@@ -304,47 +312,84 @@ impl Mapper {
         if !path.starts_with('/') {
             return None;
         }
-        let mut best = u32::MAX;
-        let mut caps = Captures::default();
-        let mut found = Captures::default();
-        let mut slots = Slots::default();
         let routes = &self.routes;
-        self.trie
-            .search(path, Some(1), &mut best, &mut slots, &mut |r, slots| {
-                let route = &routes[r as usize];
-                let ranges = slots.ranges().filter(|_| !route.complex);
-                let matched = match ranges {
-                    // The trie walked exactly this route's segments: check the
-                    // method and requirements on the ranges it recorded.
-                    Some(ranges) => {
-                        caps.clear();
-                        route.admits(method)
-                            && ranges.iter().zip(&route.slots).all(|(&(s, e), &v)| {
-                                let (s, e) = (s as usize, e as usize);
-                                caps.push(v, s, e);
-                                meets(route, v, &path[s..e])
-                            })
+        let hot = &self.hot;
+        // `found` holds the values of the best route so far.
+        let mut found = Captures::default();
+        let accept = |r: u32, slots: &Slots| {
+            if let Some(vars) = hot[r as usize].plain() {
+                // Any method, no requirement, no complex segment, no custom
+                // condition: the trie's ranges are the values.
+                if let Some(ranges) = slots.ranges() {
+                    found.clear();
+                    for (&(s, e), &v) in ranges.iter().zip(vars) {
+                        found.push(usize::from(v), s as usize, e as usize);
                     }
-                    None => match_route(route, Some(method), path, &mut caps),
-                };
-                if !matched {
-                    return false;
+                    return true;
                 }
-                if let Some(predicate) = &route.predicate {
-                    let Some(parts) = parts else { return false };
-                    let m = Match {
-                        route,
-                        path,
-                        caps: caps.clone(),
+            }
+            let route = &routes[r as usize];
+            if !route.admits(method) {
+                return false;
+            }
+            // Scratch for values not yet known to win.
+            let mut caps = Captures::default();
+            match slots.ranges().filter(|_| !route.complex) {
+                // The trie walked exactly this route's segments: check the
+                // requirements on the ranges it recorded, and only then copy them.
+                Some(ranges) => {
+                    let ok = !route.has_requirements
+                        || ranges
+                            .iter()
+                            .zip(&route.slots)
+                            .all(|(&(s, e), &v)| meets(route, v, &path[s as usize..e as usize]));
+                    if !ok {
+                        return false;
+                    }
+                    // Without a custom condition the route has won: fill
+                    // `found` in place.
+                    let out = if route.predicate.is_none() {
+                        &mut found
+                    } else {
+                        &mut caps
                     };
-                    match m.routing_args() {
-                        Some(args) if predicate(parts, &args) => {}
-                        _ => return false,
+                    out.clear();
+                    for (&(s, e), &v) in ranges.iter().zip(&route.slots) {
+                        out.push(v, s as usize, e as usize);
+                    }
+                    if route.predicate.is_none() {
+                        return true;
                     }
                 }
-                std::mem::swap(&mut found, &mut caps);
-                true
-            });
+                None => {
+                    if !match_route(route, None, path, &mut caps) {
+                        return false;
+                    }
+                }
+            }
+            if let Some(predicate) = &route.predicate {
+                let Some(parts) = parts else { return false };
+                let m = Match {
+                    route,
+                    path,
+                    caps: caps.clone(),
+                };
+                match m.routing_args() {
+                    Some(args) if predicate(parts, &args) => {}
+                    _ => return false,
+                }
+            }
+            std::mem::swap(&mut found, &mut caps);
+            true
+        };
+        let mut walk = Walk {
+            path,
+            best: u32::MAX,
+            slots: Slots::default(),
+            accept,
+        };
+        self.trie.search(&mut walk, 1);
+        let best = walk.best;
         (best != u32::MAX).then(|| Match {
             route: &self.routes[best as usize],
             path,
@@ -399,6 +444,43 @@ impl Mapper {
         params: &[(&str, &str)],
     ) -> Result<(), GenerationError> {
         generate::by_controller(&self.routes, controller, action, params, out)
+    }
+}
+
+/// The per-route facts a lookup reads first.
+#[derive(Debug, Clone, Copy)]
+struct Hot {
+    /// How many of `vars` are used, or `u8::MAX` if the route is not plain.
+    len: u8,
+    /// The variable of each whole-segment or greedy segment, in path order.
+    vars: [u16; 7],
+}
+
+impl Hot {
+    fn of(route: &CompiledRoute) -> Self {
+        let mut hot = Hot {
+            len: u8::MAX,
+            vars: [0; 7],
+        };
+        let plain = route.methods.is_none()
+            && !route.has_requirements
+            && !route.complex
+            && route.predicate.is_none()
+            && route.slots.len() <= hot.vars.len()
+            && route.slots.iter().all(|&v| u16::try_from(v).is_ok());
+        if plain {
+            for (d, &v) in hot.vars.iter_mut().zip(&route.slots) {
+                *d = v as u16;
+            }
+            hot.len = route.slots.len() as u8;
+        }
+        hot
+    }
+
+    /// The variables of a plain route, or `None`.
+    #[inline]
+    fn plain(&self) -> Option<&[u16]> {
+        self.vars.get(..usize::from(self.len))
     }
 }
 

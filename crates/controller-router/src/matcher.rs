@@ -17,6 +17,11 @@
 //! connect order would give — without the scan. Regexes run only for requirements,
 //! and only on routes the trie has already reached.
 //!
+//! Where a node has only one child that can still hold a smaller index, the walk
+//! goes on in a loop rather than a call; it only recurses at real forks (a static
+//! and a variable child both viable, or complex children), so the depth-first
+//! order above is unchanged.
+//!
 //! Routes itself buckets routes by literal prefix (longest first) before connect
 //! order; we keep plain connect order, the rule Routes documents.
 
@@ -31,11 +36,17 @@ use crate::route::CompiledRoute;
 /// A trie node.
 #[derive(Debug, Default)]
 pub(crate) struct Node {
-    /// Static children, sorted by [`StaticKey`] for binary search; the key
-    /// compares as integers, so a lookup calls `memcmp` at most on a hit.
-    /// Their keys, kept apart and dense so that the search touches few cache lines.
+    /// Static children's keys, sorted, kept apart from the children and dense so
+    /// that a lookup touches few cache lines; the key compares as integers, so
+    /// the text itself is only read for segments longer than eight bytes.
     static_keys: Vec<StaticKey>,
     statics: Vec<(Box<str>, Node)>,
+    /// For a node with many static children, an open-addressing hash table
+    /// of their keys (slots hold index + 1, 0 is empty; its length is a power
+    /// of two, at least four times the number of children), so that a lookup makes
+    /// one or two probes instead of bisecting. Empty for a narrow node, which
+    /// is scanned.
+    table: Box<[u16]>,
     /// The child for a whole-segment variable.
     param: Option<Box<Node>>,
     /// Children for complex segments, keyed by their skeleton: the pieces with
@@ -47,6 +58,27 @@ pub(crate) struct Node {
     ends: Vec<u32>,
     /// The smallest route index in this subtree.
     min: u32,
+}
+
+/// Above this many static children a node gets a first-byte table.
+const SCAN_LIMIT: usize = 8;
+
+/// The `rest` offset that means "the path is used up".
+pub(crate) const END: usize = usize::MAX;
+
+/// What a lookup carries down the trie.
+pub(crate) struct Walk<'a, F> {
+    /// The raw path; it starts with `/`.
+    pub(crate) path: &'a str,
+    /// The smallest route index that has fully matched so far (`u32::MAX`: none).
+    pub(crate) best: u32,
+    /// Ranges taken by whole-segment and greedy variables on the way down, so
+    /// that `accept` can check a route without complex segments without
+    /// walking the path again.
+    pub(crate) slots: Slots,
+    /// Whether a route whose shape fits also accepts (requirements, method,
+    /// custom condition).
+    pub(crate) accept: F,
 }
 
 impl Node {
@@ -69,13 +101,14 @@ impl Node {
                 self.greedy.push(index);
                 return;
             }
-            Segment::Static(text) => match self.find_static(text) {
+            Segment::Static(text) => match self.find_static(text.as_bytes()) {
                 Some(i) => &mut self.statics[i].1,
                 None => {
-                    let key = StaticKey::of(text);
+                    let key = StaticKey::of(text.as_bytes());
                     let i = self.static_keys.partition_point(|k| *k <= key);
                     self.static_keys.insert(i, key);
                     self.statics.insert(i, (text.clone(), Node::new()));
+                    self.index_statics();
                     &mut self.statics[i].1
                 }
             },
@@ -102,74 +135,231 @@ impl Node {
         child.insert(rest, index);
     }
 
-    /// Finds the smallest route index `accept` agrees to, below `best`.
+    /// Rebuilds the hash table once there are enough static children.
+    fn index_statics(&mut self) {
+        let n = self.static_keys.len();
+        if n <= SCAN_LIMIT || n >= usize::from(u16::MAX) / 4 {
+            self.table = Box::default();
+            return;
+        }
+        let mut table = vec![0u16; (4 * n).next_power_of_two()];
+        let mask = table.len() - 1;
+        for (i, key) in self.static_keys.iter().enumerate() {
+            let mut h = key.hash() & mask;
+            while table[h] != 0 {
+                h = (h + 1) & mask;
+            }
+            table[h] = (i + 1) as u16;
+        }
+        self.table = table.into_boxed_slice();
+    }
+
+    /// Finds the smallest route index `walk.accept` agrees to, below `walk.best`.
     ///
-    /// `rest` is the byte offset in `path` of what follows the `/` that ends the
-    /// previous segment, or `None` when the path is used up. `slots` holds the
-    /// ranges taken by whole-segment and greedy variables on the way down, so that
-    /// `accept` can check a route without complex segments without walking the
-    /// path again.
-    pub(crate) fn search(
+    /// `rest` is the byte offset in the path of what follows the `/` that ends
+    /// the previous segment, or [`END`] when the path is used up.
+    pub(crate) fn search<F: FnMut(u32, &Slots) -> bool>(
         &self,
-        path: &str,
-        rest: Option<usize>,
-        best: &mut u32,
-        slots: &mut Slots,
-        accept: &mut dyn FnMut(u32, &Slots) -> bool,
+        walk: &mut Walk<'_, F>,
+        rest: usize,
     ) {
-        if self.min >= *best {
-            return;
+        // Where only one child can hold a better route, the walk goes on in
+        // this loop instead of a call; the variables it records on the way are
+        // dropped together on return.
+        let mark = walk.slots.mark();
+        let text = walk.path;
+        let path = text.as_bytes();
+        let (mut node, mut rest) = (self, rest);
+        loop {
+            if node.min >= walk.best {
+                break;
+            }
+            if rest == END {
+                try_in_order(&node.ends, walk);
+                break;
+            }
+            if !node.greedy.is_empty() {
+                walk.slots.push(rest, path.len());
+                try_in_order(&node.greedy, walk);
+                walk.slots.pop();
+            }
+            let (end, head) = segment(path, rest);
+            let next = if end < path.len() { end + 1 } else { END };
+            let stat = if node.static_keys.is_empty() {
+                None
+            } else {
+                let key = StaticKey {
+                    head,
+                    len: end - rest,
+                };
+                node.find_static_key(key, &path[rest..end])
+                    .map(|i| &node.statics[i].1)
+                    .filter(|child| child.min < walk.best)
+            };
+            let param = node
+                .param
+                .as_deref()
+                .filter(|param| end > rest && param.min < walk.best);
+            if node.complex.is_empty() {
+                match (stat, param) {
+                    (Some(child), None) => {
+                        (node, rest) = (child, next);
+                        continue;
+                    }
+                    (None, Some(param)) => {
+                        walk.slots.push(rest, end);
+                        (node, rest) = (param, next);
+                        continue;
+                    }
+                    (None, None) => break,
+                    (Some(_), Some(_)) => {}
+                }
+            }
+            if let Some(child) = stat {
+                child.search(walk, next);
+            }
+            if let Some(param) = param {
+                walk.slots.push(rest, end);
+                param.search(walk, next);
+                walk.slots.pop();
+            }
+            if !node.complex.is_empty() {
+                // `/` is ASCII, so a segment is whole characters: slicing the
+                // text needs no new UTF-8 check.
+                let seg = &text[rest..end];
+                for (shape, child) in &node.complex {
+                    if child.min < walk.best && shape_fits(shape, seg) {
+                        child.search(walk, next);
+                    }
+                }
+            }
+            break;
         }
-        let Some(pos) = rest else {
-            try_in_order(&self.ends, best, slots, accept);
-            return;
+        walk.slots.reset(mark);
+    }
+
+    /// The static child whose text is `seg` (at build time).
+    fn find_static(&self, seg: &[u8]) -> Option<usize> {
+        self.find_static_key(StaticKey::of(seg), seg)
+    }
+
+    /// The static child whose text is `seg`, of key `key`.
+    #[inline]
+    fn find_static_key(&self, key: StaticKey, seg: &[u8]) -> Option<usize> {
+        let matches = |i: usize| {
+            self.static_keys[i] == key
+                && (key.len <= 8 || same_tail(self.statics[i].0.as_bytes(), seg))
         };
-        if !self.greedy.is_empty() {
-            slots.push(pos, path.len());
-            try_in_order(&self.greedy, best, slots, accept);
-            slots.pop();
-        }
-        let (seg, next) = split_segment(&path[pos..]);
-        let end = pos + seg.len();
-        let next = next.map(|_| end + 1);
-        if let Some(i) = self.find_static(seg) {
-            self.statics[i].1.search(path, next, best, slots, accept);
-        }
-        if let Some(param) = &self.param {
-            if !seg.is_empty() {
-                slots.push(pos, end);
-                param.search(path, next, best, slots, accept);
-                slots.pop();
+        if self.table.is_empty() {
+            for (i, k) in self.static_keys.iter().enumerate() {
+                if *k == key {
+                    if key.len <= 8 || same_tail(self.statics[i].0.as_bytes(), seg) {
+                        return Some(i);
+                    }
+                } else if *k > key {
+                    // Sorted: no later key can be equal.
+                    return None;
+                }
             }
+            return None;
         }
-        for (shape, child) in &self.complex {
-            if child.min < *best && shape_fits(shape, seg) {
-                child.search(path, next, best, slots, accept);
+        let mask = self.table.len() - 1;
+        let mut h = key.hash() & mask;
+        loop {
+            let slot = usize::from(self.table[h]);
+            if slot == 0 {
+                return None;
             }
+            if matches(slot - 1) {
+                return Some(slot - 1);
+            }
+            h = (h + 1) & mask;
         }
     }
 }
 
-impl Node {
-    #[inline]
-    fn find_static(&self, seg: &str) -> Option<usize> {
-        let key = StaticKey::of(seg);
-        // A handful of children is faster to scan than to bisect.
-        let keys = &self.static_keys;
-        let first = if keys.len() <= 8 {
-            keys.iter().position(|k| *k >= key)?
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+const SLASHES: u64 = ONES * b'/' as u64;
+
+/// The flags of the bytes of `word` (little-endian) that are `/`: the lowest
+/// flagged byte is the first `/` (a borrow only flags bytes above a true one).
+#[inline]
+fn slash_flags(word: u64) -> u64 {
+    let x = word ^ SLASHES;
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// The segment that starts at `start`: where it ends (the offset of the next
+/// `/`, or the path's length) and its [`StaticKey`] head. Eight bytes at a
+/// time, and the same load gives the head (segments are short, and a call to
+/// `memchr` costs more than this).
+#[inline]
+fn segment(path: &[u8], start: usize) -> (usize, u64) {
+    let n = path.len();
+    if let Some(first) = path.get(start..).and_then(<[u8]>::first_chunk::<8>) {
+        let flags = slash_flags(u64::from_le_bytes(*first));
+        let be = u64::from_be_bytes(*first);
+        if flags != 0 {
+            let len = (flags.trailing_zeros() / 8) as usize;
+            let head = if len == 0 {
+                0
+            } else {
+                be & !(u64::MAX >> (8 * len))
+            };
+            return (start + len, head);
+        }
+        let mut i = start + 8;
+        while let Some(chunk) = path.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+            let flags = slash_flags(u64::from_le_bytes(*chunk));
+            if flags != 0 {
+                return (i + (flags.trailing_zeros() / 8) as usize, be);
+            }
+            i += 8;
+        }
+        if i >= n {
+            return (n, be);
+        }
+        // Fewer than eight bytes are left, and the path has at least eight:
+        // look at its last eight, with those before `i` made non-`/`.
+        let last = u64::from_le_bytes(*path[n - 8..].first_chunk::<8>().unwrap_or(&[0; 8]));
+        let seen = i - (n - 8); // 1..=7
+        let flags = slash_flags(last | (u64::MAX >> (64 - 8 * seen)));
+        let end = if flags == 0 {
+            n
         } else {
-            keys.partition_point(|k| *k < key)
+            n - 8 + (flags.trailing_zeros() / 8) as usize
         };
-        keys[first..]
-            .iter()
-            .take_while(|k| **k == key)
-            .enumerate()
-            .position(|(i, _)| {
-                key.len <= 8 || same_tail(self.statics[first + i].0.as_bytes(), seg.as_bytes())
-            })
-            .map(|i| first + i)
+        return (end, be);
     }
+    // Fewer than eight bytes are left.
+    if start >= n {
+        return (n, 0);
+    }
+    let Some(last) = n
+        .checked_sub(8)
+        .and_then(|base| path[base..].first_chunk::<8>())
+    else {
+        let end = path[start..]
+            .iter()
+            .position(|&b| b == b'/')
+            .map_or(n, |p| start + p);
+        return (end, short_head(&path[start..end]));
+    };
+    let seen = start - (n - 8); // 1..=7
+    let flags = slash_flags(u64::from_le_bytes(*last) | (u64::MAX >> (64 - 8 * seen)));
+    let end = if flags == 0 {
+        n
+    } else {
+        n - 8 + (flags.trailing_zeros() / 8) as usize
+    };
+    let len = end - start;
+    let head = if len == 0 {
+        0
+    } else {
+        (u64::from_be_bytes(*last) << (8 * seen)) & !(u64::MAX >> (8 * len))
+    };
+    (end, head)
 }
 
 /// Whether two texts of the same length, whose first eight bytes are equal,
@@ -202,29 +392,38 @@ struct StaticKey {
 }
 
 impl StaticKey {
-    #[inline]
-    fn of(text: &str) -> Self {
-        let bytes = text.as_bytes();
+    /// The key of a text (at build time).
+    fn of(bytes: &[u8]) -> Self {
         let head = match bytes.first_chunk::<8>() {
             Some(first) => u64::from_be_bytes(*first),
-            None => {
-                let mut head = 0u64;
-                for (i, &b) in bytes.iter().enumerate() {
-                    head |= u64::from(b) << (56 - 8 * i);
-                }
-                head
-            }
+            None => short_head(bytes),
         };
         StaticKey {
             head,
             len: bytes.len(),
         }
     }
+
+    /// A hash for [`Node`]'s table (a multiplicative mix of head and length).
+    #[inline]
+    fn hash(self) -> usize {
+        let x = (self.head ^ self.len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (x >> 32) as usize
+    }
+}
+
+/// The key head of a text shorter than eight bytes, padded with zero bytes.
+fn short_head(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .take(8)
+        .enumerate()
+        .fold(0, |head, (i, &b)| head | u64::from(b) << (56 - 8 * i))
 }
 
 /// Ranges of variables met on the way down the trie (a fixed stack; routes with
 /// more variables than it holds are checked by walking the path instead).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Slots {
     items: [(u32, u32); 8],
     len: usize,
@@ -251,6 +450,19 @@ impl Slots {
         }
     }
 
+    /// The current depth, for [`reset`](Self::reset).
+    #[inline]
+    fn mark(&self) -> (usize, usize) {
+        (self.len, self.overflow)
+    }
+
+    /// Drops what was pushed since `mark`.
+    #[inline]
+    fn reset(&mut self, (len, overflow): (usize, usize)) {
+        self.len = len;
+        self.overflow = overflow;
+    }
+
     /// The ranges, or `None` if some did not fit.
     #[inline]
     pub(crate) fn ranges(&self) -> Option<&[(u32, u32)]> {
@@ -259,18 +471,13 @@ impl Slots {
 }
 
 #[inline]
-fn try_in_order(
-    routes: &[u32],
-    best: &mut u32,
-    slots: &Slots,
-    accept: &mut dyn FnMut(u32, &Slots) -> bool,
-) {
+fn try_in_order<F: FnMut(u32, &Slots) -> bool>(routes: &[u32], walk: &mut Walk<'_, F>) {
     for &r in routes {
-        if r >= *best {
+        if r >= walk.best {
             break;
         }
-        if accept(r, slots) {
-            *best = r;
+        if (walk.accept)(r, &walk.slots) {
+            walk.best = r;
             break;
         }
     }
@@ -414,13 +621,15 @@ mod tests {
 
     fn find(patterns: &[&str], path: &str) -> Option<usize> {
         let (rs, trie) = routes(patterns);
-        let mut best = u32::MAX;
         let mut caps = Captures::default();
-        let mut slots = Slots::default();
-        trie.search(path, Some(1), &mut best, &mut slots, &mut |r, _| {
-            match_route(&rs[r as usize], None, path, &mut caps)
-        });
-        (best != u32::MAX).then_some(best as usize)
+        let mut walk = Walk {
+            path,
+            best: u32::MAX,
+            slots: Slots::default(),
+            accept: |r: u32, _: &Slots| match_route(&rs[r as usize], None, path, &mut caps),
+        };
+        trie.search(&mut walk, 1);
+        (walk.best != u32::MAX).then_some(walk.best as usize)
     }
 
     #[test]
@@ -469,5 +678,148 @@ mod tests {
         assert_eq!(find(&pats, "/a/1.2"), Some(1));
         assert_eq!(find(&pats, "/a/v2"), Some(2));
         assert_eq!(find(&pats, "/a/w2"), None);
+    }
+
+    /// The reference the word-at-a-time scan must agree with.
+    fn naive_segment(path: &[u8], start: usize) -> (usize, u64) {
+        let end = path[start..]
+            .iter()
+            .position(|&b| b == b'/')
+            .map_or(path.len(), |p| start + p);
+        (end, StaticKey::of(&path[start..end]).head)
+    }
+
+    #[test]
+    fn segment_scan_agrees_with_a_byte_loop_at_every_offset() {
+        let paths = [
+            "/",
+            "//",
+            "/a",
+            "/a/",
+            "/ab/cd",
+            "/.../..../",
+            "/0123456/89",
+            "/01234567/x",
+            "/012345678/",
+            "/received_events/public",
+            "/repos/value1/value1/git/blobs/value1",
+            "/x/\u{1}\u{1}/\u{ff}./..",
+            "/caf%C3%A9/é/ü",
+            "/aaaaaaaaaaaaaaaaaaaaaaa",
+            "/aaaaaaaaaaaaaaa/aaaaaaa",
+        ];
+        for path in paths {
+            let bytes = path.as_bytes();
+            for start in 0..=bytes.len() {
+                assert_eq!(
+                    segment(bytes, start),
+                    naive_segment(bytes, start),
+                    "{path:?} from {start}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn segment_scan_agrees_with_a_byte_loop(path in "/[a-z/.\\x00-\\x02%é]{0,40}") {
+            let bytes = path.as_bytes();
+            for start in 0..=bytes.len() {
+                proptest::prop_assert_eq!(segment(bytes, start), naive_segment(bytes, start));
+            }
+        }
+    }
+
+    #[test]
+    fn wide_nodes_use_the_hash_table() {
+        let pats: Vec<String> = [
+            "a", "ab", "abc", "b", "ba", "c", "d", "e", "f", "g", "", "zz",
+        ]
+        .iter()
+        .map(|s| format!("/{s}"))
+        .collect();
+        let refs: Vec<&str> = pats.iter().map(String::as_str).collect();
+        let (_, trie) = routes(&refs);
+        assert!(!trie.table.is_empty());
+        for (i, p) in refs.iter().enumerate() {
+            assert_eq!(find(&refs, p), Some(i), "{p}");
+        }
+        assert_eq!(find(&refs, "/abcd"), None);
+        assert_eq!(find(&refs, "/h"), None);
+    }
+
+    #[test]
+    fn wide_node_with_texts_sharing_their_first_eight_bytes() {
+        // Twelve texts starting with `n`, some longer than eight bytes and
+        // sharing their first eight (equal keys, told apart by their tails).
+        let pats: Vec<String> = (0..12)
+            .map(|i| match i % 3 {
+                0 => format!("/n{i}"),
+                1 => format!("/ns_long_name_{i}"),
+                _ => format!("/ns_long_nam{i}"),
+            })
+            .chain(["/a".to_owned(), "/z".to_owned()])
+            .collect();
+        let refs: Vec<&str> = pats.iter().map(String::as_str).collect();
+        for (i, p) in refs.iter().enumerate() {
+            assert_eq!(find(&refs, p), Some(i), "{p}");
+        }
+        assert_eq!(find(&refs, "/ns_long_name_2"), None);
+        assert_eq!(find(&refs, "/n"), None);
+        assert_eq!(find(&refs, "/n99"), None);
+    }
+
+    #[test]
+    fn decode_borrows_without_percent_and_decodes_with_it() {
+        assert!(matches!(
+            decode("plain-value"),
+            Some(Cow::Borrowed("plain-value"))
+        ));
+        assert!(matches!(decode("a%20b"), Some(Cow::Owned(v)) if v == "a b"));
+        assert_eq!(decode("caf%C3%A9").as_deref(), Some("café"));
+        assert_eq!(decode("%FF"), None);
+    }
+
+    #[test]
+    fn single_child_chains_and_forks_keep_connect_order() {
+        // A chain of single children (walked in the loop) next to a fork.
+        let pats = ["/a/{x}/c/{y}", "/a/b/c/d", "/a/{x}/c/d", "/a/b/{z}/e"];
+        assert_eq!(find(&pats, "/a/b/c/d"), Some(0));
+        assert_eq!(find(&pats, "/a/q/c/d"), Some(0));
+        assert_eq!(find(&pats, "/a/b/c/e"), Some(0));
+        assert_eq!(find(&pats, "/a/b/x/e"), Some(3));
+        assert_eq!(find(&pats, "/a/b/x/f"), None);
+        let pats = ["/a/b/c/d", "/a/{x}/c/d", "/a/{x}/{y}/{z}"];
+        assert_eq!(find(&pats, "/a/b/c/d"), Some(0));
+        assert_eq!(find(&pats, "/a/q/c/d"), Some(1));
+        assert_eq!(find(&pats, "/a/b/c/e"), Some(2));
+    }
+
+    #[test]
+    fn variables_recorded_in_the_loop_are_dropped_when_a_branch_fails() {
+        // `/p/{a}/{b}/x` fails at its last segment after recording two ranges;
+        // the later route must see only its own.
+        let (rs, trie) = routes(&["/p/{a}/{b}/x", "/p/{a}/q/{c}/y", "/{d}/{e}/{f}/{g}"]);
+        for (path, want) in [
+            ("/p/1/q/3/y", (1, vec![(3, 4), (7, 8)])),
+            ("/p/1/2/z", (2, vec![(1, 2), (3, 4), (5, 6), (7, 8)])),
+        ] {
+            let mut got = None;
+            let mut walk = Walk {
+                path,
+                best: u32::MAX,
+                slots: Slots::default(),
+                accept: |r: u32, slots: &Slots| {
+                    let ok = match_route(&rs[r as usize], None, path, &mut Captures::default());
+                    if ok {
+                        got = Some((r, slots.ranges().unwrap_or_default().to_vec()));
+                    }
+                    ok
+                },
+            };
+            trie.search(&mut walk, 1);
+            assert_eq!(walk.slots.mark(), (0, 0), "{path}: slots left behind");
+            assert_eq!(got, Some((want.0, want.1)), "{path}");
+        }
     }
 }

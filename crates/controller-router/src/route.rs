@@ -247,6 +247,8 @@ pub(crate) struct CompiledRoute {
     pub(crate) predicate: Option<Predicate>,
     pub(crate) target: Target,
     pub(crate) complex: bool,
+    /// Whether any variable has a requirement.
+    pub(crate) has_requirements: bool,
     /// The variable of each whole-segment or greedy segment, in path order.
     pub(crate) slots: Vec<usize>,
 }
@@ -315,6 +317,7 @@ impl CompiledRoute {
             Some((to, status)) => Target::RedirectUrl(to, status),
         };
         let complex = pattern.has_complex();
+        let has_requirements = requirements.iter().any(Option::is_some);
         let slots = pattern
             .segments
             .iter()
@@ -334,6 +337,7 @@ impl CompiledRoute {
             predicate: route.predicate,
             target,
             complex,
+            has_requirements,
         })
     }
 

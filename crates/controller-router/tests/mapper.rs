@@ -700,3 +700,26 @@ fn routes_with_many_variables_still_match_and_check_requirements() {
         .collect();
     assert!(get(&m, &bad).is_none());
 }
+
+#[test]
+fn plain_and_constrained_routes_capture_the_same_values() {
+    // The first route takes the lookup's fast path (no method, requirement,
+    // complex segment or condition); the others take the full check.
+    let mapper = Mapper::new()
+        .connect("/plain/{a}/{b}/{*rest}")
+        .unwrap()
+        .route(Route::new(r"/req/{a:\d+}/{b}/{*rest}"))
+        .unwrap()
+        .route(Route::new("/get/{a}/{b}/{*rest}").method(Method::GET))
+        .unwrap();
+    for prefix in ["plain", "req", "get"] {
+        let path = format!("/{prefix}/12/x%20y/r/s");
+        let m = mapper.recognize(&Method::GET, &path).expect(&path);
+        assert_eq!(m.get("a").as_deref(), Some("12"), "{path}");
+        assert_eq!(m.get("b").as_deref(), Some("x y"), "{path}");
+        assert_eq!(m.raw("b"), Some("x%20y"), "{path}");
+        assert_eq!(m.get("rest").as_deref(), Some("r/s"), "{path}");
+    }
+    assert!(mapper.recognize(&Method::GET, "/req/x/y/z").is_none());
+    assert!(mapper.recognize(&Method::POST, "/get/1/2/3").is_none());
+}
