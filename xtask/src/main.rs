@@ -1,7 +1,9 @@
-//! `cargo xtask ci | bench | peers`: the project's automation, in Rust so it runs
+//! `cargo xtask ci | bench | peers | fuzz | soak`: the project's automation, in Rust so it runs
 //! wherever cargo does.
 
 mod bench;
+mod fuzz;
+mod soak;
 
 use std::process::{Command, ExitCode};
 
@@ -10,10 +12,12 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("bench") => bench::bench(&args[1..]),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
+        Some("soak") => soak::soak(&args[1..]),
         Some("peers") => Err("`cargo xtask peers` is not built yet (issue #10)".to_owned()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | bench [SCENARIO...] [--quick] [--anchors] [--no-pin] | peers>"
+                "usage: cargo xtask <ci | bench [SCENARIO...] [--quick] [--anchors] [--no-pin] | peers | fuzz [--seconds N] [TARGET...] | soak [--seconds N]>"
             );
             return ExitCode::from(2);
         }
