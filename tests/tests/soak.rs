@@ -340,7 +340,12 @@ async fn worker(shared: Arc<Shared>, client: Client, seed: u64) {
 /// Runs the load for `duration` with a fresh client, which is dropped at the end so
 /// its pooled connections close.
 async fn load(shared: &Arc<Shared>, duration: Duration, seed: u64) {
-    let client = support::http1();
+    // The server's header timeout also closes keep-alive connections idle that long;
+    // a pooled connection must be dropped before, or a request sent on it as the
+    // server closes it fails (the keep-alive race every HTTP/1 client has).
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .pool_idle_timeout(HEADER_TIMEOUT / 2)
+        .build_http();
     shared.stop.store(false, Ordering::Relaxed);
     let tasks: Vec<_> = (0..WORKERS)
         .map(|i| tokio::spawn(worker(shared.clone(), client.clone(), seed + i)))
