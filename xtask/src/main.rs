@@ -1,11 +1,13 @@
-//! `cargo xtask ci | bench | peers | scale-out`: the project's automation, in Rust so it runs
-//! wherever cargo does.
+//! `cargo xtask ci | bench | peers | scale-out | newcomer | fuzz | soak`: the project's
+//! automation, in Rust so it runs wherever cargo does.
 
 mod bench;
+mod fuzz;
 mod newcomer;
 mod peers;
 mod proc;
 mod scale_out;
+mod soak;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -18,9 +20,11 @@ fn main() -> ExitCode {
         Some("newcomer") => newcomer::newcomer(&args[1..]),
         Some("peers") => peers::peers(&args[1..]),
         Some("scale-out") => scale_out::scale_out(&args[1..]),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
+        Some("soak") => soak::soak(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | bench [SCENARIO...] [--quick] [--anchors] [--no-pin] | peers | scale-out | newcomer [--skip-tests]>"
+                "usage: cargo xtask <ci | bench [SCENARIO...] [--quick] [--anchors] [--no-pin] | peers | scale-out | newcomer [--skip-tests] | fuzz [--seconds N] [TARGET...] | soak [--seconds N]>"
             );
             return ExitCode::from(2);
         }

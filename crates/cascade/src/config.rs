@@ -151,7 +151,8 @@ impl CascadeConfig {
 
     /// Where spill files are created (default [`std::env::temp_dir`]). The directory
     /// is checked by [`from_settings`](Self::from_settings), not here; a spill file
-    /// that cannot be created makes the cascade answer 500 and log the error.
+    /// that cannot be created or written makes the cascade answer 507 Insufficient
+    /// Storage and log the error.
     pub fn spill_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         Arc::make_mut(&mut self.replay).spill_dir = Some(dir.into());
         self

@@ -186,9 +186,14 @@ fn own_response(failure: Failure) -> http::Response<Bytes> {
                  this server keeps so that it can offer the request to more than one handler.\n"
             ),
         ),
+        // RFC 4918 §11.5: the server cannot store what it needs to complete the
+        // request. A full or read-only spill directory is not the client's fault,
+        // nor a bug: 507 says so, and the body names no path or OS error.
         Failure::Spill => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "500 Internal Server Error\n\nThe request body could not be kept for replay.\n"
+            StatusCode::INSUFFICIENT_STORAGE,
+            "507 Insufficient Storage\n\nThe server has no room to keep the request body \
+             so that it can offer it to more than one handler. Try again later, or send a \
+             smaller body.\n"
                 .to_owned(),
         ),
     };

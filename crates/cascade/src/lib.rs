@@ -77,8 +77,8 @@
 //! - a member that answers (a status that is not caught) stops the recording, so it
 //!   may stream a body of any size; a member that missed but kept its body and
 //!   reads it later gets [`ReplayError::Detached`];
-//! - if a member reads past the limit or the spill file fails, the cascade answers
-//!   413 or 500 itself, whatever that member answered: its answer was built on a
+//! - if a member reads past the limit or the spill file fails (a full or
+//!   read-only `spill_dir`), the cascade answers 413 or 507 Insufficient Storage itself, whatever that member answered: its answer was built on a
 //!   body it could not read whole.
 //!
 //! The cost that remains on every request that could miss is one copy of the

@@ -488,6 +488,38 @@ async fn members_that_read_all_get_identical_bytes_and_a_reader_of_nothing_costs
     }
 }
 
+#[tokio::test]
+async fn a_spill_dir_that_cannot_be_written_gives_507_with_a_plain_explanation() {
+    let log = Arc::default();
+    let spill = tempfile::tempdir().unwrap();
+    let gone = spill.path().join("removed-after-build");
+    std::fs::create_dir(&gone).unwrap();
+    let client = TestClient::new(
+        cascade!(
+            reader(&log, None, StatusCode::NOT_FOUND),
+            reader(&log, None, StatusCode::OK)
+        )
+        .replay_threshold(1024)
+        .spill_dir(&gone),
+    );
+    std::fs::remove_dir(&gone).unwrap();
+    let res = client.post("/").body(pattern(64 * 1024)).send().await;
+    res.assert_status(507);
+    let text = res.text();
+    assert!(text.starts_with("507 Insufficient Storage\n"), "{text}");
+    assert!(
+        !text.contains("removed-after-build"),
+        "the path leaked: {text}"
+    );
+    // A small body never touches the disk, so the cascade keeps serving.
+    client
+        .post("/")
+        .body("small")
+        .send()
+        .await
+        .assert_status(200);
+}
+
 /// Two reading members; the first reads `first_reads` bytes (all when `None`) and
 /// misses. Returns the response body and what each member read.
 async fn two_readers(first_reads: Option<usize>, body: Body) -> (String, Vec<Vec<u8>>) {

@@ -3,9 +3,10 @@
 //! Reads are positioned (`pread`), one chunk at a time, on tokio's blocking pool;
 //! one read is started ahead while the previous chunk is being written, so disk
 //! and socket overlap. Memory per response is bounded by two chunks plus what the
-//! connection holds, whatever the file size. A file that shrinks while it is sent
-//! ends the body with an error, so the server cuts the response short instead of
-//! sending a clean but wrong one.
+//! connection holds, whatever the file size. A file that shrinks, or changes in
+//! any way (its length or modification time differ from those the response
+//! headers were built from), while it is sent ends the body with an error, so the
+//! server cuts the response short instead of sending a clean but wrong one.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -42,9 +43,18 @@ enum Pending {
     Reading(JoinHandle<io::Result<Bytes>>),
 }
 
+/// The length and modification time a response was built from; checked after
+/// every read, so bytes of a newer version are never sent under the old headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Version {
+    pub(crate) len: u64,
+    pub(crate) mtime: Option<std::time::SystemTime>,
+}
+
 /// Streams file ranges and fixed bytes in order.
 pub(crate) struct FileBody {
     file: Arc<File>,
+    version: Option<Version>,
     segments: VecDeque<Segment>,
     ahead: VecDeque<Pending>,
     chunk_size: usize,
@@ -63,10 +73,16 @@ impl std::fmt::Debug for FileBody {
 const AHEAD: usize = 2;
 
 impl FileBody {
-    pub(crate) fn new(file: Arc<File>, segments: Vec<Segment>, chunk_size: usize) -> Self {
+    pub(crate) fn new(
+        file: Arc<File>,
+        version: Option<Version>,
+        segments: Vec<Segment>,
+        chunk_size: usize,
+    ) -> Self {
         let remaining = segments.iter().map(Segment::len).sum();
         FileBody {
             file,
+            version,
             segments: segments.into_iter().filter(|s| s.len() > 0).collect(),
             ahead: VecDeque::with_capacity(AHEAD),
             chunk_size: chunk_size.max(4096),
@@ -93,7 +109,8 @@ impl FileBody {
                     self.segments.pop_front();
                 }
                 let file = self.file.clone();
-                let read = move || read_exact_at(&file, len, offset);
+                let version = self.version;
+                let read = move || read_unchanged(&file, version, len, offset);
                 let pending = match tokio::runtime::Handle::try_current() {
                     Ok(rt) => Pending::Reading(rt.spawn_blocking(read)),
                     // Outside a tokio runtime there is no blocking pool: read inline.
@@ -107,6 +124,29 @@ impl FileBody {
         }
         true
     }
+}
+
+/// Reads `len` bytes at `offset`, then checks that the file is still the version
+/// the response describes. The check comes after the read: a change that landed
+/// before it shows in the metadata, and one after it did not affect these bytes.
+fn read_unchanged(
+    file: &File,
+    version: Option<Version>,
+    len: usize,
+    offset: u64,
+) -> io::Result<Bytes> {
+    let bytes = read_exact_at(file, len, offset)?;
+    if let Some(expected) = version {
+        let meta = file.metadata()?;
+        let now = Version {
+            len: meta.len(),
+            mtime: meta.modified().ok(),
+        };
+        if now != expected {
+            return Err(io::Error::other("the file changed while it was being sent"));
+        }
+    }
+    Ok(bytes)
 }
 
 fn read_exact_at(file: &File, len: usize, offset: u64) -> io::Result<Bytes> {
@@ -184,5 +224,64 @@ impl http_body::Body for FileBody {
 
     fn size_hint(&self) -> SizeHint {
         SizeHint::with_exact(self.remaining)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    fn body_over(path: &std::path::Path, chunk: usize) -> FileBody {
+        let file = File::open(path).unwrap();
+        let meta = file.metadata().unwrap();
+        let version = Version {
+            len: meta.len(),
+            mtime: meta.modified().ok(),
+        };
+        FileBody::new(
+            Arc::new(file),
+            Some(version),
+            vec![Segment::File(0..meta.len())],
+            chunk,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_file_rewritten_in_place_while_it_streams_ends_the_body_with_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        std::fs::write(&path, vec![b'A'; 64 * 1024]).unwrap();
+        let mut body = body_over(&path, 4096);
+        let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
+        assert!(first.iter().all(|&b| b == b'A'));
+        // Same length, new bytes: only the modification time tells.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&path, vec![b'B'; 64 * 1024]).unwrap();
+        let mut sent = first.len();
+        let err = loop {
+            match body.frame().await {
+                Some(Ok(frame)) => {
+                    let data = frame.into_data().unwrap();
+                    // Chunks read ahead before the rewrite are the old version.
+                    assert!(data.iter().all(|&b| b == b'A'), "a rewritten byte was sent");
+                    sent += data.len();
+                }
+                Some(Err(e)) => break e,
+                None => panic!("the body ended cleanly after {sent} bytes"),
+            }
+        };
+        assert_eq!(err.to_string(), "the file changed while it was being sent");
+        assert!(sent < 64 * 1024);
+    }
+
+    #[tokio::test]
+    async fn an_unchanged_file_streams_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        let data: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let got = body_over(&path, 4096).collect().await.unwrap().to_bytes();
+        assert_eq!(got, data);
     }
 }

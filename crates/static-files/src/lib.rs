@@ -11,6 +11,8 @@ mod embedded;
 mod encoding;
 mod entry;
 mod future;
+#[doc(hidden)]
+pub mod fuzzing;
 mod hash;
 mod lookup;
 mod path;

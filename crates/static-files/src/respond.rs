@@ -11,7 +11,7 @@ use gateway_core::Body;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Response, StatusCode};
 
-use crate::body::{FileBody, Segment};
+use crate::body::{FileBody, Segment, Version};
 use crate::conditional::{self, Outcome, Validators};
 use crate::config::Config;
 use crate::encoding::{self, Encoding};
@@ -143,7 +143,7 @@ pub(crate) fn respond(
                 (StatusCode::OK, Body::empty())
             } else {
                 #[allow(clippy::single_range_in_vec_init)]
-                let body = body_for(payload, vec![Segment::File(0..repr.len)], config);
+                let body = body_for(payload, repr, vec![Segment::File(0..repr.len)], config);
                 (StatusCode::OK, body)
             }
         }
@@ -162,7 +162,7 @@ pub(crate) fn respond(
             out.insert(header::CONTENT_LENGTH, HeaderValue::from(r.end - r.start));
             (
                 StatusCode::PARTIAL_CONTENT,
-                body_for(payload, vec![Segment::File(r)], config),
+                body_for(payload, repr, vec![Segment::File(r)], config),
             )
         }
         RangeAnswer::Partial(ranges) => {
@@ -176,7 +176,7 @@ pub(crate) fn respond(
             out.insert(header::CONTENT_LENGTH, HeaderValue::from(total));
             (
                 StatusCode::PARTIAL_CONTENT,
-                body_for(payload, segments, config),
+                body_for(payload, repr, segments, config),
             )
         }
     };
@@ -190,7 +190,12 @@ fn finish(status: StatusCode, headers: HeaderMap, body: Body) -> Response<Body> 
     res
 }
 
-fn body_for(payload: Payload, segments: Vec<Segment>, config: &Config) -> Body {
+fn body_for(
+    payload: Payload,
+    repr: &Representation,
+    segments: Vec<Segment>,
+    config: &Config,
+) -> Body {
     match payload {
         Payload::Memory(bytes) => {
             if let [Segment::File(r)] = segments.as_slice() {
@@ -208,7 +213,13 @@ fn body_for(payload: Payload, segments: Vec<Segment>, config: &Config) -> Body {
             }
             Body::from(buf.freeze())
         }
-        Payload::Disk(file) => Body::new(FileBody::new(file, segments, config.chunk_size)),
+        Payload::Disk(file) => {
+            let version = repr.stamp.map(|s| Version {
+                len: s.len,
+                mtime: s.mtime,
+            });
+            Body::new(FileBody::new(file, version, segments, config.chunk_size))
+        }
     }
 }
 

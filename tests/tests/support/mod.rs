@@ -12,6 +12,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 pub mod nginx;
+pub mod stack;
 
 /// The HTTP/1 and h2c client type of these helpers.
 pub type Client = hyper_util::client::legacy::Client<

@@ -227,6 +227,17 @@ where
                 return Poll::Ready(Some(Err(ReplayError::Upstream(msg.clone()).into())));
             }
             if self.live.is_none() {
+                // The body ends only once what was kept is safely on disk: a spill
+                // write still in flight may fail, and the member that read to the end
+                // must see that failure before it answers, so the cascade can answer
+                // 507 instead of replaying a hole to the next member.
+                if self.recording {
+                    if let Some(spill) = self.spill.as_mut() {
+                        if let Err(e) = ready!(spill.poll_idle(cx)) {
+                            return self.spill_error(e);
+                        }
+                    }
+                }
                 if let Some(trailers) = self.trailers.as_ref().filter(|_| !self.trailers_sent) {
                     self.trailers_sent = true;
                     return Poll::Ready(Some(Ok(Frame::trailers(trailers.clone()))));
