@@ -2,13 +2,15 @@
 //! twin of a Pylons `WSGIController` subclass.
 
 use controller_router::{Actions, Urls};
+use gateway_core::Response;
 use http::StatusCode;
 
 /// The `greet` controller: `show` echoes the id, `links` generates a URL.
 pub fn controller() -> Actions {
     Actions::new()
+        // The id comes from the URL: answered as text, never as markup a browser runs.
         .action("show", |_req, args| async move {
-            args.get("id").unwrap_or_default().to_owned()
+            Response::text(args.get("id").unwrap_or_default().to_owned())
         })
         .action("links", |req, _args| async move {
             // `url_for` puts the mount prefix first when the app is mounted.
