@@ -646,12 +646,9 @@ impl<'r> Loader<'r> {
         resolved: Resolved,
     ) -> Result<Built, Error> {
         let id = section.id();
-        reject_unknown_entries(
-            &resolved.own,
-            &["apps", "catch"],
-            |_| false,
-            "a cascade takes only apps and catch",
-        )?;
+        // Keys other than `apps` (catch, replay_threshold, replay_limit, spill_dir, ...)
+        // are the registered implementation's settings: its `from_settings` rejects
+        // the ones it does not know, naming them.
         let implementation = self.registry.cascade.clone().ok_or_else(|| {
             resolved.use_site.error(
                 ErrorKind::UnknownUse,

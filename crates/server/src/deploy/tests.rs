@@ -536,9 +536,11 @@ fn an_unknown_key_in_a_built_in_section_is_an_error() {
         error_one("[pipeline.main]\npipeline = [\"a\"]\nfilters = [\"x\"]\n"),
         "DIR/dev.toml:3:1 [pipeline.main] filters: unknown key: a pipeline takes only pipeline and filter-with"
     );
+    // A cascade's keys besides `apps` belong to the registered implementation,
+    // whose `from_settings` names the one it does not know.
     assert_eq!(
-        error_one("[composite.main]\nuse = \"cascade\"\napps = [\"a\"]\ncatches = [404]\n"),
-        "DIR/dev.toml:4:1 [composite.main] catches: unknown key: a cascade takes only apps and catch"
+        error_one("[app.a]\nuse = \"text\"\nbody = \"x\"\n[composite.main]\nuse = \"cascade\"\napps = [\"a\"]\ncatches = [404]\n"),
+        "DIR/dev.toml:7:1 [composite.main]: unknown setting catches: expected one of catch"
     );
     assert_eq!(
         error_one("[composite.main]\nuse = \"urlmap\"\nblog = \"a\"\n"),
