@@ -100,7 +100,10 @@ impl AccessLog {
         let (sender, receiver) = mpsc::sync_channel(QUEUE);
         std::thread::Builder::new()
             .name("access-log".to_owned())
-            .spawn(move || write_lines(receiver, out))?;
+            .spawn({
+                let stats = stats.clone();
+                move || write_lines(receiver, out, &stats)
+            })?;
         Ok(AccessLog {
             sender: Some(sender),
             stats,
@@ -131,23 +134,56 @@ impl AccessLog {
     }
 }
 
-fn write_lines(receiver: Receiver<Record>, out: Box<dyn std::io::Write + Send>) {
+/// Writes queued records until the server drops its end of the queue.
+///
+/// A target that fails (a full disk, a closed pipe) never stops the writer and never
+/// touches the request path: the failure is reported once through `tracing` at
+/// error level, each line lost meanwhile is counted in `Stats::access_log_dropped`,
+/// and writing resumes, with a second report, when the target accepts lines again.
+fn write_lines(receiver: Receiver<Record>, out: Box<dyn std::io::Write + Send>, stats: &Stats) {
     let mut out = std::io::BufWriter::new(out);
     let mut line = String::with_capacity(256);
+    let mut failing = false;
     while let Ok(record) = receiver.recv() {
         let mut next = Some(record);
+        let mut batch = 0u64;
         // Batch what is already queued, then flush once.
+        let mut result = Ok(());
         while let Some(record) = next {
             line.clear();
             format_combined(&mut line, &record);
             line.push('\n');
-            if out.write_all(line.as_bytes()).is_err() {
-                return;
+            batch += 1;
+            if result.is_ok() {
+                result = out.write_all(line.as_bytes());
             }
             next = receiver.try_recv().ok();
         }
-        if out.flush().is_err() {
-            return;
+        let result = result.and_then(|()| out.flush());
+        match (result, failing) {
+            (Ok(()), true) => {
+                failing = false;
+                tracing::warn!(target: "gateway_server::access", "the access log accepts lines again");
+            }
+            (Ok(()), false) => {}
+            (Err(e), was_failing) => {
+                if !was_failing {
+                    tracing::error!(
+                        target: "gateway_server::access",
+                        error = %e,
+                        "cannot write the access log: lines are dropped (and counted) until it works again"
+                    );
+                }
+                failing = true;
+                // What the buffer held is lost with this batch; start clean.
+                let inner =
+                    std::mem::replace(&mut out, std::io::BufWriter::new(Box::new(std::io::sink())));
+                let (inner, _lost) = inner.into_parts();
+                out = std::io::BufWriter::new(inner);
+                for _ in 0..batch {
+                    stats.access_log_dropped();
+                }
+            }
         }
     }
 }
@@ -246,6 +282,81 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A target that fails while `broken` is set, and records what it got otherwise.
+    #[derive(Clone, Default)]
+    struct Flaky {
+        broken: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        written: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    }
+
+    impl std::io::Write for Flaky {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::StorageFull,
+                    "disk full",
+                ));
+            }
+            self.written.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::StorageFull,
+                    "disk full",
+                ));
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failing_target_drops_and_counts_lines_and_the_writer_recovers() {
+        let target = Flaky::default();
+        let stats = Stats::new();
+        let (sender, receiver) = mpsc::sync_channel(QUEUE);
+        let writer = std::thread::spawn({
+            let (target, stats) = (target.clone(), stats.clone());
+            move || write_lines(receiver, Box::new(target), &stats)
+        });
+        let wait_for = |what: &dyn Fn() -> bool| {
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while !what() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the writer did not catch up"
+                );
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        };
+
+        target
+            .broken
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        for _ in 0..3 {
+            sender.send(record()).unwrap();
+        }
+        wait_for(&|| stats.snapshot().access_log_dropped == 3);
+
+        target
+            .broken
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        sender.send(record()).unwrap();
+        wait_for(&|| !target.written.lock().unwrap().is_empty());
+        drop(sender);
+        writer.join().unwrap();
+
+        let written = String::from_utf8(target.written.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            written,
+            format!("{}\n", combined_line(&record())),
+            "one whole line after recovery"
+        );
+        assert_eq!(stats.snapshot().access_log_dropped, 3);
+    }
 
     fn record() -> Record {
         Record {
