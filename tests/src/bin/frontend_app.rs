@@ -38,6 +38,8 @@ fn app() -> impl tower::Service<
             }
             // Streams the body back while still reading it, as helloworld's /echo does.
             "/echo_stream" => Response::text(req.into_body()),
+            // Panics while the body streams, after its first chunk went out.
+            "/panic_late" => Response::html(Body::from_stream(PanicAfterFirst(false))),
             "/fail_late" => {
                 let (mut tx, body) = Body::channel();
                 tokio::spawn(async move {
@@ -110,4 +112,22 @@ fn main() -> Result<std::process::ExitCode, BoxError> {
         }
         Ok(std::process::ExitCode::SUCCESS)
     })
+}
+
+/// A stream that yields `partial`, then panics.
+struct PanicAfterFirst(bool);
+
+impl futures_core::Stream for PanicAfterFirst {
+    type Item = Result<&'static str, std::convert::Infallible>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        if self.0 {
+            panic!("the body panicked after its first chunk");
+        }
+        self.0 = true;
+        std::task::Poll::Ready(Some(Ok("partial")))
+    }
 }
