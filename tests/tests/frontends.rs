@@ -184,15 +184,8 @@ async fn a_body_that_fails_midway_reaches_the_client_truncated() {
     // Either way the client must never get a clean, complete 200: a 200 whose body is
     // cut, or (when a buffering web server had not sent the head yet) a 5xx.
     for path in PATHS {
-        // Known bug (issue #10, open): a body that *panics* behind SCGI, with no
-        // error-catcher in the stack, still ends with a clean close that nginx
-        // takes as a whole response; an error frame (`fail_late`) is cut correctly.
-        let routes: &[&str] = if path == "/scgi" {
-            &["fail_late"]
-        } else {
-            &["fail_late", "panic_late"]
-        };
-        for &route in routes {
+        let routes = ["fail_late", "panic_late"];
+        for route in routes {
             let url = format!("{}{path}/{route}", stack.base);
             let res = client.get(url.parse().unwrap()).await.unwrap();
             let status = res.status();
@@ -203,6 +196,27 @@ async fn a_body_that_fails_midway_reaches_the_client_truncated() {
                 "{path}/{route}: got {status} with {body:?}, a clean response"
             );
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_that_panics_gets_a_5xx_and_harms_no_other_request() {
+    let stack = stack().await;
+    let client = support::http1();
+    for path in PATHS {
+        let (status, _, body) =
+            support::get(&client, &format!("{}{path}/panic_now", stack.base)).await;
+        assert!(status.is_server_error(), "{path}: got {status}");
+        assert!(
+            !String::from_utf8_lossy(&body).contains("panicked"),
+            "{path}: the panic message leaked: {body:?}"
+        );
+        let (status, _, body) = support::get(&client, &format!("{}{path}/hello", stack.base)).await;
+        assert_eq!(
+            (status.as_u16(), &body[..]),
+            (200, &b"Hello World!"[..]),
+            "{path}"
+        );
     }
 }
 

@@ -38,6 +38,8 @@ fn app() -> impl tower::Service<
             }
             // Streams the body back while still reading it, as helloworld's /echo does.
             "/echo_stream" => Response::text(req.into_body()),
+            // Panics before it has a response.
+            "/panic_now" => panic!("the handler panicked before answering"),
             // Panics while the body streams, after its first chunk went out.
             "/panic_late" => Response::html(Body::from_stream(PanicAfterFirst(false))),
             "/fail_late" => {

@@ -1,5 +1,7 @@
 //! Calling the service and streaming its response to a front end's writer.
 
+use std::future::Future;
+
 use bytes::Bytes;
 use gateway_core::{Body, BoxError};
 use tower::ServiceExt;
@@ -37,7 +39,16 @@ where
     B::Error: Into<BoxError>,
 {
     let is_head = req.method() == http::Method::HEAD;
-    let res: Result<_, BoxError> = service.oneshot(req).await.map_err(Into::into);
+    // A panic in `call`, in the response future or in the body harms only this
+    // request: before the head it becomes a 500, after it a failed body, so the
+    // front end cuts the connection instead of ending the response cleanly (which,
+    // for SCGI and CGI, would read as a complete response).
+    let mut call = std::pin::pin!(service.oneshot(req));
+    let res: Result<_, BoxError> = std::future::poll_fn(|cx| {
+        catch_panic(|| call.as_mut().poll(cx).map(|res| res.map_err(Into::into)))
+            .unwrap_or_else(|e| std::task::Poll::Ready(Err(e)))
+    })
+    .await;
     let res = match res {
         Ok(res) => res,
         Err(e) => {
@@ -61,10 +72,15 @@ where
     let mut body = std::pin::pin!(body);
     loop {
         // Convert the error at once: the body's own error type need not be Send.
-        let next: Option<Result<http_body::Frame<Bytes>, BoxError>> =
-            std::future::poll_fn(|cx| body.as_mut().poll_frame(cx))
-                .await
-                .map(|frame| frame.map_err(Into::into));
+        let next: Option<Result<http_body::Frame<Bytes>, BoxError>> = std::future::poll_fn(|cx| {
+            catch_panic(|| {
+                body.as_mut()
+                    .poll_frame(cx)
+                    .map(|frame| frame.map(|frame| frame.map_err(Into::into)))
+            })
+            .unwrap_or_else(|e| std::task::Poll::Ready(Some(Err(e))))
+        })
+        .await;
         let Some(frame) = next else { break };
         match frame {
             Ok(frame) => {
@@ -78,6 +94,18 @@ where
         }
     }
     Outcome::Complete
+}
+
+/// Runs `f`, turning a panic into an error that carries its message.
+fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, BoxError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic with a non-string payload".to_owned());
+        format!("panicked: {message}").into()
+    })
 }
 
 /// Feeds a request body from an unbounded queue, so a front end's connection reader
