@@ -46,11 +46,11 @@ pub mod fastcgi;
 mod listen;
 mod respond;
 pub mod scgi;
+mod server;
 
 pub use cgi::{run_cgi, serve_cgi};
-pub use fastcgi::FastCgiServer;
 pub use listen::FrontendConfig;
-pub use scgi::ScgiServer;
+pub use server::{FastCgiServer, FrontendServer, Protocol, ScgiServer};
 
 use std::sync::Arc;
 

@@ -8,16 +8,13 @@
 //! upstream error instead of a finished response. Over a Unix socket no reset
 //! exists: the cut is only detectable when the response has a Content-Length.
 
-use std::sync::Arc;
-
 use bytes::{Buf, Bytes, BytesMut};
 use gateway_core::{Body, BoxError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 
 use super::cgi_env::{self, CgiVars};
-use super::listen::{accept_loop, FrontendConfig, Listener, Stream};
+use super::listen::Stream;
 use super::respond::{body_pump, respond, ChunkWriter, Outcome};
-use crate::ServeError;
 
 /// Why an SCGI request block is malformed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,90 +105,7 @@ fn parse_headers(block: &Bytes) -> Result<CgiVars, NetstringError> {
     Ok(CgiVars(vars))
 }
 
-/// An SCGI server for any tower Service.
-///
-/// ```no_run
-/// # async fn run() -> Result<(), gateway_server::ServeError> {
-/// use gateway_core::{app_fn, Body};
-/// use gateway_server::frontend::ScgiServer;
-///
-/// let app = app_fn(|_req: http::Request<Body>| async { "Hello World!" });
-/// // nginx: scgi_pass 127.0.0.1:9001;
-/// ScgiServer::bind("127.0.0.1:9001").await?.serve(app).await
-/// # }
-/// ```
-#[derive(Debug)]
-pub struct ScgiServer {
-    listener: Listener,
-    config: FrontendConfig,
-}
-
-impl ScgiServer {
-    /// Binds `HOST:PORT` or `unix:/path/to.sock`.
-    pub async fn bind(addr: &str) -> Result<Self, ServeError> {
-        Ok(ScgiServer {
-            listener: Listener::bind(addr).await?,
-            config: FrontendConfig::default(),
-        })
-    }
-
-    /// The listening address.
-    pub fn local_addr(&self) -> String {
-        self.listener.local_addr()
-    }
-
-    /// Replaces the settings.
-    pub fn config(mut self, config: FrontendConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// Serves until SIGINT or SIGTERM, then drains.
-    pub async fn serve<S, B>(self, service: S) -> Result<(), ServeError>
-    where
-        S: tower::Service<http::Request<Body>, Response = http::Response<B>>
-            + Clone
-            + Send
-            + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        B: http_body::Body<Data = Bytes> + Send + 'static,
-        B::Error: Into<BoxError>,
-    {
-        self.serve_with_shutdown(service, crate::shutdown_signal())
-            .await
-    }
-
-    /// Serves until `shutdown` completes, then drains.
-    pub async fn serve_with_shutdown<S, B>(
-        self,
-        service: S,
-        shutdown: impl std::future::Future<Output = ()>,
-    ) -> Result<(), ServeError>
-    where
-        S: tower::Service<http::Request<Body>, Response = http::Response<B>>
-            + Clone
-            + Send
-            + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        B: http_body::Body<Data = Bytes> + Send + 'static,
-        B::Error: Into<BoxError>,
-    {
-        if self.config.announce {
-            println!("serving scgi on {}", self.listener.local_addr());
-        }
-        let config = Arc::new(self.config);
-        let max = config.max_params_size;
-        accept_loop(self.listener, config, shutdown, move |stream, _draining| {
-            serve_connection(stream, service.clone(), max)
-        })
-        .await;
-        Ok(())
-    }
-}
-
-async fn serve_connection<S, B>(mut stream: Stream, service: S, max_headers: usize)
+pub(crate) async fn serve_connection<S, B>(mut stream: Stream, service: S, max_headers: usize)
 where
     S: tower::Service<http::Request<Body>, Response = http::Response<B>> + Send + 'static,
     S::Future: Send + 'static,
