@@ -188,12 +188,13 @@ async fn no_hostile_request_crashes_leaks_or_hangs_the_production_stack() {
     let dir = tempfile::tempdir().unwrap();
     let config = format!(
         "[global]\ndebug = false\n\n[app.main]\nuse = \"helloworld\"\npublic_dir = {:?}\n\n\
-         [server.main]\nbind = \"127.0.0.1:0\"\nheader_read_timeout = \"2s\"\nidle_timeout = \"2s\"\n",
+         [server.main]\nbind = \"127.0.0.1:0\"\nheader_read_timeout = \"2s\"\nidle_timeout = \"2s\"\n\
+         body_read_timeout = \"2s\"\n",
         stack::public_dir().display().to_string()
     );
     let mut server = stack::start(dir.path(), &config).await;
     let addr = server.addr;
-    // Header timeout 2 s, idle timeout 2 s checked every 0.5 s, plus a loaded machine.
+    // Header, body-read and idle timeouts 2 s checked every 0.5 s, plus a loaded machine.
     let deadline = Duration::from_secs(15);
     let gate = Arc::new(Semaphore::new(24));
     let mut tasks = Vec::new();

@@ -286,9 +286,9 @@ async fn serve_http(
             // The extra `listen` addresses are opened once, by the first server.
             config.listen.clear();
         }
+        let app = crate::RequestBodyTimeout::optional(app.clone(), config.body_read_timeout);
         let server = Server::from_std(listener)?.config(config);
         let mut stopped = stopped.clone();
-        let app = app.clone();
         servers.spawn(async move {
             server
                 .serve_with_shutdown(app, async move {

@@ -25,7 +25,8 @@
 //!   hyper#3756), hyper's header-read timeout with a real timer (axum::serve sets
 //!   none), an idle timeout for keep-alive connections (hyper has none for
 //!   HTTP/1, hyper#2355), HTTP/2 keep-alive pings, and an optional request
-//!   deadline answered with 503.
+//!   deadline answered with 503; [`RequestBodyTimeoutLayer`] bounds the wait
+//!   between request body bytes (slow POST).
 //! - **Limits**: a connection cap taken *before* `accept`, so excess connections
 //!   wait in the kernel backlog; header count and size (431); an optional body
 //!   size (413, or 411 for a body of unknown length); HTTP/2 stream and
@@ -49,6 +50,7 @@
 #![forbid(unsafe_code)]
 
 mod access_log;
+mod body_timeout;
 pub mod cli;
 mod conn;
 pub mod deploy;
@@ -64,6 +66,9 @@ mod stats;
 mod tls;
 
 pub use access_log::AccessLogTarget;
+pub use body_timeout::{
+    BodyReadTimeout, RequestBodyTimeout, RequestBodyTimeoutLayer, TimedBody, TimeoutFuture,
+};
 pub use error::ServeError;
 pub use forwarded::{Cidr, CidrError, ClientInfo, Scheme, TrustedProxies};
 pub use listener::{ListenAddr, ListenSpec};

@@ -46,6 +46,12 @@ pub struct ServerConfig {
     /// The longest a request may take to produce its response head (default none).
     /// Past it the client gets `503 Service Unavailable`.
     pub request_timeout: Option<Duration>,
+    /// How long a request body may go without a byte while the app reads it
+    /// (default 30 s; `None` turns it off): stops slow-POST clients that send a
+    /// head and then trickle or withhold the body. Applied by the deploy CLI
+    /// (`helloworld serve`); with [`Server::serve`](crate::Server::serve), add
+    /// [`RequestBodyTimeoutLayer`](crate::RequestBodyTimeoutLayer) to your service.
+    pub body_read_timeout: Option<Duration>,
     /// How long in-flight requests may run after a shutdown signal (default 30 s).
     pub drain_timeout: Duration,
     /// The most connections served at once (default 4096). Past it new
@@ -101,6 +107,7 @@ impl Default for ServerConfig {
             http2_keep_alive_interval: Some(Duration::from_secs(60)),
             http2_keep_alive_timeout: Duration::from_secs(20),
             request_timeout: None,
+            body_read_timeout: Some(Duration::from_secs(30)),
             drain_timeout: Duration::from_secs(30),
             max_connections: 4096,
             backlog: 1024,
@@ -127,6 +134,7 @@ pub const SETTINGS_KEYS: &[&str] = &[
     "http2_keep_alive_interval",
     "http2_keep_alive_timeout",
     "request_timeout",
+    "body_read_timeout",
     "drain_timeout",
     "max_connections",
     "backlog",
@@ -152,7 +160,8 @@ fn is_off(settings: &Settings, key: &str) -> bool {
 impl ServerConfig {
     /// Reads the settings in [`SETTINGS_KEYS`] (durations such as `30s`, sizes
     /// such as `1MiB`, lists separated by commas). `request_timeout`,
-    /// `max_request_body` and `http2_keep_alive_interval` also take `off`.
+    /// `body_read_timeout`, `max_request_body` and `http2_keep_alive_interval` also
+    /// take `off`.
     /// Unknown keys are errors, so a typo is reported instead of ignored.
     pub fn from_settings(settings: &Settings) -> Result<ServerConfig, SettingsError> {
         settings.check_known(SETTINGS_KEYS)?;
@@ -241,6 +250,7 @@ impl ServerConfig {
                 d.http2_keep_alive_timeout,
             )?,
             request_timeout: optional_duration("request_timeout", d.request_timeout)?,
+            body_read_timeout: optional_duration("body_read_timeout", d.body_read_timeout)?,
             drain_timeout: duration("drain_timeout", d.drain_timeout)?,
             max_connections,
             backlog: settings.get_int("backlog")?.unwrap_or(d.backlog),
@@ -278,6 +288,7 @@ mod tests {
             ("http2_keep_alive_interval", "off"),
             ("http2_keep_alive_timeout", "4s"),
             ("request_timeout", "5s"),
+            ("body_read_timeout", "7s"),
             ("drain_timeout", "6s"),
             ("max_connections", "7"),
             ("backlog", "8"),
@@ -295,6 +306,7 @@ mod tests {
         assert_eq!(c.first_byte_timeout, Duration::from_secs(1));
         assert_eq!(c.http2_keep_alive_interval, None);
         assert_eq!(c.request_timeout, Some(Duration::from_secs(5)));
+        assert_eq!(c.body_read_timeout, Some(Duration::from_secs(7)));
         assert_eq!((c.max_connections, c.backlog, c.max_headers), (7, 8, 9));
         assert_eq!(
             (c.max_header_bytes, c.max_request_body),
