@@ -1,6 +1,6 @@
 //! A bound on the wait between request body bytes.
 //!
-//! hyper's `header_read_timeout` covers only the request head, and the idle
+//! `header_read_timeout` covers only the request head, and the idle
 //! timeout only connections with no request in progress. A client that sends a
 //! head and then part of its body (a "slow POST" or R.U.D.Y. attack) would hold its
 //! connection and the handler reading it for as long as it likes.

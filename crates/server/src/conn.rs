@@ -30,6 +30,11 @@ pub(crate) struct ConnShared {
     pub(crate) stats: StatsShard,
     born: Instant,
     read_any: AtomicBool,
+    /// The connection speaks HTTP/2 (its first bytes are the client preface).
+    http2: AtomicBool,
+    /// Bytes read so far: the driver compares it between checks to see a request
+    /// head that is arriving but not complete.
+    bytes_read: AtomicU64,
     in_flight: AtomicUsize,
     /// Requests started so far: the driver compares it between its checks to tell
     /// an idle connection from a busy one without reading the clock per request.
@@ -43,6 +48,8 @@ impl ConnShared {
             server,
             born: Instant::now(),
             read_any: AtomicBool::new(false),
+            http2: AtomicBool::new(false),
+            bytes_read: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
             started: AtomicU64::new(0),
         }
@@ -92,8 +99,14 @@ impl<T: AsyncRead> AsyncRead for CountingIo<T> {
         let n = buf.filled().len() - before;
         if n > 0 {
             this.shared.stats.add_bytes_in(n);
+            this.shared
+                .bytes_read
+                .fetch_add(n as u64, Ordering::Relaxed);
             if !*this.read_any {
                 *this.read_any = true;
+                if buf.filled()[before..].starts_with(b"PRI ") {
+                    this.shared.http2.store(true, Ordering::Relaxed);
+                }
                 this.shared.read_any.store(true, Ordering::Relaxed);
             }
         }
@@ -223,18 +236,18 @@ where
 pub(crate) struct Timeouts {
     pub(crate) first_byte: Duration,
     pub(crate) idle: Duration,
+    /// HTTP/1 only: how long a request head may take from its first byte.
+    pub(crate) header: Duration,
 }
 
 impl Timeouts {
+    /// The time between checks: a quarter of the shorter of the idle and header
+    /// timeouts, so each fires within 1 to 1.25 times its setting (plus one check
+    /// period for the first sighting).
     fn check_period(&self) -> Duration {
-        (self.idle / (QUIET_CHECKS - 1)).max(Duration::from_millis(1))
+        (self.idle.min(self.header) / 4).max(Duration::from_millis(1))
     }
 }
-
-/// How many checks, `idle_timeout / 4` apart, must in a row find the connection
-/// idle before it is closed: so it closes after 1 to 1.25 times `idle_timeout` of
-/// real idleness.
-const QUIET_CHECKS: u32 = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -252,7 +265,13 @@ pin_project! {
         timer_registered: bool,
         phase: Phase,
         last_started: u64,
-        quiet_checks: u32,
+        // Since when no request was seen in progress (the idle clock).
+        quiet_since: Option<Instant>,
+        // `bytes_read` when a request was last seen; more bytes with no new
+        // request mean a head is arriving.
+        bytes_mark: u64,
+        // Since when a request head has been arriving (the header clock).
+        head_since: Option<Instant>,
         shutdown_started: bool,
         registration: Option<u64>,
         shared: Arc<ConnShared>,
@@ -288,7 +307,9 @@ impl<C> Driver<C> {
             timer_registered: false,
             phase: Phase::Open,
             last_started: 0,
-            quiet_checks: 0,
+            quiet_since: None,
+            bytes_mark: 0,
+            head_since: None,
             shutdown_started: false,
             registration: None,
             shared,
@@ -357,13 +378,32 @@ where
                 return Poll::Ready(());
             }
             let started = this.shared.started.load(Ordering::Relaxed);
-            if this.shared.in_flight.load(Ordering::Acquire) > 0 || started != *this.last_started {
+            let bytes_read = this.shared.bytes_read.load(Ordering::Relaxed);
+            let busy =
+                this.shared.in_flight.load(Ordering::Acquire) > 0 || started != *this.last_started;
+            let mut idle_too_long = false;
+            if busy {
                 *this.last_started = started;
-                *this.quiet_checks = 0;
+                *this.quiet_since = None;
+                *this.head_since = None;
+                *this.bytes_mark = bytes_read;
             } else {
-                *this.quiet_checks += 1;
+                let quiet_since = *this.quiet_since.get_or_insert(now);
+                idle_too_long = now.duration_since(quiet_since) >= this.timeouts.idle;
+                if bytes_read != *this.bytes_mark && !this.shared.http2.load(Ordering::Relaxed) {
+                    // Bytes came but no request started: a head is on its way.
+                    // hyper's own header timer would cost a boxed timer per
+                    // request; this one costs nothing until it fires.
+                    let since = *this.head_since.get_or_insert(now);
+                    if now.duration_since(since) >= this.timeouts.header {
+                        tracing::debug!(
+                            "request head incomplete past header_read_timeout: closing"
+                        );
+                        return Poll::Ready(());
+                    }
+                }
             }
-            if *this.quiet_checks >= QUIET_CHECKS {
+            if idle_too_long {
                 tracing::debug!("idle past idle_timeout: closing");
                 *this.phase = Phase::Closing;
                 if !*this.shutdown_started {

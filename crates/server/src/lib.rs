@@ -22,8 +22,8 @@
 //! default and the attack it stops. In short:
 //!
 //! - **Timeouts**: a first-byte timeout (hyper-util's protocol sniffing has none,
-//!   hyper#3756), hyper's header-read timeout with a real timer (axum::serve sets
-//!   none), an idle timeout for keep-alive connections (hyper has none for
+//!   hyper#3756), a header-read timeout (axum::serve sets none; ours costs nothing
+//!   per request, where hyper's arms a timer for each head), an idle timeout for keep-alive connections (hyper has none for
 //!   HTTP/1, hyper#2355), HTTP/2 keep-alive pings, and an optional request
 //!   deadline answered with 503; [`RequestBodyTimeoutLayer`] bounds the wait
 //!   between request body bytes (slow POST).

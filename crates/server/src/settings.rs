@@ -31,9 +31,10 @@ pub struct ServerConfig {
     /// How long a new connection may stay silent before its first byte (default
     /// 10 s). hyper-util's protocol sniffing has no timeout of its own.
     pub first_byte_timeout: Duration,
-    /// How long a client may take to send a request's headers (default 30 s).
-    /// hyper starts this clock when it waits for a request head, so on HTTP/1 it
-    /// also bounds the wait for the next request on a keep-alive connection.
+    /// How long an HTTP/1 request head may take from its first byte (default
+    /// 30 s); past it the connection is closed (within 1 to 1.25 times this).
+    /// The wait for the next request on a keep-alive connection is
+    /// `idle_timeout`'s.
     pub header_read_timeout: Duration,
     /// How long a connection may stay open with no request in progress (default
     /// 60 s), for HTTP/1 keep-alive and HTTP/2 alike. Checked every quarter of it,
