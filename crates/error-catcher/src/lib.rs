@@ -55,6 +55,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+mod capture;
 mod catch;
 mod documents;
 mod panic_hook;

@@ -37,7 +37,9 @@ pin_project! {
     #[project = StateProj]
     enum State<F, B> {
         Calling { #[pin] future: F },
-        AwaitingFirstFrame { parts: Option<http::response::Parts>, body: Option<B> },
+        // Boxed: only a body whose first frame is not at hand gets here, and the
+        // future stays small for the usual one that never does.
+        AwaitingFirstFrame { waiting: Option<Box<(http::response::Parts, B)>> },
         Failed { failure: Option<Box<Failure>> },
         Done,
     }
@@ -105,8 +107,7 @@ where
                                 }
                                 Poll::Pending => {
                                     this.state.set(State::AwaitingFirstFrame {
-                                        parts: Some(parts),
-                                        body: Some(body),
+                                        waiting: Some(Box::new((parts, body))),
                                     });
                                     return Poll::Pending;
                                 }
@@ -123,23 +124,24 @@ where
                         failure: Some(Box::new(failure)),
                     });
                 }
-                StateProj::AwaitingFirstFrame { parts, body } => {
-                    let Some(inner) = body.as_mut() else {
+                StateProj::AwaitingFirstFrame { waiting } => {
+                    let Some((_, inner)) = waiting.as_deref_mut() else {
                         unreachable_state();
                     };
                     match poll_first_frame(inner, cx) {
                         Poll::Pending => return Poll::Pending,
                         Poll::Ready(Ok(first)) => {
-                            let (Some(parts), Some(inner)) = (parts.take(), body.take()) else {
+                            let Some(waiting) = waiting.take() else {
                                 unreachable_state();
                             };
+                            let (parts, inner) = *waiting;
                             this.state.set(State::Done);
                             let body = with_first_frame(inner, first, this.context);
                             return Poll::Ready(Ok(http::Response::from_parts(parts, body)));
                         }
                         Poll::Ready(Err(failure)) => {
-                            if let Some(inner) = body.take() {
-                                drop_body(inner);
+                            if let Some(waiting) = waiting.take() {
+                                drop_body(waiting.1);
                             }
                             this.state.set(State::Failed {
                                 failure: Some(Box::new(failure)),

@@ -13,6 +13,7 @@ use tower_service::Service;
 use super::body::DocumentBody;
 use super::rules::{merge_headers, StatusSet, OPT_OUT_HEADER};
 use super::{ErrorDocumentRequest, NoErrorDocument};
+use crate::capture::RequestLine;
 use crate::panic_hook::catch;
 use crate::report::ErrorId;
 
@@ -26,12 +27,6 @@ pub(crate) struct Shared<P> {
     pub(crate) document_path: Arc<str>,
 }
 
-/// What the page request needs to know about the original request.
-pub(crate) struct OriginalRequest {
-    pub(crate) method: http::Method,
-    pub(crate) uri: http::Uri,
-}
-
 type PageFuture = Pin<Box<dyn Future<Output = Result<(HeaderMap, Bytes), String>> + Send>>;
 
 pin_project! {
@@ -40,7 +35,7 @@ pin_project! {
         #[pin]
         state: State<F>,
         shared: Arc<Shared<P>>,
-        original: Option<OriginalRequest>,
+        original: Option<RequestLine>,
     }
 }
 
@@ -48,7 +43,8 @@ pin_project! {
     #[project = StateProj]
     enum State<F> {
         Inner { #[pin] future: F },
-        Page { parts: Option<http::response::Parts>, page: PageFuture, head: bool },
+        // The parts wait in a box: the future stays small on the usual path.
+        Page { parts: Option<Box<http::response::Parts>>, page: PageFuture, head: bool },
         Done,
     }
 }
@@ -57,7 +53,7 @@ impl<F, P> ResponseFuture<F, P> {
     pub(crate) fn new(
         future: F,
         shared: Arc<Shared<P>>,
-        original: Option<OriginalRequest>,
+        original: Option<RequestLine>,
     ) -> Self {
         ResponseFuture {
             state: State::Inner { future },
@@ -109,21 +105,21 @@ where
                     let head = original.method == http::Method::HEAD;
                     let about = ErrorDocumentRequest {
                         status: parts.status,
+                        original_uri: original.uri(),
                         original_method: original.method,
-                        original_uri: original.uri,
                         error_id: parts.extensions.get::<ErrorId>().cloned(),
                     };
                     let page =
                         render_page(this.shared.page.clone(), &this.shared.document_path, about);
                     this.state.set(State::Page {
-                        parts: Some(parts),
+                        parts: Some(Box::new(parts)),
                         page,
                         head,
                     });
                 }
                 StateProj::Page { parts, page, head } => {
                     let rendered = std::task::ready!(page.as_mut().poll(cx));
-                    let Some(mut parts) = parts.take() else {
+                    let Some(mut parts) = parts.take().map(|parts| *parts) else {
                         panic!(
                             "error_catcher::documents::ResponseFuture polled after it completed"
                         );

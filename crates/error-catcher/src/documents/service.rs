@@ -6,7 +6,8 @@ use gateway_core::{Body, BoxError};
 use tower_service::Service;
 
 use super::body::DocumentBody;
-use super::future::{OriginalRequest, ResponseFuture, Shared};
+use super::future::{ResponseFuture, Shared};
+use crate::capture::RequestLine;
 use super::layer::ErrorDocumentsLayer;
 use super::page::DefaultErrorPage;
 use super::ErrorDocumentRequest;
@@ -110,10 +111,7 @@ where
         let original = if req.extensions().get::<ErrorDocumentRequest>().is_some() {
             None
         } else {
-            Some(OriginalRequest {
-                method: req.method().clone(),
-                uri: req.uri().clone(),
-            })
+            Some(RequestLine::capture(&req))
         };
         ResponseFuture::new(self.inner.call(req), self.shared.clone(), original)
     }
