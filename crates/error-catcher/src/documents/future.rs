@@ -50,11 +50,7 @@ pin_project! {
 }
 
 impl<F, P> ResponseFuture<F, P> {
-    pub(crate) fn new(
-        future: F,
-        shared: Arc<Shared<P>>,
-        original: Option<RequestLine>,
-    ) -> Self {
+    pub(crate) fn new(future: F, shared: Arc<Shared<P>>, original: Option<RequestLine>) -> Self {
         ResponseFuture {
             state: State::Inner { future },
             shared,

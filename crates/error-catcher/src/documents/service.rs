@@ -7,10 +7,10 @@ use tower_service::Service;
 
 use super::body::DocumentBody;
 use super::future::{ResponseFuture, Shared};
-use crate::capture::RequestLine;
 use super::layer::ErrorDocumentsLayer;
 use super::page::DefaultErrorPage;
 use super::ErrorDocumentRequest;
+use crate::capture::RequestLine;
 
 /// A [`Service`] that replaces the body of chosen error statuses with an error
 /// document. Build it with [`ErrorDocumentsLayer`]; the module docs list the rules.
