@@ -273,6 +273,10 @@ impl RequestSummary {
         }
     }
 
+    pub(crate) fn line(&self) -> &RequestLine {
+        &self.line
+    }
+
     pub(crate) fn accept(&self) -> Option<&http::HeaderValue> {
         self.accept.as_ref()
     }

@@ -11,6 +11,7 @@ use pin_project_lite::pin_project;
 
 use super::body::CatchBody;
 use super::layer::Config;
+use crate::documents::future::{finish_page, take_opt_out_header, PageFuture};
 use crate::panic_hook::catch;
 use crate::report::{ErrorKind, Failure, RequestSummary};
 
@@ -18,6 +19,23 @@ use crate::report::{ErrorKind, Failure, RequestSummary};
 pub(crate) struct RequestContext {
     pub(crate) config: Arc<Config>,
     pub(crate) request: RequestSummary,
+    /// The catcher serves error documents and this is not an error-page request.
+    pub(crate) documents: bool,
+}
+
+impl RequestContext {
+    /// The error document for this response, if it gets one (see
+    /// [`Documents::page_for`]); the opt-out header is removed either way.
+    #[inline]
+    fn page_for(&self, parts: &mut http::response::Parts) -> Option<(PageFuture, bool)> {
+        let documents = self.config.documents.as_ref()?;
+        if self.documents {
+            documents.page_for(parts, self.request.line())
+        } else {
+            take_opt_out_header(&mut parts.headers);
+            None
+        }
+    }
 }
 
 pin_project! {
@@ -41,24 +59,26 @@ pin_project! {
         // future stays small for the usual one that never does.
         AwaitingFirstFrame { waiting: Option<Box<(http::response::Parts, B)>> },
         Failed { failure: Option<Box<Failure>> },
+        // The error document replacing the response's body.
+        Page { parts: Option<Box<http::response::Parts>>, page: PageFuture, head: bool },
         Done,
     }
 }
 
 impl<F, B> ResponseFuture<F, B> {
-    pub(crate) fn called(future: F, request: RequestSummary, config: Arc<Config>) -> Self {
+    pub(crate) fn called(future: F, context: RequestContext) -> Self {
         ResponseFuture {
             state: State::Calling { future },
-            context: Some(RequestContext { config, request }),
+            context: Some(context),
         }
     }
 
-    pub(crate) fn failed(failure: Failure, request: RequestSummary, config: Arc<Config>) -> Self {
+    pub(crate) fn failed(failure: Failure, context: RequestContext) -> Self {
         ResponseFuture {
             state: State::Failed {
                 failure: Some(Box::new(failure)),
             },
-            context: Some(RequestContext { config, request }),
+            context: Some(context),
         }
     }
 }
@@ -80,7 +100,20 @@ where
                     let failure = match catch(|| future.poll(cx)) {
                         Ok(Poll::Pending) => return Poll::Pending,
                         Ok(Poll::Ready(Ok(res))) => {
-                            let (parts, mut body) = res.into_parts();
+                            let (mut parts, mut body) = res.into_parts();
+                            let document = match this.context.as_ref() {
+                                Some(context) => context.page_for(&mut parts),
+                                None => None,
+                            };
+                            if let Some((page, head)) = document {
+                                drop_body(body);
+                                this.state.set(State::Page {
+                                    parts: Some(Box::new(parts)),
+                                    page,
+                                    head,
+                                });
+                                continue;
+                            }
                             let wait = this
                                 .context
                                 .as_ref()
@@ -154,8 +187,29 @@ where
                     else {
                         unreachable_state();
                     };
+                    let (mut parts, body) = super::error_response(*failure, &context).into_parts();
+                    if let Some((page, head)) = context.page_for(&mut parts) {
+                        this.state.set(State::Page {
+                            parts: Some(Box::new(parts)),
+                            page,
+                            head,
+                        });
+                        continue;
+                    }
                     this.state.set(State::Done);
-                    return Poll::Ready(Ok(super::error_response(*failure, &context)));
+                    return Poll::Ready(Ok(http::Response::from_parts(parts, body)));
+                }
+                StateProj::Page { parts, page, head } => {
+                    let rendered = std::task::ready!(page.as_mut().poll(cx));
+                    let Some(mut parts) = parts.take() else {
+                        unreachable_state();
+                    };
+                    let page = finish_page(&mut parts, rendered, *head);
+                    this.state.set(State::Done);
+                    return Poll::Ready(Ok(http::Response::from_parts(
+                        *parts,
+                        CatchBody::page(page),
+                    )));
                 }
                 StateProj::Done => unreachable_state(),
             }

@@ -31,13 +31,14 @@
 //! [`ErrorDocumentRequest::error_id`], and the default page shows it.
 
 mod body;
-mod future;
+pub(crate) mod future;
 mod layer;
 mod page;
 pub(crate) mod rules;
 mod service;
 
 pub use body::DocumentBody;
+pub(crate) use future::Documents;
 pub use future::ResponseFuture;
 pub use layer::{ErrorDocumentsLayer, InvalidDocumentPath};
 pub use page::DefaultErrorPage;
