@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Issue #6's non-error-path target over HTTP: helloworld's production app with
-# error-catcher's two layers against the same app without them (gateway-bench's
-# `gw-errors PORT PUBLIC with|without`, the servers of `cargo xtask bench errors`).
+# error-catcher against the same app without it (gateway-bench's
+# `gw-errors PORT PUBLIC with|one-layer|without`, the servers of
+# `cargo xtask bench errors`): `with` is helloworld's make_app (ErrorDocuments
+# over ErrorCatcher), `one-layer` the catcher serving the documents itself.
 #
 #   crates/error-catcher/scripts/non_error_http.sh [ROUNDS] [SECONDS]
 #
@@ -49,8 +51,9 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 requests() { awk '/requests in/ {print $1}' "$1"; }
 
 declare -A port pid
-port[with]=18461 port[without]=18462
-for v in with without; do
+port[with]=18461 port[one-layer]=18462 port[without]=18463
+variants=(one-layer without with)
+for v in "${variants[@]}"; do
   TOKIO_WORKER_THREADS=2 "${server_pin[@]}" "$bin" "${port[$v]}" "$public" "$v" >/dev/null &
   pid[$v]=$!; pids+=("$!")
   wait_up "${port[$v]}"
@@ -58,22 +61,22 @@ done
 [ "$(curl -s "http://127.0.0.1:${port[with]}/hello")" = "Hello World!" ] || { echo "bad probe" >&2; exit 1; }
 
 echo "# CPU per request: $rounds rounds of wrk -t1 -c32 -d${secs}s, alternating"
-for v in with without; do "${client_pin[@]}" wrk -t1 -c32 -d1s "http://127.0.0.1:${port[$v]}/hello" >/dev/null; done
+for v in "${variants[@]}"; do "${client_pin[@]}" wrk -t1 -c32 -d1s "http://127.0.0.1:${port[$v]}/hello" >/dev/null; done
 for r in $(seq 1 "$rounds"); do
-  for v in with without; do
+  for v in "${variants[@]}"; do
     before="$(cpu_ticks "${pid[$v]}")"
     "${client_pin[@]}" wrk -t1 -c32 -d"${secs}s" "http://127.0.0.1:${port[$v]}/hello" >"$tmp/wrk.txt"
     after="$(cpu_ticks "${pid[$v]}")"
     n="$(requests "$tmp/wrk.txt")"
     awk -v v="$v" -v r="$r" -v n="$n" -v t="$((after - before))" -v hz="$tck" -v s="$secs" \
-      'BEGIN { printf "round %d %-8s %8.0f req/s %6.2f us CPU/req\n", r, v, n / s, t / hz * 1e6 / n }'
+      'BEGIN { printf "round %d %-10s %8.0f req/s %6.2f us CPU/req\n", r, v, n / s, t / hz * 1e6 / n }'
   done
 done
-for v in with without; do kill "${pid[$v]}"; done
+for v in "${variants[@]}"; do kill "${pid[$v]}"; done
 
 command -v valgrind >/dev/null || { echo "valgrind is not installed: no instruction counts" >&2; exit 0; }
 echo "# user-space instructions per request: callgrind, wrk -t1 -c4 -d8s"
-for v in with without; do
+for v in "${variants[@]}"; do
   p=$((port[$v] + 10))
   TOKIO_WORKER_THREADS=2 valgrind --tool=callgrind --instr-atstart=no \
     --callgrind-out-file="$tmp/$v.out" "$bin" "$p" "$public" "$v" >/dev/null 2>"$tmp/$v.log" &
@@ -85,5 +88,5 @@ for v in with without; do
   kill "$vpid"; wait "$vpid" 2>/dev/null || true
   n="$(requests "$tmp/wrk.txt")"
   ir="$(awk '/^totals:/ {print $2; exit}' "$tmp/$v.out")"
-  awk -v v="$v" -v n="$n" -v ir="$ir" 'BEGIN { printf "%-8s %6d requests %8.0f Ir/request\n", v, n, ir / n }'
+  awk -v v="$v" -v n="$n" -v ir="$ir" 'BEGIN { printf "%-10s %6d requests %8.0f Ir/request\n", v, n, ir / n }'
 done

@@ -282,16 +282,19 @@ pub(crate) fn build(name: &str, env: &Env, fixtures: &Fixtures) -> Scenario {
         },
         "errors" => Scenario {
             name: "errors",
-            title:
-                "GET /hello through helloworld's app with and without error-catcher's two layers",
+            title: "GET /hello through helloworld's app with and without error-catcher",
             servers: vec![
                 ServerSpec::gateway(
-                    "helloworld app (with error layers)",
-                    bench_bin("gw-errors", &[&public, Path::new("with")]),
+                    "helloworld app, ErrorCatcher serving the documents",
+                    bench_bin("gw-errors", &[&public, Path::new("one-layer")]),
                 ),
                 ServerSpec::anchor(
-                    "helloworld app without ErrorDocuments + ErrorCatcher",
+                    "helloworld app without error-catcher",
                     bench_bin("gw-errors", &[&public, Path::new("without")]),
+                ),
+                ServerSpec::anchor(
+                    "helloworld app as wired today (ErrorDocuments + ErrorCatcher)",
+                    bench_bin("gw-errors", &[&public, Path::new("with")]),
                 ),
             ],
             probes: vec![get_hello(false)],

@@ -27,7 +27,8 @@ pub(crate) struct Shared<P> {
     pub(crate) document_path: Arc<str>,
 }
 
-pub(crate) type PageFuture = Pin<Box<dyn Future<Output = Result<(HeaderMap, Bytes), String>> + Send>>;
+pub(crate) type PageFuture =
+    Pin<Box<dyn Future<Output = Result<(HeaderMap, Bytes), String>> + Send>>;
 
 pin_project! {
     /// The response future of [`ErrorDocuments`](super::ErrorDocuments).
