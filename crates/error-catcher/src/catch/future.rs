@@ -6,10 +6,9 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use gateway_core::BoxError;
-use http_body::Frame;
 use pin_project_lite::pin_project;
 
-use super::body::CatchBody;
+use super::body::{Buffered, CatchBody};
 use super::layer::Config;
 use crate::documents::future::{finish_page, take_opt_out_header, PageFuture};
 use crate::panic_hook::catch;
@@ -120,7 +119,7 @@ where
                                 .is_some_and(|c| c.config.wait_for_first_frame);
                             if !wait || body.is_end_stream() {
                                 let context = keep_if_streaming(&body, this.context.take());
-                                let body = CatchBody::inner(body, None, context);
+                                let body = CatchBody::inner(body, Buffered::Nothing, context);
                                 this.state.set(State::Done);
                                 return Poll::Ready(Ok(http::Response::from_parts(parts, body)));
                             }
@@ -218,11 +217,9 @@ where
 }
 
 /// Polls a body for its first non-empty frame, catching a panic or an error frame.
-/// `Ok(None)`: the body ended without data.
-fn poll_first_frame<B>(
-    body: &mut B,
-    cx: &mut Context<'_>,
-) -> Poll<Result<Option<Frame<Bytes>>, Failure>>
+/// `Buffered::Nothing`: the body ended without data.
+#[inline]
+fn poll_first_frame<B>(body: &mut B, cx: &mut Context<'_>) -> Poll<Result<Buffered, Failure>>
 where
     B: http_body::Body<Data = Bytes> + Unpin,
     B::Error: Into<BoxError>,
@@ -230,13 +227,16 @@ where
     loop {
         return match catch(|| Pin::new(&mut *body).poll_frame(cx)) {
             Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(Some(Ok(frame)))) => {
-                if frame.data_ref().is_some_and(Bytes::is_empty) {
-                    continue;
-                }
-                Poll::Ready(Ok(Some(frame)))
-            }
-            Ok(Poll::Ready(None)) => Poll::Ready(Ok(None)),
+            Ok(Poll::Ready(Some(Ok(frame)))) => match frame.into_data() {
+                Ok(data) if data.is_empty() => continue,
+                Ok(data) => Poll::Ready(Ok(Buffered::Data(data))),
+                Err(frame) => match frame.into_trailers() {
+                    Ok(trailers) => Poll::Ready(Ok(Buffered::Trailers(Box::new(trailers)))),
+                    // A kind of frame this crate does not know: not passed on.
+                    Err(_) => continue,
+                },
+            },
+            Ok(Poll::Ready(None)) => Poll::Ready(Ok(Buffered::Nothing)),
             Ok(Poll::Ready(Some(Err(error)))) => Poll::Ready(Err(Failure::Error {
                 kind: ErrorKind::BodyError,
                 error_type: std::any::type_name::<B::Error>(),
@@ -254,22 +254,33 @@ fn drop_body<B>(body: B) {
 
 /// The response body once its first frame is known: the frame is buffered, and a
 /// body with nothing after it is never polled again (nor given a context to keep).
+#[inline]
 fn with_first_frame<B: http_body::Body>(
     inner: B,
-    first: Option<Frame<Bytes>>,
+    first: Buffered,
     context: &mut Option<RequestContext>,
 ) -> CatchBody<B> {
     let ended = first.is_none() || inner.is_end_stream();
-    let context = if ended {
-        None
-    } else {
-        context.take().map(Box::new)
-    };
-    let mut body = CatchBody::inner(inner, first, context);
-    if ended {
-        body.mark_ended();
+    if !ended {
+        return CatchBody::inner(inner, first, context.take().map(Box::new));
     }
-    body
+    // The usual fixed body: its only frame is at hand, so the inner body is done
+    // with and the response carries the bytes alone, as a page does.
+    match first {
+        Buffered::Data(data) => {
+            drop_body(inner);
+            CatchBody::page(data)
+        }
+        Buffered::Nothing => {
+            drop_body(inner);
+            CatchBody::page(Bytes::new())
+        }
+        trailers @ Buffered::Trailers(_) => {
+            let mut body = CatchBody::inner(inner, trailers, None);
+            body.mark_ended();
+            body
+        }
+    }
 }
 
 /// The context a body needs to report a failure after the headers: none for a
