@@ -47,10 +47,9 @@ fn without_error_layers(
         .expect("helloworld's routes")
         .map_request(|req: http::Request<ReplayBody<Body>>| req.map(Body::from));
     let app = cascade::cascade!(public, javascripts, router);
-    let app = ServiceBuilder::new()
+    ServiceBuilder::new()
         .layer(KeyAdderLayer::new("test.hello", "Hello World").expect("a dotted key"))
-        .service(app);
-    app
+        .service(app)
 }
 
 fn main() {
