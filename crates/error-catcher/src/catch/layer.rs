@@ -7,6 +7,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::ErrorCatcher;
+use crate::documents::future::render_page;
 use crate::documents::{Documents, ErrorDocumentsLayer};
 use crate::report::Reporter;
 
@@ -171,11 +172,11 @@ impl ErrorCatcherLayer {
         PB: http_body::Body<Data = Bytes> + Send + 'static,
         PB::Error: Into<BoxError>,
     {
-        Arc::make_mut(&mut self.config).documents = Some(Documents::new(
-            documents.statuses,
-            documents.page,
-            documents.document_path,
-        ));
+        let (page, path) = (documents.page, documents.document_path);
+        Arc::make_mut(&mut self.config).documents =
+            Some(Documents::new(documents.statuses, move |about| {
+                render_page(page.clone(), &path, about)
+            }));
         self
     }
 

@@ -200,21 +200,14 @@ pub(crate) struct Documents {
 }
 
 impl Documents {
-    pub(crate) fn new<P, PB>(statuses: StatusSet, page: P, document_path: Arc<str>) -> Self
-    where
-        P: Service<http::Request<Body>, Response = http::Response<PB>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        P::Future: Send + 'static,
-        P::Error: Into<BoxError>,
-        PB: http_body::Body<Data = Bytes> + Send + 'static,
-        PB::Error: Into<BoxError>,
-    {
+    /// `render` calls the page service for one document (see [`render_page`]).
+    pub(crate) fn new(
+        statuses: StatusSet,
+        render: impl Fn(ErrorDocumentRequest) -> PageFuture + Send + Sync + 'static,
+    ) -> Self {
         Documents {
             statuses,
-            render: Arc::new(move |about| render_page(page.clone(), &document_path, about)),
+            render: Arc::new(render),
         }
     }
 
@@ -254,7 +247,7 @@ fn fallback(status: StatusCode) -> (HeaderMap, Bytes) {
 }
 
 /// Calls the page service and collects its page, catching every way it can fail.
-fn render_page<P, PB>(mut page: P, path: &str, about: ErrorDocumentRequest) -> PageFuture
+pub(crate) fn render_page<P, PB>(mut page: P, path: &str, about: ErrorDocumentRequest) -> PageFuture
 where
     P: Service<http::Request<Body>, Response = http::Response<PB>> + Send + 'static,
     P::Future: Send + 'static,

@@ -102,45 +102,26 @@ where
 }
 
 /// [`both_services`], each in a test client and named.
-fn both_forms<P, PB, S, B>(
-    catcher: ErrorCatcherLayer,
-    documents: ErrorDocumentsLayer<P>,
-    app: S,
-) -> [(&'static str, TestClient<Boxed>); 2]
-where
-    P: Service<http::Request<Body>, Response = http::Response<PB>> + Clone + Send + Sync + 'static,
-    P::Future: Send + 'static,
-    P::Error: Into<BoxError>,
-    PB: http_body::Body<Data = bytes::Bytes> + Send + 'static,
-    PB::Error: Into<BoxError>,
-    S: Service<http::Request<Body>, Response = http::Response<B>> + Clone + Send + Sync + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: http_body::Body<Data = bytes::Bytes> + Send + Unpin + 'static,
-    B::Error: Into<BoxError>,
-{
-    let [separate, in_catcher] = both_services(catcher, documents, app);
+fn forms(services: [Boxed; 2]) -> [(&'static str, TestClient<Boxed>); 2] {
+    let [separate, in_catcher] = services;
     [
         ("separate layers", TestClient::new(separate)),
         ("in the catcher", TestClient::new(in_catcher)),
     ]
 }
 
-/// [`both_forms`] with the default catcher and documents.
-fn default_forms<S, B>(app: S) -> [(&'static str, TestClient<Boxed>); 2]
-where
-    S: Service<http::Request<Body>, Response = http::Response<B>> + Clone + Send + Sync + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: http_body::Body<Data = bytes::Bytes> + Send + Unpin + 'static,
-    B::Error: Into<BoxError>,
-{
-    both_forms(ErrorCatcherLayer::new(), ErrorDocumentsLayer::new(), app)
+/// Both forms with the default catcher and documents around [`StatusApp`].
+fn default_forms() -> [(&'static str, TestClient<Boxed>); 2] {
+    forms(both_services(
+        ErrorCatcherLayer::new(),
+        ErrorDocumentsLayer::new(),
+        status_app(),
+    ))
 }
 
 #[tokio::test]
 async fn configured_statuses_get_the_page_and_keep_their_status() {
-    for (form, client) in default_forms(status_app()) {
+    for (form, client) in default_forms() {
         for code in [400, 401, 403, 404, 500] {
             let res = client.get(&format!("/{code}")).send().await;
             res.assert_status(code)
@@ -170,7 +151,7 @@ async fn the_documents_layer_alone_serves_documents() {
 
 #[tokio::test]
 async fn other_statuses_pass_through_untouched() {
-    for (_, client) in default_forms(status_app()) {
+    for (_, client) in default_forms() {
         for code in [200, 405, 418, 503] {
             client
                 .get(&format!("/{code}"))
@@ -192,7 +173,11 @@ async fn headers_are_merged_so_challenge_allow_location_retry_after_and_cookies_
     let documents = ErrorDocumentsLayer::new()
         .status(StatusCode::METHOD_NOT_ALLOWED)
         .page_service(page);
-    for (form, client) in both_forms(ErrorCatcherLayer::new(), documents, status_app()) {
+    for (form, client) in forms(both_services(
+        ErrorCatcherLayer::new(),
+        documents,
+        status_app(),
+    )) {
         for code in [401, 405] {
             let res = client.get(&format!("/{code}")).send().await;
             res.assert_status(code)
@@ -211,7 +196,7 @@ async fn headers_are_merged_so_challenge_allow_location_retry_after_and_cookies_
 
 #[tokio::test]
 async fn a_response_can_opt_out_and_the_opt_out_header_is_never_sent() {
-    for (_, client) in default_forms(status_app()) {
+    for (_, client) in default_forms() {
         for how in ["header", "extension"] {
             client
                 .get(&format!("/404?opt-out={how}"))
@@ -232,7 +217,7 @@ async fn a_response_can_opt_out_and_the_opt_out_header_is_never_sent() {
 
 #[tokio::test]
 async fn head_gets_the_headers_only() {
-    for (_, client) in default_forms(status_app()) {
+    for (_, client) in default_forms() {
         let get = client.get("/404").send().await;
         let head = client.head("/404").send().await;
         head.assert_status(404)
@@ -262,7 +247,11 @@ async fn a_custom_page_service_gets_the_code_and_the_original_request() {
         .document_path("/errors/show")
         .unwrap()
         .page_service(page);
-    for (form, client) in both_forms(ErrorCatcherLayer::new(), documents, status_app()) {
+    for (form, client) in forms(both_services(
+        ErrorCatcherLayer::new(),
+        documents,
+        status_app(),
+    )) {
         client
             .post("/403?x=1")
             .send()
@@ -326,7 +315,11 @@ async fn a_failing_page_gives_a_plain_text_fallback() {
         Page::TooBig,
     ] {
         let documents = ErrorDocumentsLayer::new().page_service(page);
-        for (_, client) in both_forms(ErrorCatcherLayer::new(), documents, status_app()) {
+        for (_, client) in forms(both_services(
+            ErrorCatcherLayer::new(),
+            documents,
+            status_app(),
+        )) {
             client
                 .get("/401")
                 .send()
@@ -378,14 +371,22 @@ async fn the_catchers_production_500_is_rendered_with_its_error_id() {
             vec![Step::Fail("secret body failure")].into(),
         )))
     });
-    for (form, client) in default_forms(panics) {
+    for (form, client) in forms(both_services(
+        ErrorCatcherLayer::new(),
+        ErrorDocumentsLayer::new(),
+        panics,
+    )) {
         let res = client.get("/").send().await;
         res.assert_status(500)
             .assert_body_contains("500 Internal Server Error")
             .assert_body_lacks("secret failure detail");
         res.assert_body_contains(res.header("x-error-id").expect(form));
     }
-    for (form, client) in default_forms(fails_before_first_byte) {
+    for (form, client) in forms(both_services(
+        ErrorCatcherLayer::new(),
+        ErrorDocumentsLayer::new(),
+        fails_before_first_byte,
+    )) {
         let res = client.head("/").send().await;
         res.assert_status(500).assert_body("");
         assert!(res.header("x-error-id").is_some(), "{form}");
@@ -402,7 +403,7 @@ async fn the_debug_page_is_not_replaced() {
         "unreachable"
     });
     let debug = ErrorCatcherLayer::new().debug(true);
-    for (_, client) in both_forms(debug, ErrorDocumentsLayer::new(), app) {
+    for (_, client) in forms(both_services(debug, ErrorDocumentsLayer::new(), app)) {
         client
             .get("/")
             .send()
