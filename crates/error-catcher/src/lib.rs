@@ -14,7 +14,9 @@
 //!   `tracing` and to each [`Reporter`] (a [`JsonLinesReporter`] ships here).
 //! - [`ErrorDocumentsLayer`] replaces the body of chosen statuses (400, 401, 403,
 //!   404, 500 by default) with a page from any service, keeping the status and
-//!   merging headers.
+//!   merging headers. [`ErrorCatcherLayer::error_documents`] has the catcher
+//!   serve them itself: the same answers from one layer, cheaper on the
+//!   non-error path.
 //!
 //! # Example
 //!
@@ -55,6 +57,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+mod capture;
 mod catch;
 mod documents;
 mod panic_hook;

@@ -87,24 +87,33 @@ pub(crate) struct CaughtPanic {
 }
 
 /// Runs `f`, turning a panic into a [`CaughtPanic`] with what the hook stored.
-pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, CaughtPanic> {
+///
+/// The success path is two thread-local increments around `catch_unwind`; the
+/// panic is boxed so that the result stays the size of `R`.
+#[inline]
+pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Box<CaughtPanic>> {
     CATCH_DEPTH.with(|d| d.set(d.get() + 1));
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     CATCH_DEPTH.with(|d| d.set(d.get() - 1));
-    result.map_err(|payload| {
-        let captured = CAPTURED.with(|slot| slot.borrow_mut().take());
-        let message = payload_message(&*payload);
-        // A payload whose destructor panics must not escape either.
-        let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(payload)));
-        let (location, backtrace) = match captured {
-            Some(c) => (c.location, Some(c.backtrace.to_string())),
-            None => (None, None),
-        };
-        CaughtPanic {
-            message,
-            location,
-            backtrace,
-        }
+    result.map_err(caught)
+}
+
+/// The panic's message, with the location and backtrace the hook stored.
+#[cold]
+#[inline(never)]
+fn caught(payload: Box<dyn std::any::Any + Send>) -> Box<CaughtPanic> {
+    let captured = CAPTURED.with(|slot| slot.borrow_mut().take());
+    let message = payload_message(&*payload);
+    // A payload whose destructor panics must not escape either.
+    let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(payload)));
+    let (location, backtrace) = match captured {
+        Some(c) => (c.location, Some(c.backtrace.to_string())),
+        None => (None, None),
+    };
+    Box::new(CaughtPanic {
+        message,
+        location,
+        backtrace,
     })
 }
 

@@ -12,6 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use gateway_core::{BoxError, Environ};
 use serde_json::{json, Value};
 
+use crate::capture::{self, RequestLine};
 use crate::panic_hook::{CaughtPanic, SourceLocation};
 use crate::render::redact::{redact_query, redact_value};
 
@@ -250,27 +251,30 @@ impl Reporter for JsonLinesReporter {
 
 /// What the catcher knows about the request, taken before `call`.
 ///
-/// Method, URI and `Accept` are reference-count clones. The headers and the environ
-/// (the "details") cost a copy of the header map, so they are taken only when the
-/// catcher is configured to report them.
+/// The request line and `Accept` are reference-count clones (see
+/// [`RequestLine`]). The headers and the environ (the "details") cost a copy of the
+/// header map, so they are taken only when the catcher is configured to report them.
 #[derive(Debug, Clone)]
 pub(crate) struct RequestSummary {
-    method: http::Method,
-    uri: http::Uri,
+    line: RequestLine,
     version: http::Version,
     accept: Option<http::HeaderValue>,
     details: Option<Box<(http::HeaderMap, Option<Environ>)>>,
 }
 
 impl RequestSummary {
+    #[inline]
     pub(crate) fn capture<B>(req: &http::Request<B>, details: bool) -> Self {
         RequestSummary {
-            method: req.method().clone(),
-            uri: req.uri().clone(),
+            line: RequestLine::capture(req),
             version: req.version(),
-            accept: req.headers().get(http::header::ACCEPT).cloned(),
+            accept: capture::accept(req.headers()),
             details: details.then(|| Box::new((req.headers().clone(), Environ::of(req).cloned()))),
         }
+    }
+
+    pub(crate) fn line(&self) -> &RequestLine {
+        &self.line
     }
 
     pub(crate) fn accept(&self) -> Option<&http::HeaderValue> {
@@ -299,8 +303,8 @@ impl RequestSummary {
             .map(|(k, v)| (k.to_owned(), redact_value(k, v).to_owned()))
             .collect();
         RequestInfo {
-            method: self.method.to_string(),
-            uri: redact_query(&self.uri.to_string()),
+            method: self.line.method.to_string(),
+            uri: redact_query(&self.line.uri().to_string()),
             version: format!("{:?}", self.version),
             headers,
             environ,
@@ -310,7 +314,7 @@ impl RequestSummary {
 
 /// What went wrong, before it becomes a report.
 pub(crate) enum Failure {
-    Panic(ErrorKind, CaughtPanic),
+    Panic(ErrorKind, Box<CaughtPanic>),
     Error {
         kind: ErrorKind,
         error_type: &'static str,

@@ -10,7 +10,9 @@ use super::server::{Expect, Kind, Probe, ServerSpec, Upstream};
 use super::Env;
 
 /// Every scenario, in the order a full run measures them.
-pub(crate) const NAMES: &[&str] = &["hello", "server", "h2", "echo", "static", "fastcgi"];
+pub(crate) const NAMES: &[&str] = &[
+    "hello", "server", "h2", "echo", "static", "fastcgi", "errors",
+];
 
 pub(crate) struct Case {
     pub(crate) name: String,
@@ -274,6 +276,26 @@ pub(crate) fn build(name: &str, env: &Env, fixtures: &Fixtures) -> Scenario {
                     },
                 ),
                 ServerSpec::anchor("helloworld direct", Kind::Helloworld),
+            ],
+            probes: vec![get_hello(false)],
+            cases: vec![wrk("GET /hello, wrk, 64 connections", "/hello", 64, None)],
+        },
+        "errors" => Scenario {
+            name: "errors",
+            title: "GET /hello through helloworld's app with and without error-catcher",
+            servers: vec![
+                ServerSpec::gateway(
+                    "helloworld app, ErrorCatcher serving the documents",
+                    bench_bin("gw-errors", &[&public, Path::new("one-layer")]),
+                ),
+                ServerSpec::anchor(
+                    "helloworld app without error-catcher",
+                    bench_bin("gw-errors", &[&public, Path::new("without")]),
+                ),
+                ServerSpec::anchor(
+                    "helloworld app as wired today (ErrorDocuments + ErrorCatcher)",
+                    bench_bin("gw-errors", &[&public, Path::new("with")]),
+                ),
             ],
             probes: vec![get_hello(false)],
             cases: vec![wrk("GET /hello, wrk, 64 connections", "/hello", 64, None)],

@@ -57,19 +57,8 @@ impl<B> CatchBody<B> {
         }
     }
 
-    pub(crate) fn inner(
-        body: B,
-        first: Option<Frame<Bytes>>,
-        context: Option<Box<RequestContext>>,
-    ) -> Self {
-        let first = match first.map(Frame::into_data) {
-            None => Buffered::Nothing,
-            Some(Ok(data)) => Buffered::Data(data),
-            Some(Err(frame)) => match frame.into_trailers() {
-                Ok(trailers) => Buffered::Trailers(Box::new(trailers)),
-                Err(_) => Buffered::Nothing,
-            },
-        };
+    #[inline]
+    pub(crate) fn inner(body: B, first: Buffered, context: Option<Box<RequestContext>>) -> Self {
         CatchBody {
             kind: Kind::Inner {
                 body,
@@ -92,13 +81,14 @@ impl<B> CatchBody<B> {
 /// The frame read before the headers went out, kept small: the body is moved
 /// with every response, so a whole `Frame` (which can hold a header map) would be
 /// copied each time.
-enum Buffered {
+pub(crate) enum Buffered {
     Nothing,
     Data(Bytes),
     Trailers(Box<http::HeaderMap>),
 }
 
 impl Buffered {
+    #[inline]
     fn take(&mut self) -> Option<Frame<Bytes>> {
         match std::mem::replace(self, Buffered::Nothing) {
             Buffered::Nothing => None,
@@ -107,7 +97,7 @@ impl Buffered {
         }
     }
 
-    fn is_none(&self) -> bool {
+    pub(crate) fn is_none(&self) -> bool {
         matches!(self, Buffered::Nothing)
     }
 

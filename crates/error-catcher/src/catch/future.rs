@@ -6,11 +6,11 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use gateway_core::BoxError;
-use http_body::Frame;
 use pin_project_lite::pin_project;
 
-use super::body::CatchBody;
+use super::body::{Buffered, CatchBody};
 use super::layer::Config;
+use crate::documents::future::{finish_page, take_opt_out_header, PageFuture};
 use crate::panic_hook::catch;
 use crate::report::{ErrorKind, Failure, RequestSummary};
 
@@ -18,6 +18,23 @@ use crate::report::{ErrorKind, Failure, RequestSummary};
 pub(crate) struct RequestContext {
     pub(crate) config: Arc<Config>,
     pub(crate) request: RequestSummary,
+    /// The catcher serves error documents and this is not an error-page request.
+    pub(crate) documents: bool,
+}
+
+impl RequestContext {
+    /// The error document for this response, if it gets one (see
+    /// [`Documents::page_for`]); the opt-out header is removed either way.
+    #[inline]
+    fn page_for(&self, parts: &mut http::response::Parts) -> Option<(PageFuture, bool)> {
+        let documents = self.config.documents.as_ref()?;
+        if self.documents {
+            documents.page_for(parts, self.request.line())
+        } else {
+            take_opt_out_header(&mut parts.headers);
+            None
+        }
+    }
 }
 
 pin_project! {
@@ -37,26 +54,30 @@ pin_project! {
     #[project = StateProj]
     enum State<F, B> {
         Calling { #[pin] future: F },
-        AwaitingFirstFrame { parts: Option<http::response::Parts>, body: Option<B> },
+        // Boxed: only a body whose first frame is not at hand gets here, and the
+        // future stays small for the usual one that never does.
+        AwaitingFirstFrame { waiting: Option<Box<(http::response::Parts, B)>> },
         Failed { failure: Option<Box<Failure>> },
+        // The error document replacing the response's body.
+        Page { parts: Option<Box<http::response::Parts>>, page: PageFuture, head: bool },
         Done,
     }
 }
 
 impl<F, B> ResponseFuture<F, B> {
-    pub(crate) fn called(future: F, request: RequestSummary, config: Arc<Config>) -> Self {
+    pub(crate) fn called(future: F, context: RequestContext) -> Self {
         ResponseFuture {
             state: State::Calling { future },
-            context: Some(RequestContext { config, request }),
+            context: Some(context),
         }
     }
 
-    pub(crate) fn failed(failure: Failure, request: RequestSummary, config: Arc<Config>) -> Self {
+    pub(crate) fn failed(failure: Failure, context: RequestContext) -> Self {
         ResponseFuture {
             state: State::Failed {
                 failure: Some(Box::new(failure)),
             },
-            context: Some(RequestContext { config, request }),
+            context: Some(context),
         }
     }
 }
@@ -78,14 +99,27 @@ where
                     let failure = match catch(|| future.poll(cx)) {
                         Ok(Poll::Pending) => return Poll::Pending,
                         Ok(Poll::Ready(Ok(res))) => {
-                            let (parts, mut body) = res.into_parts();
+                            let (mut parts, mut body) = res.into_parts();
+                            let document = match this.context.as_ref() {
+                                Some(context) => context.page_for(&mut parts),
+                                None => None,
+                            };
+                            if let Some((page, head)) = document {
+                                drop_body(body);
+                                this.state.set(State::Page {
+                                    parts: Some(Box::new(parts)),
+                                    page,
+                                    head,
+                                });
+                                continue;
+                            }
                             let wait = this
                                 .context
                                 .as_ref()
                                 .is_some_and(|c| c.config.wait_for_first_frame);
                             if !wait || body.is_end_stream() {
                                 let context = keep_if_streaming(&body, this.context.take());
-                                let body = CatchBody::inner(body, None, context);
+                                let body = CatchBody::inner(body, Buffered::Nothing, context);
                                 this.state.set(State::Done);
                                 return Poll::Ready(Ok(http::Response::from_parts(parts, body)));
                             }
@@ -105,8 +139,7 @@ where
                                 }
                                 Poll::Pending => {
                                     this.state.set(State::AwaitingFirstFrame {
-                                        parts: Some(parts),
-                                        body: Some(body),
+                                        waiting: Some(Box::new((parts, body))),
                                     });
                                     return Poll::Pending;
                                 }
@@ -123,23 +156,24 @@ where
                         failure: Some(Box::new(failure)),
                     });
                 }
-                StateProj::AwaitingFirstFrame { parts, body } => {
-                    let Some(inner) = body.as_mut() else {
+                StateProj::AwaitingFirstFrame { waiting } => {
+                    let Some((_, inner)) = waiting.as_deref_mut() else {
                         unreachable_state();
                     };
                     match poll_first_frame(inner, cx) {
                         Poll::Pending => return Poll::Pending,
                         Poll::Ready(Ok(first)) => {
-                            let (Some(parts), Some(inner)) = (parts.take(), body.take()) else {
+                            let Some(waiting) = waiting.take() else {
                                 unreachable_state();
                             };
+                            let (parts, inner) = *waiting;
                             this.state.set(State::Done);
                             let body = with_first_frame(inner, first, this.context);
                             return Poll::Ready(Ok(http::Response::from_parts(parts, body)));
                         }
                         Poll::Ready(Err(failure)) => {
-                            if let Some(inner) = body.take() {
-                                drop_body(inner);
+                            if let Some(waiting) = waiting.take() {
+                                drop_body(waiting.1);
                             }
                             this.state.set(State::Failed {
                                 failure: Some(Box::new(failure)),
@@ -152,8 +186,29 @@ where
                     else {
                         unreachable_state();
                     };
+                    let (mut parts, body) = super::error_response(*failure, &context).into_parts();
+                    if let Some((page, head)) = context.page_for(&mut parts) {
+                        this.state.set(State::Page {
+                            parts: Some(Box::new(parts)),
+                            page,
+                            head,
+                        });
+                        continue;
+                    }
                     this.state.set(State::Done);
-                    return Poll::Ready(Ok(super::error_response(*failure, &context)));
+                    return Poll::Ready(Ok(http::Response::from_parts(parts, body)));
+                }
+                StateProj::Page { parts, page, head } => {
+                    let rendered = std::task::ready!(page.as_mut().poll(cx));
+                    let Some(mut parts) = parts.take() else {
+                        unreachable_state();
+                    };
+                    let page = finish_page(&mut parts, rendered, *head);
+                    this.state.set(State::Done);
+                    return Poll::Ready(Ok(http::Response::from_parts(
+                        *parts,
+                        CatchBody::page(page),
+                    )));
                 }
                 StateProj::Done => unreachable_state(),
             }
@@ -162,11 +217,9 @@ where
 }
 
 /// Polls a body for its first non-empty frame, catching a panic or an error frame.
-/// `Ok(None)`: the body ended without data.
-fn poll_first_frame<B>(
-    body: &mut B,
-    cx: &mut Context<'_>,
-) -> Poll<Result<Option<Frame<Bytes>>, Failure>>
+/// `Buffered::Nothing`: the body ended without data.
+#[inline]
+fn poll_first_frame<B>(body: &mut B, cx: &mut Context<'_>) -> Poll<Result<Buffered, Failure>>
 where
     B: http_body::Body<Data = Bytes> + Unpin,
     B::Error: Into<BoxError>,
@@ -174,13 +227,16 @@ where
     loop {
         return match catch(|| Pin::new(&mut *body).poll_frame(cx)) {
             Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(Some(Ok(frame)))) => {
-                if frame.data_ref().is_some_and(Bytes::is_empty) {
-                    continue;
-                }
-                Poll::Ready(Ok(Some(frame)))
-            }
-            Ok(Poll::Ready(None)) => Poll::Ready(Ok(None)),
+            Ok(Poll::Ready(Some(Ok(frame)))) => match frame.into_data() {
+                Ok(data) if data.is_empty() => continue,
+                Ok(data) => Poll::Ready(Ok(Buffered::Data(data))),
+                Err(frame) => match frame.into_trailers() {
+                    Ok(trailers) => Poll::Ready(Ok(Buffered::Trailers(Box::new(trailers)))),
+                    // A kind of frame this crate does not know: not passed on.
+                    Err(_) => continue,
+                },
+            },
+            Ok(Poll::Ready(None)) => Poll::Ready(Ok(Buffered::Nothing)),
             Ok(Poll::Ready(Some(Err(error)))) => Poll::Ready(Err(Failure::Error {
                 kind: ErrorKind::BodyError,
                 error_type: std::any::type_name::<B::Error>(),
@@ -198,22 +254,33 @@ fn drop_body<B>(body: B) {
 
 /// The response body once its first frame is known: the frame is buffered, and a
 /// body with nothing after it is never polled again (nor given a context to keep).
+#[inline]
 fn with_first_frame<B: http_body::Body>(
     inner: B,
-    first: Option<Frame<Bytes>>,
+    first: Buffered,
     context: &mut Option<RequestContext>,
 ) -> CatchBody<B> {
     let ended = first.is_none() || inner.is_end_stream();
-    let context = if ended {
-        None
-    } else {
-        context.take().map(Box::new)
-    };
-    let mut body = CatchBody::inner(inner, first, context);
-    if ended {
-        body.mark_ended();
+    if !ended {
+        return CatchBody::inner(inner, first, context.take().map(Box::new));
     }
-    body
+    // The usual fixed body: its only frame is at hand, so the inner body is done
+    // with and the response carries the bytes alone, as a page does.
+    match first {
+        Buffered::Data(data) => {
+            drop_body(inner);
+            CatchBody::page(data)
+        }
+        Buffered::Nothing => {
+            drop_body(inner);
+            CatchBody::page(Bytes::new())
+        }
+        trailers @ Buffered::Trailers(_) => {
+            let mut body = CatchBody::inner(inner, trailers, None);
+            body.mark_ended();
+            body
+        }
+    }
 }
 
 /// The context a body needs to report a failure after the headers: none for a

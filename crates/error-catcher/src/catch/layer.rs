@@ -1,9 +1,14 @@
 use std::fmt;
 use std::sync::Arc;
 
+use bytes::Bytes;
+use gateway_core::{Body, BoxError};
 use tower_layer::Layer;
+use tower_service::Service;
 
 use super::ErrorCatcher;
+use crate::documents::future::render_page;
+use crate::documents::{Documents, ErrorDocumentsLayer};
 use crate::report::Reporter;
 
 /// The settings an [`ErrorCatcher`] shares between requests.
@@ -15,6 +20,8 @@ pub(crate) struct Config {
     pub(crate) report_request_details: bool,
     pub(crate) details_chosen: bool,
     pub(crate) reporters: Vec<Arc<dyn Reporter>>,
+    /// Error documents served by the catcher itself, if asked for.
+    pub(crate) documents: Option<Documents>,
 }
 
 /// A [`Layer`] that wraps services in [`ErrorCatcher`].
@@ -44,6 +51,10 @@ impl fmt::Debug for ErrorCatcherLayer {
             .field("debug", &self.config.debug)
             .field("wait_for_first_frame", &self.config.wait_for_first_frame)
             .field("reporters", &self.config.reporters.len())
+            .field(
+                "error_documents",
+                &self.config.documents.as_ref().map(Documents::statuses),
+            )
             .finish()
     }
 }
@@ -66,6 +77,7 @@ impl ErrorCatcherLayer {
                 report_request_details: false,
                 details_chosen: false,
                 reporters: Vec::new(),
+                documents: None,
             }),
         }
     }
@@ -111,6 +123,60 @@ impl ErrorCatcherLayer {
     /// failure is then always treated as "after the headers".
     pub fn wait_for_first_frame(mut self, wait: bool) -> Self {
         Arc::make_mut(&mut self.config).wait_for_first_frame = wait;
+        self
+    }
+
+    /// Serves error documents too, as [`ErrorDocumentsLayer`] does outside the
+    /// catcher, in one layer: the same statuses, page service, header merging,
+    /// opt-outs, fallback and `HEAD` rule, and the catcher's own 500 is rendered
+    /// as a document (with its error id) unless it is the debug page.
+    ///
+    /// `ErrorDocumentsLayer::new().layer(ErrorCatcherLayer::new().layer(app))` and
+    /// `ErrorCatcherLayer::new().error_documents(ErrorDocumentsLayer::new()).layer(app)`
+    /// answer alike; the second is cheaper on the non-error path (one request
+    /// capture, one future, one body wrapper instead of two of each). Its page
+    /// service must be `Sync`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
+    /// use gateway_core::{app_fn, test_client::TestClient, Body, Response};
+    /// use http::StatusCode;
+    /// use tower::Layer;
+    ///
+    /// let app = app_fn(|req: http::Request<Body>| async move {
+    ///     match req.uri().path() {
+    ///         "/" => Response::text("Hello World!"),
+    ///         _ => Response::text("nothing here").with_status(StatusCode::NOT_FOUND),
+    ///     }
+    /// });
+    /// let layer = ErrorCatcherLayer::new().error_documents(ErrorDocumentsLayer::new());
+    /// let client = TestClient::new(layer.layer(app));
+    /// client.get("/").send().await.assert_body("Hello World!");
+    /// client.get("/missing").send().await
+    ///     .assert_status(404)
+    ///     .assert_body_contains("404 Not Found");
+    /// # }
+    /// ```
+    ///
+    /// [`ErrorDocumentsLayer`]: crate::ErrorDocumentsLayer
+    pub fn error_documents<P, PB>(mut self, documents: ErrorDocumentsLayer<P>) -> Self
+    where
+        P: Service<http::Request<Body>, Response = http::Response<PB>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        P::Future: Send + 'static,
+        P::Error: Into<BoxError>,
+        PB: http_body::Body<Data = Bytes> + Send + 'static,
+        PB::Error: Into<BoxError>,
+    {
+        let (page, path) = (documents.page, documents.document_path);
+        Arc::make_mut(&mut self.config).documents =
+            Some(Documents::new(documents.statuses, move |about| {
+                render_page(page.clone(), &path, about)
+            }));
         self
     }
 

@@ -7,8 +7,9 @@ use gateway_core::BoxError;
 use tower_service::Service;
 
 use super::body::CatchBody;
-use super::future::ResponseFuture;
+use super::future::{RequestContext, ResponseFuture};
 use super::layer::{Config, ErrorCatcherLayer};
+use crate::documents::ErrorDocumentRequest;
 use crate::panic_hook::catch;
 use crate::report::{ErrorKind, Failure, RequestSummary};
 
@@ -115,23 +116,29 @@ where
 
     fn call(&mut self, req: http::Request<ReqB>) -> Self::Future {
         let request = RequestSummary::capture(&req, self.config.report_request_details);
-        let config = self.config.clone();
+        // An error-page request gets no document: using the application itself as
+        // the page service cannot loop.
+        let documents = self.config.documents.is_some()
+            && req.extensions().get::<ErrorDocumentRequest>().is_none();
+        let context = RequestContext {
+            config: self.config.clone(),
+            request,
+            documents,
+        };
         if let Some(error) = self.not_ready.take() {
             let failure = Failure::Error {
                 kind: ErrorKind::ServiceError,
                 error_type: std::any::type_name::<S::Error>(),
                 error,
             };
-            return ResponseFuture::failed(failure, request, config);
+            return ResponseFuture::failed(failure, context);
         }
         let inner = &mut self.inner;
         match catch(move || inner.call(req)) {
-            Ok(future) => ResponseFuture::called(future, request, config),
-            Err(panic) => ResponseFuture::failed(
-                Failure::Panic(ErrorKind::PanicInCall, panic),
-                request,
-                config,
-            ),
+            Ok(future) => ResponseFuture::called(future, context),
+            Err(panic) => {
+                ResponseFuture::failed(Failure::Panic(ErrorKind::PanicInCall, panic), context)
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ use tower_service::Service;
 use super::body::DocumentBody;
 use super::rules::{merge_headers, StatusSet, OPT_OUT_HEADER};
 use super::{ErrorDocumentRequest, NoErrorDocument};
+use crate::capture::RequestLine;
 use crate::panic_hook::catch;
 use crate::report::ErrorId;
 
@@ -26,13 +27,8 @@ pub(crate) struct Shared<P> {
     pub(crate) document_path: Arc<str>,
 }
 
-/// What the page request needs to know about the original request.
-pub(crate) struct OriginalRequest {
-    pub(crate) method: http::Method,
-    pub(crate) uri: http::Uri,
-}
-
-type PageFuture = Pin<Box<dyn Future<Output = Result<(HeaderMap, Bytes), String>> + Send>>;
+pub(crate) type PageFuture =
+    Pin<Box<dyn Future<Output = Result<(HeaderMap, Bytes), String>> + Send>>;
 
 pin_project! {
     /// The response future of [`ErrorDocuments`](super::ErrorDocuments).
@@ -40,7 +36,7 @@ pin_project! {
         #[pin]
         state: State<F>,
         shared: Arc<Shared<P>>,
-        original: Option<OriginalRequest>,
+        original: Option<RequestLine>,
     }
 }
 
@@ -48,17 +44,14 @@ pin_project! {
     #[project = StateProj]
     enum State<F> {
         Inner { #[pin] future: F },
-        Page { parts: Option<http::response::Parts>, page: PageFuture, head: bool },
+        // The parts wait in a box: the future stays small on the usual path.
+        Page { parts: Option<Box<http::response::Parts>>, page: PageFuture, head: bool },
         Done,
     }
 }
 
 impl<F, P> ResponseFuture<F, P> {
-    pub(crate) fn new(
-        future: F,
-        shared: Arc<Shared<P>>,
-        original: Option<OriginalRequest>,
-    ) -> Self {
+    pub(crate) fn new(future: F, shared: Arc<Shared<P>>, original: Option<RequestLine>) -> Self {
         ResponseFuture {
             state: State::Inner { future },
             shared,
@@ -94,11 +87,15 @@ where
                     let (mut parts, body) = res.into_parts();
                     // The fast path: a status outside the set only loses the opt-out
                     // header, found by a scan that hashes nothing.
-                    let listed = this.shared.statuses.contains(parts.status);
-                    let opted_out = take_opt_out_header(&mut parts.headers)
-                        || (listed && parts.extensions.get::<NoErrorDocument>().is_some());
+                    let wanted = if this.original.is_some() {
+                        wants_document(&this.shared.statuses, &mut parts)
+                    } else {
+                        // An error-page request: passed through, opt-out header removed.
+                        take_opt_out_header(&mut parts.headers);
+                        false
+                    };
                     let original = match this.original.take() {
-                        Some(original) if listed && !opted_out => original,
+                        Some(original) if wanted => original,
                         _ => {
                             this.state.set(State::Done);
                             let body = DocumentBody::original(body);
@@ -107,44 +104,23 @@ where
                     };
                     drop(body);
                     let head = original.method == http::Method::HEAD;
-                    let about = ErrorDocumentRequest {
-                        status: parts.status,
-                        original_method: original.method,
-                        original_uri: original.uri,
-                        error_id: parts.extensions.get::<ErrorId>().cloned(),
-                    };
+                    let about = about(&parts, &original);
                     let page =
                         render_page(this.shared.page.clone(), &this.shared.document_path, about);
                     this.state.set(State::Page {
-                        parts: Some(parts),
+                        parts: Some(Box::new(parts)),
                         page,
                         head,
                     });
                 }
                 StateProj::Page { parts, page, head } => {
                     let rendered = std::task::ready!(page.as_mut().poll(cx));
-                    let Some(mut parts) = parts.take() else {
+                    let Some(mut parts) = parts.take().map(|parts| *parts) else {
                         panic!(
                             "error_catcher::documents::ResponseFuture polled after it completed"
                         );
                     };
-                    let (headers, page) = match rendered {
-                        Ok(rendered) => rendered,
-                        Err(reason) => {
-                            tracing::warn!(
-                                status = parts.status.as_u16(),
-                                reason = %reason,
-                                "error document failed; sending the plain-text fallback"
-                            );
-                            fallback(parts.status)
-                        }
-                    };
-                    merge_headers(&mut parts.headers, headers);
-                    parts
-                        .headers
-                        .insert(header::CONTENT_LENGTH, HeaderValue::from(page.len()));
-                    // HEAD: the headers of the GET, Content-Length included, no body.
-                    let page = if *head { Bytes::new() } else { page };
+                    let page = finish_page(&mut parts, rendered, *head);
                     this.state.set(State::Done);
                     let body = DocumentBody::document(page);
                     return Poll::Ready(Ok(http::Response::from_parts(parts, body)));
@@ -160,8 +136,99 @@ where
 /// Removes the opt-out header; true if it was there. A response carries few
 /// headers and the opt-out is rare, so a scan of the names (a standard name never
 /// equals a custom one: one comparison each) is cheaper than hashing it.
-fn take_opt_out_header(headers: &mut HeaderMap) -> bool {
+pub(crate) fn take_opt_out_header(headers: &mut HeaderMap) -> bool {
     headers.keys().any(|name| *name == OPT_OUT_HEADER) && headers.remove(OPT_OUT_HEADER).is_some()
+}
+
+/// Whether a response gets a document: its status is in the set and it has not
+/// opted out. The opt-out header is removed either way.
+#[inline]
+pub(crate) fn wants_document(statuses: &StatusSet, parts: &mut http::response::Parts) -> bool {
+    let listed = statuses.contains(parts.status);
+    let opted_out = take_opt_out_header(&mut parts.headers)
+        || (listed && parts.extensions.get::<NoErrorDocument>().is_some());
+    listed && !opted_out
+}
+
+/// What the page request says about the original request and response.
+pub(crate) fn about(parts: &http::response::Parts, original: &RequestLine) -> ErrorDocumentRequest {
+    ErrorDocumentRequest {
+        status: parts.status,
+        original_method: original.method.clone(),
+        original_uri: original.uri(),
+        error_id: parts.extensions.get::<ErrorId>().cloned(),
+    }
+}
+
+/// Puts the rendered page's headers (or the fallback's) into `parts`, merged, and
+/// returns the body to send: empty for `HEAD`.
+pub(crate) fn finish_page(
+    parts: &mut http::response::Parts,
+    rendered: Result<(HeaderMap, Bytes), String>,
+    head: bool,
+) -> Bytes {
+    let (headers, page) = match rendered {
+        Ok(rendered) => rendered,
+        Err(reason) => {
+            tracing::warn!(
+                status = parts.status.as_u16(),
+                reason = %reason,
+                "error document failed; sending the plain-text fallback"
+            );
+            fallback(parts.status)
+        }
+    };
+    merge_headers(&mut parts.headers, headers);
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(page.len()));
+    // HEAD: the headers of the GET, Content-Length included, no body.
+    if head {
+        Bytes::new()
+    } else {
+        page
+    }
+}
+
+/// Error documents rendered by an [`ErrorCatcher`](crate::ErrorCatcher) itself
+/// ([`ErrorCatcherLayer::error_documents`](crate::ErrorCatcherLayer::error_documents)):
+/// the statuses, and the page service behind a type-erased renderer.
+#[derive(Clone)]
+pub(crate) struct Documents {
+    statuses: StatusSet,
+    render: Arc<dyn Fn(ErrorDocumentRequest) -> PageFuture + Send + Sync>,
+}
+
+impl Documents {
+    /// `render` calls the page service for one document (see [`render_page`]).
+    pub(crate) fn new(
+        statuses: StatusSet,
+        render: impl Fn(ErrorDocumentRequest) -> PageFuture + Send + Sync + 'static,
+    ) -> Self {
+        Documents {
+            statuses,
+            render: Arc::new(render),
+        }
+    }
+
+    /// Whether a response to `original` gets a document (removing the opt-out
+    /// header either way); if so, the page being rendered and whether it is `HEAD`.
+    #[inline]
+    pub(crate) fn page_for(
+        &self,
+        parts: &mut http::response::Parts,
+        original: &RequestLine,
+    ) -> Option<(PageFuture, bool)> {
+        if !wants_document(&self.statuses, parts) {
+            return None;
+        }
+        let page = (self.render)(about(parts, original));
+        Some((page, original.method == http::Method::HEAD))
+    }
+
+    pub(crate) fn statuses(&self) -> &StatusSet {
+        &self.statuses
+    }
 }
 
 /// The minimal page sent when the error page itself fails.
@@ -180,7 +247,7 @@ fn fallback(status: StatusCode) -> (HeaderMap, Bytes) {
 }
 
 /// Calls the page service and collects its page, catching every way it can fail.
-fn render_page<P, PB>(mut page: P, path: &str, about: ErrorDocumentRequest) -> PageFuture
+pub(crate) fn render_page<P, PB>(mut page: P, path: &str, about: ErrorDocumentRequest) -> PageFuture
 where
     P: Service<http::Request<Body>, Response = http::Response<PB>> + Send + 'static,
     P::Future: Send + 'static,

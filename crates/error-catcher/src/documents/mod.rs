@@ -29,15 +29,21 @@
 //! the catcher's production 500 is rendered by your error page too. The page gets
 //! the catcher's [`ErrorId`](crate::ErrorId) in
 //! [`ErrorDocumentRequest::error_id`], and the default page shows it.
+//!
+//! Or let the catcher serve the documents itself, with the same rules:
+//! [`ErrorCatcherLayer::error_documents`](crate::ErrorCatcherLayer::error_documents).
+//! That is one layer instead of two, and the cheaper choice on the non-error path
+//! (one request capture, one response future and one body wrapper instead of two).
 
 mod body;
-mod future;
+pub(crate) mod future;
 mod layer;
 mod page;
 pub(crate) mod rules;
 mod service;
 
 pub use body::DocumentBody;
+pub(crate) use future::Documents;
 pub use future::ResponseFuture;
 pub use layer::{ErrorDocumentsLayer, InvalidDocumentPath};
 pub use page::DefaultErrorPage;

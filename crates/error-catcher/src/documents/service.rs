@@ -6,10 +6,11 @@ use gateway_core::{Body, BoxError};
 use tower_service::Service;
 
 use super::body::DocumentBody;
-use super::future::{OriginalRequest, ResponseFuture, Shared};
+use super::future::{ResponseFuture, Shared};
 use super::layer::ErrorDocumentsLayer;
 use super::page::DefaultErrorPage;
 use super::ErrorDocumentRequest;
+use crate::capture::RequestLine;
 
 /// A [`Service`] that replaces the body of chosen error statuses with an error
 /// document. Build it with [`ErrorDocumentsLayer`]; the module docs list the rules.
@@ -110,10 +111,7 @@ where
         let original = if req.extensions().get::<ErrorDocumentRequest>().is_some() {
             None
         } else {
-            Some(OriginalRequest {
-                method: req.method().clone(),
-                uri: req.uri().clone(),
-            })
+            Some(RequestLine::capture(&req))
         };
         ResponseFuture::new(self.inner.call(req), self.shared.clone(), original)
     }

@@ -58,32 +58,108 @@ fn status_app() -> StatusApp {
     StatusApp
 }
 
+type Boxed = tower::util::BoxCloneSyncService<http::Request<Body>, http::Response<Body>, BoxError>;
+
+fn boxed<S, B>(service: S) -> Boxed
+where
+    S: Service<http::Request<Body>, Response = http::Response<B>> + Clone + Send + Sync + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    use tower::ServiceExt;
+    Boxed::new(
+        service
+            .map_response(|res: http::Response<B>| res.map(Body::new))
+            .map_err(Into::into),
+    )
+}
+
+/// The two ways to serve documents, which must answer alike: the documents layer
+/// outside the catcher (as in the Pylons template), and the catcher serving them
+/// itself (`ErrorCatcherLayer::error_documents`).
+fn both_services<P, PB, S, B>(
+    catcher: ErrorCatcherLayer,
+    documents: ErrorDocumentsLayer<P>,
+    app: S,
+) -> [Boxed; 2]
+where
+    P: Service<http::Request<Body>, Response = http::Response<PB>> + Clone + Send + Sync + 'static,
+    P::Future: Send + 'static,
+    P::Error: Into<BoxError>,
+    PB: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    PB::Error: Into<BoxError>,
+    S: Service<http::Request<Body>, Response = http::Response<B>> + Clone + Send + Sync + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = bytes::Bytes> + Send + Unpin + 'static,
+    B::Error: Into<BoxError>,
+{
+    let separate = documents.clone().layer(catcher.clone().layer(app.clone()));
+    let in_catcher = catcher.error_documents(documents).layer(app);
+    [boxed(separate), boxed(in_catcher)]
+}
+
+/// [`both_services`], each in a test client and named.
+fn forms(services: [Boxed; 2]) -> [(&'static str, TestClient<Boxed>); 2] {
+    let [separate, in_catcher] = services;
+    [
+        ("separate layers", TestClient::new(separate)),
+        ("in the catcher", TestClient::new(in_catcher)),
+    ]
+}
+
+/// Both forms with the default catcher and documents around [`StatusApp`].
+fn default_forms() -> [(&'static str, TestClient<Boxed>); 2] {
+    forms(both_services(
+        ErrorCatcherLayer::new(),
+        ErrorDocumentsLayer::new(),
+        status_app(),
+    ))
+}
+
 #[tokio::test]
 async fn configured_statuses_get_the_page_and_keep_their_status() {
-    let client = TestClient::new(ErrorDocuments::new(status_app()));
-    for code in [400, 401, 403, 404, 500] {
-        let res = client.get(&format!("/{code}")).send().await;
-        res.assert_status(code)
-            .assert_header("content-type", "text/html; charset=utf-8")
-            .assert_body_contains(&format!("Error {code}"))
-            .assert_body_lacks("original body");
-        assert_eq!(
-            res.header("content-length"),
-            Some(res.bytes().len().to_string().as_str())
-        );
+    for (form, client) in default_forms() {
+        for code in [400, 401, 403, 404, 500] {
+            let res = client.get(&format!("/{code}")).send().await;
+            res.assert_status(code)
+                .assert_header("content-type", "text/html; charset=utf-8")
+                .assert_body_contains(&format!("Error {code}"))
+                .assert_body_lacks("original body");
+            assert_eq!(
+                res.header("content-length"),
+                Some(res.bytes().len().to_string().as_str()),
+                "{form}"
+            );
+        }
     }
 }
 
 #[tokio::test]
-async fn other_statuses_pass_through_untouched() {
+async fn the_documents_layer_alone_serves_documents() {
     let client = TestClient::new(ErrorDocuments::new(status_app()));
-    for code in [200, 405, 418, 503] {
-        client
-            .get(&format!("/{code}"))
-            .send()
-            .await
-            .assert_status(code)
-            .assert_body("original body");
+    client
+        .get("/404")
+        .send()
+        .await
+        .assert_status(404)
+        .assert_body_contains("Error 404");
+    client.get("/200").send().await.assert_body("original body");
+}
+
+#[tokio::test]
+async fn other_statuses_pass_through_untouched() {
+    for (_, client) in default_forms() {
+        for code in [200, 405, 418, 503] {
+            client
+                .get(&format!("/{code}"))
+                .send()
+                .await
+                .assert_status(code)
+                .assert_body("original body");
+        }
     }
 }
 
@@ -94,53 +170,61 @@ async fn headers_are_merged_so_challenge_allow_location_retry_after_and_cookies_
             .header(header::SET_COOKIE, HeaderValue::from_static("page=2"))
             .header(header::ALLOW, HeaderValue::from_static("POST"))
     });
-    let layer = ErrorDocumentsLayer::new()
+    let documents = ErrorDocumentsLayer::new()
         .status(StatusCode::METHOD_NOT_ALLOWED)
         .page_service(page);
-    let client = TestClient::new(layer.layer(status_app()));
-    for code in [401, 405] {
-        let res = client.get(&format!("/{code}")).send().await;
-        res.assert_status(code)
-            .assert_body("custom page")
-            .assert_header("www-authenticate", "Basic realm=\"app\"")
-            .assert_header("allow", "GET, HEAD")
-            .assert_header("location", "/elsewhere")
-            .assert_header("retry-after", "120")
-            .assert_header("content-type", "text/html; charset=utf-8")
-            .assert_header("content-length", "11");
-        let cookies: Vec<_> = res.headers().get_all("set-cookie").iter().collect();
-        assert_eq!(cookies, ["original=1", "page=2"]);
+    for (form, client) in forms(both_services(
+        ErrorCatcherLayer::new(),
+        documents,
+        status_app(),
+    )) {
+        for code in [401, 405] {
+            let res = client.get(&format!("/{code}")).send().await;
+            res.assert_status(code)
+                .assert_body("custom page")
+                .assert_header("www-authenticate", "Basic realm=\"app\"")
+                .assert_header("allow", "GET, HEAD")
+                .assert_header("location", "/elsewhere")
+                .assert_header("retry-after", "120")
+                .assert_header("content-type", "text/html; charset=utf-8")
+                .assert_header("content-length", "11");
+            let cookies: Vec<_> = res.headers().get_all("set-cookie").iter().collect();
+            assert_eq!(cookies, ["original=1", "page=2"], "{form}");
+        }
     }
 }
 
 #[tokio::test]
 async fn a_response_can_opt_out_and_the_opt_out_header_is_never_sent() {
-    let client = TestClient::new(ErrorDocuments::new(status_app()));
-    for how in ["header", "extension"] {
+    for (_, client) in default_forms() {
+        for how in ["header", "extension"] {
+            client
+                .get(&format!("/404?opt-out={how}"))
+                .send()
+                .await
+                .assert_status(404)
+                .assert_body("original body")
+                .assert_no_header("x-no-error-document");
+        }
         client
-            .get(&format!("/404?opt-out={how}"))
+            .get("/200?opt-out=header")
             .send()
             .await
-            .assert_status(404)
             .assert_body("original body")
             .assert_no_header("x-no-error-document");
     }
-    client
-        .get("/200?opt-out=header")
-        .send()
-        .await
-        .assert_no_header("x-no-error-document");
 }
 
 #[tokio::test]
 async fn head_gets_the_headers_only() {
-    let client = TestClient::new(ErrorDocuments::new(status_app()));
-    let get = client.get("/404").send().await;
-    let head = client.head("/404").send().await;
-    head.assert_status(404)
-        .assert_body("")
-        .assert_header("content-type", "text/html; charset=utf-8")
-        .assert_header("content-length", get.header("content-length").unwrap());
+    for (_, client) in default_forms() {
+        let get = client.get("/404").send().await;
+        let head = client.head("/404").send().await;
+        head.assert_status(404)
+            .assert_body("")
+            .assert_header("content-type", "text/html; charset=utf-8")
+            .assert_header("content-length", get.header("content-length").unwrap());
+    }
 }
 
 #[tokio::test]
@@ -159,24 +243,32 @@ async fn a_custom_page_service_gets_the_code_and_the_original_request() {
             .push((req.method().clone(), req.uri().to_string(), about));
         async { Response::html("from the error controller") }
     });
-    let layer = ErrorDocumentsLayer::new()
+    let documents = ErrorDocumentsLayer::new()
         .document_path("/errors/show")
         .unwrap()
         .page_service(page);
-    TestClient::new(layer.layer(status_app()))
-        .post("/403")
-        .send()
-        .await
-        .assert_status(403)
-        .assert_body("from the error controller");
-    let (method, uri, about) = seen.lock().unwrap().pop().unwrap();
-    assert_eq!(
-        (method, uri.as_str()),
-        (http::Method::GET, "/errors/show?code=403")
-    );
-    assert_eq!(about.status, StatusCode::FORBIDDEN);
-    assert_eq!(about.original_method, http::Method::POST);
-    assert_eq!(about.original_uri, "/403");
+    for (form, client) in forms(both_services(
+        ErrorCatcherLayer::new(),
+        documents,
+        status_app(),
+    )) {
+        client
+            .post("/403?x=1")
+            .send()
+            .await
+            .assert_status(403)
+            .assert_body("from the error controller");
+        let (method, uri, about) = seen.lock().unwrap().pop().unwrap();
+        assert_eq!(
+            (method, uri.as_str()),
+            (http::Method::GET, "/errors/show?code=403"),
+            "{form}"
+        );
+        assert_eq!(about.status, StatusCode::FORBIDDEN);
+        assert_eq!(about.original_method, http::Method::POST);
+        assert_eq!(about.original_uri, "/403?x=1");
+        assert_eq!(about.error_id, None);
+    }
 }
 
 #[tokio::test]
@@ -214,6 +306,7 @@ async fn a_failing_page_gives_a_plain_text_fallback() {
             })
         }
     }
+    crate::install_panic_hook();
     for page in [
         Page::Err,
         Page::Panic,
@@ -221,66 +314,103 @@ async fn a_failing_page_gives_a_plain_text_fallback() {
         Page::BodyError,
         Page::TooBig,
     ] {
-        crate::install_panic_hook();
-        let layer = ErrorDocumentsLayer::new().page_service(page);
-        TestClient::new(layer.layer(status_app()))
-            .get("/401")
-            .send()
-            .await
-            .assert_status(401)
-            .assert_header("content-type", "text/plain; charset=utf-8")
-            .assert_header("www-authenticate", "Basic realm=\"app\"")
-            .assert_body("401 Unauthorized\n");
+        let documents = ErrorDocumentsLayer::new().page_service(page);
+        for (_, client) in forms(both_services(
+            ErrorCatcherLayer::new(),
+            documents,
+            status_app(),
+        )) {
+            client
+                .get("/401")
+                .send()
+                .await
+                .assert_status(401)
+                .assert_header("content-type", "text/plain; charset=utf-8")
+                .assert_header("www-authenticate", "Basic realm=\"app\"")
+                .assert_body("401 Unauthorized\n");
+        }
     }
 }
 
 #[tokio::test]
 async fn the_app_itself_as_page_service_cannot_loop() {
     // Every page request 404s again; the marker extension stops the recursion.
-    let app = ErrorDocuments::new(status_app());
-    let layer = ErrorDocumentsLayer::new()
-        .document_path("/404")
-        .unwrap()
-        .page_service(app);
-    TestClient::new(layer.layer(status_app()))
-        .get("/404")
-        .send()
-        .await
-        .assert_status(404)
-        .assert_body("404 Not Found\n");
+    let pages = both_services(
+        ErrorCatcherLayer::new(),
+        ErrorDocumentsLayer::new(),
+        status_app(),
+    );
+    for (form, page) in pages.into_iter().enumerate() {
+        let documents = ErrorDocumentsLayer::new()
+            .document_path("/404")
+            .unwrap()
+            .page_service(page);
+        let [separate, in_catcher] =
+            both_services(ErrorCatcherLayer::new(), documents, status_app());
+        let app = if form == 0 { separate } else { in_catcher };
+        TestClient::new(app)
+            .get("/404")
+            .send()
+            .await
+            .assert_status(404)
+            .assert_body("404 Not Found\n");
+    }
 }
 
 #[tokio::test]
 async fn the_catchers_production_500_is_rendered_with_its_error_id() {
-    let app = app_fn(|_req: http::Request<Body>| async {
+    crate::install_panic_hook();
+    let panics = app_fn(|_req: http::Request<Body>| async {
         if true {
             panic!("secret failure detail");
         }
         "unreachable"
     });
-    let app = ErrorDocumentsLayer::new().layer(ErrorCatcherLayer::new().layer(app));
-    let res = TestClient::new(app).get("/").send().await;
-    res.assert_status(500)
-        .assert_body_contains("500 Internal Server Error")
-        .assert_body_lacks("secret failure detail");
-    res.assert_body_contains(res.header("x-error-id").unwrap());
+    let fails_before_first_byte = app_fn(|_req: http::Request<Body>| async {
+        Response::html(Body::new(Scripted(
+            vec![Step::Fail("secret body failure")].into(),
+        )))
+    });
+    for (form, client) in forms(both_services(
+        ErrorCatcherLayer::new(),
+        ErrorDocumentsLayer::new(),
+        panics,
+    )) {
+        let res = client.get("/").send().await;
+        res.assert_status(500)
+            .assert_body_contains("500 Internal Server Error")
+            .assert_body_lacks("secret failure detail");
+        res.assert_body_contains(res.header("x-error-id").expect(form));
+    }
+    for (form, client) in forms(both_services(
+        ErrorCatcherLayer::new(),
+        ErrorDocumentsLayer::new(),
+        fails_before_first_byte,
+    )) {
+        let res = client.head("/").send().await;
+        res.assert_status(500).assert_body("");
+        assert!(res.header("x-error-id").is_some(), "{form}");
+    }
 }
 
 #[tokio::test]
 async fn the_debug_page_is_not_replaced() {
+    crate::install_panic_hook();
     let app = app_fn(|_req: http::Request<Body>| async {
         if true {
             panic!("shown in debug");
         }
         "unreachable"
     });
-    let app = ErrorDocumentsLayer::new().layer(ErrorCatcherLayer::new().debug(true).layer(app));
-    TestClient::new(app)
-        .get("/")
-        .send()
-        .await
-        .assert_status(500)
-        .assert_body_contains("shown in debug");
+    let debug = ErrorCatcherLayer::new().debug(true);
+    for (_, client) in forms(both_services(debug, ErrorDocumentsLayer::new(), app)) {
+        client
+            .get("/")
+            .send()
+            .await
+            .assert_status(500)
+            .assert_body_contains("shown in debug");
+    }
 }
 
 #[tokio::test]

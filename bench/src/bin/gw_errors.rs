@@ -1,0 +1,87 @@
+//! The `errors` scenario: `gw-errors PORT PUBLIC_DIR with|one-layer|without`.
+//!
+//! - `with` serves helloworld's own production app (`make_app` with
+//!   `debug = false`: error documents, error catcher, key adder, cascade of
+//!   `public/`, the embedded script and the router);
+//! - `one-layer` serves the same stack with the catcher serving the error
+//!   documents itself (`ErrorCatcherLayer::new().error_documents(..)`) instead of
+//!   the two layers;
+//! - `without` serves the same stack minus both error layers.
+//!
+//! All are boxed as the deploy loader boxes an app and served by the same
+//! `gateway_server::Server`, so the processes differ only in error-catcher's
+//! layers: what issue #6 asks to cost at most 3 % of throughput on the non-error
+//! path.
+
+use cascade::ReplayBody;
+use error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
+use gateway_core::{Body, Settings};
+use gateway_server::deploy::box_app;
+use key_adder::KeyAdderLayer;
+use static_files::{Embedded, StaticFiles};
+use tower::{Layer, ServiceBuilder, ServiceExt};
+
+/// helloworld's `make_app` without `ErrorDocumentsLayer` and `ErrorCatcherLayer`:
+/// the key adder over the cascade, unboxed.
+fn without_error_layers(
+    public_dir: &std::path::Path,
+) -> impl tower::Service<
+    http::Request<Body>,
+    Response = http::Response<
+        impl http_body::Body<Data = bytes::Bytes, Error = impl Into<gateway_core::BoxError>>
+            + Send
+            + 'static,
+    >,
+    Error = impl Into<gateway_core::BoxError>,
+    Future = impl Send + 'static,
+> + Clone
+       + Send
+       + Sync
+       + 'static {
+    let public = StaticFiles::new(public_dir).expect("the public directory");
+    let javascripts = Embedded::new().file(
+        "javascripts/helpers.js",
+        include_bytes!("../../../examples/helloworld/assets/javascripts/helpers.js"),
+    );
+    let router = helloworld::config::routing::make_router()
+        .expect("helloworld's routes")
+        .map_request(|req: http::Request<ReplayBody<Body>>| req.map(Body::from));
+    let app = cascade::cascade!(public, javascripts, router);
+    ServiceBuilder::new()
+        .layer(KeyAdderLayer::new("test.hello", "Hello World").expect("a dotted key"))
+        .service(app)
+}
+
+fn main() {
+    let port = gateway_bench::port_arg();
+    let public_dir = gateway_bench::dir_arg();
+    let app = match std::env::args().nth(3).as_deref() {
+        Some("with") => {
+            let settings = Settings::from_pairs([
+                ("debug", "false"),
+                ("public_dir", &*public_dir.to_string_lossy()),
+            ]);
+            helloworld::config::middleware::make_app(&settings).expect("helloworld's app")
+        }
+        Some("one-layer") => box_app(
+            ErrorCatcherLayer::new()
+                .error_documents(ErrorDocumentsLayer::new())
+                .layer(without_error_layers(&public_dir)),
+        ),
+        Some("without") => box_app(without_error_layers(&public_dir)),
+        _ => {
+            eprintln!("usage: gw-errors PORT PUBLIC_DIR with|one-layer|without");
+            std::process::exit(2)
+        }
+    };
+    gateway_bench::runtime().block_on(async move {
+        let listener = gateway_bench::std_listener(port);
+        let app = app.map_request(|req: http::Request<hyper::body::Incoming>| req.map(Body::new));
+        gateway_server::Server::from_std(listener)
+            .expect("cannot adopt the listener")
+            .quiet()
+            .serve(app)
+            .await
+            .expect("serve failed");
+    });
+}
