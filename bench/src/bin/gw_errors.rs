@@ -1,12 +1,11 @@
-//! The `errors` scenario: `gw-errors PORT PUBLIC_DIR with|one-layer|without`.
+//! The `errors` scenario: `gw-errors PORT PUBLIC_DIR with|two-layers|without`.
 //!
 //! - `with` serves helloworld's own production app (`make_app` with
-//!   `debug = false`: error documents, error catcher, key adder, cascade of
-//!   `public/`, the embedded script and the router);
-//! - `one-layer` serves the same stack with the catcher serving the error
-//!   documents itself (`ErrorCatcherLayer::new().error_documents(..)`) instead of
-//!   the two layers;
-//! - `without` serves the same stack minus both error layers.
+//!   `debug = false`: the error catcher serving the error documents itself,
+//!   key adder, cascade of `public/`, the embedded script and the router);
+//! - `two-layers` serves the same stack with `ErrorDocumentsLayer` outside
+//!   `ErrorCatcherLayer`, the two-layer form;
+//! - `without` serves the same stack minus error-catcher.
 //!
 //! All are boxed as the deploy loader boxes an app and served by the same
 //! `gateway_server::Server`, so the processes differ only in error-catcher's
@@ -19,7 +18,7 @@ use gateway_core::{Body, Settings};
 use gateway_server::deploy::box_app;
 use key_adder::KeyAdderLayer;
 use static_files::{Embedded, StaticFiles};
-use tower::{Layer, ServiceBuilder, ServiceExt};
+use tower::{ServiceBuilder, ServiceExt};
 
 /// helloworld's `make_app` without `ErrorDocumentsLayer` and `ErrorCatcherLayer`:
 /// the key adder over the cascade, unboxed.
@@ -63,14 +62,15 @@ fn main() {
             ]);
             helloworld::config::middleware::make_app(&settings).expect("helloworld's app")
         }
-        Some("one-layer") => box_app(
-            ErrorCatcherLayer::new()
-                .error_documents(ErrorDocumentsLayer::new())
-                .layer(without_error_layers(&public_dir)),
+        Some("two-layers") => box_app(
+            ServiceBuilder::new()
+                .layer(ErrorDocumentsLayer::new())
+                .layer(ErrorCatcherLayer::new())
+                .service(without_error_layers(&public_dir)),
         ),
         Some("without") => box_app(without_error_layers(&public_dir)),
         _ => {
-            eprintln!("usage: gw-errors PORT PUBLIC_DIR with|one-layer|without");
+            eprintln!("usage: gw-errors PORT PUBLIC_DIR with|two-layers|without");
             std::process::exit(2)
         }
     };

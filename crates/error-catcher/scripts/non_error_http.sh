@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Issue #6's non-error-path target over HTTP: helloworld's production app with
 # error-catcher against the same app without it (gateway-bench's
-# `gw-errors PORT PUBLIC with|one-layer|without`, the servers of
-# `cargo xtask bench errors`): `with` is helloworld's make_app (ErrorDocuments
-# over ErrorCatcher), `one-layer` the catcher serving the documents itself.
+# `gw-errors PORT PUBLIC with|two-layers|without`, the servers of
+# `cargo xtask bench errors`): `with` is helloworld's make_app (the catcher
+# serving the documents itself), `two-layers` ErrorDocuments over ErrorCatcher.
 #
 #   crates/error-catcher/scripts/non_error_http.sh [ROUNDS] [SECONDS]
 #
@@ -51,8 +51,8 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 requests() { awk '/requests in/ {print $1}' "$1"; }
 
 declare -A port pid
-port[with]=18461 port[one-layer]=18462 port[without]=18463
-variants=(one-layer without with)
+port[with]=18461 port[two-layers]=18462 port[without]=18463
+variants=(with without two-layers)
 for v in "${variants[@]}"; do
   TOKIO_WORKER_THREADS=2 "${server_pin[@]}" "$bin" "${port[$v]}" "$public" "$v" >/dev/null &
   pid[$v]=$!; pids+=("$!")

@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | app | `static_files` | [`static_files::StaticFiles::from_settings`] |
 //! | filter | `key_adder` | [`key_adder::KeyAdderLayer::from_settings`] |
-//! | filter | `error_catcher` | [`error_catcher::ErrorDocumentsLayer::from_settings`] outside [`error_catcher::ErrorCatcherLayer::from_settings`] (one section configures both) |
+//! | filter | `error_catcher` | [`error_catcher::ErrorCatcherLayer::from_settings`] serving [`error_catcher::ErrorDocumentsLayer::from_settings`]'s documents (one section configures both) |
 //! | composite | `cascade` | [`cascade::Cascade::from_settings`] |
 //! | composite | `urlmap` | [`controller_router::Mount`] |
 //!
@@ -38,7 +38,7 @@ pub fn register(registry: Registry) -> Registry {
         .filter("error_catcher", |app: BoxApp, settings: &Settings| {
             let catcher = error_catcher::ErrorCatcherLayer::from_settings(settings)?;
             let documents = error_catcher::ErrorDocumentsLayer::from_settings(settings)?;
-            Ok(box_app(documents.layer(catcher.layer(app))))
+            Ok(box_app(catcher.error_documents(documents).layer(app)))
         })
         .cascade(|apps: Vec<BoxApp>, settings: &Settings| {
             // A deploy `BoxApp` is already a cascade `BoxMember`: no re-boxing.

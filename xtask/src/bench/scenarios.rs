@@ -285,16 +285,16 @@ pub(crate) fn build(name: &str, env: &Env, fixtures: &Fixtures) -> Scenario {
             title: "GET /hello through helloworld's app with and without error-catcher",
             servers: vec![
                 ServerSpec::gateway(
-                    "helloworld app, ErrorCatcher serving the documents",
-                    bench_bin("gw-errors", &[&public, Path::new("one-layer")]),
+                    "helloworld app (ErrorCatcher serving the documents)",
+                    bench_bin("gw-errors", &[&public, Path::new("with")]),
                 ),
                 ServerSpec::anchor(
                     "helloworld app without error-catcher",
                     bench_bin("gw-errors", &[&public, Path::new("without")]),
                 ),
                 ServerSpec::anchor(
-                    "helloworld app as wired today (ErrorDocuments + ErrorCatcher)",
-                    bench_bin("gw-errors", &[&public, Path::new("with")]),
+                    "helloworld app with two layers (ErrorDocuments + ErrorCatcher)",
+                    bench_bin("gw-errors", &[&public, Path::new("two-layers")]),
                 ),
             ],
             probes: vec![get_hello(false)],

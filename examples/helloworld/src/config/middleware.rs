@@ -3,9 +3,9 @@
 //! From the outside in, as in the Pylons project template:
 //!
 //! ```text
-//! error documents ─► error catcher ─► key adder ─► cascade ─┬─► public/ (static files)
-//!                                                           ├─► embedded assets
-//!                                                           └─► router ─► controllers
+//! error catcher + documents ─► key adder ─► cascade ─┬─► public/ (static files)
+//!                                                    ├─► embedded assets
+//!                                                    └─► router ─► controllers
 //! ```
 //!
 //! The cascade tries `public/` first, so `GET /` is `public/index.html` and a file
@@ -43,8 +43,12 @@ pub fn make_app(settings: &Settings) -> Result<BoxApp, BoxError> {
 
     // CONFIGURE MIDDLEWARE HERE: the layers run top to bottom on the way in.
     let app = ServiceBuilder::new()
-        .layer(ErrorDocumentsLayer::new())
-        .layer(ErrorCatcherLayer::new().debug(debug))
+        // The catcher serves the error documents itself: one layer, one capture.
+        .layer(
+            ErrorCatcherLayer::new()
+                .debug(debug)
+                .error_documents(ErrorDocumentsLayer::new()),
+        )
         .layer(KeyAdderLayer::new("test.hello", "Hello World")?)
         .service(app);
     Ok(box_app(app))
