@@ -20,7 +20,7 @@ use tower_service::Service;
 use crate::body::CascadeBody;
 use crate::call::MemberCall;
 use crate::catch::Policy;
-use crate::handoff::{Handoff, Pending, Settled};
+use crate::handoff::{Handoff, Lent, Pending, Settled};
 use crate::members::{BoxMember, Members};
 use crate::replay::ReplayBody;
 
@@ -242,6 +242,159 @@ where
                     this.handoff = handoff;
                 }
             }
+        }
+    }
+}
+
+pin_project! {
+    /// The response future of a probed member ([`Probing`](crate::Probing)) that may
+    /// miss, followed by the rest.
+    pub struct ProbeFuture<A, R, B>
+    where
+        A: Service<MemberRequest<B>>,
+        R: Members<B>,
+    {
+        #[pin]
+        state: ProbeState<A, R, B>,
+    }
+}
+
+pin_project! {
+    #[project = ProbeStateProj]
+    enum ProbeState<A, R, B>
+    where
+        A: Service<MemberRequest<B>>,
+        R: Members<B>,
+    {
+        // The member's outcome, settled as the answer.
+        Answered { outcome: Option<Result<A::Response, A::Error>> },
+        // The cascade's own answer (413, 507).
+        Own { res: Option<http::Response<Bytes>> },
+        // The member's future; the cascade holds the lent request meanwhile.
+        Waiting {
+            #[pin]
+            future: A::Future,
+            lent: Option<Lent<B>>,
+            rest: Option<R>,
+        },
+        // The member missed: the rest of the cascade.
+        Rest { #[pin] call: R::Future },
+        // Not probed after all: the member is called as a plain one.
+        Plain { #[pin] call: OrFuture<A, R, B> },
+    }
+}
+
+impl<A, R, B, RA> ProbeFuture<A, R, B>
+where
+    A: Service<MemberRequest<B>, Response = http::Response<RA>>,
+    R: Members<B, Error = A::Error>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    fn from_state(state: ProbeState<A, R, B>) -> Self {
+        ProbeFuture { state }
+    }
+
+    /// The member is called by value: the head is copied, as for a plain member.
+    pub(crate) fn plain(member: A, rest: &R, pending: Pending<B>) -> Self {
+        let (req, handoff) = pending.split();
+        let call = OrFuture::new(MemberCall::start(member, req), rest.clone(), handoff);
+        Self::from_state(ProbeState::Plain { call })
+    }
+
+    /// The member missed at once; the rest has started.
+    pub(crate) fn rest(call: R::Future) -> Self {
+        Self::from_state(ProbeState::Rest { call })
+    }
+
+    /// The member answered (or failed) at once.
+    pub(crate) fn settled(
+        lent: Lent<B>,
+        outcome: Result<http::Response<RA>, A::Error>,
+        rest: &R,
+    ) -> Self {
+        Self::from_state(settle(lent, outcome, rest))
+    }
+
+    /// The member's answer needs waiting.
+    pub(crate) fn waiting(future: A::Future, lent: Lent<B>, rest: &R) -> Self {
+        Self::from_state(ProbeState::Waiting {
+            future,
+            lent: Some(lent),
+            rest: Some(rest.clone()),
+        })
+    }
+}
+
+/// Judges a probed member's outcome; the lent request goes to the next member on a
+/// miss, after the outcome is dropped.
+fn settle<A, R, B, RA>(
+    lent: Lent<B>,
+    mut outcome: Result<http::Response<RA>, A::Error>,
+    rest: &R,
+) -> ProbeState<A, R, B>
+where
+    A: Service<MemberRequest<B>, Response = http::Response<RA>>,
+    R: Members<B, Error = A::Error>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    match lent.into_handoff().settle(&mut outcome) {
+        Settled::Done => ProbeState::Answered {
+            outcome: Some(outcome),
+        },
+        Settled::Own(res) => {
+            drop(outcome);
+            ProbeState::Own { res: Some(res) }
+        }
+        Settled::Next(pending) => {
+            // Dropped before the next member is even called.
+            drop(outcome);
+            ProbeState::Rest {
+                call: rest.start(pending),
+            }
+        }
+    }
+}
+
+impl<A, R, B, RA> Future for ProbeFuture<A, R, B>
+where
+    A: Service<MemberRequest<B>, Response = http::Response<RA>>,
+    R: Members<B, Error = A::Error>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Output = Result<http::Response<CascadeBody<RA, R::Body>>, A::Error>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.project().state;
+        loop {
+            let next = match state.as_mut().project() {
+                ProbeStateProj::Answered { outcome } => {
+                    let outcome = outcome
+                        .take()
+                        .expect("ProbeFuture polled after completion");
+                    return Poll::Ready(outcome.map(|res| res.map(CascadeBody::first)));
+                }
+                ProbeStateProj::Own { res } => {
+                    let res = res.take().expect("ProbeFuture polled after completion");
+                    return Poll::Ready(Ok(res.map(CascadeBody::own)));
+                }
+                ProbeStateProj::Rest { call } => {
+                    return call
+                        .poll(cx)
+                        .map(|result| result.map(|res| res.map(CascadeBody::next)))
+                }
+                ProbeStateProj::Plain { call } => return call.poll(cx),
+                ProbeStateProj::Waiting { future, lent, rest } => {
+                    let outcome = ready!(future.poll(cx));
+                    let lent = lent.take().expect("ProbeFuture polled after completion");
+                    let rest = rest.take().expect("ProbeFuture polled after completion");
+                    settle(lent, outcome, &rest)
+                }
+            };
+            state.set(next);
         }
     }
 }

@@ -136,6 +136,7 @@ pub use catch::{CatchSet, Final, CASCADE_HEADER, STOP};
 pub use config::{CascadeConfig, SETTINGS_KEYS};
 pub use error::{CascadeError, ReplayError};
 pub use handoff::Pending;
+pub use members::Probing;
 pub use replay::ReplayBody;
 pub use service::{Cascade, CascadeLayer};
 

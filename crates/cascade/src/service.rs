@@ -190,7 +190,7 @@ where
     #[inline]
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
         let pending = Pending::new(req, &self.config.replay, self.config.policy);
-        self.members.clone().start(pending)
+        self.members.start(pending)
     }
 }
 
