@@ -372,9 +372,7 @@ where
         loop {
             let next = match state.as_mut().project() {
                 ProbeStateProj::Answered { outcome } => {
-                    let outcome = outcome
-                        .take()
-                        .expect("ProbeFuture polled after completion");
+                    let outcome = outcome.take().expect("ProbeFuture polled after completion");
                     return Poll::Ready(outcome.map(|res| res.map(CascadeBody::first)));
                 }
                 ProbeStateProj::Own { res } => {

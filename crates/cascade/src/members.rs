@@ -144,7 +144,10 @@ where
     #[inline]
     fn start(&self, pending: Pending<B>) -> Self::Future {
         let policy = pending.policy();
-        LastFuture::new(MemberCall::start(self.0.clone(), pending.into_last()), policy)
+        LastFuture::new(
+            MemberCall::start(self.0.clone(), pending.into_last()),
+            policy,
+        )
     }
 }
 
@@ -269,7 +272,10 @@ where
     #[inline]
     fn start(&self, pending: Pending<B>) -> Self::Future {
         let policy = pending.policy();
-        LastFuture::new(MemberCall::start(self.0 .0.clone(), pending.into_last()), policy)
+        LastFuture::new(
+            MemberCall::start(self.0 .0.clone(), pending.into_last()),
+            policy,
+        )
     }
 }
 
