@@ -53,7 +53,7 @@ where
 {
     type Output = Result<http::Response<RB>, A::Error>;
 
-    #[inline]
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut res = ready!(this.call.poll(cx))?;
@@ -270,17 +270,17 @@ pin_project! {
         Answered { outcome: Option<Result<A::Response, A::Error>> },
         // The cascade's own answer (413, 507).
         Own { res: Option<http::Response<Bytes>> },
-        // The member's future; the cascade holds the lent request meanwhile.
+        // The member's future; the cascade holds the lent request meanwhile. The
+        // slow path: boxed, so the hit path's future stays small to move.
         Waiting {
             #[pin]
             future: A::Future,
-            lent: Option<Lent<B>>,
-            rest: Option<R>,
+            kept: Option<Box<(Lent<B>, R)>>,
         },
         // The member missed: the rest of the cascade.
         Rest { #[pin] call: R::Future },
-        // Not probed after all: the member is called as a plain one.
-        Plain { #[pin] call: OrFuture<A, R, B> },
+        // Not probed after all: the member is called as a plain one (cold, boxed).
+        Plain { call: Pin<Box<OrFuture<A, R, B>>> },
     }
 }
 
@@ -291,6 +291,7 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
+    #[inline(always)]
     fn from_state(state: ProbeState<A, R, B>) -> Self {
         ProbeFuture { state }
     }
@@ -299,15 +300,19 @@ where
     pub(crate) fn plain(member: A, rest: &R, pending: Pending<B>) -> Self {
         let (req, handoff) = pending.split();
         let call = OrFuture::new(MemberCall::start(member, req), rest.clone(), handoff);
-        Self::from_state(ProbeState::Plain { call })
+        Self::from_state(ProbeState::Plain {
+            call: Box::pin(call),
+        })
     }
 
     /// The member missed at once; the rest has started.
+    #[inline(always)]
     pub(crate) fn rest(call: R::Future) -> Self {
         Self::from_state(ProbeState::Rest { call })
     }
 
     /// The member answered (or failed) at once.
+    #[inline(always)]
     pub(crate) fn settled(
         lent: Lent<B>,
         outcome: Result<http::Response<RA>, A::Error>,
@@ -320,14 +325,14 @@ where
     pub(crate) fn waiting(future: A::Future, lent: Lent<B>, rest: &R) -> Self {
         Self::from_state(ProbeState::Waiting {
             future,
-            lent: Some(lent),
-            rest: Some(rest.clone()),
+            kept: Some(Box::new((lent, rest.clone()))),
         })
     }
 }
 
 /// Judges a probed member's outcome; the lent request goes to the next member on a
 /// miss, after the outcome is dropped.
+#[inline(always)]
 fn settle<A, R, B, RA>(
     lent: Lent<B>,
     mut outcome: Result<http::Response<RA>, A::Error>,
@@ -339,7 +344,7 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    match lent.into_handoff().settle(&mut outcome) {
+    match lent.settle(&mut outcome) {
         Settled::Done => ProbeState::Answered {
             outcome: Some(outcome),
         },
@@ -384,11 +389,10 @@ where
                         .poll(cx)
                         .map(|result| result.map(|res| res.map(CascadeBody::next)))
                 }
-                ProbeStateProj::Plain { call } => return call.poll(cx),
-                ProbeStateProj::Waiting { future, lent, rest } => {
+                ProbeStateProj::Plain { call } => return call.as_mut().poll(cx),
+                ProbeStateProj::Waiting { future, kept } => {
                     let outcome = ready!(future.poll(cx));
-                    let lent = lent.take().expect("ProbeFuture polled after completion");
-                    let rest = rest.take().expect("ProbeFuture polled after completion");
+                    let (lent, rest) = *kept.take().expect("ProbeFuture polled after completion");
                     settle(lent, outcome, &rest)
                 }
             };

@@ -62,6 +62,7 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
+    #[inline(always)]
     pub(crate) fn new(req: http::Request<B>, config: &Arc<ReplayConfig>, policy: Policy) -> Self {
         let (parts, body) = req.into_parts();
         // A request without a body costs nothing: no recording, no shared state.
@@ -80,6 +81,7 @@ where
         }
     }
 
+    #[inline(always)]
     pub(crate) fn policy(&self) -> Policy {
         self.policy
     }
@@ -113,6 +115,7 @@ where
 
     /// The request for a member that is probed: lent, not given, so no copy of the
     /// head is made. The body records as it would for any member that may miss.
+    #[inline(always)]
     pub(crate) fn lend(self) -> Lent<B> {
         let (body, slot) = share(self.source);
         Lent {
@@ -124,6 +127,7 @@ where
 }
 
 /// The body a member that may miss reads, and the cascade's handle on its recording.
+#[inline(always)]
 fn share<B>(source: Source<B>) -> (ReplayBody<B>, Option<crate::replay::Slot<B>>)
 where
     B: http_body::Body<Data = Bytes>,
@@ -158,6 +162,7 @@ where
     /// What the cascade needs to judge the member's outcome. The member's view of
     /// the body (if it left it in the request) is dropped: the recording lives on
     /// in the slot.
+    #[inline(always)]
     pub(crate) fn into_handoff(self) -> Handoff<B> {
         let (parts, _body) = self.req.into_parts();
         Handoff {
@@ -168,8 +173,28 @@ where
     }
 
     /// The member declined without answering: on to the next one.
+    #[inline(always)]
     pub(crate) fn into_next(self) -> Pending<B> {
         self.into_handoff().next()
+    }
+
+    /// Judges a probed member's outcome, as [`Handoff::settle`] does. A request
+    /// without a body (nothing recorded, nothing to fail) is judged in place: the
+    /// answer path never moves the head.
+    #[inline(always)]
+    pub(crate) fn settle<R, E>(self, outcome: &mut Result<http::Response<R>, E>) -> Settled<B> {
+        if self.slot.is_some() {
+            return self.into_handoff().settle(outcome);
+        }
+        let answered = match outcome {
+            Ok(res) => self.policy.judge(res) == Verdict::Answer,
+            Err(_) => !self.policy.errors_as_misses,
+        };
+        if answered {
+            Settled::Done
+        } else {
+            Settled::Next(self.into_next())
+        }
     }
 }
 

@@ -141,7 +141,7 @@ where
     type Error = A::Error;
     type Future = LastFuture<A, B>;
 
-    #[inline]
+    #[inline(always)]
     fn start(&self, pending: Pending<B>) -> Self::Future {
         let policy = pending.policy();
         LastFuture::new(
@@ -162,7 +162,7 @@ where
     type Error = A::Error;
     type Future = OrFuture<A, R, B>;
 
-    #[inline]
+    #[inline(always)]
     fn start(&self, pending: Pending<B>) -> Self::Future {
         let (req, handoff) = pending.split();
         OrFuture::new(
@@ -269,7 +269,7 @@ where
     type Error = A::Error;
     type Future = LastFuture<A, B>;
 
-    #[inline]
+    #[inline(always)]
     fn start(&self, pending: Pending<B>) -> Self::Future {
         let policy = pending.policy();
         LastFuture::new(
@@ -290,7 +290,7 @@ where
     type Error = A::Error;
     type Future = ProbeFuture<A, R, B>;
 
-    #[inline]
+    #[inline(always)]
     fn start(&self, pending: Pending<B>) -> Self::Future {
         let mut member = self.first.0.clone();
         // A `Miss` is a 404 nobody built: only worth it when 404 means "go on".
