@@ -316,7 +316,7 @@ where
     pub(crate) fn settled(
         lent: Lent<B>,
         outcome: Result<http::Response<RA>, A::Error>,
-        rest: &R,
+        rest: &mut R,
     ) -> Self {
         Self::from_state(settle(lent, outcome, rest))
     }
@@ -336,7 +336,7 @@ where
 fn settle<A, R, B, RA>(
     lent: Lent<B>,
     mut outcome: Result<http::Response<RA>, A::Error>,
-    rest: &R,
+    rest: &mut R,
 ) -> ProbeState<A, R, B>
 where
     A: Service<MemberRequest<B>, Response = http::Response<RA>>,
@@ -392,8 +392,9 @@ where
                 ProbeStateProj::Plain { call } => return call.as_mut().poll(cx),
                 ProbeStateProj::Waiting { future, kept } => {
                     let outcome = ready!(future.poll(cx));
-                    let (lent, rest) = *kept.take().expect("ProbeFuture polled after completion");
-                    settle(lent, outcome, &rest)
+                    let (lent, mut rest) =
+                        *kept.take().expect("ProbeFuture polled after completion");
+                    settle(lent, outcome, &mut rest)
                 }
             };
             state.set(next);

@@ -66,7 +66,7 @@ pub trait Members<B>: Clone + sealed::Sealed {
     /// Starts the cascade for one request. Each member is cloned only when the
     /// request reaches it (or, for the members after one whose answer is awaited,
     /// when that member is called).
-    fn start(&self, pending: Pending<B>) -> Self::Future;
+    fn start(&mut self, pending: Pending<B>) -> Self::Future;
 }
 
 /// Appends a member at the end of a list; used by [`Cascade::or`](crate::Cascade::or).
@@ -142,10 +142,10 @@ where
     type Future = LastFuture<A, B>;
 
     #[inline(always)]
-    fn start(&self, pending: Pending<B>) -> Self::Future {
+    fn start(&mut self, pending: Pending<B>) -> Self::Future {
         let policy = pending.policy();
         LastFuture::new(
-            MemberCall::start(self.0.clone(), pending.into_last()),
+            MemberCall::start_ref(&mut self.0, pending.into_last()),
             policy,
         )
     }
@@ -163,10 +163,10 @@ where
     type Future = OrFuture<A, R, B>;
 
     #[inline(always)]
-    fn start(&self, pending: Pending<B>) -> Self::Future {
+    fn start(&mut self, pending: Pending<B>) -> Self::Future {
         let (req, handoff) = pending.split();
         OrFuture::new(
-            MemberCall::start(self.first.clone(), req),
+            MemberCall::start_ref(&mut self.first, req),
             self.rest.clone(),
             handoff,
         )
@@ -270,10 +270,10 @@ where
     type Future = LastFuture<A, B>;
 
     #[inline(always)]
-    fn start(&self, pending: Pending<B>) -> Self::Future {
+    fn start(&mut self, pending: Pending<B>) -> Self::Future {
         let policy = pending.policy();
         LastFuture::new(
-            MemberCall::start(self.0 .0.clone(), pending.into_last()),
+            MemberCall::start_ref(&mut self.0 .0, pending.into_last()),
             policy,
         )
     }
@@ -291,25 +291,27 @@ where
     type Future = ProbeFuture<A, R, B>;
 
     #[inline(always)]
-    fn start(&self, pending: Pending<B>) -> Self::Future {
-        let mut member = self.first.0.clone();
+    fn start(&mut self, pending: Pending<B>) -> Self::Future {
         // A `Miss` is a 404 nobody built: only worth it when 404 means "go on".
         if !pending.policy().catch.contains(http::StatusCode::NOT_FOUND) {
-            return ProbeFuture::plain(member, &self.rest, pending);
+            return ProbeFuture::plain(self.first.0.clone(), &self.rest, pending);
         }
+        // The cascade's own instance is probed: the probe borrows the request and
+        // the member, so neither is cloned. Its readiness is used at once.
+        let member = &mut self.first.0;
         let mut cx = Context::from_waker(Waker::noop());
         match member.poll_ready(&mut cx) {
             Poll::Ready(Ok(())) => {}
             Poll::Ready(Err(error)) => {
-                return ProbeFuture::settled(pending.lend(), Err(error), &self.rest)
+                return ProbeFuture::settled(pending.lend(), Err(error), &mut self.rest)
             }
-            // Readied in the future, on the plain path.
-            Poll::Pending => return ProbeFuture::plain(member, &self.rest, pending),
+            // A clone is readied in the future, on the plain path.
+            Poll::Pending => return ProbeFuture::plain(member.clone(), &self.rest, pending),
         }
         let mut lent = pending.lend();
         match member.probe(&mut lent.req) {
             Probed::Miss => ProbeFuture::rest(self.rest.start(lent.into_next())),
-            Probed::Ready(res) => ProbeFuture::settled(lent, Ok(res), &self.rest),
+            Probed::Ready(res) => ProbeFuture::settled(lent, Ok(res), &mut self.rest),
             Probed::Pending(future) => ProbeFuture::waiting(future, lent, &self.rest),
         }
     }
@@ -365,7 +367,7 @@ where
     type Error = BoxError;
     type Future = DynFuture<B>;
 
-    fn start(&self, pending: Pending<B>) -> Self::Future {
+    fn start(&mut self, pending: Pending<B>) -> Self::Future {
         DynFuture::new(self.members.clone(), pending)
     }
 }
