@@ -1,7 +1,8 @@
 //! Response futures.
 //!
-//! Each member is cloned and readied only when the request reaches it: called at
-//! once if it is ready, else readied inside the future (see `call.rs`). So
+//! Each member is readied only when the request reaches it: called (or probed) at
+//! once, in place, if it is ready; else cloned and readied inside the future (see
+//! `call.rs`). So
 //! `Cascade::poll_ready` never waits on a member that the request may never reach,
 //! and a member that is not ready delays only the requests that get as far as it.
 
