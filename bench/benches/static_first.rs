@@ -71,8 +71,8 @@ fn wire(path: &'static str) -> http::Request<Body> {
         .collect::<Vec<_>>()
         .join(&b'\n');
     let buf = Bytes::from(joined);
-    let mut builder =
-        http::Request::builder().uri(http::Uri::from_maybe_shared(Bytes::from_static(path.as_bytes())).unwrap());
+    let mut builder = http::Request::builder()
+        .uri(http::Uri::from_maybe_shared(Bytes::from_static(path.as_bytes())).unwrap());
     let mut at = 0;
     for (name, value) in HEADERS {
         let v = http::HeaderValue::from_maybe_shared(buf.slice(at..at + value.len())).unwrap();
@@ -173,10 +173,18 @@ fn benches(c: &mut Criterion) {
         b.iter_batched(hit_wire, |r| call(&mut s.files, r), BatchSize::SmallInput)
     });
     group.bench_function("probed", |b| {
-        b.iter_batched(hit_wire, |r| call(&mut s.probed_hit, r), BatchSize::SmallInput)
+        b.iter_batched(
+            hit_wire,
+            |r| call(&mut s.probed_hit, r),
+            BatchSize::SmallInput,
+        )
     });
     group.bench_function("plain", |b| {
-        b.iter_batched(hit_wire, |r| call(&mut s.plain_hit, r), BatchSize::SmallInput)
+        b.iter_batched(
+            hit_wire,
+            |r| call(&mut s.plain_hit, r),
+            BatchSize::SmallInput,
+        )
     });
     group.finish();
 
@@ -185,10 +193,18 @@ fn benches(c: &mut Criterion) {
         b.iter_batched(app_wire, |r| call(&mut App, r), BatchSize::SmallInput)
     });
     group.bench_function("probed", |b| {
-        b.iter_batched(app_wire, |r| call(&mut s.probed_three, r), BatchSize::SmallInput)
+        b.iter_batched(
+            app_wire,
+            |r| call(&mut s.probed_three, r),
+            BatchSize::SmallInput,
+        )
     });
     group.bench_function("plain", |b| {
-        b.iter_batched(app_wire, |r| call(&mut s.plain_three, r), BatchSize::SmallInput)
+        b.iter_batched(
+            app_wire,
+            |r| call(&mut s.plain_three, r),
+            BatchSize::SmallInput,
+        )
     });
     group.finish();
 }
@@ -231,7 +247,11 @@ fn ratios() {
         let direct = time(make, |r| drop(call(&mut App, r)));
         let probed = time(make, |r| drop(call(&mut s.probed_three, r)));
         let plain = time(make, |r| drop(call(&mut s.plain_three, r)));
-        report(&format!("app_after_misses probed ({label})"), direct, probed);
+        report(
+            &format!("app_after_misses probed ({label})"),
+            direct,
+            probed,
+        );
         report(&format!("app_after_misses plain ({label})"), direct, plain);
     }
 }

@@ -179,9 +179,9 @@ where
 /// A plain member takes the request by value, so the cascade must copy the request
 /// head (method, URI, headers, extensions) before calling it, in case it misses.
 /// A probed member is *lent* the request instead: it declines without building a
-/// 404 ([`Probed::Miss`](gateway_core::Probed::Miss)), answers at once
-/// ([`Probed::Ready`](gateway_core::Probed::Ready)) or returns a future that owns
-/// what it needs ([`Probed::Pending`](gateway_core::Probed::Pending)). In every case
+/// 404 ([`Probed::Miss`]), answers at once
+/// ([`Probed::Ready`]) or returns a future that owns
+/// what it needs ([`Probed::Pending`]). In every case
 /// the cascade still holds the request, so a hit costs no copy and a miss hands the
 /// very same request to the next member.
 ///
