@@ -131,6 +131,18 @@ impl<A, R: Append<N>, N> Append<N> for Or<A, R> {
     }
 }
 
+/// Calls the last member with the kept head and the replaying body.
+#[inline(always)]
+fn start_last<A, B>(member: &mut A, pending: Pending<B>) -> LastFuture<A, B>
+where
+    A: Service<http::Request<ReplayBody<B>>> + Clone,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let policy = pending.policy();
+    LastFuture::new(MemberCall::start_ref(member, pending.into_last()), policy)
+}
+
 impl<A, B, RB> Members<B> for Last<A>
 where
     A: Service<http::Request<ReplayBody<B>>, Response = http::Response<RB>> + Clone,
@@ -143,11 +155,7 @@ where
 
     #[inline(always)]
     fn start(&mut self, pending: Pending<B>) -> Self::Future {
-        let policy = pending.policy();
-        LastFuture::new(
-            MemberCall::start_ref(&mut self.0, pending.into_last()),
-            policy,
-        )
+        start_last(&mut self.0, pending)
     }
 }
 
@@ -269,13 +277,10 @@ where
     type Error = A::Error;
     type Future = LastFuture<A, B>;
 
+    /// The last member is called, not probed: no one comes after it.
     #[inline(always)]
     fn start(&mut self, pending: Pending<B>) -> Self::Future {
-        let policy = pending.policy();
-        LastFuture::new(
-            MemberCall::start_ref(&mut self.0 .0, pending.into_last()),
-            policy,
-        )
+        start_last(&mut self.0 .0, pending)
     }
 }
 
