@@ -593,3 +593,68 @@ async fn a_dynamic_cascade_serves_over_a_socket() {
     server.stop().await;
     assert_spill_dir_clean(spill.path()).await;
 }
+
+/// helloworld's `Cascade([public, embedded, router])`, its file servers on the
+/// borrowed-request fast path (`Probing`), over a real socket: hits from memory and
+/// from disk, a miss on to the embedded assets and to the router, a file deleted
+/// since the scan (a late 404) on to the router, HEAD, and a body replayed to
+/// `/echo` after both probed members declined.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn helloworld_serves_through_the_probed_file_servers() {
+    let public = tempfile::tempdir().unwrap();
+    std::fs::write(public.path().join("index.html"), "<h1>public</h1>").unwrap();
+    let big: Vec<u8> = pattern(200 * 1024);
+    std::fs::write(public.path().join("big.bin"), &big).unwrap();
+    // Shadows the router's /hello until it is deleted; too large for the memory
+    // cache, so it is opened (and found missing) in the probe's future.
+    std::fs::write(public.path().join("hello"), pattern(100 * 1024)).unwrap();
+
+    let settings =
+        gateway_core::Settings::from_pairs([("public_dir", public.path().to_str().unwrap())]);
+    let app = helloworld::config::middleware::make_app(&settings).unwrap();
+    let app =
+        tower::ServiceExt::map_request(app, |req: http::Request<Incoming>| req.map(Body::new));
+    let running = serve(app).await;
+    let client = support::http1();
+    let url = |path: &str| format!("http://{}{path}", running.addr);
+
+    let (status, _, body) = support::get(&client, &url("/")).await;
+    assert_eq!(
+        (status, &body[..]),
+        (StatusCode::OK, &b"<h1>public</h1>"[..])
+    );
+    let (status, _, body) = support::get(&client, &url("/big.bin")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body == big, "the large file arrives whole");
+    let (status, _, body) = support::get(&client, &url("/javascripts/helpers.js")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, support::stack::helpers_js());
+    let (status, _, body) = support::get(&client, &url("/hello")).await;
+    assert_eq!((status, body.len()), (StatusCode::OK, 100 * 1024));
+
+    std::fs::remove_file(public.path().join("hello")).unwrap();
+    let (status, _, body) = support::get(&client, &url("/hello")).await;
+    assert_eq!((status, &body[..]), (StatusCode::OK, &b"Hello World!"[..]));
+
+    let head = client
+        .request(
+            http::Request::head(url("/"))
+                .body(http_body_util::Full::new(Bytes::new()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()["content-length"], "15");
+    let head_body = head.into_body().collect().await.unwrap().to_bytes();
+    assert!(head_body.is_empty());
+
+    let upload = pattern(100 * 1024 + 3);
+    let echoed = raw_request(running.addr, "/echo", &upload, Some(7000)).await;
+    assert_eq!(echoed.status, 200, "{}", echoed.headers);
+    assert!(
+        echoed.body == upload,
+        "/echo answers the body byte for byte"
+    );
+    running.stop().await;
+}

@@ -1,7 +1,10 @@
 //! Cascade overhead, in process, against the member called directly.
 //!
-//! - `first_hit`: the first of two members answers (the "static file found" case).
-//! - `third_hit`: two members miss cheaply (404, empty body), the third answers.
+//! - `first_hit`: the first of two members answers (the "static file found" case),
+//!   as a plain member (`cascade`) and on the borrowed-request fast path
+//!   (`probed`: `cascade!(Probing(Hello), Miss)`, `Hello` implementing `Probe`).
+//! - `third_hit`: two members miss cheaply (404, empty body), the third answers;
+//!   plain, and with the two misses probed (`Probed::Miss`, no 404 built).
 //! - `body_through_a_miss`: a 1 KiB POST; the first member misses without reading,
 //!   the second reads the body.
 //!
@@ -18,10 +21,11 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use cascade::cascade;
+use cascade::members::{Last, Or};
+use cascade::{cascade, Cascade, Probing};
 use criterion::{criterion_group, BatchSize, Criterion};
 use futures_util::FutureExt;
-use gateway_core::{Body, IntoResponse, Response};
+use gateway_core::{Body, IntoResponse, Probe, Probed, Response};
 use http::StatusCode;
 use http_body_util::BodyExt;
 use tower_service::Service;
@@ -42,6 +46,14 @@ impl<B> Service<http::Request<B>> for Hello {
     }
 }
 
+/// The same answer from a borrowed request: a hit costs the cascade no head copy.
+impl<B> Probe<http::Request<B>> for Hello {
+    #[inline]
+    fn probe(&mut self, _req: &mut http::Request<B>) -> Probed<Self::Response, Self::Future> {
+        Probed::Ready(Response::html("Hello World!").into_http())
+    }
+}
+
 /// A cheap miss: 404 with an empty body and no header.
 #[derive(Clone, Copy)]
 struct Miss;
@@ -55,6 +67,14 @@ impl<B> Service<http::Request<B>> for Miss {
     }
     fn call(&mut self, _req: http::Request<B>) -> Self::Future {
         ready(Ok(StatusCode::NOT_FOUND.into_response()))
+    }
+}
+
+/// Probed, a miss builds nothing at all.
+impl<B> Probe<http::Request<B>> for Miss {
+    #[inline]
+    fn probe(&mut self, _req: &mut http::Request<B>) -> Probed<Self::Response, Self::Future> {
+        Probed::Miss
     }
 }
 
@@ -180,6 +200,10 @@ fn benches(c: &mut Criterion) {
         let mut s = cascade!(Hello, Miss);
         b.iter_batched(get, |req| call(&mut s, req), BatchSize::SmallInput)
     });
+    group.bench_function("probed", |b| {
+        let mut s = cascade!(Probing(Hello), Miss);
+        b.iter_batched(get, |req| call(&mut s, req), BatchSize::SmallInput)
+    });
     group.finish();
 
     let mut group = c.benchmark_group("third_hit");
@@ -189,6 +213,10 @@ fn benches(c: &mut Criterion) {
     });
     group.bench_function("cascade", |b| {
         let mut s = cascade!(Miss, Miss, Hello);
+        b.iter_batched(get, |req| call(&mut s, req), BatchSize::SmallInput)
+    });
+    group.bench_function("probed", |b| {
+        let mut s = cascade!(Probing(Miss), Probing(Miss), Hello);
         b.iter_batched(get, |req| call(&mut s, req), BatchSize::SmallInput)
     });
     group.finish();
@@ -245,6 +273,17 @@ fn ratios() {
     let wire_clone = time(get_from_wire, |r| drop(black_box(r.into_parts().0.clone())));
     println!("  of which cloning the request head: {clone:.1} ns (wire GET: {wire_clone:.1} ns)");
 
+    let mut probed = cascade!(Probing(Hello), Miss);
+    for (name, make) in [
+        ("probed first_hit", get as fn() -> http::Request<Body>),
+        ("probed first_hit (wire)", get_from_wire),
+        ("probed first_hit (bare)", bare),
+    ] {
+        let direct = time(make, |r| drop(call(&mut hello, r)));
+        let through = time(make, |r| drop(call(&mut probed, r)));
+        report(name, direct, through);
+    }
+
     let mut third = cascade!(Miss, Miss, Hello);
     let direct = time(get, |r| drop(call(&mut hello, r)));
     let through = time(get, |r| drop(call(&mut third, r)));
@@ -252,12 +291,21 @@ fn ratios() {
     let direct = time(get_from_wire, |r| drop(call(&mut hello, r)));
     let through = time(get_from_wire, |r| drop(call(&mut third, r)));
     report("third_hit (wire GET)", direct, through);
+    let mut third_probed = cascade!(Probing(Miss), Probing(Miss), Hello);
+    let direct = time(get, |r| drop(call(&mut hello, r)));
+    let through = time(get, |r| drop(call(&mut third_probed, r)));
+    report("third_hit probed", direct, through);
 
     let (mut reader, mut read_through) = (Reader, cascade!(Miss, Reader));
     let direct = time(post, |r| drop(call_read(&mut reader, r)));
     let through = time(post, |r| drop(call_read(&mut read_through, r)));
     report("body_through_a_miss", direct, through);
 }
+
+type FirstHit = Cascade<Or<Hello, Last<Miss>>>;
+type ProbedFirstHit = Cascade<Or<Probing<Hello>, Last<Miss>>>;
+type ThirdHit = Cascade<Or<Miss, Or<Miss, Last<Hello>>>>;
+type ProbedThirdHit = Cascade<Or<Probing<Miss>, Or<Probing<Miss>, Last<Hello>>>>;
 
 /// One call per function, never inlined, so that an instruction counter can be
 /// pointed at exactly one of them:
@@ -268,11 +316,31 @@ fn measured_first_hit_direct(service: &mut Hello, req: http::Request<Body>) {
 }
 
 #[inline(never)]
-fn measured_first_hit_cascade(
-    service: &mut cascade::Cascade<cascade::members::Or<Hello, cascade::members::Last<Miss>>>,
-    req: http::Request<Body>,
-) {
+fn measured_first_hit_cascade(service: &mut FirstHit, req: http::Request<Body>) {
     drop(call(service, req));
+}
+
+#[inline(never)]
+fn measured_first_hit_probed(service: &mut ProbedFirstHit, req: http::Request<Body>) {
+    drop(call(service, req));
+}
+
+#[inline(never)]
+fn measured_third_hit_cascade(service: &mut ThirdHit, req: http::Request<Body>) {
+    drop(call(service, req));
+}
+
+#[inline(never)]
+fn measured_third_hit_probed(service: &mut ProbedThirdHit, req: http::Request<Body>) {
+    drop(call(service, req));
+}
+
+/// Calls `f` 10 000 times, requests built beforehand.
+fn ten_thousand(make: fn() -> http::Request<Body>, mut f: impl FnMut(http::Request<Body>)) {
+    let reqs: Vec<_> = (0..10_000).map(|_| make()).collect();
+    for req in reqs {
+        f(black_box(req));
+    }
 }
 
 /// `--instructions get|wire|bare`: calls each measured function 10 000 times on
@@ -284,15 +352,16 @@ fn instructions(kind: &str) {
         "bare" => bare,
         other => panic!("--instructions takes get, wire or bare, not {other:?}"),
     };
-    let (mut direct, mut through) = (Hello, cascade!(Hello, Miss));
-    let reqs: Vec<_> = (0..10_000).map(|_| make()).collect();
-    for req in reqs {
-        measured_first_hit_direct(&mut direct, black_box(req));
-    }
-    let reqs: Vec<_> = (0..10_000).map(|_| make()).collect();
-    for req in reqs {
-        measured_first_hit_cascade(&mut through, black_box(req));
-    }
+    let mut direct = Hello;
+    ten_thousand(make, |r| measured_first_hit_direct(&mut direct, r));
+    let mut first = cascade!(Hello, Miss);
+    ten_thousand(make, |r| measured_first_hit_cascade(&mut first, r));
+    let mut probed = cascade!(Probing(Hello), Miss);
+    ten_thousand(make, |r| measured_first_hit_probed(&mut probed, r));
+    let mut third = cascade!(Miss, Miss, Hello);
+    ten_thousand(make, |r| measured_third_hit_cascade(&mut third, r));
+    let mut third_probed = cascade!(Probing(Miss), Probing(Miss), Hello);
+    ten_thousand(make, |r| measured_third_hit_probed(&mut third_probed, r));
 }
 
 criterion_group!(cascade_benches, benches);

@@ -8,14 +8,19 @@
 //! ```
 //!
 //! `direct` serves the app alone; `cascade` serves `cascade!(app, miss)`, the app
-//! answering first. Both use hyper's HTTP/1 connection directly on a two-worker
+//! answering first; `probed` serves `cascade!(Probing(app), miss)`, the fast path
+//! (the app implements `gateway_core::Probe`); `hello` serves that app alone. Both use hyper's HTTP/1 connection directly on a two-worker
 //! tokio runtime (this crate cannot depend on gateway-server), so the only
 //! difference between them is the cascade.
 
 use std::net::SocketAddr;
 
-use cascade::cascade;
-use gateway_core::{app_fn, Response};
+use std::convert::Infallible;
+use std::future::{ready, Ready};
+use std::task::{Context, Poll};
+
+use cascade::{cascade, Probing};
+use gateway_core::{app_fn, Body, Probe, Probed, Response};
 use http::StatusCode;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
@@ -23,6 +28,28 @@ use tower::Service;
 
 async fn hello<B>(_req: http::Request<B>) -> Response {
     Response::html("Hello World!")
+}
+
+/// `hello` as a service that can answer from a borrowed request.
+#[derive(Clone, Copy)]
+struct Hello;
+
+impl<B> Service<http::Request<B>> for Hello {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = Ready<Result<http::Response<Body>, Infallible>>;
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+    fn call(&mut self, _req: http::Request<B>) -> Self::Future {
+        ready(Ok(Response::html("Hello World!").into_http()))
+    }
+}
+
+impl<B> Probe<http::Request<B>> for Hello {
+    fn probe(&mut self, _req: &mut http::Request<B>) -> Probed<Self::Response, Self::Future> {
+        Probed::Ready(Response::html("Hello World!").into_http())
+    }
 }
 
 async fn miss<B>(_req: http::Request<B>) -> StatusCode {
@@ -72,7 +99,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         match variant.as_str() {
             "direct" => serve(listener, app_fn(hello)),
             "cascade" => serve(listener, cascade!(app_fn(hello), app_fn(miss))),
-            other => return Err(format!("unknown variant {other:?}: direct or cascade").into()),
+            "hello" => serve(listener, Hello),
+            "probed" => serve(listener, cascade!(Probing(Hello), app_fn(miss))),
+            other => {
+                return Err(
+                    format!("unknown variant {other:?}: direct, cascade, hello or probed").into(),
+                )
+            }
         }
         std::future::pending::<()>().await;
         Ok(())

@@ -47,6 +47,25 @@ impl<S: Service<Req>, Req> MemberCall<S, Req> {
     }
 }
 
+impl<S: Service<Req> + Clone, Req> MemberCall<S, Req> {
+    /// Like [`start`](MemberCall::start) on the cascade's own instance of the
+    /// member: a member that is ready at once is called in place, not cloned; only
+    /// one that is not ready yet is cloned, and the clone is parked.
+    #[inline]
+    pub(crate) fn start_ref(member: &mut S, req: Req) -> Self {
+        let mut cx = Context::from_waker(Waker::noop());
+        match member.poll_ready(&mut cx) {
+            Poll::Ready(Ok(())) => MemberCall::Called {
+                future: member.call(req),
+            },
+            Poll::Ready(Err(error)) => MemberCall::NotReady { error: Some(error) },
+            Poll::Pending => MemberCall::Waiting {
+                parked: Some(Box::new((member.clone(), req))),
+            },
+        }
+    }
+}
+
 impl<S: Service<Req>, Req> Future for MemberCall<S, Req> {
     type Output = Result<S::Response, S::Error>;
 

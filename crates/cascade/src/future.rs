@@ -1,7 +1,8 @@
 //! Response futures.
 //!
-//! Each member is cloned and readied only when the request reaches it: called at
-//! once if it is ready, else readied inside the future (see `call.rs`). So
+//! Each member is readied only when the request reaches it: called (or probed) at
+//! once, in place, if it is ready; else cloned and readied inside the future (see
+//! `call.rs`). So
 //! `Cascade::poll_ready` never waits on a member that the request may never reach,
 //! and a member that is not ready delays only the requests that get as far as it.
 
@@ -20,7 +21,7 @@ use tower_service::Service;
 use crate::body::CascadeBody;
 use crate::call::MemberCall;
 use crate::catch::Policy;
-use crate::handoff::{Handoff, Pending, Settled};
+use crate::handoff::{Handoff, Lent, Pending, Settled};
 use crate::members::{BoxMember, Members};
 use crate::replay::ReplayBody;
 
@@ -53,7 +54,7 @@ where
 {
     type Output = Result<http::Response<RB>, A::Error>;
 
-    #[inline]
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut res = ready!(this.call.poll(cx))?;
@@ -242,6 +243,162 @@ where
                     this.handoff = handoff;
                 }
             }
+        }
+    }
+}
+
+pin_project! {
+    /// The response future of a probed member ([`Probing`](crate::Probing)) that may
+    /// miss, followed by the rest.
+    pub struct ProbeFuture<A, R, B>
+    where
+        A: Service<MemberRequest<B>>,
+        R: Members<B>,
+    {
+        #[pin]
+        state: ProbeState<A, R, B>,
+    }
+}
+
+pin_project! {
+    #[project = ProbeStateProj]
+    enum ProbeState<A, R, B>
+    where
+        A: Service<MemberRequest<B>>,
+        R: Members<B>,
+    {
+        // The member's outcome, settled as the answer.
+        Answered { outcome: Option<Result<A::Response, A::Error>> },
+        // The cascade's own answer (413, 507).
+        Own { res: Option<http::Response<Bytes>> },
+        // The member's future; the cascade holds the lent request meanwhile. The
+        // slow path: boxed, so the hit path's future stays small to move.
+        Waiting {
+            #[pin]
+            future: A::Future,
+            kept: Option<Box<(Lent<B>, R)>>,
+        },
+        // The member missed: the rest of the cascade.
+        Rest { #[pin] call: R::Future },
+        // Not probed after all: the member is called as a plain one (cold, boxed).
+        Plain { call: Pin<Box<OrFuture<A, R, B>>> },
+    }
+}
+
+impl<A, R, B, RA> ProbeFuture<A, R, B>
+where
+    A: Service<MemberRequest<B>, Response = http::Response<RA>>,
+    R: Members<B, Error = A::Error>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    #[inline(always)]
+    fn from_state(state: ProbeState<A, R, B>) -> Self {
+        ProbeFuture { state }
+    }
+
+    /// The member is called by value: the head is copied, as for a plain member.
+    pub(crate) fn plain(member: A, rest: &R, pending: Pending<B>) -> Self {
+        let (req, handoff) = pending.split();
+        let call = OrFuture::new(MemberCall::start(member, req), rest.clone(), handoff);
+        Self::from_state(ProbeState::Plain {
+            call: Box::pin(call),
+        })
+    }
+
+    /// The member missed at once; the rest has started.
+    #[inline(always)]
+    pub(crate) fn rest(call: R::Future) -> Self {
+        Self::from_state(ProbeState::Rest { call })
+    }
+
+    /// The member answered (or failed) at once.
+    #[inline(always)]
+    pub(crate) fn settled(
+        lent: Lent<B>,
+        outcome: Result<http::Response<RA>, A::Error>,
+        rest: &mut R,
+    ) -> Self {
+        Self::from_state(settle(lent, outcome, rest))
+    }
+
+    /// The member's answer needs waiting.
+    pub(crate) fn waiting(future: A::Future, lent: Lent<B>, rest: &R) -> Self {
+        Self::from_state(ProbeState::Waiting {
+            future,
+            kept: Some(Box::new((lent, rest.clone()))),
+        })
+    }
+}
+
+/// Judges a probed member's outcome; the lent request goes to the next member on a
+/// miss, after the outcome is dropped.
+#[inline(always)]
+fn settle<A, R, B, RA>(
+    lent: Lent<B>,
+    mut outcome: Result<http::Response<RA>, A::Error>,
+    rest: &mut R,
+) -> ProbeState<A, R, B>
+where
+    A: Service<MemberRequest<B>, Response = http::Response<RA>>,
+    R: Members<B, Error = A::Error>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    match lent.settle(&mut outcome) {
+        Settled::Done => ProbeState::Answered {
+            outcome: Some(outcome),
+        },
+        Settled::Own(res) => {
+            drop(outcome);
+            ProbeState::Own { res: Some(res) }
+        }
+        Settled::Next(pending) => {
+            // Dropped before the next member is even called.
+            drop(outcome);
+            ProbeState::Rest {
+                call: rest.start(pending),
+            }
+        }
+    }
+}
+
+impl<A, R, B, RA> Future for ProbeFuture<A, R, B>
+where
+    A: Service<MemberRequest<B>, Response = http::Response<RA>>,
+    R: Members<B, Error = A::Error>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Output = Result<http::Response<CascadeBody<RA, R::Body>>, A::Error>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.project().state;
+        loop {
+            let next = match state.as_mut().project() {
+                ProbeStateProj::Answered { outcome } => {
+                    let outcome = outcome.take().expect("ProbeFuture polled after completion");
+                    return Poll::Ready(outcome.map(|res| res.map(CascadeBody::first)));
+                }
+                ProbeStateProj::Own { res } => {
+                    let res = res.take().expect("ProbeFuture polled after completion");
+                    return Poll::Ready(Ok(res.map(CascadeBody::own)));
+                }
+                ProbeStateProj::Rest { call } => {
+                    return call
+                        .poll(cx)
+                        .map(|result| result.map(|res| res.map(CascadeBody::next)))
+                }
+                ProbeStateProj::Plain { call } => return call.as_mut().poll(cx),
+                ProbeStateProj::Waiting { future, kept } => {
+                    let outcome = ready!(future.poll(cx));
+                    let (lent, mut rest) =
+                        *kept.take().expect("ProbeFuture polled after completion");
+                    settle(lent, outcome, &mut rest)
+                }
+            };
+            state.set(next);
         }
     }
 }

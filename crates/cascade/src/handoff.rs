@@ -62,6 +62,7 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
+    #[inline(always)]
     pub(crate) fn new(req: http::Request<B>, config: &Arc<ReplayConfig>, policy: Policy) -> Self {
         let (parts, body) = req.into_parts();
         // A request without a body costs nothing: no recording, no shared state.
@@ -80,6 +81,7 @@ where
         }
     }
 
+    #[inline(always)]
     pub(crate) fn policy(&self) -> Policy {
         self.policy
     }
@@ -102,23 +104,97 @@ where
     /// if it does: a copy of the head and a handle on the recording.
     pub(crate) fn split(self) -> (http::Request<ReplayBody<B>>, Handoff<B>) {
         let kept = self.parts.clone();
-        let (body, slot) = match self.source {
-            Source::Empty => (ReplayBody::empty(), None),
-            Source::Fresh { body, config } => {
-                let slot = Arc::new(Mutex::new(Some(ReplayState::new(body, config))));
-                (ReplayBody::shared(slot.clone()), Some(slot))
-            }
-            Source::Resumed(state) => {
-                let slot = Arc::new(Mutex::new(Some(*state)));
-                (ReplayBody::shared(slot.clone()), Some(slot))
-            }
-        };
+        let (body, slot) = share(self.source);
         let handoff = Handoff {
             parts: kept,
             slot,
             policy: self.policy,
         };
         (http::Request::from_parts(self.parts, body), handoff)
+    }
+
+    /// The request for a member that is probed: lent, not given, so no copy of the
+    /// head is made. The body records as it would for any member that may miss.
+    #[inline(always)]
+    pub(crate) fn lend(self) -> Lent<B> {
+        let (body, slot) = share(self.source);
+        Lent {
+            req: http::Request::from_parts(self.parts, body),
+            slot,
+            policy: self.policy,
+        }
+    }
+}
+
+/// The body a member that may miss reads, and the cascade's handle on its recording.
+#[inline(always)]
+fn share<B>(source: Source<B>) -> (ReplayBody<B>, Option<crate::replay::Slot<B>>)
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    match source {
+        Source::Empty => (ReplayBody::empty(), None),
+        Source::Fresh { body, config } => {
+            let slot = Arc::new(Mutex::new(Some(ReplayState::new(body, config))));
+            (ReplayBody::shared(slot.clone()), Some(slot))
+        }
+        Source::Resumed(state) => {
+            let slot = Arc::new(Mutex::new(Some(*state)));
+            (ReplayBody::shared(slot.clone()), Some(slot))
+        }
+    }
+}
+
+/// A request lent to a probed member (see [`gateway_core::Probe`]): the cascade
+/// keeps it, so it needs no copy of the head to go on after a miss.
+pub(crate) struct Lent<B> {
+    pub(crate) req: http::Request<ReplayBody<B>>,
+    slot: Option<crate::replay::Slot<B>>,
+    policy: Policy,
+}
+
+impl<B> Lent<B>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    /// What the cascade needs to judge the member's outcome. The member's view of
+    /// the body (if it left it in the request) is dropped: the recording lives on
+    /// in the slot.
+    #[inline(always)]
+    pub(crate) fn into_handoff(self) -> Handoff<B> {
+        let (parts, _body) = self.req.into_parts();
+        Handoff {
+            parts,
+            slot: self.slot,
+            policy: self.policy,
+        }
+    }
+
+    /// The member declined without answering: on to the next one.
+    #[inline(always)]
+    pub(crate) fn into_next(self) -> Pending<B> {
+        self.into_handoff().next()
+    }
+
+    /// Judges a probed member's outcome, as [`Handoff::settle`] does. A request
+    /// without a body (nothing recorded, nothing to fail) is judged in place: the
+    /// answer path never moves the head.
+    #[inline(always)]
+    pub(crate) fn settle<R, E>(self, outcome: &mut Result<http::Response<R>, E>) -> Settled<B> {
+        if self.slot.is_some() {
+            return self.into_handoff().settle(outcome);
+        }
+        let answered = match outcome {
+            Ok(res) => self.policy.judge(res) == Verdict::Answer,
+            Err(_) => !self.policy.errors_as_misses,
+        };
+        if answered {
+            Settled::Done
+        } else {
+            Settled::Next(self.into_next())
+        }
     }
 }
 

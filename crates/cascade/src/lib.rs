@@ -81,9 +81,42 @@
 //!   read-only `spill_dir`), the cascade answers 413 or 507 Insufficient Storage itself, whatever that member answered: its answer was built on a
 //!   body it could not read whole.
 //!
-//! The cost that remains on every request that could miss is one copy of the
-//! request head (method, URI, headers, extensions), kept for the next member, like
-//! Paste's `environ.copy()`. `benches/cascade.rs` measures it.
+//! The cost that remains on every request given to a plain member that could miss
+//! is one copy of the request head (method, URI, headers, extensions), kept for the
+//! next member, like Paste's `environ.copy()`. The fast path below removes it.
+//!
+//! # The fast path: `Probing` members
+//!
+//! A tower service takes its request by value, so before a plain member is called
+//! the cascade must copy the head, in case the member misses. A member that
+//! implements [`gateway_core::Probe`] can be put in the cascade as
+//! [`Probing(member)`](Probing) instead: the cascade *lends* it the request
+//! (`&mut`), and the member
+//!
+//! - declines without building anything ([`Probed::Miss`](gateway_core::Probed::Miss),
+//!   a 404 nobody built): the same request, unchanged, goes to the next member;
+//! - answers at once ([`Probed::Ready`](gateway_core::Probed::Ready)): the answer is
+//!   judged like any other (a caught status still goes on, `x-cascade: stop` and
+//!   [`Final`] still count), with the request still in the cascade's hands;
+//! - or returns a future that owns what it needs
+//!   ([`Probed::Pending`](gateway_core::Probed::Pending)): the cascade keeps the
+//!   request meanwhile, so a 404 found late (a file deleted since it was indexed)
+//!   still goes on to the next member, with no copy made by the cascade.
+//!
+//! No head is copied on a hit or on a miss; the body is recorded as for any member
+//! (a probed member may take it with `std::mem::take` and read it in its future,
+//! and the next member still gets every byte). `static_files::StaticFiles` and
+//! `Embedded` implement `Probe`: use `cascade!(Probing(files), Probing(assets), app)`.
+//! The cascade takes the plain path for a `Probing` member when the member is not
+//! ready at once, and when 404 is not in the catch set (a `Miss` must then be a real
+//! 404 response). As the last member, a `Probing` member is simply called.
+//!
+//! Use it for every member but the last that implements `Probe`. A plain member
+//! keeps working as before; both kinds mix freely in one cascade. The dynamic form
+//! has no fast path (its boxed members are plain services).
+//!
+//! `benches/cascade.rs` measures the cost of each path; the crate README has the
+//! figures.
 //!
 //! Members of the static form are services over `http::Request<ReplayBody<B>>`,
 //! where `B` is the cascade's own request body (hyper's `Incoming`,
@@ -95,8 +128,8 @@
 //! # Two forms
 //!
 //! - **Static**: [`Cascade::new(a).or(b).or(c)`](Cascade::or) or
-//!   [`cascade!(a, b, c)`](cascade!). Nothing is boxed, nothing is dynamically
-//!   dispatched; each member keeps its own response body type and the cascade
+//!   [`cascade!(a, b, c)`](cascade!), with [`Probing`] around the members that
+//!   can be probed. Nothing is boxed, nothing is dynamically dispatched; each member keeps its own response body type and the cascade
 //!   returns a [`CascadeBody`] that is one of them. All members share one error type
 //!   (`Infallible` for most), and the cascade has that error type, so it fits axum's
 //!   `fallback_service` and `route_service`.
@@ -136,6 +169,7 @@ pub use catch::{CatchSet, Final, CASCADE_HEADER, STOP};
 pub use config::{CascadeConfig, SETTINGS_KEYS};
 pub use error::{CascadeError, ReplayError};
 pub use handoff::Pending;
+pub use members::Probing;
 pub use replay::ReplayBody;
 pub use service::{Cascade, CascadeLayer};
 

@@ -3,19 +3,23 @@
 //! - [`Last`] and [`Or`] make the statically typed form: `Cascade::new(a).or(b).or(c)`
 //!   is a `Cascade<Or<A, Or<B, Last<C>>>>`. Each member keeps its own service,
 //!   future and body types; nothing is boxed and nothing is called through `dyn`.
+//! - [`Probing`] wraps a member that implements [`gateway_core::Probe`]: the
+//!   cascade lends it the request instead of copying the head (the fast path).
 //! - [`Dyn`] is a list of [`BoxMember`]s, for stacks built from a config file.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
-use gateway_core::{Body, BoxError};
+use std::task::{Context, Poll, Waker};
+
+use gateway_core::{Body, BoxError, Probe, Probed};
 use tower::util::BoxCloneSyncService;
 use tower::ServiceExt;
 use tower_service::Service;
 
 use crate::body::CascadeBody;
 use crate::call::MemberCall;
-use crate::future::{DynFuture, LastFuture, OrFuture};
+use crate::future::{DynFuture, LastFuture, OrFuture, ProbeFuture};
 use crate::handoff::Pending;
 use crate::replay::ReplayBody;
 
@@ -59,8 +63,10 @@ pub trait Members<B>: Clone + sealed::Sealed {
     /// The response future.
     type Future: std::future::Future<Output = Result<http::Response<Self::Body>, Self::Error>>;
 
-    /// Starts the cascade for one request.
-    fn start(self, pending: Pending<B>) -> Self::Future;
+    /// Starts the cascade for one request. Each member is cloned only when the
+    /// request reaches it (or, for the members after one whose answer is awaited,
+    /// when that member is called).
+    fn start(&mut self, pending: Pending<B>) -> Self::Future;
 }
 
 /// Appends a member at the end of a list; used by [`Cascade::or`](crate::Cascade::or).
@@ -125,6 +131,18 @@ impl<A, R: Append<N>, N> Append<N> for Or<A, R> {
     }
 }
 
+/// Calls the last member with the kept head and the replaying body.
+#[inline(always)]
+fn start_last<A, B>(member: &mut A, pending: Pending<B>) -> LastFuture<A, B>
+where
+    A: Service<http::Request<ReplayBody<B>>> + Clone,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let policy = pending.policy();
+    LastFuture::new(MemberCall::start_ref(member, pending.into_last()), policy)
+}
+
 impl<A, B, RB> Members<B> for Last<A>
 where
     A: Service<http::Request<ReplayBody<B>>, Response = http::Response<RB>> + Clone,
@@ -135,10 +153,9 @@ where
     type Error = A::Error;
     type Future = LastFuture<A, B>;
 
-    #[inline]
-    fn start(self, pending: Pending<B>) -> Self::Future {
-        let policy = pending.policy();
-        LastFuture::new(MemberCall::start(self.0, pending.into_last()), policy)
+    #[inline(always)]
+    fn start(&mut self, pending: Pending<B>) -> Self::Future {
+        start_last(&mut self.0, pending)
     }
 }
 
@@ -153,10 +170,155 @@ where
     type Error = A::Error;
     type Future = OrFuture<A, R, B>;
 
-    #[inline]
-    fn start(self, pending: Pending<B>) -> Self::Future {
+    #[inline(always)]
+    fn start(&mut self, pending: Pending<B>) -> Self::Future {
         let (req, handoff) = pending.split();
-        OrFuture::new(MemberCall::start(self.first, req), self.rest, handoff)
+        OrFuture::new(
+            MemberCall::start_ref(&mut self.first, req),
+            self.rest.clone(),
+            handoff,
+        )
+    }
+}
+
+/// A member that can answer from a borrowed request ([`gateway_core::Probe`]), put
+/// in a static cascade: `cascade!(Probing(files), app)`.
+///
+/// A plain member takes the request by value, so the cascade must copy the request
+/// head (method, URI, headers, extensions) before calling it, in case it misses.
+/// A probed member is *lent* the request instead: it declines without building a
+/// 404 ([`Probed::Miss`]), answers at once
+/// ([`Probed::Ready`]) or returns a future that owns
+/// what it needs ([`Probed::Pending`]). In every case
+/// the cascade still holds the request, so a hit costs no copy and a miss hands the
+/// very same request to the next member.
+///
+/// The cascade falls back to the plain path, copying the head, in two cases: when
+/// the member is not ready at once (it is readied in the response future, as any
+/// member), and when 404 is not in the catch set (a `Miss` is a 404, which must
+/// then be built and sent).
+///
+/// `Probing` is not a service itself; as the last member of a cascade it is
+/// simply called.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::convert::Infallible;
+/// use std::future::{ready, Ready};
+/// use std::task::{Context, Poll};
+/// use cascade::{cascade, Probing, ReplayBody};
+/// use gateway_core::test_client::TestClient;
+/// use gateway_core::{app_fn, Body, IntoResponse, Probe, Probed, Response};
+/// use tower_service::Service;
+///
+/// /// Knows one path, answers it from memory.
+/// #[derive(Clone)]
+/// struct Robots;
+///
+/// impl<B> Service<http::Request<B>> for Robots {
+///     type Response = http::Response<Body>;
+///     type Error = Infallible;
+///     type Future = Ready<Result<http::Response<Body>, Infallible>>;
+///     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+///         Poll::Ready(Ok(()))
+///     }
+///     fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
+///         match self.probe(&mut req) {
+///             Probed::Ready(res) => ready(Ok(res)),
+///             Probed::Pending(fut) => fut,
+///             Probed::Miss => ready(Ok(http::StatusCode::NOT_FOUND.into_response())),
+///         }
+///     }
+/// }
+///
+/// impl<B> Probe<http::Request<B>> for Robots {
+///     fn probe(&mut self, req: &mut http::Request<B>) -> Probed<Self::Response, Self::Future> {
+///         if req.uri().path() == "/robots.txt" {
+///             Probed::Ready(Response::text("User-agent: *\n").into_http())
+///         } else {
+///             Probed::Miss
+///         }
+///     }
+/// }
+///
+/// let app = app_fn(|_req: http::Request<ReplayBody<Body>>| async { "the app" });
+/// let client = TestClient::new(cascade!(Probing(Robots), app));
+/// client.get("/robots.txt").send().await.assert_body("User-agent: *\n");
+/// client.get("/elsewhere").send().await.assert_body("the app");
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Probing<A>(pub A);
+
+impl<A> Probing<A> {
+    /// The member.
+    pub fn get_ref(&self) -> &A {
+        &self.0
+    }
+
+    /// The member, mutably.
+    pub fn get_mut(&mut self) -> &mut A {
+        &mut self.0
+    }
+
+    /// The member, unwrapped.
+    pub fn into_inner(self) -> A {
+        self.0
+    }
+}
+
+impl<A, B, RB> Members<B> for Last<Probing<A>>
+where
+    A: Service<http::Request<ReplayBody<B>>, Response = http::Response<RB>> + Clone,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Body = RB;
+    type Error = A::Error;
+    type Future = LastFuture<A, B>;
+
+    /// The last member is called, not probed: no one comes after it.
+    #[inline(always)]
+    fn start(&mut self, pending: Pending<B>) -> Self::Future {
+        start_last(&mut self.0 .0, pending)
+    }
+}
+
+impl<A, R, B, RA> Members<B> for Or<Probing<A>, R>
+where
+    A: Probe<http::Request<ReplayBody<B>>, Response = http::Response<RA>> + Clone,
+    R: Members<B, Error = A::Error>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Body = CascadeBody<RA, R::Body>;
+    type Error = A::Error;
+    type Future = ProbeFuture<A, R, B>;
+
+    #[inline(always)]
+    fn start(&mut self, pending: Pending<B>) -> Self::Future {
+        // A `Miss` is a 404 nobody built: only worth it when 404 means "go on".
+        if !pending.policy().catch.contains(http::StatusCode::NOT_FOUND) {
+            return ProbeFuture::plain(self.first.0.clone(), &self.rest, pending);
+        }
+        // The cascade's own instance is probed: the probe borrows the request and
+        // the member, so neither is cloned. Its readiness is used at once.
+        let member = &mut self.first.0;
+        let mut cx = Context::from_waker(Waker::noop());
+        match member.poll_ready(&mut cx) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(error)) => {
+                return ProbeFuture::settled(pending.lend(), Err(error), &mut self.rest)
+            }
+            // A clone is readied in the future, on the plain path.
+            Poll::Pending => return ProbeFuture::plain(member.clone(), &self.rest, pending),
+        }
+        let mut lent = pending.lend();
+        match member.probe(&mut lent.req) {
+            Probed::Miss => ProbeFuture::rest(self.rest.start(lent.into_next())),
+            Probed::Ready(res) => ProbeFuture::settled(lent, Ok(res), &mut self.rest),
+            Probed::Pending(future) => ProbeFuture::waiting(future, lent, &self.rest),
+        }
     }
 }
 
@@ -210,7 +372,7 @@ where
     type Error = BoxError;
     type Future = DynFuture<B>;
 
-    fn start(self, pending: Pending<B>) -> Self::Future {
-        DynFuture::new(self.members, pending)
+    fn start(&mut self, pending: Pending<B>) -> Self::Future {
+        DynFuture::new(self.members.clone(), pending)
     }
 }

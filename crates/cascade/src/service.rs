@@ -39,13 +39,14 @@ use crate::CascadeError;
 ///
 /// # Readiness
 ///
-/// `poll_ready` is always ready. Each member is cloned and readied only when the
-/// request reaches it (the tower "clone and ready in the future" idiom, as
-/// `Oneshot` does): a member that is ready at once is called at once, and one that
-/// is not is readied inside the response future, with the task's waker. So a member
-/// that applies backpressure holds up only the requests that reach it, and the
-/// cascade never reserves capacity in a member it may not call. Members are cloned
-/// per request, so keep them cheap to clone (an `Arc` inside), as tower services
+/// `poll_ready` is always ready. Each member is readied only when the request
+/// reaches it: a member that is ready at once is called (or probed) at once, in
+/// place; one that is not is cloned and readied inside the response future, with
+/// the task's waker (the tower "clone and ready in the future" idiom, as `Oneshot`
+/// does). So a member that applies backpressure holds up only the requests that
+/// reach it, and the cascade never reserves capacity in a member it may not call.
+/// The members after one whose answer is awaited are cloned into the response
+/// future, so keep members cheap to clone (an `Arc` inside), as tower services
 /// usually are.
 #[derive(Debug, Clone)]
 pub struct Cascade<M> {
@@ -190,7 +191,7 @@ where
     #[inline]
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
         let pending = Pending::new(req, &self.config.replay, self.config.policy);
-        self.members.clone().start(pending)
+        self.members.start(pending)
     }
 }
 

@@ -12,6 +12,7 @@
 //! | [`RoutingArgs`] | `wsgiorg.routing_args` |
 //! | [`Settings`] | a paste.deploy section's `local_conf`, with `asbool` and friends |
 //! | [`app_fn`], [`Response`], [`IntoResponse`] | writing an app without `start_response` |
+//! | [`Probe`], [`Probed`] | answering from a borrowed request (a cascade's fast path) |
 //! | [`lint::Lint`] | `wsgiref.validate`, `paste.lint`, `Rack::Lint` |
 //! | `test_client::TestClient` (feature `test-util`) | WebTest's `TestApp` |
 //!
@@ -40,6 +41,7 @@ mod body;
 mod environ;
 pub mod lint;
 mod mount;
+mod probe;
 mod response;
 mod routing_args;
 pub mod settings;
@@ -50,6 +52,7 @@ pub use app::{app_fn, AppFn, AppFnFuture};
 pub use body::{Body, BodyClosed, BodySender};
 pub use environ::{Environ, EnvironKey, KeyError};
 pub use mount::MountPrefix;
+pub use probe::{Probe, Probed};
 pub use response::{IntoResponse, InvalidHeader, Response};
 pub use routing_args::RoutingArgs;
 pub use settings::{Settings, SettingsError, SettingsErrorKind};

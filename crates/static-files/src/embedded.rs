@@ -1,5 +1,7 @@
 //! [`Embedded`]: serve assets compiled into the binary.
 
+mod probe;
+
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
@@ -7,16 +9,14 @@ use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use gateway_core::Body;
+use gateway_core::{Body, Probe, Probed};
 use http::{Request, Response};
 use tower_service::Service;
 
 use crate::config::{BuildError, Config, ContentDisposition};
 use crate::entry::{FileEntry, Index, Node, Representation};
 use crate::future::ResponseFuture;
-use crate::lookup::{lookup, Lookup};
 use crate::path::check_segment;
-use crate::respond;
 
 /// Serves files compiled into the binary: the twin of Pylons' packaged WebHelpers
 /// JavaScript and Paste's `PkgResourcesParser`, with the same HTTP rules as
@@ -196,13 +196,12 @@ impl<B> Service<Request<B>> for Embedded {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, req: Request<B>) -> Self::Future {
-        let res = match lookup(self.index(), &req, &self.config) {
-            Lookup::Done(res) => res,
-            // Every embedded representation is in memory.
-            Lookup::File(entry) => respond::from_memory(&entry, &req, &self.config)
-                .unwrap_or_else(|_| respond::not_found()),
-        };
-        ResponseFuture::ready(res)
+    fn call(&mut self, mut req: Request<B>) -> Self::Future {
+        // The probe (see `embedded/probe.rs`) does the work; a miss is answered here.
+        ResponseFuture::ready(match Probe::probe(self, &mut req) {
+            Probed::Ready(res) => res,
+            Probed::Pending(future) => return future,
+            Probed::Miss => crate::lookup::missing(&req),
+        })
     }
 }

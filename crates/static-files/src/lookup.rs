@@ -16,19 +16,27 @@ pub(crate) enum Lookup {
     Done(Response<Body>),
     /// Serve this file (GET or HEAD).
     File(Arc<FileEntry>),
+    /// Nothing here: a 404, not built yet (a probe answers `Miss` without it).
+    Missing,
 }
 
 pub(crate) fn lookup<B>(index: &Index, req: &Request<B>, config: &Config) -> Lookup {
     match find(index, req, config) {
         // A HEAD answer keeps its headers and loses its body, whatever the status.
         Lookup::Done(res) => Lookup::Done(respond::for_method(req.method(), res)),
-        file => file,
+        other => other,
     }
+}
+
+/// The 404 answered for [`Lookup::Missing`] by a service that was called (a probe
+/// answers `Miss` instead).
+pub(crate) fn missing<B>(req: &Request<B>) -> Response<Body> {
+    respond::for_method(req.method(), respond::not_found())
 }
 
 fn find<B>(index: &Index, req: &Request<B>, config: &Config) -> Lookup {
     let Ok(path) = path::resolve(req.uri().path(), config.allow_dotfiles()) else {
-        return Lookup::Done(respond::not_found());
+        return Lookup::Missing;
     };
     let node = match index.get(&path.key) {
         // A file asked for as a directory (`/a.txt/`) does not exist.
@@ -37,7 +45,7 @@ fn find<B>(index: &Index, req: &Request<B>, config: &Config) -> Lookup {
     };
     let Some(node) = node else {
         // 404 for every method, so a cascade moves on.
-        return Lookup::Done(respond::not_found());
+        return Lookup::Missing;
     };
     let method = req.method();
     if method != Method::GET && method != Method::HEAD {
@@ -63,7 +71,7 @@ fn find<B>(index: &Index, req: &Request<B>, config: &Config) -> Lookup {
                 let title = format!("{}/{}{slash}", MountPrefix::of(req), path.key);
                 Lookup::Done(crate::dir::listing::render(&title, &dir.children))
             }
-            None => Lookup::Done(respond::not_found()),
+            None => Lookup::Missing,
         },
     }
 }

@@ -1,6 +1,7 @@
 //! [`StaticFiles`]: serve a directory tree.
 
 pub(crate) mod listing;
+mod probe;
 mod scan;
 
 use std::convert::Infallible;
@@ -11,7 +12,7 @@ use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use gateway_core::{Body, Settings};
+use gateway_core::{Body, Probe, Probed, Settings};
 use http::request::Parts;
 use http::{Request, Response};
 use tower_service::Service;
@@ -455,30 +456,26 @@ impl<B> Service<Request<B>> for StaticFiles {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, req: Request<B>) -> Self::Future {
-        let shared = self.shared.clone();
-        let index = shared.current();
-        match shared.freshness(&index) {
-            Freshness::Fresh => {}
-            Freshness::Aging => shared.refresh_in_background(),
-            Freshness::Stale => {
-                let (parts, _body) = req.into_parts();
-                return ResponseFuture::waiting(async move {
-                    shared.clone().refresh().await;
-                    let index = shared.current();
-                    let req = Request::from_parts(parts, ());
-                    match serve(&shared, &index, &req) {
-                        Ok(res) => res,
-                        Err(disk) => disk.open_and_respond(shared.clone()).await,
-                    }
-                });
-            }
-        }
-        match serve(&shared, &index, &req) {
-            Ok(res) => ResponseFuture::ready(res),
-            Err(disk) => ResponseFuture::waiting(disk.open_and_respond(shared)),
+    fn call(&mut self, mut req: Request<B>) -> Self::Future {
+        // The probe (see `probe.rs`) does the work; a miss is answered here.
+        match Probe::probe(self, &mut req) {
+            Probed::Ready(res) => ResponseFuture::ready(res),
+            Probed::Pending(future) => future,
+            Probed::Miss => ResponseFuture::ready(crate::lookup::missing(&req)),
         }
     }
+}
+
+/// Waits for a rescan of a stale index, then answers `req` (a copy of the head).
+fn refresh_then_serve(shared: Arc<Shared>, req: Request<()>) -> ResponseFuture {
+    ResponseFuture::waiting(async move {
+        shared.clone().refresh().await;
+        let index = shared.current();
+        match serve(&shared, &index, &req) {
+            Ok(res) => res,
+            Err(disk) => disk.open_and_respond(shared.clone()).await,
+        }
+    })
 }
 
 /// A file that must be opened before it can be answered.
@@ -496,11 +493,21 @@ fn serve<B>(
     index: &Index,
     req: &Request<B>,
 ) -> Result<Response<Body>, Box<DiskRequest>> {
-    let entry = match lookup(index, req, &shared.config) {
-        Lookup::Done(res) => return Ok(res),
-        Lookup::File(entry) => entry,
-    };
-    let disk = match respond::from_memory(&entry, req, &shared.config) {
+    match lookup(index, req, &shared.config) {
+        Lookup::Done(res) => Ok(res),
+        Lookup::Missing => Ok(crate::lookup::missing(req)),
+        Lookup::File(entry) => serve_file(shared, &entry, req),
+    }
+}
+
+/// Answers a file from memory, or says that it must be opened; only then is the
+/// part of the request head a file answer needs (method, headers) copied.
+fn serve_file<B>(
+    shared: &Shared,
+    entry: &Arc<FileEntry>,
+    req: &Request<B>,
+) -> Result<Response<Body>, Box<DiskRequest>> {
+    let disk = match respond::from_memory(entry, req, &shared.config) {
         Ok(res) => return Ok(res),
         Err(disk) => disk,
     };

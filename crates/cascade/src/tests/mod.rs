@@ -732,3 +732,5 @@ async fn with_settings_configures_a_static_cascade_and_reports_bad_values() {
         "{err}"
     );
 }
+
+mod probe;

@@ -1,0 +1,320 @@
+//! The fast path: members put in the cascade with `Probing`, through `Lint` and the
+//! in-process client.
+
+use std::pin::Pin;
+
+use gateway_core::{Probe, Probed};
+
+use super::*;
+use crate::Probing;
+
+type BoxFuture =
+    Pin<Box<dyn std::future::Future<Output = Result<http::Response<Body>, Infallible>> + Send>>;
+
+/// A file server stand-in that implements `Probe`:
+///
+/// - `/hit`: answered at once, from memory;
+/// - `/slow`: answered after a wait (a disk read);
+/// - `/gone`: a 404 found only after a wait (a file deleted since the last scan);
+/// - `/read4`: takes the body, reads 4 bytes of it after a wait, then 404s;
+/// - `/stop`: a 404 with `x-cascade: stop`, at once;
+/// - `/final`: a 404 with the `Final` extension, after a wait;
+/// - anything else: `Miss`.
+///
+/// It counts its probes and its plain calls apart.
+#[derive(Clone, Default)]
+struct Files {
+    probes: Arc<AtomicUsize>,
+    calls: Arc<AtomicUsize>,
+    not_ready_once: Arc<AtomicBool>,
+}
+
+impl Files {
+    fn counts(&self) -> (usize, usize) {
+        (
+            self.probes.load(Ordering::SeqCst),
+            self.calls.load(Ordering::SeqCst),
+        )
+    }
+
+    fn answer(method: &Method, status: StatusCode, text: &'static str) -> http::Response<Body> {
+        let res = Response::text(text).with_status(status).into_http();
+        if method == Method::HEAD {
+            let (mut parts, _) = res.into_parts();
+            parts
+                .headers
+                .insert(http::header::CONTENT_LENGTH, HeaderValue::from(text.len()));
+            return http::Response::from_parts(parts, Body::empty());
+        }
+        res
+    }
+
+    fn later(res: http::Response<Body>) -> BoxFuture {
+        Box::pin(async move {
+            tokio::task::yield_now().await;
+            Ok(res)
+        })
+    }
+}
+
+impl Service<Req> for Files {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        if self.not_ready_once.swap(false, Ordering::SeqCst) {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, mut req: Req) -> Self::Future {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        match self.answer_for(&mut req) {
+            Probed::Miss => Box::pin(ready(Ok(Files::answer(
+                req.method(),
+                StatusCode::NOT_FOUND,
+                "not a file",
+            )))),
+            Probed::Ready(res) => Box::pin(ready(Ok(res))),
+            Probed::Pending(fut) => fut,
+        }
+    }
+}
+
+impl Probe<Req> for Files {
+    fn probe(&mut self, req: &mut Req) -> Probed<Self::Response, Self::Future> {
+        self.probes.fetch_add(1, Ordering::SeqCst);
+        self.answer_for(req)
+    }
+}
+
+impl Files {
+    fn answer_for(&self, req: &mut Req) -> Probed<http::Response<Body>, BoxFuture> {
+        let method = req.method().clone();
+        match req.uri().path() {
+            "/hit" => Probed::Ready(Files::answer(&method, StatusCode::OK, "file")),
+            "/slow" => Probed::Pending(Files::later(Files::answer(
+                &method,
+                StatusCode::OK,
+                "slow file",
+            ))),
+            "/gone" => Probed::Pending(Files::later(Files::answer(
+                &method,
+                StatusCode::NOT_FOUND,
+                "gone",
+            ))),
+            "/read4" => {
+                let mut body = std::mem::replace(req.body_mut(), ReplayBody::empty());
+                Probed::Pending(Box::pin(async move {
+                    let mut got = 0;
+                    while got < 4 {
+                        match body.frame().await {
+                            Some(Ok(frame)) => got += frame.data_ref().map_or(0, Bytes::len),
+                            _ => break,
+                        }
+                    }
+                    Ok(StatusCode::NOT_FOUND.into_response())
+                }))
+            }
+            "/stop" => {
+                let mut res = Files::answer(&method, StatusCode::NOT_FOUND, "kept");
+                res.headers_mut().insert(CASCADE_HEADER, STOP);
+                Probed::Ready(res)
+            }
+            "/final" => {
+                let mut res = Files::answer(&method, StatusCode::NOT_FOUND, "final");
+                res.extensions_mut().insert(Final);
+                Probed::Pending(Files::later(res))
+            }
+            _ => Probed::Miss,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_probed_hit_is_answered_without_a_call_and_the_rest_is_not_reached() {
+    let (files, app) = (Files::default(), fixed(200, "app"));
+    let client = TestClient::new(cascade!(Probing(files.clone()), app.clone()));
+    client
+        .get("/hit")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_body("file");
+    assert_eq!(files.counts(), (1, 0));
+    assert_eq!(app.calls(), 0);
+}
+
+#[tokio::test]
+async fn a_probed_miss_hands_the_same_head_environ_and_body_to_the_next_member() {
+    let log = Arc::default();
+    let seen = Arc::new(Mutex::new(String::new()));
+    let record = {
+        let seen = seen.clone();
+        let read = reader(&log, None, StatusCode::OK);
+        app_fn(move |req: Req| {
+            let env = Environ::of(&req)
+                .and_then(|e| e.get("test.hello"))
+                .unwrap_or("-")
+                .to_owned();
+            *seen.lock().unwrap() = format!(
+                "{} {} {} {}",
+                req.method(),
+                req.uri(),
+                req.headers()["x-in"].to_str().unwrap(),
+                env
+            );
+            let mut read = read.clone();
+            async move { read.call(req).await.unwrap() }
+        })
+    };
+    let files = Files::default();
+    let mut env = Environ::new();
+    env.insert(EnvironKey::new("test.hello").unwrap(), "Hello World");
+    TestClient::new(cascade!(Probing(files.clone()), record))
+        .request(Method::PUT, "/nothing/here?x=1")
+        .header("x-in", "abc")
+        .extension(env)
+        .body(Body::from_chunks(["one ", "two"]))
+        .send()
+        .await
+        .assert_status(200)
+        .assert_body("7");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        "PUT /nothing/here?x=1 abc Hello World"
+    );
+    assert_eq!(*log.lock().unwrap(), [b"one two".to_vec()]);
+    assert_eq!(files.counts(), (1, 0));
+}
+
+#[tokio::test]
+async fn a_probed_member_that_waits_then_answers_is_the_answer() {
+    let (files, app) = (Files::default(), fixed(200, "app"));
+    TestClient::new(cascade!(Probing(files.clone()), app.clone()))
+        .get("/slow")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_body("slow file");
+    assert_eq!((files.counts(), app.calls()), ((1, 0), 0));
+}
+
+#[tokio::test]
+async fn a_late_404_goes_on_to_the_next_member() {
+    let (files, app) = (Files::default(), fixed(200, "app"));
+    TestClient::new(cascade!(Probing(files.clone()), app.clone()))
+        .get("/gone")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_body("app");
+    assert_eq!((files.counts(), app.calls()), ((1, 0), 1));
+}
+
+#[tokio::test]
+async fn the_body_replays_byte_exact_after_a_probed_member_read_part_of_it() {
+    let big = pattern(100 * 1024);
+    for (body, expected) in [
+        (
+            Body::from_chunks(["ab", "cdef", "ghij"]),
+            b"abcdefghij".to_vec(),
+        ),
+        (Body::from(big.clone()), big),
+    ] {
+        let log = Arc::default();
+        TestClient::new(cascade!(
+            Probing(Files::default()),
+            reader(&log, None, StatusCode::OK)
+        ))
+        .post("/read4")
+        .body(body)
+        .send()
+        .await
+        .assert_status(200)
+        .assert_body(expected.len().to_string());
+        assert_eq!(*log.lock().unwrap(), [expected]);
+    }
+}
+
+#[tokio::test]
+async fn head_is_answered_by_a_probed_hit_and_falls_through_a_probed_miss() {
+    let files = Files::default();
+    let client = TestClient::new(cascade!(Probing(files.clone()), fixed(200, "app")));
+    let res = client.head("/hit").send().await;
+    res.assert_status(200).assert_header("content-length", "4");
+    assert!(res.bytes().is_empty());
+    let res = client.head("/elsewhere").send().await;
+    res.assert_status(200).assert_header("x-member", "app");
+    assert!(res.bytes().is_empty());
+}
+
+#[tokio::test]
+async fn the_stop_header_and_final_are_honoured_on_both_probed_paths() {
+    let app = fixed(200, "app");
+    let client = TestClient::new(cascade!(Probing(Files::default()), app.clone()));
+    client
+        .get("/stop")
+        .send()
+        .await
+        .assert_status(404)
+        .assert_body("kept")
+        .assert_no_header("x-cascade");
+    client
+        .get("/final")
+        .send()
+        .await
+        .assert_status(404)
+        .assert_body("final");
+    assert_eq!(app.calls(), 0);
+}
+
+#[tokio::test]
+async fn probed_members_chain_and_the_last_one_answers_its_own_404() {
+    let (a, b, c) = (Files::default(), Files::default(), Files::default());
+    TestClient::new(cascade!(
+        Probing(a.clone()),
+        Probing(b.clone()),
+        Probing(c.clone())
+    ))
+    .get("/nowhere")
+    .send()
+    .await
+    .assert_status(404)
+    .assert_body("not a file");
+    // The last member is called, not probed: its 404 is the answer.
+    assert_eq!(
+        (a.counts(), b.counts(), c.counts()),
+        ((1, 0), (1, 0), (0, 1))
+    );
+}
+
+#[tokio::test]
+async fn without_404_in_the_catch_set_a_probed_member_is_called_and_its_404_sent() {
+    let (files, app) = (Files::default(), fixed(200, "app"));
+    TestClient::new(
+        cascade!(Probing(files.clone()), app.clone()).catch(CatchSet::new([405]).unwrap()),
+    )
+    .get("/nowhere")
+    .send()
+    .await
+    .assert_status(404)
+    .assert_body("not a file");
+    assert_eq!((files.counts(), app.calls()), ((0, 1), 0));
+}
+
+#[tokio::test]
+async fn a_probed_member_not_ready_at_once_is_readied_and_called_the_plain_way() {
+    let files = Files::default();
+    files.not_ready_once.store(true, Ordering::SeqCst);
+    let app = fixed(200, "app");
+    let client = TestClient::new(cascade!(Probing(files.clone()), app.clone()));
+    client.get("/hit").send().await.assert_body("file");
+    assert_eq!(files.counts(), (0, 1));
+    // Ready again: back on the fast path, and a plain-path miss still goes on.
+    client.get("/nowhere").send().await.assert_body("app");
+    assert_eq!((files.counts(), app.calls()), ((1, 1), 1));
+}
