@@ -12,7 +12,7 @@
 //! layers: what issue #6 asks to cost at most 3 % of throughput on the non-error
 //! path.
 
-use cascade::ReplayBody;
+use cascade::{Probing, ReplayBody};
 use error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
 use gateway_core::{Body, Settings};
 use gateway_server::deploy::box_app;
@@ -45,7 +45,7 @@ fn without_error_layers(
     let router = helloworld::config::routing::make_router()
         .expect("helloworld's routes")
         .map_request(|req: http::Request<ReplayBody<Body>>| req.map(Body::from));
-    let app = cascade::cascade!(public, javascripts, router);
+    let app = cascade::cascade!(Probing(public), Probing(javascripts), router);
     ServiceBuilder::new()
         .layer(KeyAdderLayer::new("test.hello", "Hello World").expect("a dotted key"))
         .service(app)
