@@ -1,12 +1,19 @@
 //! The streaming body of a file that is not in the memory cache.
 //!
-//! Reads are positioned (`pread`), one chunk at a time, on tokio's blocking pool;
-//! one read is started ahead while the previous chunk is being written, so disk
-//! and socket overlap. Memory per response is bounded by two chunks plus what the
-//! connection holds, whatever the file size. A file that shrinks, or changes in
-//! any way (its length or modification time differ from those the response
-//! headers were built from), while it is sent ends the body with an error, so the
-//! server cuts the response short instead of sending a clean but wrong one.
+//! Each chunk is a positioned read (`pread`). On Linux the read is first tried
+//! on the calling task with `RWF_NOWAIT`, which copies what the page cache holds
+//! and never waits for the disk: a warm file is streamed with no blocking-pool
+//! round trip and no thread switch at all. What the page cache does not hold
+//! (and every read on other systems) goes to tokio's blocking pool, with a
+//! second read started ahead so that disk and socket overlap. Chunk buffers are
+//! reused once the connection has written them, so a long download does not
+//! allocate (and fault in) fresh memory per chunk. Memory per response is
+//! bounded by a few chunks (see `DEFAULT_CHUNK_SIZE`), whatever the file size.
+//!
+//! A file that shrinks, or changes in any way (its length or modification time
+//! differ from those the response headers were built from), while it is sent
+//! ends the body with an error, so the server cuts the response short instead of
+//! sending a clean but wrong one.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -17,7 +24,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http_body::{Frame, SizeHint};
 use tokio::task::JoinHandle;
 
@@ -37,10 +44,13 @@ impl Segment {
     }
 }
 
+/// A blocking read hands its buffer back with its result, for reuse.
+type Read = (BytesMut, io::Result<Bytes>);
+
 enum Pending {
     Ready(Bytes),
     Failed(Option<io::Error>),
-    Reading(JoinHandle<io::Result<Bytes>>),
+    Reading(JoinHandle<Read>),
 }
 
 /// The length and modification time a response was built from; checked after
@@ -56,9 +66,14 @@ pub(crate) struct FileBody {
     file: Arc<File>,
     version: Option<Version>,
     segments: VecDeque<Segment>,
+    /// Blocking reads in flight (only after the page cache missed).
     ahead: VecDeque<Pending>,
+    /// Buffers whose last chunk may still be with the connection.
+    spare: Vec<BytesMut>,
     chunk_size: usize,
     remaining: u64,
+    /// Whether reads from the page cache on this task are still worth trying.
+    nowait: bool,
 }
 
 impl std::fmt::Debug for FileBody {
@@ -69,8 +84,11 @@ impl std::fmt::Debug for FileBody {
     }
 }
 
-/// How many pieces are prepared ahead of the one being written.
+/// How many blocking reads run ahead of the chunk being written.
 const AHEAD: usize = 2;
+
+/// How many buffers a body keeps for reuse.
+const SPARE: usize = AHEAD + 1;
 
 impl FileBody {
     pub(crate) fn new(
@@ -85,57 +103,129 @@ impl FileBody {
             version,
             segments: segments.into_iter().filter(|s| s.len() > 0).collect(),
             ahead: VecDeque::with_capacity(AHEAD),
+            spare: Vec::with_capacity(SPARE),
             chunk_size: chunk_size.max(4096),
             remaining,
+            nowait: cfg!(target_os = "linux"),
         }
     }
 
-    /// Starts the next piece: fixed bytes as they are, a file chunk as a read.
+    /// A buffer for `len` bytes: a spare one the connection is done with, or a
+    /// new one.
+    fn buffer(&mut self, len: usize) -> BytesMut {
+        match self.spare.iter_mut().position(|b| b.try_reclaim(len)) {
+            Some(i) => self.spare.swap_remove(i),
+            None => BytesMut::with_capacity(len),
+        }
+    }
+
+    fn keep(&mut self, buf: BytesMut) {
+        if self.spare.len() < SPARE {
+            self.spare.push(buf);
+        }
+    }
+
+    /// The offset and length of the next file chunk, if the next piece is one.
+    fn next_chunk(&self) -> Option<(u64, usize)> {
+        match self.segments.front()? {
+            Segment::File(r) => Some((
+                r.start,
+                (r.end - r.start).min(self.chunk_size as u64) as usize,
+            )),
+            Segment::Bytes(_) => None,
+        }
+    }
+
+    /// Marks `n` bytes of the front file segment as taken.
+    fn advance(&mut self, n: usize) {
+        if let Some(Segment::File(r)) = self.segments.front_mut() {
+            r.start += n as u64;
+            if r.start == r.end {
+                self.segments.pop_front();
+            }
+        }
+    }
+
+    /// Reads the next chunk here and now if the page cache holds (some of) it.
+    /// `None` means it would have to wait for the disk: use the blocking pool.
+    #[cfg(target_os = "linux")]
+    fn read_cached(&mut self) -> Option<io::Result<Bytes>> {
+        if !self.nowait {
+            return None;
+        }
+        let (offset, len) = self.next_chunk()?;
+        let mut buf = self.buffer(len);
+        buf.resize(len, 0);
+        let mut iov = [io::IoSliceMut::new(&mut buf)];
+        let flags = rustix::io::ReadWriteFlags::NOWAIT;
+        let n = match rustix::io::preadv2(&*self.file, &mut iov, offset, flags) {
+            Ok(n) if n > 0 => n,
+            // End of file (it shrank): the blocking read reports it.
+            Ok(_) => return None,
+            Err(e) => {
+                // EAGAIN: not cached. Anything else (an old kernel, a file
+                // system without RWF_NOWAIT): stop trying for this body.
+                self.nowait = e == rustix::io::Errno::AGAIN;
+                return None;
+            }
+        };
+        buf.truncate(n);
+        let chunk = buf.split().freeze();
+        self.keep(buf);
+        self.advance(n);
+        Some(check_version(&self.file, self.version).map(|()| chunk))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn read_cached(&mut self) -> Option<io::Result<Bytes>> {
+        None
+    }
+
+    /// Starts the next piece: fixed bytes as they are, a file chunk as a read on
+    /// the blocking pool.
     fn start_next(&mut self) -> bool {
         let Some(segment) = self.segments.front_mut() else {
             return false;
         };
-        match segment {
-            Segment::Bytes(b) => {
-                let b = std::mem::take(b);
-                self.segments.pop_front();
-                self.ahead.push_back(Pending::Ready(b));
-            }
-            Segment::File(r) => {
-                let len = (r.end - r.start).min(self.chunk_size as u64) as usize;
-                let offset = r.start;
-                r.start += len as u64;
-                if r.start == r.end {
-                    self.segments.pop_front();
-                }
-                let file = self.file.clone();
-                let version = self.version;
-                let read = move || read_unchanged(&file, version, len, offset);
-                let pending = match tokio::runtime::Handle::try_current() {
-                    Ok(rt) => Pending::Reading(rt.spawn_blocking(read)),
-                    // Outside a tokio runtime there is no blocking pool: read inline.
-                    Err(_) => match read() {
-                        Ok(b) => Pending::Ready(b),
-                        Err(e) => Pending::Failed(Some(e)),
-                    },
-                };
-                self.ahead.push_back(pending);
-            }
+        if let Segment::Bytes(b) = segment {
+            let b = std::mem::take(b);
+            self.segments.pop_front();
+            self.ahead.push_back(Pending::Ready(b));
+            return true;
         }
+        let Some((offset, len)) = self.next_chunk() else {
+            return false;
+        };
+        self.advance(len);
+        let buf = self.buffer(len);
+        let file = self.file.clone();
+        let version = self.version;
+        let read = move || read_unchanged(&file, version, buf, len, offset);
+        let pending = match tokio::runtime::Handle::try_current() {
+            Ok(rt) => Pending::Reading(rt.spawn_blocking(read)),
+            // Outside a tokio runtime there is no blocking pool: read inline.
+            Err(_) => {
+                let (buf, result) = read();
+                self.keep(buf);
+                match result {
+                    Ok(b) => Pending::Ready(b),
+                    Err(e) => Pending::Failed(Some(e)),
+                }
+            }
+        };
+        self.ahead.push_back(pending);
         true
+    }
+
+    fn fail(&mut self, e: io::Error) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        self.segments.clear();
+        self.ahead.clear();
+        Poll::Ready(Some(Err(e)))
     }
 }
 
-/// Reads `len` bytes at `offset`, then checks that the file is still the version
-/// the response describes. The check comes after the read: a change that landed
-/// before it shows in the metadata, and one after it did not affect these bytes.
-fn read_unchanged(
-    file: &File,
-    version: Option<Version>,
-    len: usize,
-    offset: u64,
-) -> io::Result<Bytes> {
-    let bytes = read_exact_at(file, len, offset)?;
+/// Checks that the file is still the version the response describes.
+fn check_version(file: &File, version: Option<Version>) -> io::Result<()> {
     if let Some(expected) = version {
         let meta = file.metadata()?;
         let now = Version {
@@ -146,13 +236,30 @@ fn read_unchanged(
             return Err(io::Error::other("the file changed while it was being sent"));
         }
     }
-    Ok(bytes)
+    Ok(())
 }
 
-fn read_exact_at(file: &File, len: usize, offset: u64) -> io::Result<Bytes> {
-    let mut buf = vec![0u8; len];
+/// Reads `len` bytes at `offset` into `buf`, then checks that the file is still
+/// the version the response describes. The check comes after the read: a change
+/// that landed before it shows in the metadata, and one after it did not affect
+/// these bytes.
+fn read_unchanged(
+    file: &File,
+    version: Option<Version>,
+    mut buf: BytesMut,
+    len: usize,
+    offset: u64,
+) -> Read {
+    buf.resize(len, 0);
+    let result = read_exact_at(file, &mut buf, offset)
+        .and_then(|()| check_version(file, version))
+        .map(|()| buf.split().freeze());
+    (buf, result)
+}
+
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
     let mut filled = 0;
-    while filled < len {
+    while filled < buf.len() {
         let n = read_at(file, &mut buf[filled..], offset + filled as u64)?;
         if n == 0 {
             return Err(io::Error::new(
@@ -162,7 +269,7 @@ fn read_exact_at(file: &File, len: usize, offset: u64) -> io::Result<Bytes> {
         }
         filled += n;
     }
-    Ok(Bytes::from(buf))
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -184,7 +291,17 @@ impl http_body::Body for FileBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = self.get_mut();
-        while this.ahead.len() < AHEAD && this.start_next() {}
+        if this.ahead.is_empty() {
+            match this.read_cached() {
+                Some(Ok(chunk)) => {
+                    this.remaining -= chunk.len() as u64;
+                    return Poll::Ready(Some(Ok(Frame::data(chunk))));
+                }
+                Some(Err(e)) => return this.fail(e),
+                // Not in the page cache: read it, and the next, on the pool.
+                None => while this.ahead.len() < AHEAD && this.start_next() {},
+            }
+        }
         let Some(front) = this.ahead.front_mut() else {
             return Poll::Ready(None);
         };
@@ -192,29 +309,28 @@ impl http_body::Body for FileBody {
             Pending::Ready(b) => std::mem::take(b),
             Pending::Failed(e) => {
                 let e = e.take().unwrap_or_else(|| io::Error::other("read failed"));
-                this.segments.clear();
-                this.ahead.clear();
-                return Poll::Ready(Some(Err(e)));
+                return this.fail(e);
             }
             Pending::Reading(handle) => match Pin::new(handle).poll(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(Ok(b))) => b,
-                Poll::Ready(Ok(Err(e))) => {
-                    this.segments.clear();
-                    this.ahead.clear();
-                    return Poll::Ready(Some(Err(e)));
+                Poll::Ready(Ok((buf, result))) => {
+                    this.keep(buf);
+                    match result {
+                        Ok(b) => b,
+                        Err(e) => return this.fail(e),
+                    }
                 }
-                Poll::Ready(Err(join)) => {
-                    this.segments.clear();
-                    this.ahead.clear();
-                    return Poll::Ready(Some(Err(io::Error::other(join))));
-                }
+                Poll::Ready(Err(join)) => return this.fail(io::Error::other(join)),
             },
         };
         this.ahead.pop_front();
         this.remaining -= chunk.len() as u64;
-        // Start the next read now, so it runs while this chunk is written.
-        while this.ahead.len() < AHEAD && this.start_next() {}
+        if !this.nowait {
+            // Every read goes to the pool: start the next now, so it runs while
+            // this chunk is written. (Otherwise the page cache is tried again
+            // once the reads in flight are used up.)
+            while this.ahead.len() < AHEAD && this.start_next() {}
+        }
         Poll::Ready(Some(Ok(Frame::data(chunk))))
     }
 
