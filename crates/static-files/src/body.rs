@@ -5,10 +5,11 @@
 //! and never waits for the disk: a warm file is streamed with no blocking-pool
 //! round trip and no thread switch at all. What the page cache does not hold
 //! (and every read on other systems) goes to tokio's blocking pool, with a
-//! second read started ahead so that disk and socket overlap. Chunk buffers are
-//! reused once the connection has written them, so a long download does not
-//! allocate (and fault in) fresh memory per chunk. Memory per response is
-//! bounded by a few chunks (see `DEFAULT_CHUNK_SIZE`), whatever the file size.
+//! second read started ahead so that disk and socket overlap. A chunk's buffer
+//! comes back to its body when the connection has written it (the chunk is a
+//! `Bytes` that owns it), so a long download allocates, zeroes and faults in no
+//! memory after its first chunks. Memory per response is bounded by a few chunks
+//! (see `DEFAULT_CHUNK_SIZE`), whatever the file size.
 //!
 //! A file that shrinks, or changes in any way (its length or modification time
 //! differ from those the response headers were built from), while it is sent
@@ -21,10 +22,10 @@ use std::future::Future;
 use std::io;
 use std::ops::Range;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use tokio::task::JoinHandle;
 
@@ -44,13 +45,53 @@ impl Segment {
     }
 }
 
-/// A blocking read hands its buffer back with its result, for reuse.
-type Read = (BytesMut, io::Result<Bytes>);
-
 enum Pending {
     Ready(Bytes),
     Failed(Option<io::Error>),
-    Reading(JoinHandle<Read>),
+    Reading(JoinHandle<io::Result<Bytes>>),
+}
+
+/// The spare chunk buffers of one body. Their bytes stay initialised, so a
+/// reused buffer is read into without being zeroed again.
+#[derive(Clone, Default)]
+struct Pool(Arc<Mutex<Vec<Vec<u8>>>>);
+
+impl Pool {
+    /// A buffer of at least `len` bytes: a spare one, or a new one.
+    fn take(&self, len: usize) -> Vec<u8> {
+        let spare = self.0.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        match spare {
+            Some(buf) if buf.len() >= len => buf,
+            _ => vec![0; len],
+        }
+    }
+
+    fn give(&self, buf: Vec<u8>) {
+        let mut spare = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if spare.len() < SPARE {
+            spare.push(buf);
+        }
+    }
+}
+
+/// The owner behind a chunk's `Bytes`: gives its buffer back to the pool when
+/// the connection drops the chunk (or when a read into it failed).
+struct Chunk {
+    buf: Vec<u8>,
+    len: usize,
+    pool: Pool,
+}
+
+impl AsRef<[u8]> for Chunk {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        self.pool.give(std::mem::take(&mut self.buf));
+    }
 }
 
 /// The length and modification time a response was built from; checked after
@@ -68,8 +109,8 @@ pub(crate) struct FileBody {
     segments: VecDeque<Segment>,
     /// Blocking reads in flight (only after the page cache missed).
     ahead: VecDeque<Pending>,
-    /// Buffers whose last chunk may still be with the connection.
-    spare: Vec<BytesMut>,
+    /// Buffers the connection has finished writing.
+    pool: Pool,
     chunk_size: usize,
     remaining: u64,
     /// Whether reads from the page cache on this task are still worth trying.
@@ -87,7 +128,7 @@ impl std::fmt::Debug for FileBody {
 /// How many blocking reads run ahead of the chunk being written.
 const AHEAD: usize = 2;
 
-/// How many buffers a body keeps for reuse.
+/// How many spare buffers a body keeps for reuse.
 const SPARE: usize = AHEAD + 1;
 
 impl FileBody {
@@ -103,25 +144,10 @@ impl FileBody {
             version,
             segments: segments.into_iter().filter(|s| s.len() > 0).collect(),
             ahead: VecDeque::with_capacity(AHEAD),
-            spare: Vec::with_capacity(SPARE),
+            pool: Pool::default(),
             chunk_size: chunk_size.max(4096),
             remaining,
             nowait: cfg!(target_os = "linux"),
-        }
-    }
-
-    /// A buffer for `len` bytes: a spare one the connection is done with, or a
-    /// new one.
-    fn buffer(&mut self, len: usize) -> BytesMut {
-        match self.spare.iter_mut().position(|b| b.try_reclaim(len)) {
-            Some(i) => self.spare.swap_remove(i),
-            None => BytesMut::with_capacity(len),
-        }
-    }
-
-    fn keep(&mut self, buf: BytesMut) {
-        if self.spare.len() < SPARE {
-            self.spare.push(buf);
         }
     }
 
@@ -154,11 +180,14 @@ impl FileBody {
             return None;
         }
         let (offset, len) = self.next_chunk()?;
-        let mut buf = self.buffer(len);
-        buf.resize(len, 0);
-        let mut iov = [io::IoSliceMut::new(&mut buf)];
+        let mut chunk = Chunk {
+            buf: self.pool.take(len),
+            len,
+            pool: self.pool.clone(),
+        };
+        let mut iov = [io::IoSliceMut::new(&mut chunk.buf[..len])];
         let flags = rustix::io::ReadWriteFlags::NOWAIT;
-        let n = match rustix::io::preadv2(&*self.file, &mut iov, offset, flags) {
+        chunk.len = match rustix::io::preadv2(&*self.file, &mut iov, offset, flags) {
             Ok(n) if n > 0 => n,
             // End of file (it shrank): the blocking read reports it.
             Ok(_) => return None,
@@ -169,11 +198,8 @@ impl FileBody {
                 return None;
             }
         };
-        buf.truncate(n);
-        let chunk = buf.split().freeze();
-        self.keep(buf);
-        self.advance(n);
-        Some(check_version(&self.file, self.version).map(|()| chunk))
+        self.advance(chunk.len);
+        Some(check_version(&self.file, self.version).map(|()| Bytes::from_owner(chunk)))
     }
 
     #[cfg(not(target_os = "linux"))]
@@ -197,21 +223,21 @@ impl FileBody {
             return false;
         };
         self.advance(len);
-        let buf = self.buffer(len);
+        let chunk = Chunk {
+            buf: self.pool.take(len),
+            len,
+            pool: self.pool.clone(),
+        };
         let file = self.file.clone();
         let version = self.version;
-        let read = move || read_unchanged(&file, version, buf, len, offset);
+        let read = move || read_unchanged(&file, version, chunk, offset);
         let pending = match tokio::runtime::Handle::try_current() {
             Ok(rt) => Pending::Reading(rt.spawn_blocking(read)),
             // Outside a tokio runtime there is no blocking pool: read inline.
-            Err(_) => {
-                let (buf, result) = read();
-                self.keep(buf);
-                match result {
-                    Ok(b) => Pending::Ready(b),
-                    Err(e) => Pending::Failed(Some(e)),
-                }
-            }
+            Err(_) => match read() {
+                Ok(b) => Pending::Ready(b),
+                Err(e) => Pending::Failed(Some(e)),
+            },
         };
         self.ahead.push_back(pending);
         true
@@ -239,22 +265,19 @@ fn check_version(file: &File, version: Option<Version>) -> io::Result<()> {
     Ok(())
 }
 
-/// Reads `len` bytes at `offset` into `buf`, then checks that the file is still
-/// the version the response describes. The check comes after the read: a change
-/// that landed before it shows in the metadata, and one after it did not affect
-/// these bytes.
+/// Fills `chunk` from `offset`, then checks that the file is still the version
+/// the response describes. The check comes after the read: a change that landed
+/// before it shows in the metadata, and one after it did not affect these bytes.
 fn read_unchanged(
     file: &File,
     version: Option<Version>,
-    mut buf: BytesMut,
-    len: usize,
+    mut chunk: Chunk,
     offset: u64,
-) -> Read {
-    buf.resize(len, 0);
-    let result = read_exact_at(file, &mut buf, offset)
-        .and_then(|()| check_version(file, version))
-        .map(|()| buf.split().freeze());
-    (buf, result)
+) -> io::Result<Bytes> {
+    let len = chunk.len;
+    read_exact_at(file, &mut chunk.buf[..len], offset)?;
+    check_version(file, version)?;
+    Ok(Bytes::from_owner(chunk))
 }
 
 fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
@@ -313,13 +336,8 @@ impl http_body::Body for FileBody {
             }
             Pending::Reading(handle) => match Pin::new(handle).poll(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok((buf, result))) => {
-                    this.keep(buf);
-                    match result {
-                        Ok(b) => b,
-                        Err(e) => return this.fail(e),
-                    }
-                }
+                Poll::Ready(Ok(Ok(b))) => b,
+                Poll::Ready(Ok(Err(e))) => return this.fail(e),
                 Poll::Ready(Err(join)) => return this.fail(io::Error::other(join)),
             },
         };
