@@ -1,15 +1,17 @@
 //! The streaming body of a file that is not in the memory cache.
 //!
-//! Each chunk is a positioned read (`pread`). On Linux the read is first tried
-//! on the calling task with `RWF_NOWAIT`, which copies what the page cache holds
-//! and never waits for the disk: a warm file is streamed with no blocking-pool
-//! round trip and no thread switch at all. What the page cache does not hold
-//! (and every read on other systems) goes to tokio's blocking pool, with a
-//! second read started ahead so that disk and socket overlap. A chunk's buffer
-//! comes back to its body when the connection has written it (the chunk is a
-//! `Bytes` that owns it), so a long download allocates, zeroes and faults in no
-//! memory after its first chunks. Memory per response is bounded by a few chunks
-//! (see `DEFAULT_CHUNK_SIZE`), whatever the file size.
+//! Each chunk is a positioned read (`pread`). On Linux it is first tried with
+//! `RWF_NOWAIT`, which copies what the page cache holds and never waits for the
+//! disk: a warm file streams with no blocking-pool round trip and no thread
+//! switch. What the page cache does not hold (and every read elsewhere) goes to
+//! tokio's blocking pool. A long body (see [`READ_AHEAD_CHUNKS`]) reads its next
+//! chunk ahead, as a task that runs while the connection waits for its socket;
+//! a short one reads each chunk when the connection asks for it, which costs
+//! less CPU. A chunk is a `Bytes` that owns its buffer; when the connection has
+//! written it, the buffer goes back to a process-wide spare list, so a download
+//! does not allocate, zero or fault in fresh memory per chunk. Memory per
+//! response is at most three chunks (one or two with the connection, one read
+//! ahead), whatever the file size.
 //!
 //! A file that shrinks, or changes in any way (its length or modification time
 //! differ from those the response headers were built from), while it is sent
@@ -235,8 +237,7 @@ impl FileBody {
     /// Where the page cache cannot be read on the spot, every read goes to the
     /// blocking pool and always runs ahead.
     fn reads_ahead(&self) -> bool {
-        !cfg!(target_os = "linux")
-            || self.remaining >= READ_AHEAD_CHUNKS * self.chunk_size as u64
+        !cfg!(target_os = "linux") || self.remaining >= READ_AHEAD_CHUNKS * self.chunk_size as u64
     }
 
     fn fail(&mut self, e: io::Error) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
