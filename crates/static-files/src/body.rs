@@ -418,6 +418,7 @@ impl http_body::Body for FileBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http_body::Body as _;
     use http_body_util::BodyExt;
 
     fn body_over(path: &std::path::Path, chunk: usize) -> FileBody {
@@ -461,6 +462,115 @@ mod tests {
         };
         assert_eq!(err.to_string(), "the file changed while it was being sent");
         assert!(sent < 64 * 1024);
+    }
+
+    fn numbered(len: usize) -> Vec<u8> {
+        (0..len as u32).map(|i| (i % 251) as u8).collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_long_body_reads_ahead_and_its_chunks_keep_file_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        let data = numbered(300_000);
+        std::fs::write(&path, &data).unwrap();
+        let mut body = body_over(&path, 4096);
+        let mut got = Vec::new();
+        let mut read_ahead = false;
+        while let Some(frame) = body.frame().await {
+            let chunk = frame.unwrap().into_data().unwrap();
+            assert!(chunk.len() <= 4096);
+            got.extend_from_slice(&chunk);
+            read_ahead |= body.ahead.is_some();
+        }
+        assert!(read_ahead, "a body of 73 chunks never read ahead");
+        assert!(body.ahead.is_none(), "a read ahead past the end");
+        assert_eq!(got, data);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn fixed_bytes_and_file_ranges_interleave_in_order_while_reading_ahead() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        let data = numbered(200_000);
+        std::fs::write(&path, &data).unwrap();
+        let file = Arc::new(File::open(&path).unwrap());
+        let segments = vec![
+            Segment::Bytes(Bytes::from_static(b"<head>")),
+            Segment::File(1000..150_000),
+            Segment::Bytes(Bytes::from_static(b"<mid>")),
+            Segment::File(0..10),
+            Segment::Bytes(Bytes::new()),
+            Segment::File(199_990..200_000),
+            Segment::Bytes(Bytes::from_static(b"<tail>")),
+        ];
+        let body = FileBody::new(file, None, segments, 4096);
+        assert_eq!(
+            body.size_hint().exact(),
+            Some(6 + 149_000 + 5 + 10 + 10 + 6)
+        );
+        let got = body.collect().await.unwrap().to_bytes();
+        let mut want = b"<head>".to_vec();
+        want.extend_from_slice(&data[1000..150_000]);
+        want.extend_from_slice(b"<mid>");
+        want.extend_from_slice(&data[..10]);
+        want.extend_from_slice(&data[199_990..]);
+        want.extend_from_slice(b"<tail>");
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn outside_a_runtime_the_body_reads_inline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        let data = numbered(100_000);
+        std::fs::write(&path, &data).unwrap();
+        let mut body = std::pin::pin!(body_over(&path, 4096));
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut got = Vec::new();
+        // Bounded: 25 chunks and the end; every poll is ready at once.
+        for _ in 0..100 {
+            match body.as_mut().poll_frame(&mut cx) {
+                Poll::Ready(Some(frame)) => {
+                    got.extend_from_slice(&frame.unwrap().into_data().unwrap())
+                }
+                Poll::Ready(None) => break,
+                Poll::Pending => panic!("a read outside a runtime waited"),
+            }
+        }
+        assert_eq!(got, data);
+    }
+
+    #[tokio::test]
+    async fn a_file_shrunk_before_its_chunk_is_read_ends_the_body_with_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        std::fs::write(&path, numbered(64 * 1024)).unwrap();
+        let mut body = body_over(&path, 4096);
+        let first = body.frame().await.unwrap().unwrap();
+        assert_eq!(first.into_data().unwrap().len(), 4096);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(8192)
+            .unwrap();
+        let mut sent = 4096;
+        let err = loop {
+            match body.frame().await {
+                Some(Ok(frame)) => sent += frame.into_data().unwrap().len(),
+                Some(Err(e)) => break e,
+                None => panic!("the body ended cleanly after {sent} bytes"),
+            }
+        };
+        assert!(
+            sent <= 8192 + 4096,
+            "{sent} bytes sent of a file cut to 8192"
+        );
+        assert!(
+            err.to_string().contains("changed") || err.to_string().contains("shrank"),
+            "{err}"
+        );
     }
 
     #[tokio::test]
