@@ -464,16 +464,18 @@ mod tests {
         assert!(sent < 64 * 1024);
     }
 
-    fn numbered(len: usize) -> Vec<u8> {
-        (0..len as u32).map(|i| (i % 251) as u8).collect()
+    /// A temporary file of `len` numbered bytes: (its directory, path, bytes).
+    fn numbered_file(len: usize) -> (tempfile::TempDir, std::path::PathBuf, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        let data: Vec<u8> = (0..len as u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        (dir, path, data)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_long_body_reads_ahead_and_its_chunks_keep_file_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f.bin");
-        let data = numbered(300_000);
-        std::fs::write(&path, &data).unwrap();
+        let (_dir, path, data) = numbered_file(300_000);
         let mut body = body_over(&path, 4096);
         let mut got = Vec::new();
         let mut read_ahead = false;
@@ -490,10 +492,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn fixed_bytes_and_file_ranges_interleave_in_order_while_reading_ahead() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f.bin");
-        let data = numbered(200_000);
-        std::fs::write(&path, &data).unwrap();
+        let (_dir, path, data) = numbered_file(200_000);
         let file = Arc::new(File::open(&path).unwrap());
         let segments = vec![
             Segment::Bytes(Bytes::from_static(b"<head>")),
@@ -521,10 +520,7 @@ mod tests {
 
     #[test]
     fn outside_a_runtime_the_body_reads_inline() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f.bin");
-        let data = numbered(100_000);
-        std::fs::write(&path, &data).unwrap();
+        let (_dir, path, data) = numbered_file(100_000);
         let mut body = std::pin::pin!(body_over(&path, 4096));
         let mut cx = Context::from_waker(std::task::Waker::noop());
         let mut got = Vec::new();
@@ -543,9 +539,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_file_shrunk_before_its_chunk_is_read_ends_the_body_with_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f.bin");
-        std::fs::write(&path, numbered(64 * 1024)).unwrap();
+        let (_dir, path, _) = numbered_file(64 * 1024);
         let mut body = body_over(&path, 4096);
         let first = body.frame().await.unwrap().unwrap();
         assert_eq!(first.into_data().unwrap().len(), 4096);
