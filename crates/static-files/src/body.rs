@@ -53,8 +53,11 @@ impl Segment {
 /// being zeroed again, and a download faults in no fresh memory.
 static SPARE: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 
-/// How many spare buffers are kept: 4 MiB at the default chunk size.
-const SPARE_MAX: usize = 16;
+/// How much the spare buffers may hold in all: 16 chunks of the default size.
+const SPARE_BYTES: usize = 4 << 20;
+
+/// How many spare buffers are kept at most (for small chunk sizes).
+const SPARE_MAX: usize = 64;
 
 /// A buffer of at least `len` bytes: a spare one, or a new one of `size`
 /// bytes (the chunk size; a short last chunk still gets a reusable buffer, whose
@@ -93,7 +96,8 @@ impl Drop for Chunk {
     fn drop(&mut self) {
         let buf = std::mem::take(&mut self.buf);
         let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
-        if spare.len() < SPARE_MAX {
+        let held: usize = spare.iter().map(Vec::len).sum();
+        if spare.len() < SPARE_MAX && held + buf.len() <= SPARE_BYTES {
             spare.push(buf);
         }
     }
@@ -516,6 +520,15 @@ mod tests {
         want.extend_from_slice(&data[199_990..]);
         want.extend_from_slice(b"<tail>");
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn spare_buffers_hold_at_most_4_mib() {
+        let chunks: Vec<Chunk> = (0..10).map(|_| Chunk::new(1 << 20, 1 << 20)).collect();
+        drop(chunks);
+        let held: usize = SPARE.lock().unwrap().iter().map(Vec::len).sum();
+        // Other tests may take buffers meanwhile, never add past the bound.
+        assert!(held <= SPARE_BYTES, "{held} bytes of spare buffers");
     }
 
     #[test]

@@ -353,7 +353,8 @@ impl StaticFiles {
 
     /// The read size when streaming a large file. Default: 256 KiB. At most
     /// three chunks per response are in memory at once (one or two with the
-    /// connection, one read ahead), plus at most 16 spare buffers per process.
+    /// connection, one read ahead), plus at most 4 MiB of spare buffers per
+    /// process.
     pub fn chunk_size(self, bytes: usize) -> Self {
         self.configure(|c| c.chunk_size = bytes)
     }
