@@ -120,8 +120,8 @@ pub const DEFAULT_CACHE_FILE_MAX: u64 = 64 * 1024;
 pub const DEFAULT_CACHE_SIZE: u64 = 64 * 1024 * 1024;
 /// The default revalidation interval: 1 second.
 pub const DEFAULT_REVALIDATE: Duration = Duration::from_secs(1);
-/// The default read size when streaming large files: 128 KiB.
-pub const DEFAULT_CHUNK_SIZE: usize = 128 * 1024;
+/// The default read size when streaming large files: 256 KiB.
+pub const DEFAULT_CHUNK_SIZE: usize = 256 * 1024;
 /// The default cap on the parts of a `multipart/byteranges` answer: 16.
 pub const DEFAULT_MAX_RANGES: usize = 16;
 /// The `max-age` sent with `immutable` for fingerprinted names: one year.

@@ -127,7 +127,7 @@ impl StaticFiles {
     /// | `cache_size` | size (`64MiB`) | 64 MiB |
     /// | `cache_file_max` | size | 64 KiB |
     /// | `revalidate` | duration | 1 s |
-    /// | `chunk_size` | size | 128 KiB |
+    /// | `chunk_size` | size | 256 KiB |
     /// | `max_ranges` | integer | 16 |
     ///
     /// ```
@@ -352,8 +352,10 @@ impl StaticFiles {
         self.configure(|c| c.revalidate = every)
     }
 
-    /// The read size when streaming a large file. Default: 128 KiB. At most two
-    /// chunks per response are in memory at once.
+    /// The read size when streaming a large file. Default: 256 KiB. At most
+    /// three chunks per response are in memory at once (one or two with the
+    /// connection, one read ahead), plus at most 4 MiB of spare buffers per
+    /// process.
     pub fn chunk_size(self, bytes: usize) -> Self {
         self.configure(|c| c.chunk_size = bytes)
     }
