@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
-use gateway_core::{Body, BoxError};
+use gateway_core::{Body, BoxError, Probe, Probed};
 use pin_project_lite::pin_project;
 use tower::util::Oneshot;
 use tower::ServiceExt;
@@ -20,12 +20,15 @@ use tower_service::Service;
 
 use crate::body::CascadeBody;
 use crate::call::MemberCall;
-use crate::catch::Policy;
+use crate::catch::{Policy, Verdict};
 use crate::handoff::{Handoff, Lent, Pending, Settled};
 use crate::members::{BoxMember, Members};
 use crate::replay::ReplayBody;
 
 type MemberRequest<B> = http::Request<ReplayBody<B>>;
+
+/// The error of a member that takes the cascade's requests.
+type MemberError<A, B> = <A as Service<MemberRequest<B>>>::Error;
 
 pin_project! {
     /// The response future of a cascade's last member.
@@ -253,6 +256,7 @@ pin_project! {
     pub struct ProbeFuture<A, R, B>
     where
         A: Service<MemberRequest<B>>,
+        A: Service<http::Request<B>>,
         R: Members<B>,
     {
         #[pin]
@@ -265,18 +269,39 @@ pin_project! {
     enum ProbeState<A, R, B>
     where
         A: Service<MemberRequest<B>>,
+        A: Service<http::Request<B>>,
         R: Members<B>,
     {
+        // A request without a body probed as it arrived: what the probe returned,
+        // kept where it was written. Only a hit stays in this state.
+        Hit {
+            probed: Probed<
+                <A as Service<http::Request<B>>>::Response,
+                <A as Service<http::Request<B>>>::Future,
+            >,
+        },
         // The member's outcome, settled as the answer.
-        Answered { outcome: Option<Result<A::Response, A::Error>> },
+        Answered {
+            outcome: Option<Result<
+                <A as Service<MemberRequest<B>>>::Response,
+                <A as Service<MemberRequest<B>>>::Error,
+            >>,
+        },
         // The cascade's own answer (413, 507).
         Own { res: Option<http::Response<Bytes>> },
         // The member's future; the cascade holds the lent request meanwhile. The
         // slow path: boxed, so the hit path's future stays small to move.
         Waiting {
             #[pin]
-            future: A::Future,
+            future: <A as Service<MemberRequest<B>>>::Future,
             kept: Option<Box<(Lent<B>, R)>>,
+        },
+        // The same for a request without a body, probed as it arrived: the cascade
+        // holds the request itself meanwhile.
+        WaitingBare {
+            #[pin]
+            future: <A as Service<http::Request<B>>>::Future,
+            kept: Option<Box<(http::Request<B>, Policy, R)>>,
         },
         // The member missed: the rest of the cascade.
         Rest { #[pin] call: R::Future },
@@ -288,7 +313,8 @@ pin_project! {
 impl<A, R, B, RA> ProbeFuture<A, R, B>
 where
     A: Service<MemberRequest<B>, Response = http::Response<RA>>,
-    R: Members<B, Error = A::Error>,
+    A: Service<http::Request<B>, Response = http::Response<RA>, Error = MemberError<A, B>>,
+    R: Members<B, Error = MemberError<A, B>>,
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
@@ -316,18 +342,84 @@ where
     #[inline(always)]
     pub(crate) fn settled(
         lent: Lent<B>,
-        outcome: Result<http::Response<RA>, A::Error>,
+        outcome: Result<http::Response<RA>, MemberError<A, B>>,
         rest: &mut R,
     ) -> Self {
         Self::from_state(settle(lent, outcome, rest))
     }
 
     /// The member's answer needs waiting.
-    pub(crate) fn waiting(future: A::Future, lent: Lent<B>, rest: &R) -> Self {
+    pub(crate) fn waiting(
+        future: <A as Service<MemberRequest<B>>>::Future,
+        lent: Lent<B>,
+        rest: &R,
+    ) -> Self {
         Self::from_state(ProbeState::Waiting {
             future,
             kept: Some(Box::new((lent, rest.clone()))),
         })
+    }
+
+    /// Probes `member` with a request that has no body, as it arrived. What the
+    /// probe returns is written into the future itself; [`answered`] then judges it
+    /// there. So a hit, the usual case, moves neither the request (which stays
+    /// with the caller) nor the response.
+    ///
+    /// [`answered`]: ProbeFuture::answered
+    #[inline(always)]
+    pub(crate) fn probe_bare(member: &mut A, req: &mut http::Request<B>) -> Self
+    where
+        A: Probe<http::Request<B>>,
+    {
+        Self::from_state(ProbeState::Hit {
+            probed: Probe::<http::Request<B>>::probe(member, req),
+        })
+    }
+
+    /// True if the probe of [`probe_bare`](ProbeFuture::probe_bare) answered at
+    /// once with a status that is not caught: the future is the answer.
+    #[inline(always)]
+    pub(crate) fn answered(&mut self, policy: Policy) -> bool {
+        match &mut self.state {
+            ProbeState::Hit {
+                probed: Probed::Ready(res),
+            } => policy.judge(res) == Verdict::Answer,
+            _ => false,
+        }
+    }
+
+    /// After [`probe_bare`](ProbeFuture::probe_bare), anything but a hit: a miss,
+    /// a caught status (its response dropped before the next member is even
+    /// called), or an answer that needs waiting (the cascade keeps the request).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn not_a_hit(&mut self, req: http::Request<B>, policy: Policy, rest: &mut R) {
+        let probed = std::mem::replace(&mut self.state, ProbeState::Own { res: None });
+        let ProbeState::Hit { probed } = probed else {
+            unreachable!("only after probe_bare")
+        };
+        self.state = match probed {
+            Probed::Pending(future) => ProbeState::WaitingBare {
+                future,
+                kept: Some(Box::new((req, policy, rest.clone()))),
+            },
+            // A caught status is dropped here, before the next member is called.
+            Probed::Ready(_) | Probed::Miss => ProbeState::Rest {
+                call: rest.start(Pending::bare(req, policy)),
+            },
+        };
+    }
+
+    /// A request without a body, probed as it arrived: the member answered (or
+    /// failed) at once.
+    #[inline(always)]
+    pub(crate) fn settled_bare(
+        outcome: Result<http::Response<RA>, MemberError<A, B>>,
+        req: http::Request<B>,
+        policy: Policy,
+        rest: &mut R,
+    ) -> Self {
+        Self::from_state(settle_bare(outcome, req, policy, rest))
     }
 }
 
@@ -336,12 +428,13 @@ where
 #[inline(always)]
 fn settle<A, R, B, RA>(
     lent: Lent<B>,
-    mut outcome: Result<http::Response<RA>, A::Error>,
+    mut outcome: Result<http::Response<RA>, MemberError<A, B>>,
     rest: &mut R,
 ) -> ProbeState<A, R, B>
 where
     A: Service<MemberRequest<B>, Response = http::Response<RA>>,
-    R: Members<B, Error = A::Error>,
+    A: Service<http::Request<B>, Response = http::Response<RA>, Error = MemberError<A, B>>,
+    R: Members<B, Error = MemberError<A, B>>,
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
@@ -363,14 +456,50 @@ where
     }
 }
 
-impl<A, R, B, RA> Future for ProbeFuture<A, R, B>
+/// Judges the outcome of a member probed with a request that has no body: nothing
+/// was recorded, so nothing can have failed; on a miss the request goes on with an
+/// empty body, after the outcome is dropped.
+#[inline(always)]
+fn settle_bare<A, R, B, RA>(
+    mut outcome: Result<http::Response<RA>, MemberError<A, B>>,
+    req: http::Request<B>,
+    policy: Policy,
+    rest: &mut R,
+) -> ProbeState<A, R, B>
 where
     A: Service<MemberRequest<B>, Response = http::Response<RA>>,
-    R: Members<B, Error = A::Error>,
+    A: Service<http::Request<B>, Response = http::Response<RA>, Error = MemberError<A, B>>,
+    R: Members<B, Error = MemberError<A, B>>,
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    type Output = Result<http::Response<CascadeBody<RA, R::Body>>, A::Error>;
+    let answered = match &mut outcome {
+        Ok(res) => policy.judge(res) == Verdict::Answer,
+        Err(_) => !policy.errors_as_misses,
+    };
+    if answered {
+        drop(req);
+        ProbeState::Answered {
+            outcome: Some(outcome),
+        }
+    } else {
+        // Dropped before the next member is even called.
+        drop(outcome);
+        ProbeState::Rest {
+            call: rest.start(Pending::bare(req, policy)),
+        }
+    }
+}
+
+impl<A, R, B, RA> Future for ProbeFuture<A, R, B>
+where
+    A: Service<MemberRequest<B>, Response = http::Response<RA>>,
+    A: Service<http::Request<B>, Response = http::Response<RA>, Error = MemberError<A, B>>,
+    R: Members<B, Error = MemberError<A, B>>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Output = Result<http::Response<CascadeBody<RA, R::Body>>, MemberError<A, B>>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -380,6 +509,12 @@ where
                 ProbeStateProj::Answered { outcome } => {
                     let outcome = outcome.take().expect("ProbeFuture polled after completion");
                     return Poll::Ready(outcome.map(|res| res.map(CascadeBody::first)));
+                }
+                ProbeStateProj::Hit { probed } => {
+                    let Probed::Ready(res) = std::mem::replace(probed, Probed::Miss) else {
+                        panic!("ProbeFuture polled after completion")
+                    };
+                    return Poll::Ready(Ok(res.map(CascadeBody::first)));
                 }
                 ProbeStateProj::Own { res } => {
                     let res = res.take().expect("ProbeFuture polled after completion");
@@ -396,6 +531,12 @@ where
                     let (lent, mut rest) =
                         *kept.take().expect("ProbeFuture polled after completion");
                     settle(lent, outcome, &mut rest)
+                }
+                ProbeStateProj::WaitingBare { future, kept } => {
+                    let outcome = ready!(future.poll(cx));
+                    let (req, policy, mut rest) =
+                        *kept.take().expect("ProbeFuture polled after completion");
+                    settle_bare(outcome, req, policy, &mut rest)
                 }
             };
             state.set(next);

@@ -81,6 +81,18 @@ where
         }
     }
 
+    /// A request without a body that a member probed as it arrived and declined:
+    /// the next member gets its head and an empty body.
+    #[inline(always)]
+    pub(crate) fn bare(req: http::Request<B>, policy: Policy) -> Self {
+        let (parts, _empty) = req.into_parts();
+        Pending {
+            parts,
+            source: Source::Empty,
+            policy,
+        }
+    }
+
     #[inline(always)]
     pub(crate) fn policy(&self) -> Policy {
         self.policy

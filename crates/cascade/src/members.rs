@@ -19,6 +19,7 @@ use tower_service::Service;
 
 use crate::body::CascadeBody;
 use crate::call::MemberCall;
+use crate::config::CascadeConfig;
 use crate::future::{DynFuture, LastFuture, OrFuture, ProbeFuture};
 use crate::handoff::Pending;
 use crate::replay::ReplayBody;
@@ -67,6 +68,19 @@ pub trait Members<B>: Clone + sealed::Sealed {
     /// request reaches it (or, for the members after one whose answer is awaited,
     /// when that member is called).
     fn start(&mut self, pending: Pending<B>) -> Self::Future;
+
+    /// Starts the cascade for a request as it arrived. The default takes it apart
+    /// into a [`Pending`]; a probed first member looks at a request without a body
+    /// as it is, so a hit moves nothing.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn begin(&mut self, req: http::Request<B>, config: &CascadeConfig) -> Self::Future
+    where
+        B: http_body::Body<Data = Bytes>,
+        B::Error: Into<BoxError>,
+    {
+        self.start(Pending::new(req, &config.replay, config.policy))
+    }
 }
 
 /// Appends a member at the end of a list; used by [`Cascade::or`](crate::Cascade::or).
@@ -286,13 +300,15 @@ where
 
 impl<A, R, B, RA> Members<B> for Or<Probing<A>, R>
 where
-    A: Probe<http::Request<ReplayBody<B>>, Response = http::Response<RA>> + Clone,
-    R: Members<B, Error = A::Error>,
+    A: Probe<http::Request<ReplayBody<B>>, Response = http::Response<RA>>
+        + Probe<http::Request<B>, Response = http::Response<RA>, Error = ProbeError<A, B>>
+        + Clone,
+    R: Members<B, Error = ProbeError<A, B>>,
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
     type Body = CascadeBody<RA, R::Body>;
-    type Error = A::Error;
+    type Error = ProbeError<A, B>;
     type Future = ProbeFuture<A, R, B>;
 
     #[inline(always)]
@@ -305,7 +321,7 @@ where
         // the member, so neither is cloned. Its readiness is used at once.
         let member = &mut self.first.0;
         let mut cx = Context::from_waker(Waker::noop());
-        match member.poll_ready(&mut cx) {
+        match Service::<http::Request<ReplayBody<B>>>::poll_ready(member, &mut cx) {
             Poll::Ready(Ok(())) => {}
             Poll::Ready(Err(error)) => {
                 return ProbeFuture::settled(pending.lend(), Err(error), &mut self.rest)
@@ -314,13 +330,73 @@ where
             Poll::Pending => return ProbeFuture::plain(member.clone(), &self.rest, pending),
         }
         let mut lent = pending.lend();
-        match member.probe(&mut lent.req) {
+        match Probe::<http::Request<ReplayBody<B>>>::probe(member, &mut lent.req) {
             Probed::Miss => ProbeFuture::rest(self.rest.start(lent.into_next())),
             Probed::Ready(res) => ProbeFuture::settled(lent, Ok(res), &mut self.rest),
             Probed::Pending(future) => ProbeFuture::waiting(future, lent, &self.rest),
         }
     }
+
+    /// A request without a body is probed as it arrived: nothing is taken apart or
+    /// moved before the member has looked at it, and a hit moves only its response.
+    /// A request with a body goes through [`start`](Members::start), lent with a
+    /// recording body.
+    #[inline(always)]
+    fn begin(&mut self, mut req: http::Request<B>, config: &CascadeConfig) -> Self::Future {
+        let policy = config.policy;
+        if !req.body().is_end_stream() || !policy.catch.contains(http::StatusCode::NOT_FOUND) {
+            return begin_cold(self, req, config, None);
+        }
+        let member = &mut self.first.0;
+        let mut cx = Context::from_waker(Waker::noop());
+        match Service::<http::Request<B>>::poll_ready(member, &mut cx) {
+            Poll::Ready(Ok(())) => {}
+            not_ready => return begin_cold(self, req, config, Some(not_ready)),
+        }
+        let mut future = ProbeFuture::probe_bare(member, &mut req);
+        if !future.answered(policy) {
+            future.not_a_hit(req, policy, &mut self.rest);
+        }
+        future
+    }
 }
+
+/// A request that cannot be probed as it arrived: one with a body (lent with a
+/// recording body), one for a cascade that does not catch 404 (called), or one
+/// whose member is not ready at once (readied in the future, or failed).
+#[cold]
+#[inline(never)]
+fn begin_cold<A, R, B, RA>(
+    this: &mut Or<Probing<A>, R>,
+    req: http::Request<B>,
+    config: &CascadeConfig,
+    readiness: Option<Poll<Result<(), ProbeError<A, B>>>>,
+) -> ProbeFuture<A, R, B>
+where
+    A: Probe<http::Request<ReplayBody<B>>, Response = http::Response<RA>>
+        + Probe<http::Request<B>, Response = http::Response<RA>, Error = ProbeError<A, B>>
+        + Clone,
+    R: Members<B, Error = ProbeError<A, B>>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let policy = config.policy;
+    match readiness {
+        None => this.start(Pending::new(req, &config.replay, policy)),
+        Some(Poll::Ready(Err(error))) => {
+            ProbeFuture::settled_bare(Err(error), req, policy, &mut this.rest)
+        }
+        // Not ready at once: a clone is readied in the future, on the plain path.
+        Some(Poll::Pending) => {
+            let pending = Pending::new(req, &config.replay, policy);
+            ProbeFuture::plain(this.first.0.clone(), &this.rest, pending)
+        }
+        Some(Poll::Ready(Ok(()))) => unreachable!("a ready member is probed in `begin`"),
+    }
+}
+
+/// The error of a probed member.
+type ProbeError<A, B> = <A as Service<http::Request<ReplayBody<B>>>>::Error;
 
 /// A list of boxed members, for cascades built at run time.
 #[derive(Clone)]

@@ -10,7 +10,6 @@ use tower_service::Service;
 
 use crate::catch::CatchSet;
 use crate::config::CascadeConfig;
-use crate::handoff::Pending;
 use crate::members::{Append, BoxMember, Dyn, Last, Members};
 use crate::CascadeError;
 
@@ -190,8 +189,7 @@ where
 
     #[inline]
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        let pending = Pending::new(req, &self.config.replay, self.config.policy);
-        self.members.start(pending)
+        self.members.begin(req, &self.config)
     }
 }
 

@@ -25,11 +25,17 @@ type BoxFuture =
 #[derive(Clone, Default)]
 struct Files {
     probes: Arc<AtomicUsize>,
+    /// Probes of a request as it arrived (no body, nothing recorded).
+    bare: Arc<AtomicUsize>,
     calls: Arc<AtomicUsize>,
     not_ready_once: Arc<AtomicBool>,
 }
 
 impl Files {
+    fn bare(&self) -> usize {
+        self.bare.load(Ordering::SeqCst)
+    }
+
     fn counts(&self) -> (usize, usize) {
         (
             self.probes.load(Ordering::SeqCst),
@@ -57,7 +63,30 @@ impl Files {
     }
 }
 
-impl Service<Req> for Files {
+/// A request body `Files` can take from a borrowed request: the cascade probes a
+/// request without a body as it arrived (`Body`), one with a body lent with a
+/// recording body (`ReplayBody`).
+trait Takeable: http_body::Body<Data = Bytes, Error = BoxError> + Send + Unpin + 'static {
+    /// True for the request body as it arrived (no recording).
+    const AS_ARRIVED: bool;
+    fn take(&mut self) -> Self;
+}
+
+impl Takeable for Body {
+    const AS_ARRIVED: bool = true;
+    fn take(&mut self) -> Self {
+        std::mem::take(self)
+    }
+}
+
+impl Takeable for ReplayBody<Body> {
+    const AS_ARRIVED: bool = false;
+    fn take(&mut self) -> Self {
+        std::mem::replace(self, ReplayBody::empty())
+    }
+}
+
+impl<B: Takeable> Service<http::Request<B>> for Files {
     type Response = http::Response<Body>;
     type Error = Infallible;
     type Future = BoxFuture;
@@ -70,7 +99,7 @@ impl Service<Req> for Files {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, mut req: Req) -> Self::Future {
+    fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
         self.calls.fetch_add(1, Ordering::SeqCst);
         match self.answer_for(&mut req) {
             Probed::Miss => Box::pin(ready(Ok(Files::answer(
@@ -84,15 +113,21 @@ impl Service<Req> for Files {
     }
 }
 
-impl Probe<Req> for Files {
-    fn probe(&mut self, req: &mut Req) -> Probed<Self::Response, Self::Future> {
+impl<B: Takeable> Probe<http::Request<B>> for Files {
+    fn probe(&mut self, req: &mut http::Request<B>) -> Probed<Self::Response, Self::Future> {
         self.probes.fetch_add(1, Ordering::SeqCst);
+        if B::AS_ARRIVED {
+            self.bare.fetch_add(1, Ordering::SeqCst);
+        }
         self.answer_for(req)
     }
 }
 
 impl Files {
-    fn answer_for(&self, req: &mut Req) -> Probed<http::Response<Body>, BoxFuture> {
+    fn answer_for<B: Takeable>(
+        &self,
+        req: &mut http::Request<B>,
+    ) -> Probed<http::Response<Body>, BoxFuture> {
         let method = req.method().clone();
         match req.uri().path() {
             "/hit" => Probed::Ready(Files::answer(&method, StatusCode::OK, "file")),
@@ -107,7 +142,7 @@ impl Files {
                 "gone",
             ))),
             "/read4" => {
-                let mut body = std::mem::replace(req.body_mut(), ReplayBody::empty());
+                let mut body = req.body_mut().take();
                 Probed::Pending(Box::pin(async move {
                     let mut got = 0;
                     while got < 4 {
@@ -317,4 +352,109 @@ async fn a_probed_member_not_ready_at_once_is_readied_and_called_the_plain_way()
     // Ready again: back on the fast path, and a plain-path miss still goes on.
     client.get("/nowhere").send().await.assert_body("app");
     assert_eq!((files.counts(), app.calls()), ((1, 1), 1));
+}
+
+/// Records what the member after a probed one received.
+fn recorder(
+    seen: &Arc<Mutex<String>>,
+) -> impl Service<Req, Response = http::Response<Body>, Error = Infallible, Future = impl Send> + Clone
+{
+    let seen = seen.clone();
+    app_fn(move |req: Req| {
+        let env = Environ::of(&req)
+            .and_then(|e| e.get("test.hello"))
+            .unwrap_or("-")
+            .to_owned();
+        let head = format!(
+            "{} {} {} {}",
+            req.method(),
+            req.uri(),
+            req.headers()["x-in"].to_str().unwrap(),
+            env
+        );
+        let seen = seen.clone();
+        async move {
+            let body = req.into_body().collect().await.unwrap().to_bytes();
+            *seen.lock().unwrap() = format!("{head} body={}", body.len());
+            "recorded"
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_request_without_a_body_is_probed_as_it_arrived_and_a_miss_hands_it_on_whole() {
+    let seen = Arc::new(Mutex::new(String::new()));
+    let files = Files::default();
+    let client = TestClient::new(cascade!(Probing(files.clone()), recorder(&seen)));
+    for (path, probes) in [
+        ("/nothing/here?x=1", 1),
+        ("/gone?x=1", 2),
+        ("/read4?x=1", 3),
+    ] {
+        let mut env = Environ::new();
+        env.insert(EnvironKey::new("test.hello").unwrap(), "Hello World");
+        client
+            .get(path)
+            .header("x-in", "abc")
+            .extension(env)
+            .send()
+            .await
+            .assert_status(200)
+            .assert_body("recorded");
+        // At once (Miss), after a wait (a late 404), and after the member took the
+        // (empty) body: the next member gets the head, the environ and no body.
+        assert_eq!(
+            *seen.lock().unwrap(),
+            format!("GET {path} abc Hello World body=0")
+        );
+        assert_eq!((files.counts(), files.bare()), ((probes, 0), probes));
+    }
+    // With a body, the member is lent the request with a recording body instead.
+    client
+        .post("/nothing/here?x=1")
+        .header("x-in", "abc")
+        .body("xyz")
+        .send()
+        .await
+        .assert_body("recorded");
+    assert_eq!(*seen.lock().unwrap(), "POST /nothing/here?x=1 abc - body=3");
+    assert_eq!((files.counts(), files.bare()), ((4, 0), 3));
+}
+
+/// Refuses every readiness check, with an error.
+#[derive(Clone)]
+struct Refusing;
+
+impl<B> Service<http::Request<B>> for Refusing {
+    type Response = http::Response<Body>;
+    type Error = BoxError;
+    type Future = Ready<Result<http::Response<Body>, BoxError>>;
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Err("overloaded".into()))
+    }
+    fn call(&mut self, _: http::Request<B>) -> Self::Future {
+        unreachable!("never ready")
+    }
+}
+
+impl<B> Probe<http::Request<B>> for Refusing {
+    fn probe(&mut self, _: &mut http::Request<B>) -> Probed<Self::Response, Self::Future> {
+        unreachable!("never ready")
+    }
+}
+
+#[tokio::test]
+async fn a_probed_member_that_fails_its_readiness_check_ends_the_cascade_unless_errors_are_misses()
+{
+    let app = tower::service_fn(|_req: Req| async { Ok::<_, BoxError>("app".into_response()) });
+    for body in [Body::empty(), Body::from("with a body")] {
+        let mut cascade = cascade!(Probing(Refusing), app);
+        let req = http::Request::post("/").body(body).unwrap();
+        let err = cascade.call(req).await.unwrap_err();
+        assert_eq!(err.to_string(), "overloaded");
+    }
+    for body in [Body::empty(), Body::from("with a body")] {
+        let client = TestClient::new(cascade!(Probing(Refusing), app).errors_as_misses(true));
+        client.post("/").body(body).send().await.assert_body("app");
+    }
 }
