@@ -7,6 +7,9 @@
 //! - `app_after_misses`: `GET /hello`, answered by the app after `StaticFiles` and
 //!   `Embedded` both miss. Direct app vs the probed 3-member cascade (helloworld's
 //!   shape) vs the plain one.
+//! - The same two for the dynamic (config-built) cascade, `Cascade::dynamic`, whose
+//!   members are boxed: a `StaticFiles` boxed with `BoxApp::probing` (probed) or
+//!   `BoxApp::new` (plain), against the boxed member called directly.
 //!
 //! After criterion's report, best-of-rounds ratios are printed. With
 //! `--instructions get|wire` it only calls each `measured_*` function 10 000
@@ -23,11 +26,12 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use cascade::members::{boxed, Dyn};
 use cascade::members::{Last, Or};
 use cascade::{cascade, Cascade, Probing};
 use criterion::{criterion_group, BatchSize, Criterion};
 use futures_util::FutureExt;
-use gateway_core::{Body, Response};
+use gateway_core::{Body, BoxApp, Response};
 use static_files::{Embedded, StaticFiles};
 use tower_service::Service;
 
@@ -149,6 +153,13 @@ type ProbedThree = Cascade<Or<Probing<StaticFiles>, Or<Probing<Embedded>, Last<A
 
 struct Stacks {
     files: StaticFiles,
+    /// The dynamic form's anchors: the members boxed, called directly.
+    boxed_files: BoxApp,
+    boxed_app: BoxApp,
+    dyn_plain_hit: Cascade<Dyn>,
+    dyn_probed_hit: Cascade<Dyn>,
+    dyn_plain_three: Cascade<Dyn>,
+    dyn_probed_three: Cascade<Dyn>,
     plain_hit: PlainHit,
     probed_hit: ProbedHit,
     plain_three: PlainThree,
@@ -156,8 +167,23 @@ struct Stacks {
 }
 
 fn stacks(m: &Members) -> Stacks {
+    let dynamic = |members: Vec<BoxApp>| Cascade::dynamic(members).unwrap();
     Stacks {
         files: m.files.clone(),
+        boxed_files: boxed(m.files.clone()),
+        boxed_app: boxed(App),
+        dyn_plain_hit: dynamic(vec![boxed(m.files.clone()), boxed(App)]),
+        dyn_probed_hit: dynamic(vec![BoxApp::probing(m.files.clone()), boxed(App)]),
+        dyn_plain_three: dynamic(vec![
+            boxed(m.files.clone()),
+            boxed(m.embedded.clone()),
+            boxed(App),
+        ]),
+        dyn_probed_three: dynamic(vec![
+            BoxApp::probing(m.files.clone()),
+            BoxApp::probing(m.embedded.clone()),
+            boxed(App),
+        ]),
         plain_hit: cascade!(m.files.clone(), App),
         probed_hit: cascade!(Probing(m.files.clone()), App),
         plain_three: cascade!(m.files.clone(), m.embedded.clone(), App),
@@ -183,6 +209,27 @@ fn benches(c: &mut Criterion) {
         b.iter_batched(
             hit_wire,
             |r| call(&mut s.plain_hit, r),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("dynamic_direct", |b| {
+        b.iter_batched(
+            hit_wire,
+            |r| call(&mut s.boxed_files, r),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("dynamic_probed", |b| {
+        b.iter_batched(
+            hit_wire,
+            |r| call(&mut s.dyn_probed_hit, r),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("dynamic_plain", |b| {
+        b.iter_batched(
+            hit_wire,
+            |r| call(&mut s.dyn_plain_hit, r),
             BatchSize::SmallInput,
         )
     });
@@ -242,6 +289,15 @@ fn ratios() {
         let plain = time(make, |r| drop(call(&mut s.plain_hit, r)));
         report(&format!("file_hit probed ({label})"), direct, probed);
         report(&format!("file_hit plain ({label})"), direct, plain);
+        let direct = time(make, |r| drop(call(&mut s.boxed_files, r)));
+        let probed = time(make, |r| drop(call(&mut s.dyn_probed_hit, r)));
+        let plain = time(make, |r| drop(call(&mut s.dyn_plain_hit, r)));
+        report(
+            &format!("dynamic file_hit probed ({label})"),
+            direct,
+            probed,
+        );
+        report(&format!("dynamic file_hit plain ({label})"), direct, plain);
     }
     for (label, make) in [("wire", app_wire as fn() -> _), ("get", app_get)] {
         let direct = time(make, |r| drop(call(&mut App, r)));
@@ -253,6 +309,19 @@ fn ratios() {
             probed,
         );
         report(&format!("app_after_misses plain ({label})"), direct, plain);
+        let direct = time(make, |r| drop(call(&mut s.boxed_app, r)));
+        let probed = time(make, |r| drop(call(&mut s.dyn_probed_three, r)));
+        let plain = time(make, |r| drop(call(&mut s.dyn_plain_three, r)));
+        report(
+            &format!("dynamic app_after_misses probed ({label})"),
+            direct,
+            probed,
+        );
+        report(
+            &format!("dynamic app_after_misses plain ({label})"),
+            direct,
+            plain,
+        );
     }
 }
 
@@ -281,6 +350,37 @@ fn measured_app_plain(s: &mut PlainThree, r: http::Request<Body>) {
     drop(call(s, r));
 }
 
+#[inline(never)]
+fn measured_dyn_hit_direct(s: &mut BoxApp, r: http::Request<Body>) {
+    black_box(1u8); // distinct bodies: no identical-code folding
+    drop(call(s, r));
+}
+#[inline(never)]
+fn measured_dyn_hit_probed(s: &mut Cascade<Dyn>, r: http::Request<Body>) {
+    black_box(2u8); // distinct bodies: no identical-code folding
+    drop(call(s, r));
+}
+#[inline(never)]
+fn measured_dyn_hit_plain(s: &mut Cascade<Dyn>, r: http::Request<Body>) {
+    black_box(3u8); // distinct bodies: no identical-code folding
+    drop(call(s, r));
+}
+#[inline(never)]
+fn measured_dyn_app_direct(s: &mut BoxApp, r: http::Request<Body>) {
+    black_box(4u8); // distinct bodies: no identical-code folding
+    drop(call(s, r));
+}
+#[inline(never)]
+fn measured_dyn_app_probed(s: &mut Cascade<Dyn>, r: http::Request<Body>) {
+    black_box(5u8); // distinct bodies: no identical-code folding
+    drop(call(s, r));
+}
+#[inline(never)]
+fn measured_dyn_app_plain(s: &mut Cascade<Dyn>, r: http::Request<Body>) {
+    black_box(6u8); // distinct bodies: no identical-code folding
+    drop(call(s, r));
+}
+
 fn ten_thousand(make: fn() -> http::Request<Body>, mut f: impl FnMut(http::Request<Body>)) {
     let reqs: Vec<_> = (0..10_000).map(|_| make()).collect();
     for req in reqs {
@@ -303,6 +403,12 @@ fn instructions(kind: &str) {
     ten_thousand(app, |r| measured_app_direct(&mut App, r));
     ten_thousand(app, |r| measured_app_probed(&mut s.probed_three, r));
     ten_thousand(app, |r| measured_app_plain(&mut s.plain_three, r));
+    ten_thousand(hit, |r| measured_dyn_hit_direct(&mut s.boxed_files, r));
+    ten_thousand(hit, |r| measured_dyn_hit_probed(&mut s.dyn_probed_hit, r));
+    ten_thousand(hit, |r| measured_dyn_hit_plain(&mut s.dyn_plain_hit, r));
+    ten_thousand(app, |r| measured_dyn_app_direct(&mut s.boxed_app, r));
+    ten_thousand(app, |r| measured_dyn_app_probed(&mut s.dyn_probed_three, r));
+    ten_thousand(app, |r| measured_dyn_app_plain(&mut s.dyn_plain_three, r));
 }
 
 criterion_group!(static_first, benches);

@@ -27,6 +27,17 @@ use crate::replay::ReplayBody;
 
 type MemberRequest<B> = http::Request<ReplayBody<B>>;
 
+/// What [`ProbeFuture::judge_probe`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BareVerdict {
+    /// The future is the answer.
+    Answer,
+    /// A miss or a caught status: on to the next member.
+    GoOn,
+    /// The answer needs waiting.
+    Wait,
+}
+
 /// The error of a member that takes the cascade's requests.
 type MemberError<A, B> = <A as Service<MemberRequest<B>>>::Error;
 
@@ -166,11 +177,34 @@ where
 pub struct DynFuture<B> {
     members: Arc<[BoxMember]>,
     index: usize,
-    call: Oneshot<BoxMember, http::Request<Body>>,
-    /// `None` while the last member works.
-    handoff: Option<Handoff<B>>,
+    state: DynState<B>,
     policy: Policy,
 }
+
+// `Call` (a member's request and the kept head) is the large state and the usual
+// one; boxing it would cost an allocation per member called.
+#[allow(clippy::large_enum_variant)]
+enum DynState<B> {
+    /// A member called with the request (and, before the last, a handoff to go on).
+    Call {
+        call: Oneshot<BoxMember, http::Request<Body>>,
+        /// `None` for the last member.
+        handoff: Option<Handoff<B>>,
+    },
+    /// A probed member's answer, needing a wait; the cascade keeps the request.
+    Probe {
+        future: gateway_core::BoxAppFuture,
+        kept: Option<Box<Pending<B>>>,
+    },
+    /// Settled at once.
+    Done {
+        outcome: Option<Result<http::Response<Body>, BoxError>>,
+    },
+}
+
+// Nothing in it is ever pinned: its futures are boxed or `Unpin`, and the kept
+// request is only moved.
+impl<B> Unpin for DynFuture<B> {}
 
 impl<B> std::fmt::Debug for DynFuture<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -188,28 +222,69 @@ where
 {
     pub(crate) fn new(members: Arc<[BoxMember]>, pending: Pending<B>) -> Self {
         let policy = pending.policy();
-        let (call, handoff) = Self::begin(&members, 0, pending);
+        let mut index = 0;
+        let state = Self::begin(&members, &mut index, pending, policy);
         DynFuture {
             members,
-            index: 0,
-            call,
-            handoff,
+            index,
+            state,
             policy,
         }
     }
 
+    /// Offers the request to the members from `index` on, until one must be
+    /// waited for or answers at once. A member that can probe (boxed with
+    /// [`BoxApp::probing`](gateway_core::BoxApp::probing)) is lent a request that
+    /// has no body, without a copy of the head; the others are called.
     fn begin(
         members: &[BoxMember],
-        index: usize,
-        pending: Pending<B>,
-    ) -> (Oneshot<BoxMember, http::Request<Body>>, Option<Handoff<B>>) {
-        // Only the member about to be called is cloned.
-        let member = members[index].clone();
-        if index + 1 == members.len() {
-            (member.oneshot(pending.into_last().map(Body::from)), None)
-        } else {
+        index: &mut usize,
+        mut pending: Pending<B>,
+        policy: Policy,
+    ) -> DynState<B> {
+        loop {
+            // Only the member about to be tried is cloned.
+            let mut member = members[*index].clone();
+            if *index + 1 == members.len() {
+                let call = member.oneshot(pending.into_last().map(Body::from));
+                return DynState::Call {
+                    call,
+                    handoff: None,
+                };
+            }
+            let probes = member.can_probe()
+                && !pending.has_body()
+                && policy.catch.contains(http::StatusCode::NOT_FOUND);
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            if probes && matches!(member.poll_ready(&mut cx), Poll::Ready(Ok(()))) {
+                let mut req = pending.into_bare();
+                match member.probe(&mut req) {
+                    Some(Probed::Ready(mut res)) => {
+                        if policy.judge(&mut res) == Verdict::Answer {
+                            return DynState::Done {
+                                outcome: Some(Ok(res)),
+                            };
+                        }
+                        // Dropped before the next member is even called.
+                        drop(res);
+                    }
+                    Some(Probed::Pending(future)) => {
+                        return DynState::Probe {
+                            future,
+                            kept: Some(Box::new(Pending::bare(req, policy))),
+                        }
+                    }
+                    Some(Probed::Miss) | None => {}
+                }
+                pending = Pending::bare(req, policy);
+                *index += 1;
+                continue;
+            }
             let (req, handoff) = pending.split();
-            (member.oneshot(req.map(Body::from)), Some(handoff))
+            return DynState::Call {
+                call: member.oneshot(req.map(Body::from)),
+                handoff: Some(handoff),
+            };
         }
     }
 }
@@ -224,28 +299,48 @@ where
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         loop {
-            let mut outcome = ready!(Pin::new(&mut this.call).poll(cx));
-            let Some(handoff) = this.handoff.take() else {
-                return Poll::Ready(outcome.map(|mut res| {
-                    this.policy.finish(&mut res);
-                    res
-                }));
-            };
-            match handoff.settle(&mut outcome) {
-                Settled::Done => return Poll::Ready(outcome),
-                Settled::Own(res) => {
-                    drop(outcome);
-                    return Poll::Ready(Ok(res.map(Body::from)));
+            let pending = match &mut this.state {
+                DynState::Done { outcome } => {
+                    return Poll::Ready(outcome.take().expect("DynFuture polled after completion"))
                 }
-                Settled::Next(pending) => {
+                DynState::Probe { future, kept } => {
+                    let mut outcome = ready!(future.as_mut().poll(cx));
+                    let pending = *kept.take().expect("DynFuture polled after completion");
+                    let answered = match &mut outcome {
+                        Ok(res) => this.policy.judge(res) == Verdict::Answer,
+                        Err(_) => !this.policy.errors_as_misses,
+                    };
+                    if answered {
+                        return Poll::Ready(outcome);
+                    }
                     // Dropped before the next member is even called.
                     drop(outcome);
-                    this.index += 1;
-                    let (call, handoff) = Self::begin(&this.members, this.index, pending);
-                    this.call = call;
-                    this.handoff = handoff;
+                    pending
                 }
-            }
+                DynState::Call { call, handoff } => {
+                    let mut outcome = ready!(Pin::new(call).poll(cx));
+                    let Some(handoff) = handoff.take() else {
+                        return Poll::Ready(outcome.map(|mut res| {
+                            this.policy.finish(&mut res);
+                            res
+                        }));
+                    };
+                    match handoff.settle(&mut outcome) {
+                        Settled::Done => return Poll::Ready(outcome),
+                        Settled::Own(res) => {
+                            drop(outcome);
+                            return Poll::Ready(Ok(res.map(Body::from)));
+                        }
+                        Settled::Next(pending) => {
+                            // Dropped before the next member is even called.
+                            drop(outcome);
+                            pending
+                        }
+                    }
+                }
+            };
+            this.index += 1;
+            this.state = Self::begin(&this.members, &mut this.index, pending, this.policy);
         }
     }
 }
@@ -376,37 +471,40 @@ where
         })
     }
 
-    /// True if the probe of [`probe_bare`](ProbeFuture::probe_bare) answered at
-    /// once with a status that is not caught: the future is the answer.
+    /// Judges, in place, what the probe of [`probe_bare`](ProbeFuture::probe_bare)
+    /// returned.
     #[inline(always)]
-    pub(crate) fn answered(&mut self, policy: Policy) -> bool {
+    pub(crate) fn judge_probe(&mut self, policy: Policy) -> BareVerdict {
         match &mut self.state {
             ProbeState::Hit {
                 probed: Probed::Ready(res),
-            } => policy.judge(res) == Verdict::Answer,
-            _ => false,
+            } => match policy.judge(res) {
+                Verdict::Answer => BareVerdict::Answer,
+                Verdict::Miss => BareVerdict::GoOn,
+            },
+            ProbeState::Hit {
+                probed: Probed::Pending(_),
+            } => BareVerdict::Wait,
+            _ => BareVerdict::GoOn,
         }
     }
 
-    /// After [`probe_bare`](ProbeFuture::probe_bare), anything but a hit: a miss,
-    /// a caught status (its response dropped before the next member is even
-    /// called), or an answer that needs waiting (the cascade keeps the request).
+    /// After [`probe_bare`](ProbeFuture::probe_bare), an answer that needs
+    /// waiting: the cascade keeps the request (and the rest) for the member's
+    /// outcome.
     #[cold]
     #[inline(never)]
-    pub(crate) fn not_a_hit(&mut self, req: http::Request<B>, policy: Policy, rest: &mut R) {
+    pub(crate) fn wait_bare(&mut self, req: http::Request<B>, policy: Policy, rest: &R) {
         let probed = std::mem::replace(&mut self.state, ProbeState::Own { res: None });
-        let ProbeState::Hit { probed } = probed else {
-            unreachable!("only after probe_bare")
+        let ProbeState::Hit {
+            probed: Probed::Pending(future),
+        } = probed
+        else {
+            unreachable!("only for a pending probe")
         };
-        self.state = match probed {
-            Probed::Pending(future) => ProbeState::WaitingBare {
-                future,
-                kept: Some(Box::new((req, policy, rest.clone()))),
-            },
-            // A caught status is dropped here, before the next member is called.
-            Probed::Ready(_) | Probed::Miss => ProbeState::Rest {
-                call: rest.start(Pending::bare(req, policy)),
-            },
+        self.state = ProbeState::WaitingBare {
+            future,
+            kept: Some(Box::new((req, policy, rest.clone()))),
         };
     }
 

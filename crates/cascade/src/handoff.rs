@@ -84,7 +84,7 @@ where
     /// A request without a body that a member probed as it arrived and declined:
     /// the next member gets its head and an empty body.
     #[inline(always)]
-    pub(crate) fn bare(req: http::Request<B>, policy: Policy) -> Self {
+    pub(crate) fn bare<X>(req: http::Request<X>, policy: Policy) -> Self {
         let (parts, _empty) = req.into_parts();
         Pending {
             parts,
@@ -94,6 +94,20 @@ where
     }
 
     #[inline(always)]
+    /// True if the client sent a body.
+    pub(crate) fn has_body(&self) -> bool {
+        !matches!(self.source, Source::Empty)
+    }
+
+    /// The request of a client that sent no body (see [`has_body`]) as a
+    /// `Request<Body>` with an empty body, for a boxed member's probe.
+    ///
+    /// [`has_body`]: Pending::has_body
+    pub(crate) fn into_bare(self) -> http::Request<gateway_core::Body> {
+        debug_assert!(!self.has_body(), "only for a request without a body");
+        http::Request::from_parts(self.parts, gateway_core::Body::empty())
+    }
+
     pub(crate) fn policy(&self) -> Policy {
         self.policy
     }

@@ -13,20 +13,21 @@ use bytes::Bytes;
 use std::task::{Context, Poll, Waker};
 
 use gateway_core::{Body, BoxError, Probe, Probed};
-use tower::util::BoxCloneSyncService;
-use tower::ServiceExt;
 use tower_service::Service;
 
 use crate::body::CascadeBody;
 use crate::call::MemberCall;
 use crate::config::CascadeConfig;
-use crate::future::{DynFuture, LastFuture, OrFuture, ProbeFuture};
+use crate::future::{BareVerdict, DynFuture, LastFuture, OrFuture, ProbeFuture};
 use crate::handoff::Pending;
 use crate::replay::ReplayBody;
 
 /// A boxed member of a dynamic cascade: any service from `Request<Body>` to
-/// `Response<Body>`. Make one with [`boxed`].
-pub type BoxMember = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, BoxError>;
+/// `Response<Body>`. Make one with [`boxed`], or with
+/// [`BoxApp::probing`](gateway_core::BoxApp::probing) for a member that implements
+/// [`Probe`]: the dynamic cascade then lends it requests without a body instead of
+/// copying their head.
+pub type BoxMember = gateway_core::BoxApp;
 
 /// Boxes a service as a [`BoxMember`]: its body and error types are erased.
 ///
@@ -44,11 +45,7 @@ where
     RB: http_body::Body<Data = Bytes> + Send + 'static,
     RB::Error: Into<BoxError>,
 {
-    BoxCloneSyncService::new(
-        service
-            .map_response(|res: http::Response<RB>| res.map(Body::new))
-            .map_err(Into::into),
-    )
+    gateway_core::BoxApp::new(service)
 }
 
 mod sealed {
@@ -207,6 +204,14 @@ where
 /// the cascade still holds the request, so a hit costs no copy and a miss hands the
 /// very same request to the next member.
 ///
+/// A request without a body is probed as it arrived (`Request<B>`) by the first
+/// member: the probe's result is written into the response future and judged
+/// there, so a hit moves neither the request nor the response. A request with a
+/// body, and a probed member after a miss, are lent the request with the cascade's
+/// recording body (`Request<ReplayBody<B>>`). So the member implements
+/// [`Probe`](gateway_core::Probe) for both request types, as any member generic
+/// over its request body does.
+///
 /// The cascade falls back to the plain path, copying the head, in two cases: when
 /// the member is not ready at once (it is readied in the response future, as any
 /// member), and when 404 is not in the catch set (a `Miss` is a 404, which must
@@ -354,10 +359,18 @@ where
             not_ready => return begin_cold(self, req, config, Some(not_ready)),
         }
         let mut future = ProbeFuture::probe_bare(member, &mut req);
-        if !future.answered(policy) {
-            future.not_a_hit(req, policy, &mut self.rest);
+        match future.judge_probe(policy) {
+            BareVerdict::Answer => future,
+            BareVerdict::GoOn => {
+                // A caught response is dropped before the next member is called.
+                drop(future);
+                ProbeFuture::rest(self.rest.start(Pending::bare(req, policy)))
+            }
+            BareVerdict::Wait => {
+                future.wait_bare(req, policy, &self.rest);
+                future
+            }
         }
-        future
     }
 }
 

@@ -38,6 +38,7 @@
 
 mod app;
 mod body;
+mod boxed;
 mod environ;
 pub mod lint;
 mod mount;
@@ -50,6 +51,7 @@ pub mod test_client;
 
 pub use app::{app_fn, AppFn, AppFnFuture};
 pub use body::{Body, BodyClosed, BodySender};
+pub use boxed::{BoxApp, BoxAppFuture};
 pub use environ::{Environ, EnvironKey, KeyError};
 pub use mount::MountPrefix;
 pub use probe::{Probe, Probed};

@@ -28,7 +28,11 @@ use tower::Layer;
 pub fn register(registry: Registry) -> Registry {
     registry
         .app("static_files", |settings: &Settings| {
-            Ok(box_app(static_files::StaticFiles::from_settings(settings)?))
+            // Boxed with its probe: a `cascade` composite lends it requests
+            // without copying them.
+            Ok(BoxApp::probing(static_files::StaticFiles::from_settings(
+                settings,
+            )?))
         })
         .filter("key_adder", |app: BoxApp, settings: &Settings| {
             Ok(box_app(

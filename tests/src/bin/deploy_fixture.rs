@@ -22,7 +22,7 @@ fn message(settings: &Settings) -> Result<BoxApp, BoxError> {
             .insert("x-pid", pid.parse().expect("a pid is a header value"));
         async move { res }
     });
-    Ok(BoxApp::new(app.map_err(|never| match never {})))
+    Ok(BoxApp::new(app))
 }
 
 fn header(app: BoxApp, settings: &Settings) -> Result<BoxApp, BoxError> {

@@ -355,12 +355,23 @@ async fn a_probed_member_not_ready_at_once_is_readied_and_called_the_plain_way()
 }
 
 /// Records what the member after a probed one received.
-fn recorder(
+fn recorder<B>(
     seen: &Arc<Mutex<String>>,
-) -> impl Service<Req, Response = http::Response<Body>, Error = Infallible, Future = impl Send> + Clone
+) -> impl Service<
+    http::Request<B>,
+    Response = http::Response<Body>,
+    Error = Infallible,
+    Future = impl Send + 'static,
+> + Clone
+       + Send
+       + Sync
+       + 'static
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: std::fmt::Debug,
 {
     let seen = seen.clone();
-    app_fn(move |req: Req| {
+    app_fn(move |req: http::Request<B>| {
         let env = Environ::of(&req)
             .and_then(|e| e.get("test.hello"))
             .unwrap_or("-")
@@ -456,5 +467,141 @@ async fn a_probed_member_that_fails_its_readiness_check_ends_the_cascade_unless_
     for body in [Body::empty(), Body::from("with a body")] {
         let client = TestClient::new(cascade!(Probing(Refusing), app).errors_as_misses(true));
         client.post("/").body(body).send().await.assert_body("app");
+    }
+}
+
+/// The dynamic form: members boxed with `BoxApp::probing`.
+mod dynamic {
+    use super::*;
+    use gateway_core::BoxApp;
+
+    fn dynamic(members: impl IntoIterator<Item = BoxApp>) -> Cascade<crate::members::Dyn> {
+        Cascade::dynamic(members).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_probing_member_answers_a_get_without_a_call_and_the_rest_is_not_reached() {
+        let (files, app) = (Files::default(), fixed(200, "app"));
+        let client = TestClient::new(dynamic([
+            BoxApp::probing(files.clone()),
+            boxed(app.clone()),
+        ]));
+        client
+            .get("/hit")
+            .send()
+            .await
+            .assert_status(200)
+            .assert_body("file");
+        client.head("/hit").send().await.assert_status(200);
+        client.get("/slow").send().await.assert_body("slow file");
+        assert_eq!((files.counts(), files.bare(), app.calls()), ((3, 0), 3, 0));
+    }
+
+    #[tokio::test]
+    async fn misses_at_once_and_late_hand_the_whole_request_to_the_next_member() {
+        let seen = Arc::new(Mutex::new(String::new()));
+        let (a, b) = (Files::default(), Files::default());
+        let client = TestClient::new(dynamic([
+            BoxApp::probing(a.clone()),
+            BoxApp::probing(b.clone()),
+            boxed(recorder(&seen)),
+        ]));
+        for (n, path) in ["/nothing?x=1", "/gone?x=1"].into_iter().enumerate() {
+            let mut env = Environ::new();
+            env.insert(EnvironKey::new("test.hello").unwrap(), "Hello World");
+            client
+                .get(path)
+                .header("x-in", "abc")
+                .extension(env)
+                .send()
+                .await
+                .assert_body("recorded");
+            assert_eq!(
+                *seen.lock().unwrap(),
+                format!("GET {path} abc Hello World body=0")
+            );
+            assert_eq!((a.counts(), b.counts()), ((n + 1, 0), (n + 1, 0)));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_with_a_body_is_called_and_replayed_not_probed() {
+        let seen = Arc::new(Mutex::new(String::new()));
+        let files = Files::default();
+        let client = TestClient::new(dynamic([
+            BoxApp::probing(files.clone()),
+            boxed(recorder(&seen)),
+        ]));
+        client
+            .post("/read4")
+            .header("x-in", "abc")
+            .body(Body::from_chunks(["ab", "cdef", "ghij"]))
+            .send()
+            .await
+            .assert_body("recorded");
+        assert_eq!(*seen.lock().unwrap(), "POST /read4 abc - body=10");
+        assert_eq!(files.counts(), (0, 1));
+    }
+
+    #[tokio::test]
+    async fn stop_final_custom_catch_and_the_last_member_behave_as_in_the_static_form() {
+        let app = fixed(200, "app");
+        let files = Files::default();
+        let client = TestClient::new(dynamic([
+            BoxApp::probing(files.clone()),
+            boxed(app.clone()),
+        ]));
+        client
+            .get("/stop")
+            .send()
+            .await
+            .assert_status(404)
+            .assert_body("kept")
+            .assert_no_header("x-cascade");
+        client
+            .get("/final")
+            .send()
+            .await
+            .assert_status(404)
+            .assert_body("final");
+        assert_eq!(app.calls(), 0);
+        // Without 404 in the catch set a miss must be a real 404: called, not probed.
+        let client = TestClient::new(
+            dynamic([BoxApp::probing(files.clone()), boxed(app.clone())])
+                .catch(CatchSet::new([405]).unwrap()),
+        );
+        client
+            .get("/nowhere")
+            .send()
+            .await
+            .assert_status(404)
+            .assert_body("not a file");
+        // The last member is called, not probed: its 404 is the answer.
+        let last = Files::default();
+        TestClient::new(dynamic([
+            BoxApp::probing(files.clone()),
+            BoxApp::probing(last.clone()),
+        ]))
+        .get("/nowhere")
+        .send()
+        .await
+        .assert_status(404)
+        .assert_body("not a file");
+        assert_eq!(last.counts(), (0, 1));
+    }
+
+    #[tokio::test]
+    async fn a_member_not_ready_at_once_is_readied_and_called() {
+        let files = Files::default();
+        files.not_ready_once.store(true, Ordering::SeqCst);
+        let app = fixed(200, "app");
+        let client = TestClient::new(dynamic([
+            BoxApp::probing(files.clone()),
+            boxed(app.clone()),
+        ]));
+        client.get("/hit").send().await.assert_body("file");
+        assert_eq!(files.counts(), (0, 1));
+        client.get("/nowhere").send().await.assert_body("app");
+        assert_eq!((files.counts(), app.calls()), ((1, 1), 1));
     }
 }

@@ -23,7 +23,6 @@ const MAX_DEPTH: usize = 64;
 /// ```
 /// use gateway_core::{app_fn, Settings};
 /// use gateway_server::deploy::{load_app, BoxApp, Registry};
-/// use tower::ServiceExt;
 ///
 /// let dir = tempfile::tempdir().unwrap();
 /// let file = dir.path().join("development.toml");
@@ -31,7 +30,7 @@ const MAX_DEPTH: usize = 64;
 ///
 /// let registry = Registry::new().app("hello", |_settings: &Settings| {
 ///     let app = app_fn(|_req: http::Request<gateway_core::Body>| async { "Hello World!" });
-///     Ok(BoxApp::new(app.map_err(|never| match never {})))
+///     Ok(BoxApp::new(app))
 /// });
 /// let app: BoxApp = load_app(&format!("config:{}#main", file.display()), &registry).unwrap();
 /// # drop(app);
@@ -137,14 +136,13 @@ impl ServerSection {
 /// ```
 /// use gateway_core::{app_fn, Settings};
 /// use gateway_server::deploy::{BoxApp, Loader, Registry};
-/// use tower::ServiceExt;
 ///
 /// let registry = Registry::new().app("hello", |settings: &Settings| {
 ///     let debug = settings.get_bool("debug")?.unwrap_or(false);
 ///     let app = app_fn(move |_req: http::Request<gateway_core::Body>| async move {
 ///         if debug { "debug" } else { "quiet" }
 ///     });
-///     Ok(BoxApp::new(app.map_err(|never| match never {})))
+///     Ok(BoxApp::new(app))
 /// });
 /// let stack = Loader::new(&registry)
 ///     .embed("/srv/site.toml", "[global]\ndebug = true\n[app.main]\nuse = \"hello\"\n")

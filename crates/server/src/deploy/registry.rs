@@ -9,9 +9,11 @@ use std::sync::Arc;
 use gateway_core::{Body, BoxError, Settings};
 
 /// A boxed, cloneable app: what every factory returns and every filter wraps. It is
-/// `Sync`, so it can also be a cascade member or an axum `fallback_service`.
-pub type BoxApp =
-    tower::util::BoxCloneSyncService<http::Request<Body>, http::Response<Body>, BoxError>;
+/// `Sync`, so it can also be a cascade member or an axum `fallback_service`. An app
+/// boxed with [`BoxApp::probing`] (the `static_files` factory does) keeps its
+/// [`Probe`](gateway_core::Probe), so a `cascade` composite can lend it requests
+/// instead of copying them.
+pub use gateway_core::BoxApp;
 
 /// What a registered server returns: a future that serves until shutdown.
 pub type ServeFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
@@ -37,12 +39,7 @@ where
     B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    use tower::ServiceExt;
-    BoxApp::new(
-        service
-            .map_response(|res: http::Response<B>| res.map(Body::new))
-            .map_err(Into::into),
-    )
+    BoxApp::new(service)
 }
 
 pub(crate) type AppFactory = Arc<dyn Fn(&Settings) -> Result<BoxApp, BoxError> + Send + Sync>;
@@ -71,7 +68,6 @@ pub(crate) const BUILT_IN_SERVER: &str = "http";
 /// ```
 /// use gateway_core::{app_fn, Settings};
 /// use gateway_server::deploy::{BoxApp, Registry};
-/// use tower::ServiceExt;
 ///
 /// let registry = Registry::new()
 ///     .app("hello", |settings: &Settings| {
@@ -80,7 +76,7 @@ pub(crate) const BUILT_IN_SERVER: &str = "http";
 ///             let text = text.clone();
 ///             async move { text }
 ///         });
-///         Ok(BoxApp::new(app.map_err(|never| match never {})))
+///         Ok(BoxApp::new(app))
 ///     })
 ///     .filter("identity", |app: BoxApp, _settings: &Settings| Ok(app));
 /// assert_eq!(registry.app_names(), ["hello"]);
@@ -180,7 +176,7 @@ impl Registry {
     ///
     /// The server crate does not depend on the `cascade` crate, so a binary that
     /// wants `use = "cascade"` registers it here, typically as
-    /// `|apps, settings| Ok(BoxApp::new(Cascade::from_settings(settings)?.members(apps)))`.
+    /// `|apps, settings| Ok(BoxApp::new(Cascade::from_settings(settings, apps)?))`.
     pub fn cascade<F>(mut self, factory: F) -> Self
     where
         F: Fn(Vec<BoxApp>, &Settings) -> Result<BoxApp, BoxError> + Send + Sync + 'static,

@@ -27,7 +27,7 @@ use super::BoxApp;
 ///
 /// fn text(body: &'static str) -> BoxApp {
 ///     let app = app_fn(move |_req: http::Request<Body>| async move { body });
-///     BoxApp::new(app.map_err(|never| match never {}))
+///     BoxApp::new(app)
 /// }
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -157,7 +157,7 @@ mod tests {
 
     fn text(body: &'static str) -> BoxApp {
         let app = app_fn(move |_req: http::Request<Body>| async move { body });
-        BoxApp::new(app.map_err(|never| match never {}))
+        BoxApp::new(app)
     }
 
     async fn body_of(res: http::Response<Body>) -> String {
@@ -178,7 +178,7 @@ mod tests {
                 "old"
             }
         });
-        let shared = SharedApp::new(BoxApp::new(slow.map_err(|never| match never {})));
+        let shared = SharedApp::new(BoxApp::new(slow));
         let in_flight = tokio::spawn(shared.clone().oneshot(http::Request::new(Body::empty())));
         tokio::task::yield_now().await;
         shared.replace(text("new"));

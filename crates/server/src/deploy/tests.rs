@@ -21,7 +21,7 @@ fn text_app(settings: &Settings) -> Result<BoxApp, gateway_core::BoxError> {
         let body = body.clone();
         async move { (status, body).into_response() }
     });
-    Ok(BoxApp::new(app.map_err(|never| match never {})))
+    Ok(BoxApp::new(app))
 }
 
 /// `tag`: appends its `tag` to the response's `x-tags`, so layer order shows.
@@ -70,7 +70,7 @@ fn cascade_standin(
             last
         }
     });
-    Ok(BoxApp::new(app.map_err(|never| match never {})))
+    Ok(BoxApp::new(app))
 }
 
 /// A stand-in urlmap: the longest matching prefix.
@@ -92,7 +92,7 @@ fn urlmap_standin(
             StatusCode::NOT_FOUND.into_response()
         }
     });
-    Ok(BoxApp::new(app.map_err(|never| match never {})))
+    Ok(BoxApp::new(app))
 }
 
 /// A user composite: `first` or `second` by the setting `pick`.

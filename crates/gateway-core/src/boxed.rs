@@ -1,0 +1,368 @@
+//! [`BoxApp`]: a boxed, cloneable app that remembers whether it can [`Probe`].
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use tower_service::Service;
+
+use crate::{Body, BoxError, Probe, Probed};
+
+/// The response future of a [`BoxApp`].
+pub type BoxAppFuture =
+    Pin<Box<dyn Future<Output = Result<http::Response<Body>, BoxError>> + Send + 'static>>;
+
+/// A boxed, cloneable, `Sync` app from `Request<Body>` to `Response<Body>`: what a
+/// stack built at run time (from a config file) holds, one type for every app.
+///
+/// It is what tower's `BoxCloneSyncService` is, with one addition: a service boxed
+/// with [`BoxApp::probing`] keeps its [`Probe`], so a dynamic cascade can still
+/// offer it a borrowed request ([`BoxApp::probe`]) instead of copying the request
+/// head before each call. A service boxed with [`BoxApp::new`] cannot probe, and
+/// [`BoxApp::probe`] says so with `None`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::convert::Infallible;
+/// use std::future::{ready, Ready};
+/// use std::task::{Context, Poll};
+/// use gateway_core::{app_fn, Body, BoxApp, Probe, Probed};
+/// use tower_service::Service;
+///
+/// /// Knows `/ping`, and nothing else.
+/// #[derive(Clone)]
+/// struct Ping;
+///
+/// impl<B> Service<http::Request<B>> for Ping {
+///     type Response = http::Response<Body>;
+///     type Error = Infallible;
+///     type Future = Ready<Result<http::Response<Body>, Infallible>>;
+///     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+///         Poll::Ready(Ok(()))
+///     }
+///     fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
+///         let res = match self.probe(&mut req) {
+///             Probed::Ready(res) => res,
+///             Probed::Pending(fut) => return fut,
+///             Probed::Miss => http::Response::builder().status(404).body(Body::empty()).unwrap(),
+///         };
+///         ready(Ok(res))
+///     }
+/// }
+///
+/// impl<B> Probe<http::Request<B>> for Ping {
+///     fn probe(&mut self, req: &mut http::Request<B>) -> Probed<Self::Response, Self::Future> {
+///         match req.uri().path() {
+///             "/ping" => Probed::Ready(http::Response::new(Body::from("pong"))),
+///             _ => Probed::Miss,
+///         }
+///     }
+/// }
+///
+/// let mut ping = BoxApp::probing(Ping);
+/// let mut req = http::Request::get("/elsewhere").body(Body::empty()).unwrap();
+/// assert!(matches!(ping.probe(&mut req), Some(Probed::Miss)));
+/// let res = ping.call(http::Request::get("/ping").body(Body::empty()).unwrap()).await.unwrap();
+/// assert_eq!(res.status(), 200);
+///
+/// // Any other app is boxed with `new`, and cannot probe.
+/// let mut hello = BoxApp::new(app_fn(|_req: http::Request<Body>| async { "hello" }));
+/// assert!(hello.probe(&mut req).is_none());
+/// # }
+/// ```
+pub struct BoxApp {
+    inner: Box<dyn DynApp>,
+}
+
+impl BoxApp {
+    /// Boxes `service`: its response body is wrapped in [`Body`] (a `Body` is not
+    /// wrapped twice) and its error boxed. The box cannot probe; see
+    /// [`BoxApp::probing`].
+    pub fn new<S, RB>(service: S) -> Self
+    where
+        S: Service<http::Request<Body>, Response = http::Response<RB>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send + 'static,
+        RB: http_body::Body<Data = Bytes> + Send + 'static,
+        RB::Error: Into<BoxError>,
+    {
+        BoxApp {
+            inner: Box::new(Plain(service)),
+        }
+    }
+
+    /// Boxes a service that implements [`Probe`], keeping the probe: its response
+    /// body is wrapped in [`Body`] (a `Body` is not wrapped twice) and its error
+    /// boxed.
+    pub fn probing<S, RB>(service: S) -> Self
+    where
+        S: Probe<http::Request<Body>, Response = http::Response<RB>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send + 'static,
+        RB: http_body::Body<Data = Bytes> + Send + 'static,
+        RB::Error: Into<BoxError>,
+    {
+        BoxApp {
+            inner: Box::new(Probing(service)),
+        }
+    }
+
+    /// True if the boxed service can probe (it was boxed with [`BoxApp::probing`]).
+    pub fn can_probe(&self) -> bool {
+        self.inner.can_probe()
+    }
+
+    /// Probes the boxed service with a borrowed request (see [`Probe`] for the
+    /// contract: it needs readiness from `poll_ready`, as a call does). `None` if
+    /// the service cannot probe: call it instead.
+    pub fn probe(
+        &mut self,
+        req: &mut http::Request<Body>,
+    ) -> Option<Probed<http::Response<Body>, BoxAppFuture>> {
+        self.inner.probe(req)
+    }
+}
+
+impl Clone for BoxApp {
+    fn clone(&self) -> Self {
+        BoxApp {
+            inner: self.inner.clone_box(),
+        }
+    }
+}
+
+impl fmt::Debug for BoxApp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoxApp")
+            .field("can_probe", &self.can_probe())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Service<http::Request<Body>> for BoxApp {
+    type Response = http::Response<Body>;
+    type Error = BoxError;
+    type Future = BoxAppFuture;
+
+    #[inline]
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    #[inline]
+    fn call(&mut self, req: http::Request<Body>) -> BoxAppFuture {
+        self.inner.call(req)
+    }
+}
+
+/// The object-safe face of a boxed app.
+trait DynApp: Send + Sync {
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>>;
+    fn call(&mut self, req: http::Request<Body>) -> BoxAppFuture;
+    fn can_probe(&self) -> bool;
+    fn probe(
+        &mut self,
+        req: &mut http::Request<Body>,
+    ) -> Option<Probed<http::Response<Body>, BoxAppFuture>>;
+    fn clone_box(&self) -> Box<dyn DynApp>;
+}
+
+/// A service boxed with [`BoxApp::new`].
+#[derive(Clone)]
+struct Plain<S>(S);
+
+impl<S, RB> DynApp for Plain<S>
+where
+    S: Service<http::Request<Body>, Response = http::Response<RB>> + Clone + Send + Sync + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+    RB: http_body::Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.0.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, req: http::Request<Body>) -> BoxAppFuture {
+        boxed_future(self.0.call(req))
+    }
+
+    fn can_probe(&self) -> bool {
+        false
+    }
+
+    fn probe(
+        &mut self,
+        _req: &mut http::Request<Body>,
+    ) -> Option<Probed<http::Response<Body>, BoxAppFuture>> {
+        None
+    }
+
+    fn clone_box(&self) -> Box<dyn DynApp> {
+        Box::new(self.clone())
+    }
+}
+
+/// A service boxed with [`BoxApp::probing`].
+#[derive(Clone)]
+struct Probing<S>(S);
+
+/// The boxed future of a service whose body and error types are not yet ours.
+fn boxed_future<F, RB, E>(future: F) -> BoxAppFuture
+where
+    F: Future<Output = Result<http::Response<RB>, E>> + Send + 'static,
+    RB: http_body::Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+    E: Into<BoxError>,
+{
+    Box::pin(async move {
+        future
+            .await
+            .map(|res| res.map(Body::new))
+            .map_err(Into::into)
+    })
+}
+
+impl<S, RB> DynApp for Probing<S>
+where
+    S: Probe<http::Request<Body>, Response = http::Response<RB>> + Clone + Send + Sync + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+    RB: http_body::Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.0.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, req: http::Request<Body>) -> BoxAppFuture {
+        boxed_future(self.0.call(req))
+    }
+
+    fn can_probe(&self) -> bool {
+        true
+    }
+
+    fn probe(
+        &mut self,
+        req: &mut http::Request<Body>,
+    ) -> Option<Probed<http::Response<Body>, BoxAppFuture>> {
+        Some(match self.0.probe(req) {
+            Probed::Miss => Probed::Miss,
+            Probed::Ready(res) => Probed::Ready(res.map(Body::new)),
+            Probed::Pending(future) => Probed::Pending(boxed_future(future)),
+        })
+    }
+
+    fn clone_box(&self) -> Box<dyn DynApp> {
+        Box::new(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+    use std::future::{ready, Ready};
+
+    use super::*;
+
+    /// Answers `/here` from a probe, `/later` after a wait; misses the rest.
+    #[derive(Clone)]
+    struct Here;
+
+    impl Service<http::Request<Body>> for Here {
+        type Response = http::Response<String>;
+        type Error = Infallible;
+        type Future = Ready<Result<http::Response<String>, Infallible>>;
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, mut req: http::Request<Body>) -> Self::Future {
+            match self.probe(&mut req) {
+                Probed::Ready(res) => ready(Ok(res)),
+                Probed::Pending(future) => future,
+                Probed::Miss => {
+                    let mut res = http::Response::new("missing".to_owned());
+                    *res.status_mut() = http::StatusCode::NOT_FOUND;
+                    ready(Ok(res))
+                }
+            }
+        }
+    }
+
+    impl Probe<http::Request<Body>> for Here {
+        fn probe(&mut self, req: &mut http::Request<Body>) -> Probed<Self::Response, Self::Future> {
+            match req.uri().path() {
+                "/here" => Probed::Ready(http::Response::new("here".to_owned())),
+                "/later" => Probed::Pending(ready(Ok(http::Response::new("later".to_owned())))),
+                _ => Probed::Miss,
+            }
+        }
+    }
+
+    fn get(path: &str) -> http::Request<Body> {
+        http::Request::get(path).body(Body::empty()).unwrap()
+    }
+
+    async fn text(res: http::Response<Body>) -> String {
+        let bytes = http_body_util::BodyExt::collect(res.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_probing_box_probes_and_calls_like_the_service_and_its_clones_do_too() {
+        let mut app = BoxApp::probing(Here).clone();
+        assert!(app.can_probe());
+        let mut req = get("/here");
+        let Some(Probed::Ready(res)) = app.probe(&mut req) else {
+            panic!("a hit")
+        };
+        assert_eq!(text(res).await, "here");
+        let mut req = get("/later");
+        let Some(Probed::Pending(future)) = app.probe(&mut req) else {
+            panic!("a wait")
+        };
+        assert_eq!(text(future.await.unwrap()).await, "later");
+        let mut req = get("/elsewhere?x=1");
+        assert!(matches!(app.probe(&mut req), Some(Probed::Miss)));
+        assert_eq!(req.uri(), "/elsewhere?x=1", "the request is left as it was");
+        let res = app.call(get("/elsewhere")).await.unwrap();
+        assert_eq!(res.status(), 404);
+        assert_eq!(text(res).await, "missing");
+    }
+
+    #[tokio::test]
+    async fn a_plain_box_cannot_probe_and_is_called() {
+        #[derive(Clone)]
+        struct Hello;
+        impl Service<http::Request<Body>> for Hello {
+            type Response = http::Response<Body>;
+            type Error = BoxError;
+            type Future = Ready<Result<http::Response<Body>, BoxError>>;
+            fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+                Poll::Ready(Ok(()))
+            }
+            fn call(&mut self, _: http::Request<Body>) -> Self::Future {
+                ready(Ok(http::Response::new(Body::from("hello"))))
+            }
+        }
+        let mut app = BoxApp::new(Hello);
+        assert!(!app.can_probe());
+        assert!(app.probe(&mut get("/")).is_none());
+        assert_eq!(text(app.call(get("/")).await.unwrap()).await, "hello");
+        assert_eq!(format!("{app:?}"), "BoxApp { can_probe: false, .. }");
+    }
+}
