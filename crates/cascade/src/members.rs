@@ -209,7 +209,7 @@ where
 /// there, so a hit moves neither the request nor the response. A request with a
 /// body, and a probed member after a miss, are lent the request with the cascade's
 /// recording body (`Request<ReplayBody<B>>`). So the member implements
-/// [`Probe`](gateway_core::Probe) for both request types, as any member generic
+/// [`Probe`] for both request types, as any member generic
 /// over its request body does.
 ///
 /// The cascade falls back to the plain path, copying the head, in two cases: when
