@@ -111,9 +111,18 @@
 //! ready at once, and when 404 is not in the catch set (a `Miss` must then be a real
 //! 404 response). As the last member, a `Probing` member is simply called.
 //!
+//! The first `Probing` member sees a request without a body (a GET, a HEAD) as it
+//! arrived, `Request<B>`, and its answer is judged inside the response future it
+//! was written into: a hit moves neither the request nor the response. A request
+//! with a body, or a probed member after a miss, is lent `Request<ReplayBody<B>>`.
+//! So a `Probing` member implements `Probe` for both; one generic over its request
+//! body does.
+//!
 //! Use it for every member but the last that implements `Probe`. A plain member
-//! keeps working as before; both kinds mix freely in one cascade. The dynamic form
-//! has no fast path (its boxed members are plain services).
+//! keeps working as before; both kinds mix freely in one cascade. In the dynamic
+//! form, a member boxed with
+//! [`BoxApp::probing`](gateway_core::BoxApp::probing) gets the same fast path for
+//! requests without a body.
 //!
 //! `benches/cascade.rs` measures the cost of each path; the crate README has the
 //! figures.
