@@ -594,6 +594,59 @@ async fn a_dynamic_cascade_serves_over_a_socket() {
     assert_spill_dir_clean(spill.path()).await;
 }
 
+/// A config-built (dynamic) cascade whose file server is boxed with its probe
+/// (`BoxApp::probing`, as the deploy `static_files` factory does), over a real
+/// socket: a hit from memory, a large file from disk (a probe that waits), a miss
+/// on to the app, a file deleted since the scan (a late 404) on to the app, and a
+/// POST that the file server refuses with 405 (caught here) replayed whole to the
+/// app.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_built_cascade_lends_requests_to_its_file_server_over_a_socket() {
+    let public = tempfile::tempdir().unwrap();
+    std::fs::write(public.path().join("index.html"), "<h1>public</h1>").unwrap();
+    let big = pattern(200 * 1024);
+    std::fs::write(public.path().join("big.bin"), &big).unwrap();
+    let files = static_files::StaticFiles::new(public.path()).unwrap();
+    let echo = app_fn(|req: http::Request<Body>| async move {
+        let head = format!("{} {} ", req.method(), req.uri());
+        let body = req.into_body().collect().await.unwrap().to_bytes();
+        Response::text(format!("app: {head}{}", body.len()))
+    });
+    let settings = gateway_core::Settings::from_pairs([("catch", "404 405")]);
+    let members = [
+        gateway_core::BoxApp::probing(files),
+        cascade::members::boxed(echo),
+    ];
+    let running = serve(Cascade::from_settings(&settings, members).unwrap()).await;
+    let client = support::http1();
+    let url = |path: &str| format!("http://{}{path}", running.addr);
+
+    let (status, _, body) = support::get(&client, &url("/index.html")).await;
+    assert_eq!(
+        (status, &body[..]),
+        (StatusCode::OK, &b"<h1>public</h1>"[..])
+    );
+    let (status, _, body) = support::get(&client, &url("/big.bin")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body == big, "the large file arrives whole");
+    let (status, _, body) = support::get(&client, &url("/hello?x=1")).await;
+    assert_eq!(
+        (status, &body[..]),
+        (StatusCode::OK, &b"app: GET /hello?x=1 0"[..])
+    );
+    std::fs::remove_file(public.path().join("big.bin")).unwrap();
+    let (status, _, body) = support::get(&client, &url("/big.bin")).await;
+    assert_eq!(
+        (status, &body[..]),
+        (StatusCode::OK, &b"app: GET /big.bin 0"[..])
+    );
+    let sent = pattern(100_000);
+    let res = raw_request(running.addr, "/index.html", &sent, None).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body, b"app: POST /index.html 100000");
+    running.stop().await;
+}
+
 /// helloworld's `Cascade([public, embedded, router])`, its file servers on the
 /// borrowed-request fast path (`Probing`), over a real socket: hits from memory and
 /// from disk, a miss on to the embedded assets and to the router, a file deleted
