@@ -594,6 +594,19 @@ async fn a_dynamic_cascade_serves_over_a_socket() {
     assert_spill_dir_clean(spill.path()).await;
 }
 
+/// GETs the public directory's `index.html` (`<h1>public</h1>`) and its large
+/// `big.bin` (`big`), both answered by the file server.
+async fn assert_public_files(client: &support::Client, index: &str, large: &str, big: &[u8]) {
+    let (status, _, body) = support::get(client, index).await;
+    assert_eq!(
+        (status, &body[..]),
+        (StatusCode::OK, &b"<h1>public</h1>"[..])
+    );
+    let (status, _, body) = support::get(client, large).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body == big, "the large file arrives whole");
+}
+
 /// A config-built (dynamic) cascade whose file server is boxed with its probe
 /// (`BoxApp::probing`, as the deploy `static_files` factory does), over a real
 /// socket: a hit from memory, a large file from disk (a probe that waits), a miss
@@ -621,14 +634,7 @@ async fn a_config_built_cascade_lends_requests_to_its_file_server_over_a_socket(
     let client = support::http1();
     let url = |path: &str| format!("http://{}{path}", running.addr);
 
-    let (status, _, body) = support::get(&client, &url("/index.html")).await;
-    assert_eq!(
-        (status, &body[..]),
-        (StatusCode::OK, &b"<h1>public</h1>"[..])
-    );
-    let (status, _, body) = support::get(&client, &url("/big.bin")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(body == big, "the large file arrives whole");
+    assert_public_files(&client, &url("/index.html"), &url("/big.bin"), &big).await;
     let (status, _, body) = support::get(&client, &url("/hello?x=1")).await;
     assert_eq!(
         (status, &body[..]),
@@ -671,14 +677,7 @@ async fn helloworld_serves_through_the_probed_file_servers() {
     let client = support::http1();
     let url = |path: &str| format!("http://{}{path}", running.addr);
 
-    let (status, _, body) = support::get(&client, &url("/")).await;
-    assert_eq!(
-        (status, &body[..]),
-        (StatusCode::OK, &b"<h1>public</h1>"[..])
-    );
-    let (status, _, body) = support::get(&client, &url("/big.bin")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(body == big, "the large file arrives whole");
+    assert_public_files(&client, &url("/"), &url("/big.bin"), &big).await;
     let (status, _, body) = support::get(&client, &url("/javascripts/helpers.js")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, support::stack::helpers_js());

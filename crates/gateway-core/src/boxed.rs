@@ -93,7 +93,10 @@ impl BoxApp {
         RB::Error: Into<BoxError>,
     {
         BoxApp {
-            inner: Box::new(Plain(service)),
+            inner: Box::new(Boxed::<S, NoProbe> {
+                service,
+                mode: std::marker::PhantomData,
+            }),
         }
     }
 
@@ -113,7 +116,10 @@ impl BoxApp {
         RB::Error: Into<BoxError>,
     {
         BoxApp {
-            inner: Box::new(Probing(service)),
+            inner: Box::new(Boxed::<S, WithProbe> {
+                service,
+                mode: std::marker::PhantomData,
+            }),
         }
     }
 
@@ -177,45 +183,67 @@ trait DynApp: Send + Sync {
     fn clone_box(&self) -> Box<dyn DynApp>;
 }
 
-/// A service boxed with [`BoxApp::new`].
-#[derive(Clone)]
-struct Plain<S>(S);
+/// A boxed service; `M` says whether it probes ([`WithProbe`], from
+/// [`BoxApp::probing`]) or not ([`NoProbe`], from [`BoxApp::new`]).
+struct Boxed<S, M> {
+    service: S,
+    mode: std::marker::PhantomData<fn() -> M>,
+}
 
-impl<S, RB> DynApp for Plain<S>
+impl<S: Clone, M> Clone for Boxed<S, M> {
+    fn clone(&self) -> Self {
+        Boxed {
+            service: self.service.clone(),
+            mode: std::marker::PhantomData,
+        }
+    }
+}
+
+/// Whether, and how, a boxed service probes.
+trait Mode<S>: 'static {
+    const CAN_PROBE: bool;
+    fn probe(
+        service: &mut S,
+        req: &mut http::Request<Body>,
+    ) -> Option<Probed<http::Response<Body>, BoxAppFuture>>;
+}
+
+/// Boxed with [`BoxApp::new`]: never probes.
+struct NoProbe;
+
+/// Boxed with [`BoxApp::probing`]: probes through the service's [`Probe`].
+struct WithProbe;
+
+impl<S> Mode<S> for NoProbe {
+    const CAN_PROBE: bool = false;
+    fn probe(
+        _service: &mut S,
+        _req: &mut http::Request<Body>,
+    ) -> Option<Probed<http::Response<Body>, BoxAppFuture>> {
+        None
+    }
+}
+
+impl<S, RB> Mode<S> for WithProbe
 where
-    S: Service<http::Request<Body>, Response = http::Response<RB>> + Clone + Send + Sync + 'static,
+    S: Probe<http::Request<Body>, Response = http::Response<RB>>,
     S::Error: Into<BoxError>,
     S::Future: Send + 'static,
     RB: http_body::Body<Data = Bytes> + Send + 'static,
     RB::Error: Into<BoxError>,
 {
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.0.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, req: http::Request<Body>) -> BoxAppFuture {
-        boxed_future(self.0.call(req))
-    }
-
-    fn can_probe(&self) -> bool {
-        false
-    }
-
+    const CAN_PROBE: bool = true;
     fn probe(
-        &mut self,
-        _req: &mut http::Request<Body>,
+        service: &mut S,
+        req: &mut http::Request<Body>,
     ) -> Option<Probed<http::Response<Body>, BoxAppFuture>> {
-        None
-    }
-
-    fn clone_box(&self) -> Box<dyn DynApp> {
-        Box::new(self.clone())
+        Some(match service.probe(req) {
+            Probed::Miss => Probed::Miss,
+            Probed::Ready(res) => Probed::Ready(res.map(Body::new)),
+            Probed::Pending(future) => Probed::Pending(boxed_future(future)),
+        })
     }
 }
-
-/// A service boxed with [`BoxApp::probing`].
-#[derive(Clone)]
-struct Probing<S>(S);
 
 /// The boxed future of a service whose body and error types are not yet ours.
 fn boxed_future<F, RB, E>(future: F) -> BoxAppFuture
@@ -233,35 +261,32 @@ where
     })
 }
 
-impl<S, RB> DynApp for Probing<S>
+impl<S, RB, M> DynApp for Boxed<S, M>
 where
-    S: Probe<http::Request<Body>, Response = http::Response<RB>> + Clone + Send + Sync + 'static,
+    S: Service<http::Request<Body>, Response = http::Response<RB>> + Clone + Send + Sync + 'static,
     S::Error: Into<BoxError>,
     S::Future: Send + 'static,
     RB: http_body::Body<Data = Bytes> + Send + 'static,
     RB::Error: Into<BoxError>,
+    M: Mode<S>,
 {
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.0.poll_ready(cx).map_err(Into::into)
+        self.service.poll_ready(cx).map_err(Into::into)
     }
 
     fn call(&mut self, req: http::Request<Body>) -> BoxAppFuture {
-        boxed_future(self.0.call(req))
+        boxed_future(self.service.call(req))
     }
 
     fn can_probe(&self) -> bool {
-        true
+        M::CAN_PROBE
     }
 
     fn probe(
         &mut self,
         req: &mut http::Request<Body>,
     ) -> Option<Probed<http::Response<Body>, BoxAppFuture>> {
-        Some(match self.0.probe(req) {
-            Probed::Miss => Probed::Miss,
-            Probed::Ready(res) => Probed::Ready(res.map(Body::new)),
-            Probed::Pending(future) => Probed::Pending(boxed_future(future)),
-        })
+        M::probe(&mut self.service, req)
     }
 
     fn clone_box(&self) -> Box<dyn DynApp> {

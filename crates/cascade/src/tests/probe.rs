@@ -287,23 +287,31 @@ async fn head_is_answered_by_a_probed_hit_and_falls_through_a_probed_miss() {
     assert!(res.bytes().is_empty());
 }
 
+/// `/stop` (a 404 with `x-cascade: stop`, at once) and `/final` (a 404 with
+/// `Final`, after a wait) are answers, and the header is stripped.
+macro_rules! assert_stop_and_final_are_kept {
+    ($client:expr) => {{
+        $client
+            .get("/stop")
+            .send()
+            .await
+            .assert_status(404)
+            .assert_body("kept")
+            .assert_no_header("x-cascade");
+        $client
+            .get("/final")
+            .send()
+            .await
+            .assert_status(404)
+            .assert_body("final");
+    }};
+}
+
 #[tokio::test]
 async fn the_stop_header_and_final_are_honoured_on_both_probed_paths() {
     let app = fixed(200, "app");
     let client = TestClient::new(cascade!(Probing(Files::default()), app.clone()));
-    client
-        .get("/stop")
-        .send()
-        .await
-        .assert_status(404)
-        .assert_body("kept")
-        .assert_no_header("x-cascade");
-    client
-        .get("/final")
-        .send()
-        .await
-        .assert_status(404)
-        .assert_body("final");
+    assert_stop_and_final_are_kept!(client);
     assert_eq!(app.calls(), 0);
 }
 
@@ -551,19 +559,7 @@ mod dynamic {
             BoxApp::probing(files.clone()),
             boxed(app.clone()),
         ]));
-        client
-            .get("/stop")
-            .send()
-            .await
-            .assert_status(404)
-            .assert_body("kept")
-            .assert_no_header("x-cascade");
-        client
-            .get("/final")
-            .send()
-            .await
-            .assert_status(404)
-            .assert_body("final");
+        assert_stop_and_final_are_kept!(client);
         assert_eq!(app.calls(), 0);
         // Without 404 in the catch set a miss must be a real 404: called, not probed.
         let client = TestClient::new(
