@@ -17,6 +17,7 @@ type BoxFuture =
 /// - `/slow`: answered after a wait (a disk read);
 /// - `/gone`: a 404 found only after a wait (a file deleted since the last scan);
 /// - `/read4`: takes the body, reads 4 bytes of it after a wait, then 404s;
+/// - `/caught`, `/wrong`: a 404, a 405, at once;
 /// - `/stop`: a 404 with `x-cascade: stop`, at once;
 /// - `/final`: a 404 with the `Final` extension, after a wait;
 /// - anything else: `Miss`.
@@ -154,6 +155,12 @@ impl Files {
                     Ok(StatusCode::NOT_FOUND.into_response())
                 }))
             }
+            "/caught" => Probed::Ready(Files::answer(&method, StatusCode::NOT_FOUND, "caught")),
+            "/wrong" => Probed::Ready(Files::answer(
+                &method,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "wrong",
+            )),
             "/stop" => {
                 let mut res = Files::answer(&method, StatusCode::NOT_FOUND, "kept");
                 res.headers_mut().insert(CASCADE_HEADER, STOP);
@@ -599,5 +606,136 @@ mod dynamic {
         assert_eq!(files.counts(), (0, 1));
         client.get("/nowhere").send().await.assert_body("app");
         assert_eq!((files.counts(), app.calls()), ((1, 1), 1));
+    }
+}
+
+/// The fast paths answer exactly what the plain path answers.
+mod equivalence {
+    use super::*;
+    use gateway_core::BoxApp;
+    use proptest::prelude::*;
+
+    /// Echoes what it got: method, URI, a header, and the body's bytes.
+    fn echo<B>() -> impl Service<
+        http::Request<B>,
+        Response = http::Response<Body>,
+        Error = Infallible,
+        Future = impl Send + 'static,
+    > + Clone
+           + Send
+           + Sync
+           + 'static
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: std::fmt::Debug,
+    {
+        app_fn(|req: http::Request<B>| async move {
+            let head = format!(
+                "{} {} {:?}|",
+                req.method(),
+                req.uri(),
+                req.headers().get("x-in")
+            );
+            let is_head = req.method() == Method::HEAD;
+            let body = req.into_body().collect().await.unwrap().to_bytes();
+            let mut out = head.into_bytes();
+            out.extend_from_slice(&body);
+            if is_head {
+                // A HEAD answer has no body: what was seen goes in a header.
+                let seen = HeaderValue::from_bytes(&out).unwrap_or(HeaderValue::from_static("?"));
+                let mut res = http::Response::new(Body::empty());
+                res.headers_mut().insert("x-echo", seen);
+                return res;
+            }
+            http::Response::new(Body::from(out))
+        })
+    }
+
+    /// What a client sees of a response.
+    fn seen(res: &gateway_core::test_client::TestResponse) -> (u16, Vec<(String, String)>, Bytes) {
+        let mut headers: Vec<_> = res
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("?").to_owned()))
+            .collect();
+        headers.sort();
+        (res.status().as_u16(), headers, res.bytes().clone())
+    }
+
+    fn method() -> impl Strategy<Value = Method> {
+        prop::sample::select(vec![
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+        ])
+    }
+
+    fn path() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "/hit", "/slow", "/gone", "/caught", "/wrong", "/stop", "/final", "/read4", "/nowhere",
+            "/",
+        ])
+    }
+
+    fn catch() -> impl Strategy<Value = CatchSet> {
+        prop::sample::select(vec![
+            CatchSet::NOT_FOUND,
+            CatchSet::RACK,
+            CatchSet::new([405]).unwrap(),
+            CatchSet::new([404, 500]).unwrap(),
+        ])
+    }
+
+    /// A body as chunks, or none at all.
+    fn body() -> impl Strategy<Value = Option<Vec<Vec<u8>>>> {
+        prop::option::of(prop::collection::vec(
+            prop::collection::vec(any::<u8>(), 0..40),
+            0..5,
+        ))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn probed_and_dynamic_cascades_answer_what_the_plain_cascade_answers(
+            method in method(),
+            path in path(),
+            catch in catch(),
+            header in prop::option::of("[a-z]{0,8}"),
+            chunks in body(),
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let answers = rt.block_on(async {
+                let plain = TestClient::new(cascade!(Files::default(), echo()).catch(catch));
+                let probed = TestClient::new(cascade!(Probing(Files::default()), echo()).catch(catch));
+                let dynamic = TestClient::new(
+                    Cascade::dynamic([BoxApp::probing(Files::default()), boxed(echo())])
+                        .unwrap()
+                        .catch(catch),
+                );
+                let mut answers = Vec::new();
+                macro_rules! ask {
+                    ($client:expr) => {{
+                        let mut req = $client.request(method.clone(), path);
+                        if let Some(value) = &header {
+                            req = req.header("x-in", value);
+                        }
+                        if let Some(chunks) = &chunks {
+                            req = req.body(Body::from_chunks(chunks.clone()));
+                        }
+                        answers.push(seen(&req.send().await));
+                    }};
+                }
+                ask!(plain);
+                ask!(probed);
+                ask!(dynamic);
+                answers
+            });
+            prop_assert_eq!(&answers[1], &answers[0], "probed vs plain");
+            prop_assert_eq!(&answers[2], &answers[0], "dynamic vs plain");
+        }
     }
 }
