@@ -97,7 +97,7 @@ where
 }
 
 /// Runs `f`, turning a panic into an error that carries its message.
-fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, BoxError> {
+pub(crate) fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, BoxError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
         let message = payload
             .downcast_ref::<&str>()

@@ -231,33 +231,58 @@ pub fn encode_end_request(
 }
 
 /// Parses name-value pairs from `data` (the concatenated PARAMS or GET_VALUES content).
-pub fn parse_pairs(mut data: &[u8]) -> Result<Vec<(Bytes, Bytes)>, RecordError> {
-    fn length(data: &mut &[u8]) -> Result<usize, RecordError> {
-        let first = *data.first().ok_or(RecordError::TruncatedPair)?;
+pub fn parse_pairs(data: &[u8]) -> Result<Vec<(Bytes, Bytes)>, RecordError> {
+    let mut pairs = Vec::new();
+    walk_pairs(data, |name, value| {
+        pairs.push((
+            Bytes::copy_from_slice(&data[name]),
+            Bytes::copy_from_slice(&data[value]),
+        ));
+    })?;
+    Ok(pairs)
+}
+
+/// [`parse_pairs`] without copying: each name and value is a slice of `data`.
+pub fn parse_pairs_shared(data: &Bytes) -> Result<Vec<(Bytes, Bytes)>, RecordError> {
+    // nginx's fastcgi_params alone are about 20 pairs.
+    let mut pairs = Vec::with_capacity(32);
+    walk_pairs(data, |name, value| {
+        pairs.push((data.slice(name), data.slice(value)));
+    })?;
+    Ok(pairs)
+}
+
+/// Calls `pair` with the byte ranges of each name and value in `data`.
+fn walk_pairs(
+    data: &[u8],
+    mut pair: impl FnMut(std::ops::Range<usize>, std::ops::Range<usize>),
+) -> Result<(), RecordError> {
+    fn length(data: &[u8], at: &mut usize) -> Result<usize, RecordError> {
+        let first = *data.get(*at).ok_or(RecordError::TruncatedPair)?;
         if first < 0x80 {
-            *data = &data[1..];
+            *at += 1;
             return Ok(usize::from(first));
         }
-        if data.len() < 4 {
+        let Some(rest) = data.get(*at + 1..*at + 4) else {
             return Err(RecordError::TruncatedPair);
-        }
-        let len = u32::from_be_bytes([first & 0x7f, data[1], data[2], data[3]]);
-        *data = &data[4..];
+        };
+        let len = u32::from_be_bytes([first & 0x7f, rest[0], rest[1], rest[2]]);
+        *at += 4;
         Ok(len as usize)
     }
-    let mut pairs = Vec::new();
-    while !data.is_empty() {
-        let name_len = length(&mut data)?;
-        let value_len = length(&mut data)?;
-        if data.len() < name_len.saturating_add(value_len) {
+    let mut at = 0;
+    while at < data.len() {
+        let name_len = length(data, &mut at)?;
+        let value_len = length(data, &mut at)?;
+        if data.len() - at < name_len.saturating_add(value_len) {
             return Err(RecordError::TruncatedPair);
         }
-        let name = Bytes::copy_from_slice(&data[..name_len]);
-        let value = Bytes::copy_from_slice(&data[name_len..name_len + value_len]);
-        data = &data[name_len + value_len..];
-        pairs.push((name, value));
+        let name_end = at + name_len;
+        let value_end = name_end + value_len;
+        pair(at..name_end, name_end..value_end);
+        at = value_end;
     }
-    Ok(pairs)
+    Ok(())
 }
 
 /// Appends one name-value pair in the wire form.
@@ -328,6 +353,24 @@ mod tests {
         assert_eq!(pairs[1].0.len(), 200);
         assert_eq!(pairs[2].1.len(), 70_000);
         assert_eq!(pairs[3].1.len(), 0);
+    }
+
+    #[test]
+    fn shared_pairs_are_the_copied_pairs_without_copying() {
+        let mut out = BytesMut::new();
+        encode_pair(&mut out, b"SHORT", b"x");
+        encode_pair(&mut out, &[b'N'; 200], &[b'v'; 300]);
+        encode_pair(&mut out, b"EMPTY", b"");
+        let data = out.freeze();
+        let shared = parse_pairs_shared(&data).unwrap();
+        assert_eq!(shared, parse_pairs(&data).unwrap());
+        let within = data.as_ptr_range();
+        assert!(shared
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .all(
+                |(name, value)| within.contains(&name.as_ptr()) && within.contains(&value.as_ptr())
+            ));
     }
 
     #[test]
