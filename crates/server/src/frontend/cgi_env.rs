@@ -264,6 +264,12 @@ pub fn build_request(vars: CgiVars, body: Body) -> Result<http::Request<Body>, M
 /// Hop-by-hop headers are dropped: they belong to the web server's own connection.
 pub fn encode_head(parts: &http::response::Parts) -> BytesMut {
     let mut out = BytesMut::with_capacity(256);
+    encode_head_into(&mut out, parts);
+    out
+}
+
+/// [`encode_head`], appended to `out`.
+pub fn encode_head_into(out: &mut BytesMut, parts: &http::response::Parts) {
     out.put_slice(b"Status: ");
     out.put_slice(parts.status.as_str().as_bytes());
     out.put_u8(b' ');
@@ -294,7 +300,6 @@ pub fn encode_head(parts: &http::response::Parts) -> BytesMut {
         out.put_slice(b"\r\n");
     }
     out.put_slice(b"\r\n");
-    out
 }
 
 /// A plain-text error response head and body for requests that cannot be mapped.

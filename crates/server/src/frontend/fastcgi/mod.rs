@@ -29,7 +29,6 @@ pub mod record;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -62,6 +61,41 @@ struct Running {
     remaining: Option<u64>,
     keep_conn: bool,
     abort: AbortHandle,
+}
+
+/// The requests a connection knows about, by id. A connection carries one request
+/// at a time from nginx and at most `max_requests_per_connection` when multiplexed,
+/// so a short list beats hashing the id.
+#[derive(Default)]
+struct Requests(Vec<(u16, Pending)>);
+
+impl Requests {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn get_mut(&mut self, id: &u16) -> Option<&mut Pending> {
+        self.0
+            .iter_mut()
+            .find(|(known, _)| known == id)
+            .map(|(_, pending)| pending)
+    }
+
+    fn remove(&mut self, id: &u16) -> Option<Pending> {
+        let at = self.0.iter().position(|(known, _)| known == id)?;
+        Some(self.0.swap_remove(at).1)
+    }
+
+    fn insert(&mut self, id: u16, pending: Pending) {
+        match self.get_mut(&id) {
+            Some(known) => *known = pending,
+            None => self.0.push((id, pending)),
+        }
+    }
 }
 
 /// A request's parameter bytes. nginx sends them in one record, which is kept as
@@ -181,11 +215,13 @@ pub(crate) async fn serve_connection<S, B>(
         config,
         buf: BytesMut::with_capacity(16 * 1024),
         out: Arc::new(Output::default()),
-        requests: HashMap::new(),
+        requests: Requests::default(),
         tasks: FuturesUnordered::new(),
         read_closed: false,
         closing: false,
         draining: false,
+        drain_watch: draining.clone(),
+        drain_armed: false,
         drain: Box::pin(drained(draining)),
     };
     let end = std::future::poll_fn(|cx| conn.poll(cx)).await;
@@ -231,13 +267,16 @@ struct Conn<S> {
     /// Bytes read and not yet parsed.
     buf: BytesMut,
     out: Arc<Output>,
-    requests: HashMap<u16, Pending>,
+    requests: Requests,
     tasks: FuturesUnordered<Abortable<RequestTask>>,
     read_closed: bool,
     /// A request without FCGI_KEEP_CONN finished: close once the output is written.
     closing: bool,
     draining: bool,
+    /// Polled once to register, then again only when the drain flag changed.
     drain: Pin<Box<dyn Future<Output = ()> + Send>>,
+    drain_watch: watch::Receiver<bool>,
+    drain_armed: bool,
 }
 
 impl<S, B> Conn<S>
@@ -290,9 +329,14 @@ where
                     Poll::Pending => {}
                 }
             }
-            if !self.draining && self.drain.as_mut().poll(cx).is_ready() {
-                self.draining = true;
-                progress = true;
+            if !self.draining
+                && (!self.drain_armed || self.drain_watch.has_changed().unwrap_or(false))
+            {
+                self.drain_armed = true;
+                if self.drain.as_mut().poll(cx).is_ready() {
+                    self.draining = true;
+                    progress = true;
+                }
             }
             if !progress {
                 return Poll::Pending;
@@ -305,7 +349,7 @@ where
     /// The peer stopped sending: a request still missing parameters or stdin can
     /// never be complete, so it is dropped (its response, if running, aborted).
     fn forget_unfinishable(&mut self) {
-        self.requests.retain(|_, pending| match pending {
+        self.requests.0.retain_mut(|(_, pending)| match pending {
             Pending::Params { .. } => false,
             Pending::Running(running) if running.stdin.is_some() => {
                 running.abort.abort();

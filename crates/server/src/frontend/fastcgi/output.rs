@@ -14,6 +14,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::sync::watch;
 
 use super::record::{self, RecordType};
+use crate::frontend::cgi_env::encode_head_into;
 use crate::frontend::respond::ChunkWriter;
 
 /// Past this many unwritten bytes, responses wait for the socket.
@@ -75,18 +76,36 @@ pub(super) struct StdoutRecords {
     pub(super) gate: Option<watch::Receiver<bool>>,
 }
 
-impl ChunkWriter for StdoutRecords {
-    async fn write(&mut self, chunk: Bytes) -> bool {
+impl StdoutRecords {
+    /// Waits until the request's stdin is complete and the buffer has room.
+    async fn ready(&mut self) {
         if let Some(mut gate) = self.gate.take() {
             // An Err means the request's state is gone with its connection.
             let _ = gate.wait_for(|done| *done).await;
         }
         std::future::poll_fn(|cx| self.out.poll_room(cx)).await;
+    }
+}
+
+impl ChunkWriter for StdoutRecords {
+    async fn write(&mut self, chunk: Bytes) -> bool {
+        self.ready().await;
         record::encode_stream(
             &mut self.out.lock().buf,
             RecordType::Stdout,
             self.id,
             &chunk,
+        );
+        true
+    }
+
+    async fn write_head(&mut self, parts: &http::response::Parts) -> bool {
+        self.ready().await;
+        record::encode_record_with(
+            &mut self.out.lock().buf,
+            RecordType::Stdout,
+            self.id,
+            |buf| encode_head_into(buf, parts),
         );
         true
     }

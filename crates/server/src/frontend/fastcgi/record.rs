@@ -164,6 +164,41 @@ pub fn encode_record(out: &mut BytesMut, kind: RecordType, request_id: u16, cont
     out.put_bytes(0, padding);
 }
 
+/// Appends a record of `kind` whose content `fill` writes straight into `out`,
+/// sparing a copy; content longer than one record is split as [`encode_stream`]
+/// does (and empty content makes no record).
+pub fn encode_record_with(
+    out: &mut BytesMut,
+    kind: RecordType,
+    request_id: u16,
+    fill: impl FnOnce(&mut BytesMut),
+) {
+    let start = out.len();
+    out.put_bytes(0, HEADER_LEN);
+    fill(out);
+    let len = out.len() - start - HEADER_LEN;
+    if len == 0 || len > MAX_CONTENT {
+        let content = out.split_off(start + HEADER_LEN);
+        out.truncate(start);
+        encode_stream(out, kind, request_id, &content);
+        return;
+    }
+    let padding = (8 - len % 8) % 8;
+    let [id_hi, id_lo] = request_id.to_be_bytes();
+    let [len_hi, len_lo] = (len as u16).to_be_bytes();
+    out[start..start + HEADER_LEN].copy_from_slice(&[
+        VERSION_1,
+        kind.to_byte(),
+        id_hi,
+        id_lo,
+        len_hi,
+        len_lo,
+        padding as u8,
+        0,
+    ]);
+    out.put_bytes(0, padding);
+}
+
 /// Appends `data` as as many records of `kind` as it takes (never an empty one).
 pub fn encode_stream(out: &mut BytesMut, kind: RecordType, request_id: u16, data: &[u8]) {
     for chunk in data.chunks(MAX_CONTENT) {
@@ -408,6 +443,28 @@ mod tests {
             parse_begin_request(&[0, 1]),
             Err(RecordError::BadBeginRequest)
         );
+    }
+
+    #[test]
+    fn records_filled_in_place_match_encoded_ones() {
+        for len in [
+            0,
+            1,
+            8,
+            13,
+            MAX_CONTENT,
+            MAX_CONTENT + 1,
+            2 * MAX_CONTENT + 5,
+        ] {
+            let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let mut filled = BytesMut::from(&b"before"[..]);
+            encode_record_with(&mut filled, RecordType::Stdout, 9, |out| {
+                out.extend_from_slice(&data)
+            });
+            let mut encoded = BytesMut::from(&b"before"[..]);
+            encode_stream(&mut encoded, RecordType::Stdout, 9, &data);
+            assert_eq!(filled, encoded, "{len} bytes");
+        }
     }
 
     #[test]
