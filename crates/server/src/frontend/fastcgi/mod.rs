@@ -60,7 +60,9 @@ struct Running {
     stdin: Option<StdinQueue>,
     remaining: Option<u64>,
     keep_conn: bool,
-    abort: AbortHandle,
+    /// How to stop the response: `None` for the solo response, which the
+    /// connection drops itself.
+    abort: Option<AbortHandle>,
 }
 
 /// The requests a connection knows about, by id. A connection carries one request
@@ -216,6 +218,7 @@ pub(crate) async fn serve_connection<S, B>(
         buf: BytesMut::with_capacity(16 * 1024),
         out: Arc::new(Output::default()),
         requests: Requests::default(),
+        solo: None,
         tasks: FuturesUnordered::new(),
         read_closed: false,
         closing: false,
@@ -230,10 +233,12 @@ pub(crate) async fn serve_connection<S, B>(
     let Conn {
         mut stream,
         out,
+        solo,
         tasks,
         requests,
         ..
     } = conn;
+    drop(solo);
     drop(tasks);
     drop(requests);
     let owed = std::mem::take(&mut out.lock().buf);
@@ -268,6 +273,10 @@ struct Conn<S> {
     buf: BytesMut,
     out: Arc<Output>,
     requests: Requests,
+    /// The response started while no other ran: nginx's one request at a time,
+    /// polled directly with no per-request wake-up bookkeeping.
+    solo: Option<RequestTask>,
+    /// Responses started while the solo one ran (a multiplexing peer).
     tasks: FuturesUnordered<Abortable<RequestTask>>,
     read_closed: bool,
     /// A request without FCGI_KEEP_CONN finished: close once the output is written.
@@ -294,6 +303,14 @@ where
             if let Err(e) = self.on_buffered_records() {
                 tracing::warn!(error = %e, "FastCGI protocol error: closing the connection");
                 return Poll::Ready(End::Cut);
+            }
+            if let Some(solo) = self.solo.as_mut() {
+                if let Poll::Ready(finished) = Pin::new(solo).poll(cx) {
+                    self.solo = None;
+                    if let Some(end) = self.on_finished(finished) {
+                        return Poll::Ready(end);
+                    }
+                }
             }
             while let Poll::Ready(Some(finished)) = self.tasks.poll_next_unpin(cx) {
                 // An aborted response finishes as `Err(Aborted)` and is forgotten:
@@ -349,14 +366,31 @@ where
     /// The peer stopped sending: a request still missing parameters or stdin can
     /// never be complete, so it is dropped (its response, if running, aborted).
     fn forget_unfinishable(&mut self) {
-        self.requests.0.retain_mut(|(_, pending)| match pending {
+        let mut dropped = Vec::new();
+        self.requests.0.retain(|(id, pending)| match pending {
             Pending::Params { .. } => false,
             Pending::Running(running) if running.stdin.is_some() => {
-                running.abort.abort();
+                dropped.push(*id);
                 false
             }
             Pending::Running(_) => true,
         });
+        for id in dropped {
+            self.stop(id, None);
+        }
+    }
+
+    /// Stops the response to request `id`: aborts it, or drops it if it is the solo
+    /// one. Its state must already be out of `requests`.
+    fn stop(&mut self, id: u16, abort: Option<AbortHandle>) {
+        match abort {
+            Some(abort) => abort.abort(),
+            None => {
+                if self.solo.as_ref().is_some_and(|solo| solo.id == id) {
+                    self.solo = None;
+                }
+            }
+        }
     }
 
     /// Writes the output buffer until it is empty or the socket is full.
@@ -422,7 +456,7 @@ where
                 let begin = record::parse_begin_request(&record.content)?;
                 // A request id reused while its request runs replaces that request.
                 if let Some(Pending::Running(old)) = self.requests.remove(&id) {
-                    old.abort.abort();
+                    self.stop(id, old.abort);
                 }
                 let refuse = match begin.role {
                     Role::Other(_) => Some(ProtocolStatus::UnknownRole),
@@ -491,7 +525,7 @@ where
             RecordType::AbortRequest => {
                 if let Some(pending) = self.requests.remove(&id) {
                     if let Pending::Running(running) = pending {
-                        running.abort.abort();
+                        self.stop(id, running.abort);
                     }
                     let buf = &mut self.out.lock().buf;
                     record::encode_end_request(buf, id, 1, ProtocolStatus::RequestComplete);
@@ -547,9 +581,15 @@ where
         };
         let service = self.service.clone();
         let response = Box::pin(async move { respond(service, req, &mut writer).await });
-        let (abort, registration) = AbortHandle::new_pair();
-        self.tasks
-            .push(Abortable::new(RequestTask { id, response }, registration));
+        let task = RequestTask { id, response };
+        let abort = if self.solo.is_none() {
+            self.solo = Some(task);
+            None
+        } else {
+            let (abort, registration) = AbortHandle::new_pair();
+            self.tasks.push(Abortable::new(task, registration));
+            Some(abort)
+        };
         let running = Running {
             stdin,
             remaining,

@@ -340,3 +340,38 @@ async fn a_draining_connection_finishes_its_request_then_closes() {
         "the drained connection stayed open"
     );
 }
+
+#[tokio::test]
+async fn aborting_one_of_two_multiplexed_requests_leaves_the_other_running() {
+    for aborted in [1u16, 2] {
+        let (mut client, _drain) = connect().await;
+        let mut out = BytesMut::new();
+        // Request 1 starts alone; request 2 runs beside it.
+        get(&mut out, 1, "/slow", true);
+        get(&mut out, 2, "/slow", true);
+        record::encode_record(&mut out, RecordType::AbortRequest, aborted, &[]);
+        client.write_all(&out).await.unwrap();
+        let mut buf = BytesMut::new();
+        let mut ended = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while ended.len() < 2 {
+                while let Some(rec) = record::parse_record(&mut buf).unwrap() {
+                    match rec.kind {
+                        RecordType::Stdout if !rec.content.is_empty() => {
+                            assert_ne!(rec.request_id, aborted, "the aborted request answered");
+                        }
+                        RecordType::EndRequest => ended.push((rec.request_id, rec.content[3])),
+                        _ => {}
+                    }
+                }
+                if ended.len() < 2 {
+                    assert!(client.read_buf(&mut buf).await.unwrap() > 0);
+                }
+            }
+        })
+        .await
+        .unwrap();
+        let other = 3 - aborted;
+        assert_eq!(ended, [(aborted, 1), (other, 0)], "aborted {aborted}");
+    }
+}
