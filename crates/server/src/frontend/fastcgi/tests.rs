@@ -114,6 +114,51 @@ async fn read_until_end(stream: &mut TcpStream, buf: &mut BytesMut, id: u16) -> 
     .expect("request ended in time")
 }
 
+/// Sends a whole GET for request `id` and reads its answer: stdout and END_REQUEST.
+async fn exchange(
+    client: &mut TcpStream,
+    buf: &mut BytesMut,
+    id: u16,
+    path: &str,
+    keep_conn: bool,
+) -> (Bytes, Bytes) {
+    let mut out = BytesMut::new();
+    get(&mut out, id, path, keep_conn);
+    client.write_all(&out).await.unwrap();
+    read_until_end(client, buf, id).await
+}
+
+/// Reads records until `count` END_REQUESTs arrived, showing each record to `each`;
+/// returns the END_REQUESTs in order.
+async fn read_ends(
+    client: &mut TcpStream,
+    buf: &mut BytesMut,
+    count: usize,
+    mut each: impl FnMut(&Record),
+) -> Vec<Record> {
+    let mut ends = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            while let Some(rec) = record::parse_record(buf).unwrap() {
+                each(&rec);
+                if rec.kind == RecordType::EndRequest {
+                    ends.push(rec);
+                }
+            }
+            if ends.len() >= count {
+                return;
+            }
+            assert!(
+                client.read_buf(buf).await.unwrap() > 0,
+                "the connection closed"
+            );
+        }
+    })
+    .await
+    .expect("the requests ended in time");
+    ends
+}
+
 fn body_of(stdout: &[u8]) -> &[u8] {
     let at = stdout
         .windows(4)
@@ -137,10 +182,7 @@ async fn a_get_in_one_packet_is_answered_and_the_connection_kept() {
     let (mut client, _drain) = connect().await;
     let mut buf = BytesMut::new();
     for _ in 0..3 {
-        let mut out = BytesMut::new();
-        get(&mut out, 1, "/hello", true);
-        client.write_all(&out).await.unwrap();
-        let (stdout, end) = read_until_end(&mut client, &mut buf, 1).await;
+        let (stdout, end) = exchange(&mut client, &mut buf, 1, "/hello", true).await;
         assert!(stdout.starts_with(b"Status: 200 OK\r\n"), "{stdout:?}");
         assert_eq!(body_of(&stdout), b"Hello World!");
         assert_eq!(&end[..], &COMPLETE);
@@ -202,22 +244,9 @@ async fn multiplexed_requests_run_concurrently_and_each_ends() {
     client.write_all(&out).await.unwrap();
     let mut buf = BytesMut::new();
     // Request 2 ends while the slow request 1 still runs.
-    let mut seen = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while seen.len() < 2 {
-            while let Some(rec) = record::parse_record(&mut buf).unwrap() {
-                if rec.kind == RecordType::EndRequest {
-                    seen.push(rec.request_id);
-                }
-            }
-            if seen.len() < 2 {
-                assert!(client.read_buf(&mut buf).await.unwrap() > 0);
-            }
-        }
-    })
-    .await
-    .unwrap();
-    assert_eq!(seen, [2, 1]);
+    let ends = read_ends(&mut client, &mut buf, 2, |_| {}).await;
+    let ids: Vec<u16> = ends.iter().map(|end| end.request_id).collect();
+    assert_eq!(ids, [2, 1]);
 }
 
 #[tokio::test]
@@ -236,10 +265,7 @@ async fn abort_request_ends_the_request_and_the_connection_serves_on() {
         "app status 1 for an aborted request"
     );
     // The same id serves a new request; the aborted one never answers.
-    let mut out = BytesMut::new();
-    get(&mut out, 1, "/hello", true);
-    client.write_all(&out).await.unwrap();
-    let (stdout, end) = read_until_end(&mut client, &mut buf, 1).await;
+    let (stdout, end) = exchange(&mut client, &mut buf, 1, "/hello", true).await;
     assert_eq!(body_of(&stdout), b"Hello World!");
     assert_eq!(&end[..], &COMPLETE);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -281,11 +307,8 @@ async fn get_values_answers_what_it_knows_and_unknown_types_are_named() {
 #[tokio::test]
 async fn without_keep_conn_the_connection_closes_after_the_response() {
     let (mut client, _drain) = connect().await;
-    let mut out = BytesMut::new();
-    get(&mut out, 1, "/hello", false);
-    client.write_all(&out).await.unwrap();
     let mut buf = BytesMut::new();
-    let (stdout, _) = read_until_end(&mut client, &mut buf, 1).await;
+    let (stdout, _) = exchange(&mut client, &mut buf, 1, "/hello", false).await;
     assert_eq!(body_of(&stdout), b"Hello World!");
     assert!(closed(&mut client).await, "the connection stayed open");
 }
@@ -293,17 +316,11 @@ async fn without_keep_conn_the_connection_closes_after_the_response() {
 #[tokio::test]
 async fn a_panic_before_the_head_is_a_500_and_the_connection_serves_on() {
     let (mut client, _drain) = connect().await;
-    let mut out = BytesMut::new();
-    get(&mut out, 1, "/panic", true);
-    client.write_all(&out).await.unwrap();
     let mut buf = BytesMut::new();
-    let (stdout, end) = read_until_end(&mut client, &mut buf, 1).await;
+    let (stdout, end) = exchange(&mut client, &mut buf, 1, "/panic", true).await;
     assert!(stdout.starts_with(b"Status: 500 "), "{stdout:?}");
     assert_eq!(&end[..], &COMPLETE);
-    let mut out = BytesMut::new();
-    get(&mut out, 1, "/hello", true);
-    client.write_all(&out).await.unwrap();
-    let (stdout, _) = read_until_end(&mut client, &mut buf, 1).await;
+    let (stdout, _) = exchange(&mut client, &mut buf, 1, "/hello", true).await;
     assert_eq!(body_of(&stdout), b"Hello World!");
 }
 
@@ -326,13 +343,12 @@ async fn a_body_failing_midway_cuts_the_connection_without_end_request() {
 #[tokio::test]
 async fn a_draining_connection_finishes_its_request_then_closes() {
     let (mut client, drain) = connect().await;
-    let mut out = BytesMut::new();
-    get(&mut out, 1, "/slow", true);
-    client.write_all(&out).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    drain.send(true).unwrap();
     let mut buf = BytesMut::new();
-    let (stdout, end) = read_until_end(&mut client, &mut buf, 1).await;
+    let answer = exchange(&mut client, &mut buf, 1, "/slow", true);
+    let ((stdout, end), ()) = tokio::join!(answer, async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        drain.send(true).unwrap();
+    });
     assert_eq!(body_of(&stdout), b"slow");
     assert_eq!(&end[..], &COMPLETE);
     assert!(
@@ -352,25 +368,16 @@ async fn aborting_one_of_two_multiplexed_requests_leaves_the_other_running() {
         record::encode_record(&mut out, RecordType::AbortRequest, aborted, &[]);
         client.write_all(&out).await.unwrap();
         let mut buf = BytesMut::new();
-        let mut ended = Vec::new();
-        tokio::time::timeout(Duration::from_secs(10), async {
-            while ended.len() < 2 {
-                while let Some(rec) = record::parse_record(&mut buf).unwrap() {
-                    match rec.kind {
-                        RecordType::Stdout if !rec.content.is_empty() => {
-                            assert_ne!(rec.request_id, aborted, "the aborted request answered");
-                        }
-                        RecordType::EndRequest => ended.push((rec.request_id, rec.content[3])),
-                        _ => {}
-                    }
-                }
-                if ended.len() < 2 {
-                    assert!(client.read_buf(&mut buf).await.unwrap() > 0);
-                }
+        let ends = read_ends(&mut client, &mut buf, 2, |rec| {
+            if rec.kind == RecordType::Stdout && !rec.content.is_empty() {
+                assert_ne!(rec.request_id, aborted, "the aborted request answered");
             }
         })
-        .await
-        .unwrap();
+        .await;
+        let ended: Vec<(u16, u8)> = ends
+            .iter()
+            .map(|end| (end.request_id, end.content[3]))
+            .collect();
         let other = 3 - aborted;
         assert_eq!(ended, [(aborted, 1), (other, 0)], "aborted {aborted}");
     }
