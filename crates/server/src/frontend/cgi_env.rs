@@ -141,7 +141,8 @@ pub fn build_request(vars: CgiVars, body: Body) -> Result<http::Request<Body>, M
     // One pass over the variables: the ones read below (the last of each wins) and
     // the headers. A bad header value is reported after the other checks.
     let mut known = Known::default();
-    let mut headers = http::HeaderMap::new();
+    let mut req = http::Request::new(body);
+    let headers = req.headers_mut();
     let mut bad_header = None;
     for (name, value) in &vars.0 {
         let slot = match name.as_ref() {
@@ -229,11 +230,9 @@ pub fn build_request(vars: CgiVars, body: Body) -> Result<http::Request<Body>, M
             String::from_utf8_lossy(name)
         )));
     }
-    let mut req = http::Request::new(body);
     *req.method_mut() = method;
     *req.uri_mut() = uri;
     *req.version_mut() = version;
-    *req.headers_mut() = headers;
     if let Some(addr) =
         text("REMOTE_ADDR", known.remote_addr)?.and_then(|a| a.parse::<IpAddr>().ok())
     {
