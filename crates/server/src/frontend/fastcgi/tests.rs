@@ -382,3 +382,43 @@ async fn aborting_one_of_two_multiplexed_requests_leaves_the_other_running() {
         assert_eq!(ended, [(aborted, 1), (other, 0)], "aborted {aborted}");
     }
 }
+
+#[tokio::test]
+async fn a_peer_that_stops_sending_mid_request_gets_the_connection_closed() {
+    // One request waits for the rest of its body, another for its parameters: once
+    // the peer stops sending, neither can complete, and the connection must close
+    // instead of waiting for them forever.
+    let (mut client, _drain) = connect().await;
+    let mut out = BytesMut::new();
+    begin(&mut out, 1, true);
+    record::encode_record(
+        &mut out,
+        RecordType::Params,
+        1,
+        &params("POST", "/echo", Some(10)),
+    );
+    record::encode_record(&mut out, RecordType::Params, 1, &[]);
+    record::encode_record(&mut out, RecordType::Stdin, 1, b"12345");
+    begin(&mut out, 2, true);
+    record::encode_record(
+        &mut out,
+        RecordType::Params,
+        2,
+        &params("GET", "/hello", None),
+    );
+    client.write_all(&out).await.unwrap();
+    client.shutdown().await.unwrap();
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), client.read_to_end(&mut rest))
+        .await
+        .expect("the connection closed")
+        .unwrap();
+    let mut buf = BytesMut::from(&rest[..]);
+    while let Some(rec) = record::parse_record(&mut buf).unwrap() {
+        assert_ne!(
+            rec.kind,
+            RecordType::EndRequest,
+            "an incomplete request ended"
+        );
+    }
+}
