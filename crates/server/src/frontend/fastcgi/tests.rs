@@ -77,10 +77,21 @@ fn params(method: &str, path: &str, content_length: Option<usize>) -> BytesMut {
     pairs
 }
 
+/// BEGIN_REQUEST and one PARAMS record for request `id`; the parameters not ended.
+fn begin_with_params(
+    out: &mut BytesMut,
+    id: u16,
+    keep_conn: bool,
+    (method, path, content_length): (&str, &str, Option<usize>),
+) {
+    begin(out, id, keep_conn);
+    let pairs = params(method, path, content_length);
+    record::encode_record(out, RecordType::Params, id, &pairs);
+}
+
 /// A whole GET in one write, as nginx sends it.
 fn get(out: &mut BytesMut, id: u16, path: &str, keep_conn: bool) {
-    begin(out, id, keep_conn);
-    record::encode_record(out, RecordType::Params, id, &params("GET", path, None));
+    begin_with_params(out, id, keep_conn, ("GET", path, None));
     record::encode_record(out, RecordType::Params, id, &[]);
     record::encode_record(out, RecordType::Stdin, id, &[]);
 }
@@ -216,13 +227,7 @@ async fn params_and_stdin_split_across_records_and_writes_make_one_request() {
 async fn an_empty_stdin_sent_later_still_ends_a_get() {
     let (mut client, _drain) = connect().await;
     let mut out = BytesMut::new();
-    begin(&mut out, 1, true);
-    record::encode_record(
-        &mut out,
-        RecordType::Params,
-        1,
-        &params("GET", "/hello", None),
-    );
+    begin_with_params(&mut out, 1, true, ("GET", "/hello", None));
     record::encode_record(&mut out, RecordType::Params, 1, &[]);
     client.write_all(&out).await.unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -390,22 +395,10 @@ async fn a_peer_that_stops_sending_mid_request_gets_the_connection_closed() {
     // instead of waiting for them forever.
     let (mut client, _drain) = connect().await;
     let mut out = BytesMut::new();
-    begin(&mut out, 1, true);
-    record::encode_record(
-        &mut out,
-        RecordType::Params,
-        1,
-        &params("POST", "/echo", Some(10)),
-    );
+    begin_with_params(&mut out, 1, true, ("POST", "/echo", Some(10)));
     record::encode_record(&mut out, RecordType::Params, 1, &[]);
     record::encode_record(&mut out, RecordType::Stdin, 1, b"12345");
-    begin(&mut out, 2, true);
-    record::encode_record(
-        &mut out,
-        RecordType::Params,
-        2,
-        &params("GET", "/hello", None),
-    );
+    begin_with_params(&mut out, 2, true, ("GET", "/hello", None));
     client.write_all(&out).await.unwrap();
     client.shutdown().await.unwrap();
     let mut rest = Vec::new();
