@@ -1,7 +1,8 @@
 //! Feeds arbitrary bytes to the FastCGI record layer the way a connection does:
 //! records are taken off a buffer, then their contents are parsed as the connection
-//! would (BEGIN_REQUEST bodies and name-value pairs). Nothing may panic, and every
-//! record taken must account for exactly the bytes it consumed.
+//! would (BEGIN_REQUEST bodies and name-value pairs). Nothing may panic, every
+//! record taken must account for exactly the bytes it consumed, and the two pair
+//! parsers (copying and zero-copy) must agree.
 #![no_main]
 
 use bytes::BytesMut;
@@ -20,6 +21,11 @@ fuzz_target!(|data: &[u8]| {
                         let _ = record::parse_begin_request(&rec.content);
                     }
                     RecordType::Params | RecordType::GetValues => {
+                        // The copying and the zero-copy parsers agree, errors included.
+                        assert_eq!(
+                            record::parse_pairs_shared(&rec.content),
+                            record::parse_pairs(&rec.content)
+                        );
                         if let Ok(pairs) = record::parse_pairs(&rec.content) {
                             // Re-encoding what was parsed must parse back the same.
                             let mut out = BytesMut::new();

@@ -93,100 +93,160 @@ pub fn content_length(vars: &CgiVars) -> Result<Option<u64>, MapError> {
     }
 }
 
+/// The variables [`build_request`] reads, each the last value sent.
+#[derive(Default)]
+struct Known<'a> {
+    request_method: Option<&'a [u8]>,
+    script_name: Option<&'a [u8]>,
+    path_info: Option<&'a [u8]>,
+    request_uri: Option<&'a [u8]>,
+    query_string: Option<&'a [u8]>,
+    server_protocol: Option<&'a [u8]>,
+    remote_addr: Option<&'a [u8]>,
+    remote_port: Option<&'a [u8]>,
+    https: Option<&'a [u8]>,
+}
+
+/// The header an `HTTP_*`, `CONTENT_TYPE` or `CONTENT_LENGTH` variable becomes, if any.
+fn header_name(name: &[u8], value: &[u8]) -> Option<HeaderName> {
+    let header = match name {
+        b"CONTENT_TYPE" if !value.is_empty() => HeaderName::from_static("content-type"),
+        b"CONTENT_LENGTH" if !value.is_empty() => HeaderName::from_static("content-length"),
+        other => match other.strip_prefix(b"HTTP_")? {
+            // The web server sends these from the real body, not the headers.
+            b"CONTENT_TYPE" | b"CONTENT_LENGTH" => return None,
+            // HeaderName lowercases; only `_` must become `-`. Header names
+            // longer than the stack buffer are rare enough to allocate.
+            rest if rest.len() <= 64 => {
+                let mut buf = [0u8; 64];
+                for (to, &from) in buf.iter_mut().zip(rest) {
+                    *to = if from == b'_' { b'-' } else { from };
+                }
+                HeaderName::from_bytes(&buf[..rest.len()]).ok()?
+            }
+            rest => {
+                let dashed: Vec<u8> = rest
+                    .iter()
+                    .map(|&b| if b == b'_' { b'-' } else { b })
+                    .collect();
+                HeaderName::from_bytes(&dashed).ok()?
+            }
+        },
+    };
+    Some(header)
+}
+
 /// Builds the request for `vars` with `body`.
 pub fn build_request(vars: CgiVars, body: Body) -> Result<http::Request<Body>, MapError> {
-    let text = |name: &str| -> Result<Option<&str>, MapError> {
-        match vars.get(name) {
+    // One pass over the variables: the ones read below (the last of each wins) and
+    // the headers. A bad header value is reported after the other checks.
+    let mut known = Known::default();
+    let mut req = http::Request::new(body);
+    let headers = req.headers_mut();
+    let mut bad_header = None;
+    for (name, value) in &vars.0 {
+        let slot = match name.as_ref() {
+            b"REQUEST_METHOD" => &mut known.request_method,
+            b"SCRIPT_NAME" => &mut known.script_name,
+            b"PATH_INFO" => &mut known.path_info,
+            b"REQUEST_URI" => &mut known.request_uri,
+            b"QUERY_STRING" => &mut known.query_string,
+            b"SERVER_PROTOCOL" => &mut known.server_protocol,
+            b"REMOTE_ADDR" => &mut known.remote_addr,
+            b"REMOTE_PORT" => &mut known.remote_port,
+            b"HTTPS" => &mut known.https,
+            name => {
+                if let Some(header) = header_name(name, value) {
+                    match HeaderValue::from_maybe_shared(value.clone()) {
+                        Ok(value) => {
+                            headers.append(header, value);
+                        }
+                        Err(_) => {
+                            bad_header.get_or_insert(name);
+                        }
+                    }
+                }
+                continue;
+            }
+        };
+        *slot = Some(value.as_ref());
+    }
+    fn text<'a>(name: &str, raw: Option<&'a [u8]>) -> Result<Option<&'a str>, MapError> {
+        match raw {
             None => Ok(None),
             Some(raw) => std::str::from_utf8(raw)
                 .map(Some)
                 .map_err(|_| MapError(format!("{name} is not UTF-8"))),
         }
-    };
-    let method =
-        text("REQUEST_METHOD")?.ok_or_else(|| MapError("REQUEST_METHOD is missing".into()))?;
+    }
+    let method = text("REQUEST_METHOD", known.request_method)?
+        .ok_or_else(|| MapError("REQUEST_METHOD is missing".into()))?;
     let method = Method::from_bytes(method.as_bytes())
         .map_err(|_| MapError(format!("REQUEST_METHOD {method:?} is not a method")))?;
-    let script_name = text("SCRIPT_NAME")?.unwrap_or("");
-    let path = match text("PATH_INFO")? {
-        Some(info) => utf8_percent_encode(info, PATH).to_string(),
-        None => {
-            let uri = text("REQUEST_URI")?.unwrap_or("/");
-            uri.split_once('?').map_or(uri, |(path, _)| path).to_owned()
+    let script_name = text("SCRIPT_NAME", known.script_name)?.unwrap_or("");
+    let path_info = text("PATH_INFO", known.path_info)?;
+    let request_uri = match path_info {
+        Some(_) => None,
+        None => text("REQUEST_URI", known.request_uri)?,
+    };
+    let query = text("QUERY_STRING", known.query_string)?.filter(|q| !q.is_empty());
+    let target = || {
+        let mut target = String::with_capacity(
+            1 + path_info.or(request_uri).map_or(1, str::len) + query.map_or(0, |q| q.len() + 1),
+        );
+        match path_info {
+            Some(info) => {
+                if !info.starts_with('/') {
+                    target.push('/');
+                }
+                target.extend(utf8_percent_encode(info, PATH));
+            }
+            None => {
+                let uri = request_uri.unwrap_or("/");
+                let path = uri.split_once('?').map_or(uri, |(path, _)| path);
+                if !path.starts_with('/') {
+                    target.push('/');
+                }
+                target.push_str(path);
+            }
         }
+        if let Some(query) = query {
+            target.push('?');
+            target.push_str(query);
+        }
+        target
     };
-    let mut target = if path.starts_with('/') {
-        path
-    } else {
-        format!("/{path}")
-    };
-    if let Some(query) = text("QUERY_STRING")?.filter(|q| !q.is_empty()) {
-        target.push('?');
-        target.push_str(query);
-    }
-    let uri: http::Uri = target
-        .parse()
-        .map_err(|_| MapError(format!("{target:?} is not a valid request target")))?;
-    let version = match text("SERVER_PROTOCOL")? {
+    // Handing the String over as Bytes spares the Uri a copy.
+    let uri = http::Uri::from_maybe_shared(Bytes::from(target()))
+        .map_err(|_| MapError(format!("{:?} is not a valid request target", target())))?;
+    let version = match text("SERVER_PROTOCOL", known.server_protocol)? {
         Some("HTTP/1.0") => Version::HTTP_10,
         Some("HTTP/2.0" | "HTTP/2") => Version::HTTP_2,
         _ => Version::HTTP_11,
     };
-    let mut req = http::Request::builder()
-        .method(method)
-        .uri(uri)
-        .version(version)
-        .body(body)
-        .map_err(|e| MapError(e.to_string()))?;
-
-    let headers = req.headers_mut();
-    for (name, value) in &vars.0 {
-        let header = match name.as_ref() {
-            b"CONTENT_TYPE" => HeaderName::from_static("content-type"),
-            b"CONTENT_LENGTH" if !value.is_empty() => HeaderName::from_static("content-length"),
-            other => match other.strip_prefix(b"HTTP_") {
-                // The web server sends these from the real body, not the headers.
-                Some(b"CONTENT_TYPE" | b"CONTENT_LENGTH") | None => continue,
-                Some(rest) => {
-                    let lower: Vec<u8> = rest
-                        .iter()
-                        .map(|&b| {
-                            if b == b'_' {
-                                b'-'
-                            } else {
-                                b.to_ascii_lowercase()
-                            }
-                        })
-                        .collect();
-                    match HeaderName::from_bytes(&lower) {
-                        Ok(name) => name,
-                        Err(_) => continue,
-                    }
-                }
-            },
-        };
-        if value.is_empty() && header == "content-type" {
-            continue;
-        }
-        let value = HeaderValue::from_maybe_shared(value.clone()).map_err(|_| {
-            MapError(format!(
-                "{} has a value that is not a valid header",
-                String::from_utf8_lossy(name)
-            ))
-        })?;
-        headers.append(header, value);
+    if let Some(name) = bad_header {
+        return Err(MapError(format!(
+            "{} has a value that is not a valid header",
+            String::from_utf8_lossy(name)
+        )));
     }
-    if let Some(addr) = text("REMOTE_ADDR")?.and_then(|a| a.parse::<IpAddr>().ok()) {
-        let port = text("REMOTE_PORT")?
+    *req.method_mut() = method;
+    *req.uri_mut() = uri;
+    *req.version_mut() = version;
+    if let Some(addr) =
+        text("REMOTE_ADDR", known.remote_addr)?.and_then(|a| a.parse::<IpAddr>().ok())
+    {
+        let port = text("REMOTE_PORT", known.remote_port)?
             .and_then(|p| p.parse().ok())
             .unwrap_or(0);
         req.extensions_mut()
             .insert(PeerAddr(SocketAddr::new(addr, port)));
     }
-    let https = matches!(
-        text("HTTPS")?.map(str::to_ascii_lowercase).as_deref(),
-        Some("on" | "1" | "yes")
-    );
+    let https = text("HTTPS", known.https)?.is_some_and(|https| {
+        ["on", "1", "yes"]
+            .iter()
+            .any(|on| https.eq_ignore_ascii_case(on))
+    });
     req.extensions_mut().insert(if https {
         http::uri::Scheme::HTTPS
     } else {
@@ -203,6 +263,12 @@ pub fn build_request(vars: CgiVars, body: Body) -> Result<http::Request<Body>, M
 /// Hop-by-hop headers are dropped: they belong to the web server's own connection.
 pub fn encode_head(parts: &http::response::Parts) -> BytesMut {
     let mut out = BytesMut::with_capacity(256);
+    encode_head_into(&mut out, parts);
+    out
+}
+
+/// [`encode_head`], appended to `out`.
+pub fn encode_head_into(out: &mut BytesMut, parts: &http::response::Parts) {
     out.put_slice(b"Status: ");
     out.put_slice(parts.status.as_str().as_bytes());
     out.put_u8(b' ');
@@ -233,7 +299,6 @@ pub fn encode_head(parts: &http::response::Parts) -> BytesMut {
         out.put_slice(b"\r\n");
     }
     out.put_slice(b"\r\n");
-    out
 }
 
 /// A plain-text error response head and body for requests that cannot be mapped.
@@ -388,6 +453,31 @@ mod tests {
         assert_eq!(
             content_length(&vars(&[("CONTENT_LENGTH", "12")])).unwrap(),
             Some(12)
+        );
+    }
+
+    #[test]
+    fn header_names_of_any_length_keep_their_dashes_and_bad_values_are_map_errors() {
+        let long = format!("HTTP_X_{}", "LONG_".repeat(20));
+        let req = build_request(
+            vars(&[
+                ("REQUEST_METHOD", "GET"),
+                ("HTTP_X_REQUEST_ID", "7"),
+                (&long, "yes"),
+            ]),
+            Body::empty(),
+        )
+        .unwrap();
+        assert_eq!(req.headers()["x-request-id"], "7");
+        let dashed = format!("x-{}", "long-".repeat(20));
+        assert_eq!(req.headers()[dashed.as_str()], "yes");
+        let bad = build_request(
+            vars(&[("REQUEST_METHOD", "GET"), ("HTTP_X_BAD", "a\nb")]),
+            Body::empty(),
+        );
+        assert_eq!(
+            bad.unwrap_err().0,
+            "HTTP_X_BAD has a value that is not a valid header"
         );
     }
 

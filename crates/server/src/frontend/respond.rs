@@ -24,6 +24,14 @@ pub(crate) enum Outcome {
 pub(crate) trait ChunkWriter: Send {
     /// Writes one chunk; false once the peer is gone.
     fn write(&mut self, chunk: Bytes) -> impl std::future::Future<Output = bool> + Send;
+
+    /// Writes the CGI head of a response; by default encoded and written as a chunk.
+    fn write_head(
+        &mut self,
+        parts: &http::response::Parts,
+    ) -> impl std::future::Future<Output = bool> + Send {
+        self.write(encode_head(parts).freeze())
+    }
 }
 
 /// Calls `service` and writes the CGI head and then each body chunk through `out`.
@@ -63,7 +71,7 @@ where
         }
     };
     let (parts, body) = res.into_parts();
-    if !out.write(encode_head(&parts).freeze()).await {
+    if !out.write_head(&parts).await {
         return Outcome::WriterGone;
     }
     if is_head {
@@ -97,7 +105,7 @@ where
 }
 
 /// Runs `f`, turning a panic into an error that carries its message.
-fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, BoxError> {
+pub(crate) fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, BoxError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
         let message = payload
             .downcast_ref::<&str>()

@@ -164,6 +164,41 @@ pub fn encode_record(out: &mut BytesMut, kind: RecordType, request_id: u16, cont
     out.put_bytes(0, padding);
 }
 
+/// Appends a record of `kind` whose content `fill` writes straight into `out`,
+/// sparing a copy; content longer than one record is split as [`encode_stream`]
+/// does (and empty content makes no record).
+pub fn encode_record_with(
+    out: &mut BytesMut,
+    kind: RecordType,
+    request_id: u16,
+    fill: impl FnOnce(&mut BytesMut),
+) {
+    let start = out.len();
+    out.put_bytes(0, HEADER_LEN);
+    fill(out);
+    let len = out.len() - start - HEADER_LEN;
+    if len == 0 || len > MAX_CONTENT {
+        let content = out.split_off(start + HEADER_LEN);
+        out.truncate(start);
+        encode_stream(out, kind, request_id, &content);
+        return;
+    }
+    let padding = (8 - len % 8) % 8;
+    let [id_hi, id_lo] = request_id.to_be_bytes();
+    let [len_hi, len_lo] = (len as u16).to_be_bytes();
+    out[start..start + HEADER_LEN].copy_from_slice(&[
+        VERSION_1,
+        kind.to_byte(),
+        id_hi,
+        id_lo,
+        len_hi,
+        len_lo,
+        padding as u8,
+        0,
+    ]);
+    out.put_bytes(0, padding);
+}
+
 /// Appends `data` as as many records of `kind` as it takes (never an empty one).
 pub fn encode_stream(out: &mut BytesMut, kind: RecordType, request_id: u16, data: &[u8]) {
     for chunk in data.chunks(MAX_CONTENT) {
@@ -231,33 +266,58 @@ pub fn encode_end_request(
 }
 
 /// Parses name-value pairs from `data` (the concatenated PARAMS or GET_VALUES content).
-pub fn parse_pairs(mut data: &[u8]) -> Result<Vec<(Bytes, Bytes)>, RecordError> {
-    fn length(data: &mut &[u8]) -> Result<usize, RecordError> {
-        let first = *data.first().ok_or(RecordError::TruncatedPair)?;
+pub fn parse_pairs(data: &[u8]) -> Result<Vec<(Bytes, Bytes)>, RecordError> {
+    let mut pairs = Vec::new();
+    walk_pairs(data, |name, value| {
+        pairs.push((
+            Bytes::copy_from_slice(&data[name]),
+            Bytes::copy_from_slice(&data[value]),
+        ));
+    })?;
+    Ok(pairs)
+}
+
+/// [`parse_pairs`] without copying: each name and value is a slice of `data`.
+pub fn parse_pairs_shared(data: &Bytes) -> Result<Vec<(Bytes, Bytes)>, RecordError> {
+    // nginx's fastcgi_params alone are about 20 pairs.
+    let mut pairs = Vec::with_capacity(32);
+    walk_pairs(data, |name, value| {
+        pairs.push((data.slice(name), data.slice(value)));
+    })?;
+    Ok(pairs)
+}
+
+/// Calls `pair` with the byte ranges of each name and value in `data`.
+fn walk_pairs(
+    data: &[u8],
+    mut pair: impl FnMut(std::ops::Range<usize>, std::ops::Range<usize>),
+) -> Result<(), RecordError> {
+    fn length(data: &[u8], at: &mut usize) -> Result<usize, RecordError> {
+        let first = *data.get(*at).ok_or(RecordError::TruncatedPair)?;
         if first < 0x80 {
-            *data = &data[1..];
+            *at += 1;
             return Ok(usize::from(first));
         }
-        if data.len() < 4 {
+        let Some(rest) = data.get(*at + 1..*at + 4) else {
             return Err(RecordError::TruncatedPair);
-        }
-        let len = u32::from_be_bytes([first & 0x7f, data[1], data[2], data[3]]);
-        *data = &data[4..];
+        };
+        let len = u32::from_be_bytes([first & 0x7f, rest[0], rest[1], rest[2]]);
+        *at += 4;
         Ok(len as usize)
     }
-    let mut pairs = Vec::new();
-    while !data.is_empty() {
-        let name_len = length(&mut data)?;
-        let value_len = length(&mut data)?;
-        if data.len() < name_len.saturating_add(value_len) {
+    let mut at = 0;
+    while at < data.len() {
+        let name_len = length(data, &mut at)?;
+        let value_len = length(data, &mut at)?;
+        if data.len() - at < name_len.saturating_add(value_len) {
             return Err(RecordError::TruncatedPair);
         }
-        let name = Bytes::copy_from_slice(&data[..name_len]);
-        let value = Bytes::copy_from_slice(&data[name_len..name_len + value_len]);
-        data = &data[name_len + value_len..];
-        pairs.push((name, value));
+        let name_end = at + name_len;
+        let value_end = name_end + value_len;
+        pair(at..name_end, name_end..value_end);
+        at = value_end;
     }
-    Ok(pairs)
+    Ok(())
 }
 
 /// Appends one name-value pair in the wire form.
@@ -331,6 +391,24 @@ mod tests {
     }
 
     #[test]
+    fn shared_pairs_are_the_copied_pairs_without_copying() {
+        let mut out = BytesMut::new();
+        encode_pair(&mut out, b"SHORT", b"x");
+        encode_pair(&mut out, &[b'N'; 200], &[b'v'; 300]);
+        encode_pair(&mut out, b"EMPTY", b"");
+        let data = out.freeze();
+        let shared = parse_pairs_shared(&data).unwrap();
+        assert_eq!(shared, parse_pairs(&data).unwrap());
+        let within = data.as_ptr_range();
+        assert!(shared
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .all(
+                |(name, value)| within.contains(&name.as_ptr()) && within.contains(&value.as_ptr())
+            ));
+    }
+
+    #[test]
     fn truncated_pairs_are_errors() {
         let mut out = BytesMut::new();
         encode_pair(&mut out, b"NAME", b"value");
@@ -365,6 +443,28 @@ mod tests {
             parse_begin_request(&[0, 1]),
             Err(RecordError::BadBeginRequest)
         );
+    }
+
+    #[test]
+    fn records_filled_in_place_match_encoded_ones() {
+        for len in [
+            0,
+            1,
+            8,
+            13,
+            MAX_CONTENT,
+            MAX_CONTENT + 1,
+            2 * MAX_CONTENT + 5,
+        ] {
+            let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let mut filled = BytesMut::from(&b"before"[..]);
+            encode_record_with(&mut filled, RecordType::Stdout, 9, |out| {
+                out.extend_from_slice(&data)
+            });
+            let mut encoded = BytesMut::from(&b"before"[..]);
+            encode_stream(&mut encoded, RecordType::Stdout, 9, &data);
+            assert_eq!(filled, encoded, "{len} bytes");
+        }
     }
 
     #[test]
