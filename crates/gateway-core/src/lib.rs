@@ -13,6 +13,7 @@
 //! | [`Settings`] | a paste.deploy section's `local_conf`, with `asbool` and friends |
 //! | [`app_fn`], [`Response`], [`IntoResponse`] | writing an app without `start_response` |
 //! | [`Probe`], [`Probed`] | answering from a borrowed request (a cascade's fast path) |
+//! | [`BoxApp`] | one boxed, cloneable type for any app, that keeps a `Probe` when asked |
 //! | [`lint::Lint`] | `wsgiref.validate`, `paste.lint`, `Rack::Lint` |
 //! | `test_client::TestClient` (feature `test-util`) | WebTest's `TestApp` |
 //!
