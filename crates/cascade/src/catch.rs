@@ -201,6 +201,17 @@ impl Policy {
 
     /// Cleans the last member's response: it is sent whatever its status, but a
     /// caught one loses the cascade's control header.
+    /// True if a member's outcome is the answer: a response judged an answer
+    /// ([`judge`](Policy::judge), which may strip the control header), or an error
+    /// unless errors are misses.
+    #[inline]
+    pub(crate) fn answers<B, E>(&self, outcome: &mut Result<http::Response<B>, E>) -> bool {
+        match outcome {
+            Ok(res) => self.judge(res) == Verdict::Answer,
+            Err(_) => !self.errors_as_misses,
+        }
+    }
+
     #[inline]
     pub(crate) fn finish<B>(&self, res: &mut http::Response<B>) {
         if self.catch.contains(res.status()) {

@@ -306,10 +306,7 @@ where
                 DynState::Probe { future, kept } => {
                     let mut outcome = ready!(future.as_mut().poll(cx));
                     let pending = *kept.take().expect("DynFuture polled after completion");
-                    let answered = match &mut outcome {
-                        Ok(res) => this.policy.judge(res) == Verdict::Answer,
-                        Err(_) => !this.policy.errors_as_misses,
-                    };
+                    let answered = this.policy.answers(&mut outcome);
                     if answered {
                         return Poll::Ready(outcome);
                     }
@@ -571,10 +568,7 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let answered = match &mut outcome {
-        Ok(res) => policy.judge(res) == Verdict::Answer,
-        Err(_) => !policy.errors_as_misses,
-    };
+    let answered = policy.answers(&mut outcome);
     if answered {
         drop(req);
         ProbeState::Answered {

@@ -8,7 +8,7 @@ use gateway_core::BoxError;
 use http::request::Parts;
 use http::{header, HeaderValue, StatusCode};
 
-use crate::catch::{Policy, Verdict};
+use crate::catch::Policy;
 use crate::replay::{lock, Failure, ReplayBody, ReplayConfig, ReplayState};
 
 /// A request on its way through a cascade, before the next member gets it.
@@ -212,10 +212,7 @@ where
         if self.slot.is_some() {
             return self.into_handoff().settle(outcome);
         }
-        let answered = match outcome {
-            Ok(res) => self.policy.judge(res) == Verdict::Answer,
-            Err(_) => !self.policy.errors_as_misses,
-        };
+        let answered = self.policy.answers(outcome);
         if answered {
             Settled::Done
         } else {
@@ -241,10 +238,7 @@ where
             // The member's answer was built on a body it could not read whole.
             return Settled::Own(own_response(failure));
         }
-        let answered = match outcome {
-            Ok(res) => self.policy.judge(res) == Verdict::Answer,
-            Err(_) => !self.policy.errors_as_misses,
-        };
+        let answered = self.policy.answers(outcome);
         if answered {
             self.answered();
             return Settled::Done;
