@@ -26,13 +26,13 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use cascade::members::{boxed, Dyn};
-use cascade::members::{Last, Or};
-use cascade::{cascade, Cascade, Probing};
 use criterion::{criterion_group, BatchSize, Criterion};
 use futures_util::FutureExt;
-use gateway_core::{Body, BoxApp, Response};
-use static_files::{Embedded, StaticFiles};
+use gw_cascade::members::{boxed, Dyn};
+use gw_cascade::members::{Last, Or};
+use gw_cascade::{cascade, Cascade, Probing};
+use gw_core::{Body, BoxApp, Response};
+use gw_static_files::{Embedded, StaticFiles};
 use tower_service::Service;
 
 /// The application: `Hello World!` as text/html.

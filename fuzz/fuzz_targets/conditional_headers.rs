@@ -23,7 +23,8 @@ fuzz_target!(|data: &[u8]| {
     if data.len() < 2 {
         return;
     }
-    let method = [Method::GET, Method::HEAD, Method::POST, Method::PUT][usize::from(data[0] % 4)].clone();
+    let method =
+        [Method::GET, Method::HEAD, Method::POST, Method::PUT][usize::from(data[0] % 4)].clone();
     let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::from(data[1]) << 24);
     let mut headers = HeaderMap::new();
     // The rest: header values separated by 0xff, assigned to NAMES in turn.
@@ -32,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
             headers.append(NAMES[i % NAMES.len()].clone(), value);
         }
     }
-    let (status, _) = static_files::fuzzing::evaluate_conditional(
+    let (status, _) = gw_static_files::fuzzing::evaluate_conditional(
         &method,
         &headers,
         "\"1a-2b\"",

@@ -4,8 +4,8 @@
 //! file.
 #![no_main]
 
-use gateway_core::{app_fn, Body, Settings};
-use gateway_server::deploy::{box_app, Loader, Registry};
+use gw_core::{app_fn, Body, Settings};
+use gw_server::deploy::{box_app, Loader, Registry};
 use libfuzzer_sys::fuzz_target;
 
 fn registry() -> Registry {

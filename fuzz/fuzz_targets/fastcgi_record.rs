@@ -6,7 +6,7 @@
 #![no_main]
 
 use bytes::BytesMut;
-use gateway_server::frontend::fastcgi::record::{self, RecordType, HEADER_LEN};
+use gw_server::frontend::fastcgi::record::{self, RecordType, HEADER_LEN};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -14,11 +14,17 @@ fuzz_target!(|data: &[u8]| {
     let Ok(header) = std::str::from_utf8(&data[9..]) else {
         return;
     };
-    if let Ok(Some(ranges)) = static_files::fuzzing::parse_range(header, size, max_parts) {
-        assert!(!ranges.is_empty() && ranges.len() <= max_parts, "{header:?}");
+    if let Ok(Some(ranges)) = gw_static_files::fuzzing::parse_range(header, size, max_parts) {
+        assert!(
+            !ranges.is_empty() && ranges.len() <= max_parts,
+            "{header:?}"
+        );
         let mut previous_end = None;
         for r in &ranges {
-            assert!(r.start < r.end && r.end <= size, "{r:?} of {size} from {header:?}");
+            assert!(
+                r.start < r.end && r.end <= size,
+                "{r:?} of {size} from {header:?}"
+            );
             if let Some(end) = previous_end {
                 assert!(r.start > end, "ranges not disjoint from {header:?}");
             }

@@ -4,7 +4,7 @@
 //! the path.
 #![no_main]
 
-use controller_router::Mapper;
+use gw_controller_router::Mapper;
 use http::Method;
 use libfuzzer_sys::fuzz_target;
 
@@ -33,9 +33,14 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     // The Pylons defaults next to the fuzzed route, against every path too.
-    if let Ok(mapper) = Mapper::new().connect(pattern).and_then(Mapper::default_routes) {
+    if let Ok(mapper) = Mapper::new()
+        .connect(pattern)
+        .and_then(Mapper::default_routes)
+    {
         for path in text.split('\n').skip(1).take(8) {
-            let _ = mapper.recognize(&Method::GET, path).map(|m| m.routing_args());
+            let _ = mapper
+                .recognize(&Method::GET, path)
+                .map(|m| m.routing_args());
         }
     }
 });

@@ -3,13 +3,16 @@
 #![no_main]
 
 use bytes::BytesMut;
-use gateway_server::frontend::scgi::parse_netstring;
+use gw_server::frontend::scgi::parse_netstring;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut buf = BytesMut::from(data);
     if let Ok(Some(vars)) = parse_netstring(&mut buf, 64 * 1024) {
-        assert_eq!(vars.0.first().map(|(k, _)| &k[..]), Some(&b"CONTENT_LENGTH"[..]));
+        assert_eq!(
+            vars.0.first().map(|(k, _)| &k[..]),
+            Some(&b"CONTENT_LENGTH"[..])
+        );
         assert!(buf.len() < data.len());
     }
 });

@@ -14,19 +14,25 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let dotfiles = flag & 1 == 1;
-    if let Some(key) = static_files::fuzzing::resolve_path(raw, dotfiles) {
+    if let Some(key) = gw_static_files::fuzzing::resolve_path(raw, dotfiles) {
         assert!(!key.starts_with('/') && !key.ends_with('/'), "{key:?}");
         if key.is_empty() {
             return;
         }
         for segment in key.split('/') {
             assert!(!segment.is_empty(), "empty segment in {key:?} from {raw:?}");
-            assert!(segment != "." && segment != "..", "dot segment from {raw:?}");
+            assert!(
+                segment != "." && segment != "..",
+                "dot segment from {raw:?}"
+            );
             assert!(
                 !segment.bytes().any(|b| b == b'\\' || b < 0x20 || b == 0x7f),
                 "forbidden byte in {key:?} from {raw:?}"
             );
-            assert!(dotfiles || !segment.starts_with('.'), "dotfile from {raw:?}");
+            assert!(
+                dotfiles || !segment.starts_with('.'),
+                "dotfile from {raw:?}"
+            );
         }
     }
 });

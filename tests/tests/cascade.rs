@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use cascade::{cascade, Cascade, ReplayBody};
-use gateway_core::test_client::TestClient;
-use gateway_core::{app_fn, Body, BoxError, IntoResponse, Response};
-use gateway_server::Server;
+use gw_cascade::{cascade, Cascade, ReplayBody};
+use gw_core::test_client::TestClient;
+use gw_core::{app_fn, Body, BoxError, IntoResponse, Response};
+use gw_server::Server;
 use http::StatusCode;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -572,7 +572,7 @@ async fn a_dynamic_cascade_serves_over_a_socket() {
     let echo = app_fn(|req: http::Request<Body>| async move {
         Response::text(req.into_body().collect().await.unwrap().to_bytes())
     });
-    let settings = gateway_core::Settings::from_pairs([
+    let settings = gw_core::Settings::from_pairs([
         ("catch", "404 405"),
         ("replay_threshold", "4KiB"),
         ("spill_dir", spill.path().to_str().unwrap()),
@@ -580,8 +580,8 @@ async fn a_dynamic_cascade_serves_over_a_socket() {
     let cascade = Cascade::from_settings(
         &settings,
         [
-            cascade::members::boxed(swallow),
-            cascade::members::boxed(echo),
+            gw_cascade::members::boxed(swallow),
+            gw_cascade::members::boxed(echo),
         ],
     )
     .unwrap();
@@ -619,16 +619,16 @@ async fn a_config_built_cascade_lends_requests_to_its_file_server_over_a_socket(
     std::fs::write(public.path().join("index.html"), "<h1>public</h1>").unwrap();
     let big = pattern(200 * 1024);
     std::fs::write(public.path().join("big.bin"), &big).unwrap();
-    let files = static_files::StaticFiles::new(public.path()).unwrap();
+    let files = gw_static_files::StaticFiles::new(public.path()).unwrap();
     let echo = app_fn(|req: http::Request<Body>| async move {
         let head = format!("{} {} ", req.method(), req.uri());
         let body = req.into_body().collect().await.unwrap().to_bytes();
         Response::text(format!("app: {head}{}", body.len()))
     });
-    let settings = gateway_core::Settings::from_pairs([("catch", "404 405")]);
+    let settings = gw_core::Settings::from_pairs([("catch", "404 405")]);
     let members = [
-        gateway_core::BoxApp::probing(files),
-        cascade::members::boxed(echo),
+        gw_core::BoxApp::probing(files),
+        gw_cascade::members::boxed(echo),
     ];
     let running = serve(Cascade::from_settings(&settings, members).unwrap()).await;
     let client = support::http1();
@@ -668,8 +668,7 @@ async fn helloworld_serves_through_the_probed_file_servers() {
     // cache, so it is opened (and found missing) in the probe's future.
     std::fs::write(public.path().join("hello"), pattern(100 * 1024)).unwrap();
 
-    let settings =
-        gateway_core::Settings::from_pairs([("public_dir", public.path().to_str().unwrap())]);
+    let settings = gw_core::Settings::from_pairs([("public_dir", public.path().to_str().unwrap())]);
     let app = helloworld::config::middleware::make_app(&settings).unwrap();
     let app =
         tower::ServiceExt::map_request(app, |req: http::Request<Incoming>| req.map(Body::new));

@@ -5,12 +5,12 @@ mod support;
 
 use std::time::Duration;
 
-use error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
-use gateway_core::{app_fn, Body, Environ, Response};
-use gateway_server::Server;
+use gw_core::{app_fn, Body, Environ, Response};
+use gw_error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
+use gw_key_adder::KeyAdderLayer;
+use gw_server::Server;
 use http::StatusCode;
 use http_body_util::BodyExt;
-use key_adder::KeyAdderLayer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tower::{Layer, ServiceBuilder};

@@ -6,9 +6,9 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::routing::get;
-use controller_router::{Actions, Mapper, Mount, Route, Router, Urls};
-use gateway_core::test_client::TestClient;
-use gateway_core::{app_fn, Body};
+use gw_controller_router::{Actions, Mapper, Mount, Route, Router, Urls};
+use gw_core::test_client::TestClient;
+use gw_core::{app_fn, Body};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -185,7 +185,7 @@ fn helloworld_router() -> Router {
         .controller(
             "stream",
             app_fn(|_req: http::Request<Body>| async {
-                gateway_core::Response::html(Body::from_chunks(["Hello ", "World!"]))
+                gw_core::Response::html(Body::from_chunks(["Hello ", "World!"]))
             }),
         )
         .controller(
@@ -200,7 +200,7 @@ fn helloworld_router() -> Router {
         .controller(
             "environ",
             app_fn(|req: http::Request<Body>| async move {
-                gateway_core::Environ::of(&req)
+                gw_core::Environ::of(&req)
                     .and_then(|env| env.get("test.hello"))
                     .unwrap_or_default()
                     .to_owned()
@@ -220,9 +220,9 @@ fn helloworld_router() -> Router {
         )
         .controller(
             "echo",
-            app_fn(|req: http::Request<Body>| async move {
-                gateway_core::Response::new(req.into_body())
-            }),
+            app_fn(
+                |req: http::Request<Body>| async move { gw_core::Response::new(req.into_body()) },
+            ),
         )
         .controller(
             "fail_late",
@@ -232,7 +232,7 @@ fn helloworld_router() -> Router {
                     let _ = tx.send("partial").await;
                     tx.abort("boom after the headers").await;
                 });
-                gateway_core::Response::html(body)
+                gw_core::Response::html(body)
             }),
         )
 }
@@ -255,9 +255,9 @@ async fn helloworld_contract_rows_through_the_router() {
         .send()
         .await
         .assert_body("<html>\n<body>\nHello World!\n</body>\n</html>");
-    let mut env = gateway_core::Environ::new();
+    let mut env = gw_core::Environ::new();
     env.insert(
-        gateway_core::EnvironKey::new("test.hello").unwrap(),
+        gw_core::EnvironKey::new("test.hello").unwrap(),
         "Hello World",
     );
     client

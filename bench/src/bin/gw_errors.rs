@@ -8,16 +8,16 @@
 //! - `without` serves the same stack minus error-catcher.
 //!
 //! All are boxed as the deploy loader boxes an app and served by the same
-//! `gateway_server::Server`, so the processes differ only in error-catcher's
+//! `gw_server::Server`, so the processes differ only in error-catcher's
 //! layers: what issue #6 asks to cost at most 3 % of throughput on the non-error
 //! path.
 
-use cascade::{Probing, ReplayBody};
-use error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
-use gateway_core::{Body, Settings};
-use gateway_server::deploy::box_app;
-use key_adder::KeyAdderLayer;
-use static_files::{Embedded, StaticFiles};
+use gw_cascade::{Probing, ReplayBody};
+use gw_core::{Body, Settings};
+use gw_error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
+use gw_key_adder::KeyAdderLayer;
+use gw_server::deploy::box_app;
+use gw_static_files::{Embedded, StaticFiles};
 use tower::{ServiceBuilder, ServiceExt};
 
 /// helloworld's `make_app` without `ErrorDocumentsLayer` and `ErrorCatcherLayer`:
@@ -27,11 +27,9 @@ fn without_error_layers(
 ) -> impl tower::Service<
     http::Request<Body>,
     Response = http::Response<
-        impl http_body::Body<Data = bytes::Bytes, Error = impl Into<gateway_core::BoxError>>
-            + Send
-            + 'static,
+        impl http_body::Body<Data = bytes::Bytes, Error = impl Into<gw_core::BoxError>> + Send + 'static,
     >,
-    Error = impl Into<gateway_core::BoxError>,
+    Error = impl Into<gw_core::BoxError>,
     Future = impl Send + 'static,
 > + Clone
        + Send
@@ -45,7 +43,7 @@ fn without_error_layers(
     let router = helloworld::config::routing::make_router()
         .expect("helloworld's routes")
         .map_request(|req: http::Request<ReplayBody<Body>>| req.map(Body::from));
-    let app = cascade::cascade!(Probing(public), Probing(javascripts), router);
+    let app = gw_cascade::cascade!(Probing(public), Probing(javascripts), router);
     ServiceBuilder::new()
         .layer(KeyAdderLayer::new("test.hello", "Hello World").expect("a dotted key"))
         .service(app)
@@ -77,7 +75,7 @@ fn main() {
     gateway_bench::runtime().block_on(async move {
         let listener = gateway_bench::std_listener(port);
         let app = app.map_request(|req: http::Request<hyper::body::Incoming>| req.map(Body::new));
-        gateway_server::Server::from_std(listener)
+        gw_server::Server::from_std(listener)
             .expect("cannot adopt the listener")
             .quiet()
             .serve(app)

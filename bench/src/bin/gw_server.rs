@@ -1,8 +1,8 @@
-//! `gw-server PORT`: the bare `gateway_server::Server` with a trivial handler that
+//! `gw-server PORT`: the bare `gw_server::Server` with a trivial handler that
 //! answers every request with `Hello World!`, written the way helloworld's `/hello`
 //! controller is.
 
-use gateway_core::app_fn;
+use gw_core::app_fn;
 
 fn main() {
     let port = gateway_bench::port_arg();
@@ -10,7 +10,7 @@ fn main() {
         let listener = gateway_bench::std_listener(port);
         let app =
             app_fn(|_req: http::Request<hyper::body::Incoming>| async { gateway_bench::HELLO });
-        gateway_server::Server::from_std(listener)
+        gw_server::Server::from_std(listener)
             .expect("cannot adopt the listener")
             .quiet()
             .serve(app)

@@ -1,5 +1,5 @@
 //! The Gateway side of the `static` scenario: static-files with its defaults
-//! (files up to 64 KiB from memory, larger ones streamed) on gateway-server.
+//! (files up to 64 KiB from memory, larger ones streamed) on gw-server.
 //!
 //! Usage: `gw-static PORT DIR`.
 
@@ -8,8 +8,8 @@ fn main() {
     let dir = gateway_bench::dir_arg();
     gateway_bench::runtime().block_on(async move {
         let listener = gateway_bench::std_listener(port);
-        let app = static_files::StaticFiles::new(&dir).expect("the static directory exists");
-        gateway_server::Server::from_std(listener)
+        let app = gw_static_files::StaticFiles::new(&dir).expect("the static directory exists");
+        gw_server::Server::from_std(listener)
             .expect("listener")
             .quiet()
             .serve(app)

@@ -9,7 +9,7 @@
 //!   the second reads the body.
 //!
 //! After criterion's report, a short best-of-rounds timing prints each case's
-//! ratio to the direct call. Run: `cargo bench -p cascade --bench cascade -- --warm-up-time 1 --measurement-time 3`.
+//! ratio to the direct call. Run: `cargo bench -p gw-cascade --bench cascade -- --warm-up-time 1 --measurement-time 3`.
 
 // criterion_group! defines an undocumented function.
 #![allow(missing_docs)]
@@ -21,11 +21,11 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use cascade::members::{Last, Or};
-use cascade::{cascade, Cascade, Probing};
 use criterion::{criterion_group, BatchSize, Criterion};
 use futures_util::FutureExt;
-use gateway_core::{Body, IntoResponse, Probe, Probed, Response};
+use gw_cascade::members::{Last, Or};
+use gw_cascade::{cascade, Cascade, Probing};
+use gw_core::{Body, IntoResponse, Probe, Probed, Response};
 use http::StatusCode;
 use http_body_util::BodyExt;
 use tower_service::Service;

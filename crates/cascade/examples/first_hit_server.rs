@@ -2,15 +2,15 @@
 //! for measuring the first-hit overhead over HTTP with a load generator such as `wrk`.
 //!
 //! ```text
-//! cargo run --release -p cascade --example first_hit_server -- direct 127.0.0.1:8093
-//! cargo run --release -p cascade --example first_hit_server -- cascade 127.0.0.1:8094
+//! cargo run --release -p gw-cascade --example first_hit_server -- direct 127.0.0.1:8093
+//! cargo run --release -p gw-cascade --example first_hit_server -- cascade 127.0.0.1:8094
 //! wrk -t2 -c64 -d5s http://127.0.0.1:8093/hello
 //! ```
 //!
 //! `direct` serves the app alone; `cascade` serves `cascade!(app, miss)`, the app
 //! answering first; `probed` serves `cascade!(Probing(app), miss)`, the fast path
-//! (the app implements `gateway_core::Probe`); `hello` serves that app alone. Both use hyper's HTTP/1 connection directly on a two-worker
-//! tokio runtime (this crate cannot depend on gateway-server), so the only
+//! (the app implements `gw_core::Probe`); `hello` serves that app alone. Both use hyper's HTTP/1 connection directly on a two-worker
+//! tokio runtime (this crate cannot depend on gw-server), so the only
 //! difference between them is the cascade.
 
 use std::net::SocketAddr;
@@ -19,8 +19,8 @@ use std::convert::Infallible;
 use std::future::{ready, Ready};
 use std::task::{Context, Poll};
 
-use cascade::{cascade, Probing};
-use gateway_core::{app_fn, Body, Probe, Probed, Response};
+use gw_cascade::{cascade, Probing};
+use gw_core::{app_fn, Body, Probe, Probed, Response};
 use http::StatusCode;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;

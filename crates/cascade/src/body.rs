@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gateway_core::BoxError;
+use gw_core::BoxError;
 use http_body::{Frame, SizeHint};
 use pin_project_lite::pin_project;
 
@@ -15,8 +15,8 @@ pin_project! {
     /// body written by the cascade itself. No boxing: members keep their own types.
     ///
     /// ```
-    /// use cascade::CascadeBody;
-    /// use gateway_core::Body;
+    /// use gw_cascade::CascadeBody;
+    /// use gw_core::Body;
     /// use http_body::Body as _;
     ///
     /// let body: CascadeBody<Body, Body> = CascadeBody::first(Body::from("hi"));

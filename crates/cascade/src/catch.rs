@@ -27,7 +27,7 @@ pub const STOP: HeaderValue = HeaderValue::from_static("stop");
 /// ```
 /// let mut res = http::Response::new(());
 /// *res.status_mut() = http::StatusCode::NOT_FOUND;
-/// res.extensions_mut().insert(cascade::Final);
+/// res.extensions_mut().insert(gw_cascade::Final);
 /// ```
 ///
 /// The header form, `x-cascade: stop`, does the same for members that can only set
@@ -42,7 +42,7 @@ pub struct Final;
 /// uses `{404, 405}` ([`CatchSet::RACK`]).
 ///
 /// ```
-/// use cascade::CatchSet;
+/// use gw_cascade::CatchSet;
 ///
 /// let set = CatchSet::new([404, 405]).unwrap();
 /// assert!(set.contains(http::StatusCode::METHOD_NOT_ALLOWED));

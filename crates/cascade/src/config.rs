@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use gateway_core::Settings;
+use gw_core::Settings;
 
 use crate::catch::{CatchSet, Policy};
 use crate::replay::ReplayConfig;
@@ -12,8 +12,8 @@ use crate::CascadeError;
 /// Everything about a cascade but its members.
 ///
 /// ```
-/// use cascade::{CascadeConfig, CatchSet};
-/// use gateway_core::Settings;
+/// use gw_cascade::{CascadeConfig, CatchSet};
+/// use gw_core::Settings;
 ///
 /// let settings = Settings::from_pairs([("catch", "404 405"), ("replay_limit", "1MiB")]);
 /// let config = CascadeConfig::from_settings(&settings).unwrap();

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io;
 
-use gateway_core::SettingsError;
+use gw_core::SettingsError;
 
 /// A cascade could not be built: each variant names the input and the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]

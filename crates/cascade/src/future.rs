@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
-use gateway_core::{Body, BoxError, Probe, Probed};
+use gw_core::{Body, BoxError, Probe, Probed};
 use pin_project_lite::pin_project;
 use tower::util::Oneshot;
 use tower::ServiceExt;
@@ -193,7 +193,7 @@ enum DynState<B> {
     },
     /// A probed member's answer, needing a wait; the cascade keeps the request.
     Probe {
-        future: gateway_core::BoxAppFuture,
+        future: gw_core::BoxAppFuture,
         kept: Option<Box<Pending<B>>>,
     },
     /// Settled at once.
@@ -234,7 +234,7 @@ where
 
     /// Offers the request to the members from `index` on, until one must be
     /// waited for or answers at once. A member that can probe (boxed with
-    /// [`BoxApp::probing`](gateway_core::BoxApp::probing)) is lent a request that
+    /// [`BoxApp::probing`](gw_core::BoxApp::probing)) is lent a request that
     /// has no body, without a copy of the head; the others are called.
     fn begin(
         members: &[BoxMember],

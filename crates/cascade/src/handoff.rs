@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use gateway_core::BoxError;
+use gw_core::BoxError;
 use http::request::Parts;
 use http::{header, HeaderValue, StatusCode};
 
@@ -103,9 +103,9 @@ where
     /// `Request<Body>` with an empty body, for a boxed member's probe.
     ///
     /// [`has_body`]: Pending::has_body
-    pub(crate) fn into_bare(self) -> http::Request<gateway_core::Body> {
+    pub(crate) fn into_bare(self) -> http::Request<gw_core::Body> {
         debug_assert!(!self.has_body(), "only for a request without a body");
-        http::Request::from_parts(self.parts, gateway_core::Body::empty())
+        http::Request::from_parts(self.parts, gw_core::Body::empty())
     }
 
     pub(crate) fn policy(&self) -> Policy {
@@ -172,7 +172,7 @@ where
     }
 }
 
-/// A request lent to a probed member (see [`gateway_core::Probe`]): the cascade
+/// A request lent to a probed member (see [`gw_core::Probe`]): the cascade
 /// keeps it, so it needs no copy of the head to go on after a miss.
 pub(crate) struct Lent<B> {
     pub(crate) req: http::Request<ReplayBody<B>>,

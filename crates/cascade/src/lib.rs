@@ -5,9 +5,9 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! use cascade::{cascade, ReplayBody};
-//! use gateway_core::test_client::TestClient;
-//! use gateway_core::{app_fn, Body, Response};
+//! use gw_cascade::{cascade, ReplayBody};
+//! use gw_core::test_client::TestClient;
+//! use gw_core::{app_fn, Body, Response};
 //! use http::StatusCode;
 //! use http_body_util::BodyExt;
 //!
@@ -30,7 +30,7 @@
 //! client.get("/index.html").send().await.assert_body("<h1>Welcome</h1>");
 //! client.post("/echo").body("ping").send().await.assert_body("ping");
 //! # }
-//! # use gateway_core::IntoResponse;
+//! # use gw_core::IntoResponse;
 //! ```
 //!
 //! # Catch statuses
@@ -53,7 +53,7 @@
 //! # Request body replay
 //!
 //! Every member sees the same method, URI, version, headers, extensions (including
-//! [`gateway_core::Environ`]) and body bytes. The body a member reads is a
+//! [`gw_core::Environ`]) and body bytes. The body a member reads is a
 //! [`ReplayBody`]:
 //!
 //! - a request without a body costs nothing: no copy, no shared state;
@@ -89,23 +89,23 @@
 //!
 //! A tower service takes its request by value, so before a plain member is called
 //! the cascade must copy the head, in case the member misses. A member that
-//! implements [`gateway_core::Probe`] can be put in the cascade as
+//! implements [`gw_core::Probe`] can be put in the cascade as
 //! [`Probing(member)`](Probing) instead: the cascade *lends* it the request
 //! (`&mut`), and the member
 //!
-//! - declines without building anything ([`Probed::Miss`](gateway_core::Probed::Miss),
+//! - declines without building anything ([`Probed::Miss`](gw_core::Probed::Miss),
 //!   a 404 nobody built): the same request, unchanged, goes to the next member;
-//! - answers at once ([`Probed::Ready`](gateway_core::Probed::Ready)): the answer is
+//! - answers at once ([`Probed::Ready`](gw_core::Probed::Ready)): the answer is
 //!   judged like any other (a caught status still goes on, `x-cascade: stop` and
 //!   [`Final`] still count), with the request still in the cascade's hands;
 //! - or returns a future that owns what it needs
-//!   ([`Probed::Pending`](gateway_core::Probed::Pending)): the cascade keeps the
+//!   ([`Probed::Pending`](gw_core::Probed::Pending)): the cascade keeps the
 //!   request meanwhile, so a 404 found late (a file deleted since it was indexed)
 //!   still goes on to the next member, with no copy made by the cascade.
 //!
 //! No head is copied on a hit or on a miss; the body is recorded as for any member
 //! (a probed member may take it with `std::mem::take` and read it in its future,
-//! and the next member still gets every byte). `static_files::StaticFiles` and
+//! and the next member still gets every byte). `gw_static_files::StaticFiles` and
 //! `Embedded` implement `Probe`: use `cascade!(Probing(files), Probing(assets), app)`.
 //! The cascade takes the plain path for a `Probing` member when the member is not
 //! ready at once, and when 404 is not in the catch set (a `Miss` must then be a real
@@ -121,7 +121,7 @@
 //! Use it for every member but the last that implements `Probe`. A plain member
 //! keeps working as before; both kinds mix freely in one cascade. In the dynamic
 //! form, a member boxed with
-//! [`BoxApp::probing`](gateway_core::BoxApp::probing) gets the same fast path for
+//! [`BoxApp::probing`](gw_core::BoxApp::probing) gets the same fast path for
 //! requests without a body.
 //!
 //! `benches/cascade.rs` measures the cost of each path; the crate README has the
@@ -129,10 +129,10 @@
 //!
 //! Members of the static form are services over `http::Request<ReplayBody<B>>`,
 //! where `B` is the cascade's own request body (hyper's `Incoming`,
-//! [`gateway_core::Body`], axum's `Body`...). Services generic over their request
+//! [`gw_core::Body`], axum's `Body`...). Services generic over their request
 //! body, such as an axum `Router`, fit as they are; a service that wants a
-//! `gateway_core::Body` converts with `req.map(Body::from)`. Members of the dynamic
-//! form receive a `gateway_core::Body`.
+//! `gw_core::Body` converts with `req.map(Body::from)`. Members of the dynamic
+//! form receive a `gw_core::Body`.
 //!
 //! # Two forms
 //!
@@ -186,12 +186,12 @@ pub use service::{Cascade, CascadeLayer};
 /// `Cascade::new(a).or(b).or(c)`.
 ///
 /// ```
-/// use gateway_core::{app_fn, Body};
+/// use gw_core::{app_fn, Body};
 /// use http::StatusCode;
 ///
-/// let miss = app_fn(|_req: http::Request<cascade::ReplayBody<Body>>| async { StatusCode::NOT_FOUND });
-/// let hit = app_fn(|_req: http::Request<cascade::ReplayBody<Body>>| async { "hit" });
-/// let cascade = cascade::cascade!(miss, miss, hit).catch(cascade::CatchSet::RACK);
+/// let miss = app_fn(|_req: http::Request<gw_cascade::ReplayBody<Body>>| async { StatusCode::NOT_FOUND });
+/// let hit = app_fn(|_req: http::Request<gw_cascade::ReplayBody<Body>>| async { "hit" });
+/// let cascade = gw_cascade::cascade!(miss, miss, hit).catch(gw_cascade::CatchSet::RACK);
 /// # let _ = cascade;
 /// ```
 #[macro_export]

@@ -3,7 +3,7 @@
 //! - [`Last`] and [`Or`] make the statically typed form: `Cascade::new(a).or(b).or(c)`
 //!   is a `Cascade<Or<A, Or<B, Last<C>>>>`. Each member keeps its own service,
 //!   future and body types; nothing is boxed and nothing is called through `dyn`.
-//! - [`Probing`] wraps a member that implements [`gateway_core::Probe`]: the
+//! - [`Probing`] wraps a member that implements [`gw_core::Probe`]: the
 //!   cascade lends it the request instead of copying the head (the fast path).
 //! - [`Dyn`] is a list of [`BoxMember`]s, for stacks built from a config file.
 
@@ -12,7 +12,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use std::task::{Context, Poll, Waker};
 
-use gateway_core::{Body, BoxError, Probe, Probed};
+use gw_core::{Body, BoxError, Probe, Probed};
 use tower_service::Service;
 
 use crate::body::CascadeBody;
@@ -24,17 +24,17 @@ use crate::replay::ReplayBody;
 
 /// A boxed member of a dynamic cascade: any service from `Request<Body>` to
 /// `Response<Body>`. Make one with [`boxed`], or with
-/// [`BoxApp::probing`](gateway_core::BoxApp::probing) for a member that implements
+/// [`BoxApp::probing`](gw_core::BoxApp::probing) for a member that implements
 /// [`Probe`]: the dynamic cascade then lends it requests without a body instead of
 /// copying their head.
-pub type BoxMember = gateway_core::BoxApp;
+pub type BoxMember = gw_core::BoxApp;
 
 /// Boxes a service as a [`BoxMember`]: its body and error types are erased.
 ///
 /// ```
-/// use gateway_core::{app_fn, Body};
+/// use gw_core::{app_fn, Body};
 ///
-/// let member = cascade::members::boxed(app_fn(|_req: http::Request<Body>| async { "hi" }));
+/// let member = gw_cascade::members::boxed(app_fn(|_req: http::Request<Body>| async { "hi" }));
 /// # let _ = member;
 /// ```
 pub fn boxed<S, RB>(service: S) -> BoxMember
@@ -45,7 +45,7 @@ where
     RB: http_body::Body<Data = Bytes> + Send + 'static,
     RB::Error: Into<BoxError>,
 {
-    gateway_core::BoxApp::new(service)
+    gw_core::BoxApp::new(service)
 }
 
 mod sealed {
@@ -192,7 +192,7 @@ where
     }
 }
 
-/// A member that can answer from a borrowed request ([`gateway_core::Probe`]), put
+/// A member that can answer from a borrowed request ([`gw_core::Probe`]), put
 /// in a static cascade: `cascade!(Probing(files), app)`.
 ///
 /// A plain member takes the request by value, so the cascade must copy the request
@@ -225,9 +225,9 @@ where
 /// use std::convert::Infallible;
 /// use std::future::{ready, Ready};
 /// use std::task::{Context, Poll};
-/// use cascade::{cascade, Probing, ReplayBody};
-/// use gateway_core::test_client::TestClient;
-/// use gateway_core::{app_fn, Body, IntoResponse, Probe, Probed, Response};
+/// use gw_cascade::{cascade, Probing, ReplayBody};
+/// use gw_core::test_client::TestClient;
+/// use gw_core::{app_fn, Body, IntoResponse, Probe, Probed, Response};
 /// use tower_service::Service;
 ///
 /// /// Knows one path, answers it from memory.

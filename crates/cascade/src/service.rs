@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gateway_core::{BoxError, Settings};
+use gw_core::{BoxError, Settings};
 use tower_service::Service;
 
 use crate::catch::CatchSet;
@@ -22,9 +22,9 @@ use crate::CascadeError;
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use cascade::{Cascade, CatchSet};
-/// use gateway_core::test_client::TestClient;
-/// use gateway_core::{app_fn, Response};
+/// use gw_cascade::{Cascade, CatchSet};
+/// use gw_core::test_client::TestClient;
+/// use gw_core::{app_fn, Response};
 /// use http::StatusCode;
 ///
 /// let missing = app_fn(|_req: http::Request<_>| async { StatusCode::NOT_FOUND });
@@ -68,8 +68,8 @@ impl Cascade<Dyn> {
     /// for stacks assembled at run time. An empty list is an error.
     ///
     /// ```
-    /// use cascade::{members::boxed, Cascade};
-    /// use gateway_core::{app_fn, Body};
+    /// use gw_cascade::{members::boxed, Cascade};
+    /// use gw_core::{app_fn, Body};
     ///
     /// let hello = app_fn(|_req: http::Request<Body>| async { "hello" });
     /// let cascade = Cascade::dynamic([boxed(hello)]).unwrap();
@@ -201,9 +201,9 @@ where
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use cascade::{CascadeLayer, ReplayBody};
-/// use gateway_core::test_client::TestClient;
-/// use gateway_core::{app_fn, Body};
+/// use gw_cascade::{CascadeLayer, ReplayBody};
+/// use gw_core::test_client::TestClient;
+/// use gw_core::{app_fn, Body};
 /// use http::StatusCode;
 /// use tower_layer::Layer;
 ///
@@ -248,9 +248,7 @@ impl<S, N: Clone> tower_layer::Layer<S> for CascadeLayer<N> {
 
 // A cascade with no error of its own can sit where axum wants `Infallible`.
 const _: fn() = || {
-    fn infallible<S: Service<http::Request<gateway_core::Body>, Error = Infallible>>(_: &S) {}
-    let app = gateway_core::app_fn(
-        |_req: http::Request<crate::ReplayBody<gateway_core::Body>>| async { "" },
-    );
+    fn infallible<S: Service<http::Request<gw_core::Body>, Error = Infallible>>(_: &S) {}
+    let app = gw_core::app_fn(|_req: http::Request<crate::ReplayBody<gw_core::Body>>| async { "" });
     infallible(&Cascade::new(app).or(app));
 };

@@ -1,6 +1,6 @@
 //! Lookup and generation speed, against matchit (the router inside axum).
 //!
-//! `cargo bench -p controller-router --bench lookup -- --warm-up-time 1 --measurement-time 3`
+//! `cargo bench -p gw-controller-router --bench lookup -- --warm-up-time 1 --measurement-time 3`
 //!
 //! Both routers get the same routes: the 130 GitHub API routes that matchit's
 //! README benchmarks (written out in `github_routes.txt`; the Routes syntax and
@@ -14,8 +14,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use controller_router::{Mapper, Route};
 use criterion::{criterion_group, Criterion};
+use gw_controller_router::{Mapper, Route};
 use http::Method;
 
 const GITHUB: &str = include_str!("github_routes.txt");

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gateway_core::{Body, BoxError, IntoResponse, RoutingArgs};
+use gw_core::{Body, BoxError, IntoResponse, RoutingArgs};
 use tower_service::Service;
 
 use crate::controller::{not_found, BoxController, IntoController};
@@ -31,8 +31,8 @@ type Action = Arc<dyn Fn(http::Request<Body>, RoutingArgs) -> ActionFuture + Sen
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use controller_router::Actions;
-/// use gateway_core::{test_client::TestClient, RoutingArgs};
+/// use gw_controller_router::Actions;
+/// use gw_core::{test_client::TestClient, RoutingArgs};
 ///
 /// let greet = Actions::new()
 ///     .action("show", |_req, args| async move { args.get("id").unwrap_or("").to_owned() })

@@ -3,7 +3,7 @@
 use std::convert::Infallible;
 
 use bytes::Bytes;
-use gateway_core::{Body, BoxError, Response};
+use gw_core::{Body, BoxError, Response};
 use http::StatusCode;
 use pin_project_lite::pin_project;
 use std::future::Future;

@@ -13,9 +13,9 @@
 //! # Example
 //!
 //! ```
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), controller_router::RouteError> {
-//! use controller_router::{Actions, Mapper, Mount, Route, Router, Urls};
-//! use gateway_core::{app_fn, test_client::TestClient, Body};
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), gw_controller_router::RouteError> {
+//! use gw_controller_router::{Actions, Mapper, Mount, Route, Router, Urls};
+//! use gw_core::{app_fn, test_client::TestClient, Body};
 //! use http::Method;
 //!
 //! let mapper = Mapper::new()

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
-use gateway_core::{RoutingArgs, Settings, SettingsError};
+use gw_core::{RoutingArgs, Settings, SettingsError};
 use http::{Method, StatusCode};
 
 use crate::generate::{self, GenerationError};
@@ -19,7 +19,7 @@ use crate::route::{CompiledRoute, Route, RouteError, Target};
 /// and returns a [`RouteError`] naming the pattern and position.
 ///
 /// ```
-/// use controller_router::Mapper;
+/// use gw_controller_router::Mapper;
 /// use http::Method;
 ///
 /// let mapper = Mapper::new().default_routes().unwrap();
@@ -159,7 +159,7 @@ impl Mapper {
     /// and `name_prefix` in front of their names (Routes' `submapper`). Scopes nest.
     ///
     /// ```
-    /// use controller_router::Mapper;
+    /// use gw_controller_router::Mapper;
     ///
     /// let mapper = Mapper::new()
     ///     .submapper("/admin", "admin_", |m| m.resource("user", "users"))

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gateway_core::{Body, BoxError, MountPrefix};
+use gw_core::{Body, BoxError, MountPrefix};
 use http::uri::{PathAndQuery, Uri};
 use tower::util::Oneshot;
 use tower::ServiceExt;
@@ -31,8 +31,8 @@ use crate::controller::{bad_request, not_found, BoxController, IntoController};
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use controller_router::Mount;
-/// use gateway_core::{app_fn, test_client::TestClient, Body, MountPrefix};
+/// use gw_controller_router::Mount;
+/// use gw_core::{app_fn, test_client::TestClient, Body, MountPrefix};
 ///
 /// let blog = app_fn(|req: http::Request<Body>| async move {
 ///     format!("{} {}", MountPrefix::of(&req), req.uri())

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use gateway_core::RoutingArgs;
+use gw_core::RoutingArgs;
 use http::{Method, StatusCode};
 use regex::Regex;
 
@@ -16,7 +16,7 @@ pub type Predicate = Arc<dyn Fn(&http::request::Parts, &RoutingArgs) -> bool + S
 /// [`Mapper::route`](crate::Mapper::route).
 ///
 /// ```
-/// use controller_router::{Mapper, Route};
+/// use gw_controller_router::{Mapper, Route};
 /// use http::Method;
 ///
 /// let mapper = Mapper::new()

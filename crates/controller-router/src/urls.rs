@@ -11,8 +11,8 @@ use crate::{GenerationError, Mapper};
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use controller_router::{Mapper, Router, Urls};
-/// use gateway_core::{app_fn, test_client::TestClient, Body, MountPrefix};
+/// use gw_controller_router::{Mapper, Router, Urls};
+/// use gw_core::{app_fn, test_client::TestClient, Body, MountPrefix};
 ///
 /// let links = app_fn(|req: http::Request<Body>| async move {
 ///     let urls = Urls::of(&req).expect("set by the router");

@@ -1,13 +1,13 @@
-//! The Router and Mount as services, through gateway-core's TestClient (which
+//! The Router and Mount as services, through gw-core's TestClient (which
 //! wraps them in a strict Lint).
 
 use std::convert::Infallible;
 use std::future::{ready, Ready};
 use std::task::{Context, Poll};
 
-use controller_router::{Actions, Mapper, Mount, OriginalMethod, Route, Router, Urls};
-use gateway_core::test_client::TestClient;
-use gateway_core::{app_fn, Body, IntoResponse, MountPrefix, RoutingArgs};
+use gw_controller_router::{Actions, Mapper, Mount, OriginalMethod, Route, Router, Urls};
+use gw_core::test_client::TestClient;
+use gw_core::{app_fn, Body, IntoResponse, MountPrefix, RoutingArgs};
 use http::Method;
 use tower::ServiceExt;
 
@@ -111,7 +111,7 @@ fn router() -> Router {
                     .await
                     .map(|c| c.to_bytes())
                     .unwrap_or_default();
-                gateway_core::Response::text(body)
+                gw_core::Response::text(body)
             }),
         )
         .controller(
@@ -284,7 +284,7 @@ fn form<'a>(
     client: &'a TestClient<Router>,
     uri: &str,
     body: &'static str,
-) -> gateway_core::test_client::TestRequest<'a, Router> {
+) -> gw_core::test_client::TestRequest<'a, Router> {
     client
         .post(uri)
         .header("content-type", "application/x-www-form-urlencoded")

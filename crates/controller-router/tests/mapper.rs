@@ -1,6 +1,6 @@
 //! Matching and generation, driven through the public `Mapper` API.
 
-use controller_router::{GenerationError, Mapper, Route, RouteError};
+use gw_controller_router::{GenerationError, Mapper, Route, RouteError};
 use http::Method;
 
 fn get(mapper: &Mapper, path: &str) -> Option<Vec<(String, String)>> {
@@ -347,13 +347,13 @@ fn trailing_slash_is_forgiven_when_asked() {
 
 #[test]
 fn from_settings_reads_strict_slashes_and_refuses_typos() {
-    let settings = gateway_core::Settings::from_pairs([("strict_slashes", "false")]);
+    let settings = gw_core::Settings::from_pairs([("strict_slashes", "false")]);
     let m = Mapper::from_settings(&settings)
         .unwrap()
         .connect("/a")
         .unwrap();
     assert!(get(&m, "/a/").is_some());
-    let typo = gateway_core::Settings::from_pairs([("strict_slash", "false")]);
+    let typo = gw_core::Settings::from_pairs([("strict_slash", "false")]);
     assert!(Mapper::from_settings(&typo).is_err());
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use controller_router::{Mapper, Route};
+use gw_controller_router::{Mapper, Route};
 use http::Method;
 use proptest::prelude::*;
 

@@ -6,7 +6,7 @@
 //! against the bare app.
 //!
 //! ```text
-//! cargo bench -p error-catcher --bench non_error_path -- --warm-up-time 1 --measurement-time 3
+//! cargo bench -p gw-error-catcher --bench non_error_path -- --warm-up-time 1 --measurement-time 3
 //! ```
 //!
 //! On a loaded machine wall time is noisy; for a load-independent comparison, count
@@ -15,8 +15,8 @@
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion};
-use error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
-use gateway_core::{app_fn, Body, Response};
+use gw_core::{app_fn, Body, Response};
+use gw_error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
 use http_body_util::BodyExt;
 use tower::{Layer, Service, ServiceExt};
 

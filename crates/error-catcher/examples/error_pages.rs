@@ -2,7 +2,7 @@
 //! script (`scripts/screenshots.sh`).
 //!
 //! ```text
-//! cargo run -p error-catcher --example error_pages -- 127.0.0.1:8077
+//! cargo run -p gw-error-catcher --example error_pages -- 127.0.0.1:8077
 //! ```
 //!
 //! - `/debug/fail`: a controller panics; the debug page (development).
@@ -13,12 +13,12 @@
 //! and a secret environ key before it reaches the stack.
 //!
 //! It serves with hyper-util directly, as this crate cannot depend on
-//! gateway-server.
+//! gw-server.
 
 use std::net::SocketAddr;
 
-use error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
-use gateway_core::{app_fn, Body, Environ, EnvironKey, Response};
+use gw_core::{app_fn, Body, Environ, EnvironKey, Response};
+use gw_error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
 use http::{HeaderValue, StatusCode};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;

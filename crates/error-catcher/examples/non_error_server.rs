@@ -2,20 +2,20 @@
 //! non-error path over HTTP with a load generator such as `wrk`.
 //!
 //! ```text
-//! cargo run --release -p error-catcher --example non_error_server -- bare 127.0.0.1:8091
-//! cargo run --release -p error-catcher --example non_error_server -- layers 127.0.0.1:8092
+//! cargo run --release -p gw-error-catcher --example non_error_server -- bare 127.0.0.1:8091
+//! cargo run --release -p gw-error-catcher --example non_error_server -- layers 127.0.0.1:8092
 //! wrk -t2 -c64 -d5s http://127.0.0.1:8091/hello
 //! ```
 //!
 //! `bare` serves the app alone; `layers` serves
 //! `ErrorDocuments(ErrorCatcher(app))`, as helloworld stacks them. Both use hyper's
 //! HTTP/1 connection directly on a two-worker tokio runtime (this crate cannot
-//! depend on gateway-server), so the only difference between them is the layers.
+//! depend on gw-server), so the only difference between them is the layers.
 
 use std::net::SocketAddr;
 
-use error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
-use gateway_core::{app_fn, Response};
+use gw_core::{app_fn, Response};
+use gw_error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tower::{Layer, Service};

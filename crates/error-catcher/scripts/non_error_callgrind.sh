@@ -18,7 +18,7 @@ variants=("$@")
 [ "${#variants[@]}" -gt 0 ] || variants=(bare error_catcher error_documents
   error_catcher_and_documents error_catcher_with_documents)
 
-bin="$(cargo bench -q -p error-catcher --bench non_error_path --no-run --message-format=json 2>/dev/null |
+bin="$(cargo bench -q -p gw-error-catcher --bench non_error_path --no-run --message-format=json 2>/dev/null |
   sed -n 's/.*"executable":"\([^"]*non_error_path[^"]*\)".*/\1/p' | tail -1)"
 [ -x "$bin" ] || { echo "cannot find the bench binary" >&2; exit 1; }
 tmp="$(mktemp -d)"

@@ -17,7 +17,7 @@ cd "$root"
 
 command -v chromium >/dev/null || { echo "chromium is not installed (apt-get install -y chromium)" >&2; exit 1; }
 
-cargo build -q -p error-catcher --example error_pages
+cargo build -q -p gw-error-catcher --example error_pages
 profile="$(mktemp -d)"
 # The server prints each caught panic to stderr: keep that beside the profile.
 "$root/target/debug/examples/error_pages" "127.0.0.1:$port" >/dev/null 2>"$profile/server.log" &

@@ -22,8 +22,8 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! use error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
-//! use gateway_core::{app_fn, test_client::TestClient, Body, Response};
+//! use gw_error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
+//! use gw_core::{app_fn, test_client::TestClient, Body, Response};
 //! use http::StatusCode;
 //! use tower::ServiceBuilder;
 //!

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use gateway_core::{BoxError, Environ};
+use gw_core::{BoxError, Environ};
 use serde_json::{json, Value};
 
 use crate::capture::{self, RequestLine};
@@ -183,7 +183,7 @@ impl ErrorReport {
 /// response.
 ///
 /// ```
-/// use error_catcher::{ErrorReport, Reporter};
+/// use gw_error_catcher::{ErrorReport, Reporter};
 /// use std::sync::Mutex;
 ///
 /// /// Keeps the ids, for a test or an admin page.
@@ -191,13 +191,13 @@ impl ErrorReport {
 /// struct Ids(Mutex<Vec<String>>);
 ///
 /// impl Reporter for Ids {
-///     fn report(&self, report: &ErrorReport) -> Result<(), gateway_core::BoxError> {
+///     fn report(&self, report: &ErrorReport) -> Result<(), gw_core::BoxError> {
 ///         self.0.lock().map_err(|_| "poisoned")?.push(report.id.to_string());
 ///         Ok(())
 ///     }
 /// }
 ///
-/// let layer = error_catcher::ErrorCatcherLayer::new().reporter(Ids::default());
+/// let layer = gw_error_catcher::ErrorCatcherLayer::new().reporter(Ids::default());
 /// # let _ = layer;
 /// ```
 pub trait Reporter: Send + Sync + 'static {
@@ -459,13 +459,10 @@ mod tests {
             .unwrap();
         let env = Environ::of_mut(&mut req);
         env.insert(
-            gateway_core::EnvironKey::new("beaker.session.secret").unwrap(),
+            gw_core::EnvironKey::new("beaker.session.secret").unwrap(),
             "s3",
         );
-        env.insert(
-            gateway_core::EnvironKey::new("test.hello").unwrap(),
-            "Hello",
-        );
+        env.insert(gw_core::EnvironKey::new("test.hello").unwrap(), "Hello");
         let info = RequestSummary::capture(&req, true).info();
         assert_eq!(info.uri, "/x?token=[redacted]&page=2");
         assert_eq!(

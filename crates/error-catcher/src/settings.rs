@@ -1,6 +1,6 @@
 //! Building both layers from a config file's settings.
 
-use gateway_core::{Settings, SettingsError};
+use gw_core::{Settings, SettingsError};
 
 use crate::{ErrorCatcherLayer, JsonLinesReporter};
 
@@ -25,8 +25,8 @@ impl ErrorCatcherLayer {
     /// A report file that cannot be opened is an error here, at start-up.
     ///
     /// ```
-    /// use error_catcher::ErrorCatcherLayer;
-    /// use gateway_core::Settings;
+    /// use gw_error_catcher::ErrorCatcherLayer;
+    /// use gw_core::Settings;
     ///
     /// let layer = ErrorCatcherLayer::from_settings(&Settings::from_pairs([("debug", "yes")]))?;
     /// assert!(layer.is_debug());
@@ -34,7 +34,7 @@ impl ErrorCatcherLayer {
     /// let err = ErrorCatcherLayer::from_settings(&Settings::from_pairs([("debug", "maybe")]))
     ///     .unwrap_err();
     /// assert!(err.to_string().starts_with("setting debug = \"maybe\""));
-    /// # Ok::<(), gateway_core::SettingsError>(())
+    /// # Ok::<(), gw_core::SettingsError>(())
     /// ```
     pub fn from_settings(settings: &Settings) -> Result<Self, SettingsError> {
         settings.check_known(KNOWN)?;

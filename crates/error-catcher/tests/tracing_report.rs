@@ -6,9 +6,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use error_catcher::ErrorCatcherLayer;
-use gateway_core::test_client::TestClient;
-use gateway_core::{app_fn, Body};
+use gw_core::test_client::TestClient;
+use gw_core::{app_fn, Body};
+use gw_error_catcher::ErrorCatcherLayer;
 use tower::Layer;
 use tracing_subscriber::fmt::MakeWriter;
 

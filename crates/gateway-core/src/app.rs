@@ -6,7 +6,7 @@
 //! use std::convert::Infallible;
 //! use std::future::{ready, Ready};
 //! use std::task::{Context, Poll};
-//! use gateway_core::{app_fn, Body, IntoResponse, Response};
+//! use gw_core::{app_fn, Body, IntoResponse, Response};
 //!
 //! // 1. A function.
 //! let hello = app_fn(|_req: http::Request<Body>| async { "Hello World!" });
@@ -53,7 +53,7 @@ use crate::{Body, IntoResponse};
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use gateway_core::{app_fn, Body};
+/// use gw_core::{app_fn, Body};
 /// use tower::ServiceExt;
 ///
 /// let app = app_fn(|req: http::Request<Body>| async move { format!("you asked for {}", req.uri()) });

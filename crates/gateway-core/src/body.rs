@@ -26,7 +26,7 @@ pin_project! {
     /// sent as its own frame, as soon as it is produced.
     ///
     /// ```
-    /// use gateway_core::Body;
+    /// use gw_core::Body;
     /// use http_body::Body as _;
     ///
     /// let fixed = Body::from("Hello World!");
@@ -61,7 +61,7 @@ impl Body {
 
     /// Wraps any [`http_body::Body`] whose data is [`Bytes`].
     ///
-    /// A `gateway_core::Body` passed here is returned as it is, not boxed again.
+    /// A `gw_core::Body` passed here is returned as it is, not boxed again.
     pub fn new<B>(body: B) -> Self
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
@@ -121,7 +121,7 @@ impl Body {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// use gateway_core::Body;
+    /// use gw_core::Body;
     ///
     /// let (mut tx, body) = Body::channel();
     /// tokio::spawn(async move {

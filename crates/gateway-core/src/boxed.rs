@@ -28,7 +28,7 @@ pub type BoxAppFuture =
 /// use std::convert::Infallible;
 /// use std::future::{ready, Ready};
 /// use std::task::{Context, Poll};
-/// use gateway_core::{app_fn, Body, BoxApp, Probe, Probed};
+/// use gw_core::{app_fn, Body, BoxApp, Probe, Probed};
 /// use tower_service::Service;
 ///
 /// /// Knows `/ping`, and nothing else.

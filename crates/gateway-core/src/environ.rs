@@ -10,7 +10,7 @@ use std::sync::Arc;
 /// (PEP 333 reserves un-namespaced keys for the server), made a typed error.
 ///
 /// ```
-/// use gateway_core::EnvironKey;
+/// use gw_core::EnvironKey;
 ///
 /// assert!(EnvironKey::new("test.hello").is_ok());
 /// let err = EnvironKey::new("hello").unwrap_err();
@@ -128,7 +128,7 @@ impl AsRef<str> for EnvironKey {
 /// Cloning is cheap: keys and values are reference-counted.
 ///
 /// ```
-/// use gateway_core::{Environ, EnvironKey};
+/// use gw_core::{Environ, EnvironKey};
 ///
 /// let mut req = http::Request::new(());
 /// let key = EnvironKey::new("test.hello").unwrap();

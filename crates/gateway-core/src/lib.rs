@@ -21,7 +21,7 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! use gateway_core::{app_fn, Body, Environ, Response};
+//! use gw_core::{app_fn, Body, Environ, Response};
 //! use tower::ServiceExt;
 //!
 //! // A controller that reads an environ key set by a middleware.

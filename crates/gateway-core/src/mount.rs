@@ -10,7 +10,7 @@ use std::fmt;
 /// either empty or starts with `/` and does not end with `/` (the WSGI rule).
 ///
 /// ```
-/// use gateway_core::MountPrefix;
+/// use gw_core::MountPrefix;
 ///
 /// let mut req = http::Request::new(());
 /// assert_eq!(MountPrefix::of(&req), "");

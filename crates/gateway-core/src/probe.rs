@@ -35,7 +35,7 @@ use tower_service::Service;
 /// use std::convert::Infallible;
 /// use std::future::{ready, Ready};
 /// use std::task::{Context, Poll};
-/// use gateway_core::{Probe, Probed};
+/// use gw_core::{Probe, Probed};
 /// use tower_service::Service;
 ///
 /// /// Answers `/ping`, and nothing else.

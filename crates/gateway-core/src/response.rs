@@ -13,7 +13,7 @@ use crate::Body;
 /// Pylons default. There is no `start_response`: the response is a value.
 ///
 /// ```
-/// use gateway_core::Response;
+/// use gw_core::Response;
 /// use http::{header, HeaderValue, StatusCode};
 ///
 /// let res = Response::html("Hello World!")

@@ -6,7 +6,7 @@
 /// in the request's extensions; a controller reads it back.
 ///
 /// ```
-/// use gateway_core::RoutingArgs;
+/// use gw_core::RoutingArgs;
 ///
 /// let mut args = RoutingArgs::default();
 /// args.insert("controller", "greet");

@@ -25,7 +25,7 @@ use std::time::Duration;
 /// String settings with typed getters.
 ///
 /// ```
-/// use gateway_core::Settings;
+/// use gw_core::Settings;
 /// use std::time::Duration;
 ///
 /// let settings = Settings::from_pairs([("debug", "yes"), ("timeout", "30s"), ("cache", "64KiB")]);

@@ -7,8 +7,8 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! use gateway_core::test_client::TestClient;
-//! use gateway_core::{app_fn, Body};
+//! use gw_core::test_client::TestClient;
+//! use gw_core::{app_fn, Body};
 //!
 //! let client = TestClient::new(app_fn(|_req: http::Request<Body>| async { "Hello World!" }));
 //! client.get("/hello").send().await

@@ -18,9 +18,9 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-//! use gateway_core::{app_fn, Body, Environ, Response};
+//! use gw_core::{app_fn, Body, Environ, Response};
 //! use http_body_util::BodyExt;
-//! use key_adder::KeyAdderLayer;
+//! use gw_key_adder::KeyAdderLayer;
 //! use tower::{Layer, ServiceExt};
 //!
 //! let app = app_fn(|req: http::Request<Body>| async move {
@@ -60,18 +60,18 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use gateway_core::{Environ, EnvironKey, Settings, SettingsError};
+use gw_core::{Environ, EnvironKey, Settings, SettingsError};
 use tower_layer::Layer;
 use tower_service::Service;
 
-pub use gateway_core::KeyError;
+pub use gw_core::KeyError;
 
 /// A [`Layer`] that wraps services in [`KeyAdder`].
 ///
 /// Cloning is cheap: the key and the value are reference-counted.
 ///
 /// ```
-/// use key_adder::{KeyAdderLayer, KeyError};
+/// use gw_key_adder::{KeyAdderLayer, KeyError};
 ///
 /// assert!(KeyAdderLayer::new("test.hello", "Hello World").is_ok());
 ///
@@ -102,8 +102,8 @@ impl KeyAdderLayer {
     /// section the settings came from; an unknown setting is an error too.
     ///
     /// ```
-    /// use gateway_core::Settings;
-    /// use key_adder::KeyAdderLayer;
+    /// use gw_core::Settings;
+    /// use gw_key_adder::KeyAdderLayer;
     ///
     /// let settings = Settings::from_pairs([("key", "test.hello"), ("value", "Hello World")]);
     /// let layer = KeyAdderLayer::from_settings(&settings)?;
@@ -111,7 +111,7 @@ impl KeyAdderLayer {
     ///
     /// let typo = Settings::from_pairs([("key", "test.hello"), ("valeu", "x")]);
     /// assert!(KeyAdderLayer::from_settings(&typo).is_err());
-    /// # Ok::<(), gateway_core::SettingsError>(())
+    /// # Ok::<(), gw_core::SettingsError>(())
     /// ```
     pub fn from_settings(settings: &Settings) -> Result<Self, SettingsError> {
         settings.check_known(&["key", "value"])?;
@@ -148,14 +148,14 @@ impl<S> Layer<S> for KeyAdderLayer {
 /// Build it with [`KeyAdderLayer`], or directly from an already validated key:
 ///
 /// ```
-/// use gateway_core::{app_fn, Body, EnvironKey};
-/// use key_adder::KeyAdder;
+/// use gw_core::{app_fn, Body, EnvironKey};
+/// use gw_key_adder::KeyAdder;
 ///
 /// let key = EnvironKey::new("test.hello")?;
 /// let app = app_fn(|_req: http::Request<Body>| async { "ok" });
 /// let service = KeyAdder::new(app, key, "Hello World");
 /// assert_eq!(service.value(), "Hello World");
-/// # Ok::<(), gateway_core::KeyError>(())
+/// # Ok::<(), gw_core::KeyError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct KeyAdder<S> {
@@ -223,8 +223,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gateway_core::test_client::TestClient;
-    use gateway_core::{app_fn, Body, Response};
+    use gw_core::test_client::TestClient;
+    use gw_core::{app_fn, Body, Response};
 
     /// An app that answers with every environ key, `key=value` per line.
     fn show_environ() -> impl Service<

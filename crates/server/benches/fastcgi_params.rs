@@ -6,9 +6,9 @@
 
 use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, Criterion};
-use gateway_core::Body;
-use gateway_server::frontend::cgi_env::{build_request, CgiVars};
-use gateway_server::frontend::fastcgi::record;
+use gw_core::Body;
+use gw_server::frontend::cgi_env::{build_request, CgiVars};
+use gw_server::frontend::fastcgi::record;
 
 /// The PARAMS content nginx sends for `GET /hello` with Debian's fastcgi_params.
 fn nginx_get_params() -> Bytes {

@@ -3,8 +3,8 @@
 #![allow(missing_docs)] // criterion_group! and criterion_main! generate undocumented items.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use gateway_core::{app_fn, Body};
-use gateway_server::deploy::{box_app, BoxApp, SharedApp};
+use gw_core::{app_fn, Body};
+use gw_server::deploy::{box_app, BoxApp, SharedApp};
 use tower::ServiceExt;
 
 fn hello() -> BoxApp {

@@ -1,8 +1,8 @@
 //! Measures what the server adds over raw hyper-util on the same hello handler.
 //!
 //! ```text
-//! cargo run --release -p gateway-server --example hello_overhead -- raw 127.0.0.1:8001
-//! cargo run --release -p gateway-server --example hello_overhead -- gateway 127.0.0.1:8002
+//! cargo run --release -p gw-server --example hello_overhead -- raw 127.0.0.1:8001
+//! cargo run --release -p gw-server --example hello_overhead -- gateway 127.0.0.1:8002
 //! wrk -t1 -c64 -d5s http://127.0.0.1:8001/   # then :8002
 //! ```
 //!
@@ -12,7 +12,7 @@
 use std::convert::Infallible;
 
 use bytes::Bytes;
-use gateway_server::Server;
+use gw_server::Server;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};

@@ -37,7 +37,7 @@ pub enum AccessLogTarget {
     Stdout,
     /// Appended to a file, created if missing.
     File(PathBuf),
-    /// A `tracing` event per request (target `gateway_server::access`, level INFO)
+    /// A `tracing` event per request (target `gw_server::access`, level INFO)
     /// with the fields as structured values.
     Tracing,
 }
@@ -118,7 +118,7 @@ impl AccessLog {
                 Err(TrySendError::Disconnected(_)) => {}
             },
             None => tracing::info!(
-                target: "gateway_server::access",
+                target: "gw_server::access",
                 client = %record.client.map_or_else(|| "-".to_owned(), |ip| ip.to_string()),
                 method = %record.method,
                 uri = %record.uri,
@@ -163,13 +163,13 @@ fn write_lines(receiver: Receiver<Record>, out: Box<dyn std::io::Write + Send>, 
         match (result, failing) {
             (Ok(()), true) => {
                 failing = false;
-                tracing::warn!(target: "gateway_server::access", "the access log accepts lines again");
+                tracing::warn!(target: "gw_server::access", "the access log accepts lines again");
             }
             (Ok(()), false) => {}
             (Err(e), was_failing) => {
                 if !was_failing {
                     tracing::error!(
-                        target: "gateway_server::access",
+                        target: "gw_server::access",
                         error = %e,
                         "cannot write the access log: lines are dropped (and counted) until it works again"
                     );

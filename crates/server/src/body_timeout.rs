@@ -27,7 +27,7 @@ use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 
-use gateway_core::BoxError;
+use gw_core::BoxError;
 
 /// The error a [`TimedBody`] ends with when its client went quiet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,8 +50,8 @@ impl std::error::Error for BodyReadTimeout {}
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use std::time::Duration;
-/// use gateway_core::{app_fn, test_client::TestClient, Body, Response};
-/// use gateway_server::{RequestBodyTimeoutLayer, TimedBody};
+/// use gw_core::{app_fn, test_client::TestClient, Body, Response};
+/// use gw_server::{RequestBodyTimeoutLayer, TimedBody};
 /// use http_body_util::BodyExt;
 /// use tower::Layer;
 ///
@@ -259,7 +259,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gateway_core::{app_fn, test_client::TestClient, Body as GwBody};
+    use gw_core::{app_fn, test_client::TestClient, Body as GwBody};
     use http_body_util::BodyExt;
     use tower::{Layer, ServiceExt};
 
@@ -273,8 +273,8 @@ mod tests {
            + 'static {
         app_fn(|req: http::Request<TimedBody<GwBody>>| async move {
             match req.into_body().collect().await {
-                Ok(body) => gateway_core::Response::text(body.to_bytes()),
-                Err(e) => gateway_core::Response::text(e.to_string())
+                Ok(body) => gw_core::Response::text(body.to_bytes()),
+                Err(e) => gw_core::Response::text(e.to_string())
                     .with_status(http::StatusCode::REQUEST_TIMEOUT),
             }
             .into_http()
@@ -328,7 +328,7 @@ mod tests {
         let slow_reader = app_fn(|req: http::Request<TimedBody<GwBody>>| async move {
             tokio::time::sleep(Duration::from_secs(60)).await;
             let body = req.into_body().collect().await.unwrap().to_bytes();
-            gateway_core::Response::text(body).into_http()
+            gw_core::Response::text(body).into_http()
         });
         let app = RequestBodyTimeoutLayer::new(Duration::from_secs(5)).layer(slow_reader);
         TestClient::new(app)

@@ -40,7 +40,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use gateway_core::BoxError;
+use gw_core::BoxError;
 
 use crate::deploy::{Error, Loader, Registry, ServerSection, SharedApp, Stack};
 use crate::{ServeError, Server, ServerConfig};
@@ -125,7 +125,7 @@ fn parse_key_value(raw: &str) -> Result<(String, String), String> {
 }
 
 fn parse_interval(raw: &str) -> Result<Duration, String> {
-    gateway_core::settings::parse_duration(raw)
+    gw_core::settings::parse_duration(raw)
         .filter(|d| !d.is_zero())
         .ok_or_else(|| format!("expected a duration such as 500ms, got {raw:?}"))
 }

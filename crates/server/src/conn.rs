@@ -220,12 +220,12 @@ impl<I, S, B> GracefulConn
     >
 where
     S: hyper::service::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>,
-    S::Error: Into<gateway_core::BoxError>,
+    S::Error: Into<gw_core::BoxError>,
     S::Future: Send + 'static,
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
     B: http_body::Body + Send + 'static,
     B::Data: Send,
-    B::Error: Into<gateway_core::BoxError>,
+    B::Error: Into<gw_core::BoxError>,
 {
     fn start_graceful_shutdown(self: Pin<&mut Self>) {
         self.graceful_shutdown();

@@ -43,7 +43,7 @@ impl fmt::Display for Scheme {
 /// headers and `forwarded` is true.
 ///
 /// ```
-/// use gateway_server::{ClientInfo, Scheme, TrustedProxies};
+/// use gw_server::{ClientInfo, Scheme, TrustedProxies};
 ///
 /// let trusted: TrustedProxies = "10.0.0.0/8".parse().unwrap();
 /// let mut headers = http::HeaderMap::new();

@@ -4,11 +4,11 @@
 //! # Example
 //!
 //! ```no_run
-//! use gateway_core::app_fn;
-//! use gateway_server::Server;
+//! use gw_core::app_fn;
+//! use gw_server::Server;
 //!
 //! #[tokio::main]
-//! async fn main() -> Result<(), gateway_server::ServeError> {
+//! async fn main() -> Result<(), gw_server::ServeError> {
 //!     let app = app_fn(|_req: http::Request<hyper::body::Incoming>| async { "Hello World!" });
 //!     // Prints `serving on http://127.0.0.1:8000`; SIGINT or SIGTERM drains and exits.
 //!     Server::bind("127.0.0.1:8000").await?.serve(app).await

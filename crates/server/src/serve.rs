@@ -11,7 +11,7 @@ use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use gateway_core::BoxError;
+use gw_core::BoxError;
 
 use crate::access_log::AccessLog;
 use crate::conn::{ConnShared, CountingIo, Drain, Driver, Timeouts};
@@ -26,8 +26,8 @@ use crate::{ServeError, ServerConfig, Stats};
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use gateway_core::app_fn;
-/// use gateway_server::{ClientInfo, Server};
+/// use gw_core::app_fn;
+/// use gw_server::{ClientInfo, Server};
 /// use std::time::Duration;
 /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
 ///

@@ -18,7 +18,7 @@ use tokio::time::{Instant, Sleep};
 use tower::util::Oneshot;
 use tower::ServiceExt;
 
-use gateway_core::BoxError;
+use gw_core::BoxError;
 
 use crate::access_log::{AccessLog, Record};
 use crate::conn::ConnShared;

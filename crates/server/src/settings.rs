@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use gateway_core::{Settings, SettingsError};
+use gw_core::{Settings, SettingsError};
 
 use crate::access_log::AccessLogTarget;
 use crate::forwarded::TrustedProxies;
@@ -13,8 +13,8 @@ use crate::listener::ListenSpec;
 /// the crate README says which attack each one stops.
 ///
 /// ```
-/// use gateway_core::Settings;
-/// use gateway_server::ServerConfig;
+/// use gw_core::Settings;
+/// use gw_server::ServerConfig;
 /// use std::time::Duration;
 ///
 /// let settings = Settings::from_pairs([("idle_timeout", "5s"), ("max_connections", "500")]);
@@ -225,7 +225,7 @@ impl ServerConfig {
         if tls.is_some() && !cfg!(feature = "tls") {
             return Err(settings.invalid(
                 "tls_cert",
-                "a server built with the `tls` feature (gateway-server/tls)",
+                "a server built with the `tls` feature (gw-server/tls)",
             ));
         }
         let access_log = match settings.get("access_log") {

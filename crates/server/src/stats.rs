@@ -11,7 +11,7 @@ use std::sync::Arc;
 /// [`StatsSnapshot::to_json`]:
 ///
 /// ```
-/// use gateway_server::Stats;
+/// use gw_server::Stats;
 ///
 /// let stats = Stats::new();
 /// let snapshot = stats.snapshot();

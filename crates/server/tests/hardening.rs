@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gateway_core::app_fn;
-use gateway_server::{ClientInfo, PeerAddr, Server, ServerConfig, Stats, TrustedProxies};
+use gw_core::app_fn;
+use gw_server::{ClientInfo, PeerAddr, Server, ServerConfig, Stats, TrustedProxies};
 use hyper::body::Incoming;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -30,7 +30,7 @@ impl Drop for Running {
 
 fn hello_app() -> impl tower::Service<
     http::Request<Incoming>,
-    Response = http::Response<gateway_core::Body>,
+    Response = http::Response<gw_core::Body>,
     Error = std::convert::Infallible,
     Future = impl Send,
 > + Clone
@@ -313,7 +313,7 @@ async fn the_access_log_writes_combined_lines_with_bytes_and_latency() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("access.log");
     let mut c = config();
-    c.access_log = gateway_server::AccessLogTarget::File(path.clone());
+    c.access_log = gw_server::AccessLogTarget::File(path.clone());
     let server = start(c).await;
     let answer = exchange(
         server.addr,
@@ -412,12 +412,12 @@ async fn ipv6_and_a_second_listener_serve_at_the_same_time() {
     let v6 = server.local_addr();
     assert!(v6.is_ipv6());
     let server = server
-        .listen(&gateway_server::ListenSpec::Tcp("127.0.0.1:0".to_owned()))
+        .listen(&gw_server::ListenSpec::Tcp("127.0.0.1:0".to_owned()))
         .await
         .unwrap()
         .quiet();
     let v4 = match server.local_addrs()[1] {
-        gateway_server::ListenAddr::Tcp(addr) => addr,
+        gw_server::ListenAddr::Tcp(addr) => addr,
         ref other => panic!("unexpected listener {other}"),
     };
     let (stop, stopped) = oneshot::channel::<()>();

@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use gateway_core::app_fn;
-use gateway_server::{Server, ServerConfig};
+use gw_core::app_fn;
+use gw_server::{Server, ServerConfig};
 use hyper::body::Incoming;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

@@ -1,7 +1,7 @@
 #![allow(missing_docs)]
 //! In-process cost of a hit (1 KiB, 64 KiB) and a miss: static-files against
 //! tower-http's ServeDir. Run with
-//! `cargo bench -p static-files -- --warm-up-time 1 --measurement-time 3`.
+//! `cargo bench -p gw-static-files -- --warm-up-time 1 --measurement-time 3`.
 
 use std::hint::black_box;
 
@@ -21,7 +21,7 @@ fn bench(c: &mut Criterion) {
         .build()
         .unwrap();
 
-    let ours = static_files::StaticFiles::new(dir.path()).unwrap();
+    let ours = gw_static_files::StaticFiles::new(dir.path()).unwrap();
     let theirs = tower_http::services::ServeDir::new(dir.path());
 
     let req = |uri: &str| http::Request::get(uri).body(Empty::<Bytes>::new()).unwrap();

@@ -1,5 +1,5 @@
 //! Serves a directory over HTTP/1.1 on 127.0.0.1, for trying the crate by hand
-//! and for quick load tests: `cargo run --release -p static-files --example serve -- DIR [PORT] [servedir]`.
+//! and for quick load tests: `cargo run --release -p gw-static-files --example serve -- DIR [PORT] [servedir]`.
 //! With `servedir` as the third argument, tower-http's ServeDir answers instead.
 
 use std::convert::Infallible;
@@ -17,7 +17,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let servedir = args.next().as_deref() == Some("servedir");
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     println!("serving on http://{}", listener.local_addr()?);
-    let ours = static_files::StaticFiles::new(&root)?;
+    let ours = gw_static_files::StaticFiles::new(&root)?;
     let theirs = tower_http::services::ServeDir::new(&root);
     loop {
         let (stream, _) = listener.accept().await?;

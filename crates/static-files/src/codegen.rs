@@ -3,7 +3,7 @@
 //! In `build.rs` (with `static-files` as a build-dependency):
 //!
 //! ```no_run
-//! let code = static_files::codegen::embed_dir("assets").expect("assets/ is readable");
+//! let code = gw_static_files::codegen::embed_dir("assets").expect("assets/ is readable");
 //! let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("assets.rs");
 //! std::fs::write(out, code).unwrap();
 //! println!("cargo:rerun-if-changed=assets");

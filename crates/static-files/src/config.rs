@@ -73,7 +73,7 @@ pub enum BuildError {
         value: String,
     },
     /// A setting had a bad value.
-    Settings(gateway_core::SettingsError),
+    Settings(gw_core::SettingsError),
 }
 
 impl fmt::Display for BuildError {
@@ -108,8 +108,8 @@ impl std::error::Error for BuildError {
     }
 }
 
-impl From<gateway_core::SettingsError> for BuildError {
-    fn from(e: gateway_core::SettingsError) -> Self {
+impl From<gw_core::SettingsError> for BuildError {
+    fn from(e: gw_core::SettingsError) -> Self {
         BuildError::Settings(e)
     }
 }

@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use gateway_core::{Body, Probe, Probed};
+use gw_core::{Body, Probe, Probed};
 use http::{Request, Response};
 use tower_service::Service;
 
@@ -29,7 +29,7 @@ use crate::path::check_segment;
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use static_files::Embedded;
+/// use gw_static_files::Embedded;
 /// use tower::ServiceExt;
 ///
 /// let assets = Embedded::new()

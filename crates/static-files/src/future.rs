@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use gateway_core::Body;
+use gw_core::Body;
 use http::Response;
 use pin_project_lite::pin_project;
 

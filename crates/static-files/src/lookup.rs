@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use gateway_core::{Body, MountPrefix};
+use gw_core::{Body, MountPrefix};
 use http::{Method, Request, Response};
 
 use crate::config::Config;

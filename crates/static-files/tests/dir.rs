@@ -1,13 +1,13 @@
-//! `StaticFiles` through gateway-core's TestClient (every response checked by Lint).
+//! `StaticFiles` through gw-core's TestClient (every response checked by Lint).
 
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use gateway_core::test_client::{TestClient, TestResponse};
-use gateway_core::{MountPrefix, Settings};
+use gw_core::test_client::{TestClient, TestResponse};
+use gw_core::{MountPrefix, Settings};
+use gw_static_files::{BuildError, ContentDisposition, Dotfiles, Encoding, StaticFiles, Symlinks};
 use http::Method;
-use static_files::{BuildError, ContentDisposition, Dotfiles, Encoding, StaticFiles, Symlinks};
 use tempfile::TempDir;
 
 const BIG: usize = 300 * 1024 + 17;
@@ -745,7 +745,7 @@ mod traversal_property {
             if trailing {
                 uri.push('/');
             }
-            let Ok(req) = http::Request::get(uri.as_str()).body(gateway_core::Body::empty()) else {
+            let Ok(req) = http::Request::get(uri.as_str()).body(gw_core::Body::empty()) else {
                 return Ok(());
             };
             let files = StaticFiles::new(&f).unwrap().dotfiles(Dotfiles::Allow);

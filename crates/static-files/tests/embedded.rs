@@ -1,9 +1,9 @@
-//! `Embedded` through gateway-core's TestClient (every response checked by Lint).
+//! `Embedded` through gw-core's TestClient (every response checked by Lint).
 
-use gateway_core::test_client::TestClient;
-use gateway_core::MountPrefix;
+use gw_core::test_client::TestClient;
+use gw_core::MountPrefix;
+use gw_static_files::{BuildError, Embedded};
 use http::Method;
-use static_files::{BuildError, Embedded};
 
 const HELPERS: &[u8] =
     b"function link_to(text, url) { return '<a href=\"' + url + '\">' + text + '</a>'; }\n";
@@ -115,7 +115,7 @@ fn both_services_fit_axum_hyper_and_cascade_bounds() {
         S: tower::Service<
                 http::Request<hyper::body::Incoming>,
                 Error = std::convert::Infallible,
-                Response = http::Response<gateway_core::Body>,
+                Response = http::Response<gw_core::Body>,
             > + Clone
             + Send
             + Sync
@@ -124,5 +124,5 @@ fn both_services_fit_axum_hyper_and_cascade_bounds() {
     {
     }
     check::<Embedded>();
-    check::<static_files::StaticFiles>();
+    check::<gw_static_files::StaticFiles>();
 }

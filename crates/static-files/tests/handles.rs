@@ -2,8 +2,8 @@
 //! Alone in its own test binary, so no other test opens files meanwhile.
 #![cfg(target_os = "linux")]
 
-use gateway_core::test_client::TestClient;
-use static_files::StaticFiles;
+use gw_core::test_client::TestClient;
+use gw_static_files::StaticFiles;
 
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()

@@ -1,9 +1,9 @@
-//! `StaticFiles` and `Embedded` as `gateway_core::Probe`s: what a cascade's fast
+//! `StaticFiles` and `Embedded` as `gw_core::Probe`s: what a cascade's fast
 //! path sees.
 
-use gateway_core::{Probe, Probed};
+use gw_core::{Probe, Probed};
+use gw_static_files::{Embedded, StaticFiles};
 use http::{Method, Request, StatusCode};
-use static_files::{Embedded, StaticFiles};
 use tower::ServiceExt;
 
 fn request(method: Method, uri: &str) -> Request<()> {

@@ -5,10 +5,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use gateway_core::lint::LintLayer;
+use gw_core::lint::LintLayer;
+use gw_static_files::{Embedded, StaticFiles};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
-use static_files::{Embedded, StaticFiles};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tower::{Layer, ServiceExt};
@@ -17,7 +17,7 @@ async fn serve<S>(service: S) -> SocketAddr
 where
     S: tower::Service<
             http::Request<hyper::body::Incoming>,
-            Response = http::Response<gateway_core::Body>,
+            Response = http::Response<gw_core::Body>,
             Error = std::convert::Infallible,
         > + Clone
         + Send

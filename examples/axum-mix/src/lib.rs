@@ -7,7 +7,7 @@
 //! | `error-catcher` | `.layer(ErrorCatcherLayer)` | a 500 page for a panicking handler instead of a reset connection |
 //! | `key-adder` | `.layer(KeyAdderLayer)` | `test.hello` in the [`Environ`] of every request |
 //! | `cascade` | `.nest_service("/legacy", Cascade::new(new_router).or(legacy_app))` | new handlers take over a legacy service route by route; whatever they answer 404 to still reaches the legacy service |
-//! | `gateway-core` | `.route_service("/gateway/hello", app_fn(..))` | a Gateway controller as an axum route |
+//! | `gw-core` | `.route_service("/gateway/hello", app_fn(..))` | a Gateway controller as an axum route |
 //! | `static-files` | `.fallback_service(StaticFiles)` | files from `public/` for every path no route matched |
 //!
 //! ```
@@ -23,17 +23,17 @@ use std::path::Path;
 
 use axum::routing::get;
 use axum::Router;
-use cascade::{Cascade, ReplayBody};
-use error_catcher::ErrorCatcherLayer;
-use gateway_core::{app_fn, BoxError, Environ, Response};
-use static_files::StaticFiles;
+use gw_cascade::{Cascade, ReplayBody};
+use gw_core::{app_fn, BoxError, Environ, Response};
+use gw_error_catcher::ErrorCatcherLayer;
+use gw_static_files::StaticFiles;
 
 /// What a Gateway app must be to sit in an axum Router: a cloneable, thread-safe
-/// Service from `Req` to a response with a Gateway [`Body`](gateway_core::Body).
+/// Service from `Req` to a response with a Gateway [`Body`](gw_core::Body).
 pub trait App<Req>:
     tower::Service<
         Req,
-        Response = http::Response<gateway_core::Body>,
+        Response = http::Response<gw_core::Body>,
         Error = std::convert::Infallible,
         Future: Send,
     > + Clone
@@ -46,7 +46,7 @@ pub trait App<Req>:
 impl<Req, S> App<Req> for S where
     S: tower::Service<
             Req,
-            Response = http::Response<gateway_core::Body>,
+            Response = http::Response<gw_core::Body>,
             Error = std::convert::Infallible,
             Future: Send,
         > + Clone
@@ -109,7 +109,7 @@ pub fn rewritten_routes() -> Router {
 pub fn app(public_dir: &Path) -> Result<Router, BoxError> {
     let public = StaticFiles::new(public_dir)?;
     let legacy = Cascade::new(rewritten_routes()).or(legacy_app());
-    let key_adder = key_adder::KeyAdderLayer::new(HELLO_KEY.0, HELLO_KEY.1)?;
+    let key_adder = gw_key_adder::KeyAdderLayer::new(HELLO_KEY.0, HELLO_KEY.1)?;
 
     Ok(existing_routes()
         .route_service("/gateway/hello", gateway_controller())

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 #[tokio::main]
-async fn main() -> Result<(), gateway_core::BoxError> {
+async fn main() -> Result<(), gw_core::BoxError> {
     let public = std::env::args_os()
         .nth(1)
         .map(PathBuf::from)

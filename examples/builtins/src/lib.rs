@@ -6,21 +6,21 @@
 //!
 //! | kind | name | built by |
 //! |---|---|---|
-//! | app | `static_files` | [`static_files::StaticFiles::from_settings`] |
-//! | filter | `key_adder` | [`key_adder::KeyAdderLayer::from_settings`] |
-//! | filter | `error_catcher` | [`error_catcher::ErrorCatcherLayer::from_settings`] serving [`error_catcher::ErrorDocumentsLayer::from_settings`]'s documents (one section configures both) |
-//! | composite | `cascade` | [`cascade::Cascade::from_settings`] |
-//! | composite | `urlmap` | [`controller_router::Mount`] |
+//! | app | `static_files` | [`gw_static_files::StaticFiles::from_settings`] |
+//! | filter | `key_adder` | [`gw_key_adder::KeyAdderLayer::from_settings`] |
+//! | filter | `error_catcher` | [`gw_error_catcher::ErrorCatcherLayer::from_settings`] serving [`gw_error_catcher::ErrorDocumentsLayer::from_settings`]'s documents (one section configures both) |
+//! | composite | `cascade` | [`gw_cascade::Cascade::from_settings`] |
+//! | composite | `urlmap` | [`gw_controller_router::Mount`] |
 //!
 //! ```
-//! use gateway_server::deploy::Registry;
+//! use gw_server::deploy::Registry;
 //!
 //! let registry = gateway_builtins::register(Registry::new());
 //! assert_eq!(registry.app_names(), ["static_files"]);
 //! ```
 
-use gateway_core::Settings;
-use gateway_server::deploy::{box_app, BoxApp, Registry};
+use gw_core::Settings;
+use gw_server::deploy::{box_app, BoxApp, Registry};
 use tower::Layer;
 
 /// Adds the `static_files` app, the `key_adder` and `error_catcher` filters, and the
@@ -30,27 +30,27 @@ pub fn register(registry: Registry) -> Registry {
         .app("static_files", |settings: &Settings| {
             // Boxed with its probe: a `cascade` composite lends it requests
             // without copying them.
-            Ok(BoxApp::probing(static_files::StaticFiles::from_settings(
-                settings,
-            )?))
+            Ok(BoxApp::probing(
+                gw_static_files::StaticFiles::from_settings(settings)?,
+            ))
         })
         .filter("key_adder", |app: BoxApp, settings: &Settings| {
             Ok(box_app(
-                key_adder::KeyAdderLayer::from_settings(settings)?.layer(app),
+                gw_key_adder::KeyAdderLayer::from_settings(settings)?.layer(app),
             ))
         })
         .filter("error_catcher", |app: BoxApp, settings: &Settings| {
-            let catcher = error_catcher::ErrorCatcherLayer::from_settings(settings)?;
-            let documents = error_catcher::ErrorDocumentsLayer::from_settings(settings)?;
+            let catcher = gw_error_catcher::ErrorCatcherLayer::from_settings(settings)?;
+            let documents = gw_error_catcher::ErrorDocumentsLayer::from_settings(settings)?;
             Ok(box_app(catcher.error_documents(documents).layer(app)))
         })
         .cascade(|apps: Vec<BoxApp>, settings: &Settings| {
             // A deploy `BoxApp` is already a cascade `BoxMember`: no re-boxing.
-            Ok(box_app(cascade::Cascade::from_settings(settings, apps)?))
+            Ok(box_app(gw_cascade::Cascade::from_settings(settings, apps)?))
         })
         .urlmap(|mounts: Vec<(String, BoxApp)>, settings: &Settings| {
             settings.check_known(&[])?;
-            let mut mount = controller_router::Mount::new();
+            let mut mount = gw_controller_router::Mount::new();
             for (prefix, app) in mounts {
                 mount = mount.mount(&prefix, app)?;
             }

@@ -9,8 +9,8 @@ pub mod controllers;
 
 use std::path::PathBuf;
 
-use gateway_server::cli::AppSpec;
-use gateway_server::deploy::Registry;
+use gw_server::cli::AppSpec;
+use gw_server::deploy::Registry;
 
 /// What the `helloworld` binary serves: its built-in config and its stack.
 pub fn spec() -> AppSpec {

@@ -1,5 +1,5 @@
 //! `helloworld serve [CONFIG] [--bind HOST:PORT] [--set KEY=VALUE]...`
 
 fn main() -> std::process::ExitCode {
-    gateway_server::cli::run(helloworld::spec())
+    gw_server::cli::run(helloworld::spec())
 }

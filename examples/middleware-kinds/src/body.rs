@@ -1,7 +1,7 @@
 //! Changing the response body.
 
 use bytes::Bytes;
-use gateway_core::Body;
+use gw_core::Body;
 use http_body_util::BodyExt;
 use tower::util::MapResponseLayer;
 
@@ -15,7 +15,7 @@ use tower::util::MapResponseLayer;
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use gateway_core::{app_fn, test_client::TestClient, Body, Response};
+/// use gw_core::{app_fn, test_client::TestClient, Body, Response};
 /// use middleware_kinds::shout;
 /// use tower::Layer;
 ///
@@ -40,7 +40,7 @@ pub fn shout() -> MapResponseLayer<impl Fn(http::Response<Body>) -> http::Respon
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gateway_core::{app_fn, Response};
+    use gw_core::{app_fn, Response};
     use http_body_util::BodyExt;
     use tower::{Layer, ServiceExt};
 
@@ -63,7 +63,7 @@ mod tests {
 
     #[tokio::test]
     async fn content_length_still_matches_and_non_letters_are_kept() {
-        let client = gateway_core::test_client::TestClient::new(
+        let client = gw_core::test_client::TestClient::new(
             shout().layer(app_fn(|_req: http::Request<Body>| async { "é-1 ok" })),
         );
         client.get("/").send().await.assert_body("é-1 OK");

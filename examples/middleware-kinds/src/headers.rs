@@ -1,6 +1,6 @@
 //! Changing the headers.
 
-use gateway_core::Body;
+use gw_core::Body;
 use http::header::HeaderName;
 use http::HeaderValue;
 use tower::util::MapResponseLayer;
@@ -13,7 +13,7 @@ const X_POWERED_BY: HeaderName = HeaderName::from_static("x-powered-by");
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use gateway_core::{app_fn, test_client::TestClient, Body};
+/// use gw_core::{app_fn, test_client::TestClient, Body};
 /// use middleware_kinds::powered_by;
 /// use tower::Layer;
 ///
@@ -36,8 +36,8 @@ pub fn powered_by(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gateway_core::test_client::TestClient;
-    use gateway_core::{app_fn, Response};
+    use gw_core::test_client::TestClient;
+    use gw_core::{app_fn, Response};
     use http::StatusCode;
     use tower::Layer;
 

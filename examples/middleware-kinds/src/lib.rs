@@ -6,7 +6,7 @@
 //!
 //! | kind | layer | what it does |
 //! |---|---|---|
-//! | the request | [`RequestIdLayer`] | numbers each request and puts the number in the [`Environ`](gateway_core::Environ) under `example.request_id` |
+//! | the request | [`RequestIdLayer`] | numbers each request and puts the number in the [`Environ`](gw_core::Environ) under `example.request_id` |
 //! | the status | [`not_found_as_gone`] | turns a 404 into a 410 Gone |
 //! | the headers | [`powered_by`] | adds `x-powered-by: Gateway` to every response |
 //! | the body | [`shout`] | upper-cases the response body, chunk by chunk, as it streams |
@@ -18,7 +18,7 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! use gateway_core::{app_fn, test_client::TestClient, Body};
+//! use gw_core::{app_fn, test_client::TestClient, Body};
 //! use middleware_kinds::{powered_by, shout};
 //! use tower::ServiceBuilder;
 //!

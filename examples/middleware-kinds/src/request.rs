@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use gateway_core::{Environ, EnvironKey};
+use gw_core::{Environ, EnvironKey};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -18,7 +18,7 @@ pub const REQUEST_ID_KEY: &str = "example.request_id";
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use gateway_core::{app_fn, test_client::TestClient, Body, Environ};
+/// use gw_core::{app_fn, test_client::TestClient, Body, Environ};
 /// use middleware_kinds::{RequestIdLayer, REQUEST_ID_KEY};
 /// use tower::Layer;
 ///
@@ -96,8 +96,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gateway_core::test_client::TestClient;
-    use gateway_core::{app_fn, Body};
+    use gw_core::test_client::TestClient;
+    use gw_core::{app_fn, Body};
 
     fn echo_id() -> impl Service<
         http::Request<Body>,

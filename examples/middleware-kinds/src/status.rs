@@ -1,6 +1,6 @@
 //! Changing the status.
 
-use gateway_core::Body;
+use gw_core::Body;
 use http::StatusCode;
 use tower::util::MapResponseLayer;
 
@@ -12,7 +12,7 @@ use tower::util::MapResponseLayer;
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use gateway_core::{app_fn, test_client::TestClient, Body, Response};
+/// use gw_core::{app_fn, test_client::TestClient, Body, Response};
 /// use http::StatusCode;
 /// use middleware_kinds::not_found_as_gone;
 /// use tower::Layer;
@@ -38,8 +38,8 @@ pub fn not_found_as_gone(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gateway_core::test_client::TestClient;
-    use gateway_core::{app_fn, Response};
+    use gw_core::test_client::TestClient;
+    use gw_core::{app_fn, Response};
     use tower::Layer;
 
     #[tokio::test]

@@ -1,7 +1,7 @@
 //! Every ```toml block of docs/guide.md is a config file that loads: its app (and
 //! its server section, when it has one) builds with helloworld's registry.
 
-use gateway_server::deploy::Loader;
+use gw_server::deploy::Loader;
 
 const GUIDE: &str = include_str!("../../../docs/guide.md");
 

@@ -2,7 +2,7 @@
 //! registry: the factories `site.toml` may `use`.
 //!
 //! ```
-//! use gateway_server::deploy::Loader;
+//! use gw_server::deploy::Loader;
 //!
 //! let registry = static_site::registry();
 //! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/site.toml");
@@ -14,8 +14,8 @@
 
 use std::path::PathBuf;
 
-use gateway_server::cli::AppSpec;
-use gateway_server::deploy::Registry;
+use gw_server::cli::AppSpec;
+use gw_server::deploy::Registry;
 
 /// What the `static-site` binary serves: `site.toml`, built in.
 pub fn spec() -> AppSpec {

@@ -2,5 +2,5 @@
 //! comes from the config file.
 
 fn main() -> std::process::ExitCode {
-    gateway_server::cli::run(static_site::spec())
+    gw_server::cli::run(static_site::spec())
 }

@@ -1,4 +1,4 @@
-//! A fixture binary built on `gateway_server::cli`, for the deploy and reload tests.
+//! A fixture binary built on `gw_server::cli`, for the deploy and reload tests.
 //!
 //! It registers one app, `message`, that answers its `message` setting with the
 //! header `x-pid` (this process's id), and one filter, `header`, that adds
@@ -7,9 +7,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use gateway_core::{app_fn, Body, BoxError, IntoResponse, Settings};
-use gateway_server::cli::{run, AppSpec};
-use gateway_server::deploy::{BoxApp, Registry};
+use gw_core::{app_fn, Body, BoxError, IntoResponse, Settings};
+use gw_server::cli::{run, AppSpec};
+use gw_server::deploy::{BoxApp, Registry};
 use tower::ServiceExt;
 
 fn message(settings: &Settings) -> Result<BoxApp, BoxError> {

@@ -9,9 +9,9 @@
 
 use std::time::Duration;
 
-use gateway_core::{app_fn, Body, BoxError, MountPrefix, Response};
-use gateway_server::frontend::{run_cgi, FastCgiServer, ScgiServer};
-use gateway_server::{PeerAddr, Server};
+use gw_core::{app_fn, Body, BoxError, MountPrefix, Response};
+use gw_server::frontend::{run_cgi, FastCgiServer, ScgiServer};
+use gw_server::{PeerAddr, Server};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 

@@ -1,8 +1,8 @@
 //! A fixture server for the hardening tests, and the example of mounting the
-//! server's [`Stats`](gateway_server::Stats) as a JSON endpoint.
+//! server's [`Stats`](gw_server::Stats) as a JSON endpoint.
 //!
 //! Usage: `hardened_server [--systemd] [KEY=VALUE]...` where the pairs are
-//! `ServerConfig` settings (see the gateway-server README). It binds
+//! `ServerConfig` settings (see the gw-server README). It binds
 //! 127.0.0.1:0 (or takes the sockets systemd passed with `--systemd`), prints
 //! `serving on http://ADDR` (https with `tls_cert`), and at exit prints
 //! `final stats {JSON}`.
@@ -12,8 +12,8 @@
 
 use std::time::Duration;
 
-use gateway_core::{app_fn, Body, Settings};
-use gateway_server::{Server, ServerConfig};
+use gw_core::{app_fn, Body, Settings};
+use gw_server::{Server, ServerConfig};
 use hyper::body::Incoming;
 
 #[tokio::main]

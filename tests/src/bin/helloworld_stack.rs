@@ -1,5 +1,5 @@
 //! The helloworld binary plus one extra app for the reliability tests: its CLI is
-//! exactly `helloworld`'s (`gateway_server::cli::run(helloworld::spec())`), with the
+//! exactly `helloworld`'s (`gw_server::cli::run(helloworld::spec())`), with the
 //! factory `body_reader` added to the registry.
 //!
 //! `body_reader` reads the whole request body and then answers 404, so a cascade
@@ -10,9 +10,9 @@
 
 use std::process::ExitCode;
 
-use gateway_core::{app_fn, Body, BoxError, Settings};
-use gateway_server::cli::{run, AppSpec};
-use gateway_server::deploy::{box_app, BoxApp, Composite, Registry};
+use gw_core::{app_fn, Body, BoxError, Settings};
+use gw_server::cli::{run, AppSpec};
+use gw_server::deploy::{box_app, BoxApp, Composite, Registry};
 use http::StatusCode;
 use http_body_util::BodyExt;
 
@@ -39,7 +39,9 @@ fn spilling_cascade(composite: &mut Composite<'_>) -> Result<BoxApp, BoxError> {
     for name in names {
         apps.push(composite.load_reference("apps", &name)?);
     }
-    Ok(box_app(cascade::Cascade::from_settings(&settings, apps)?))
+    Ok(box_app(gw_cascade::Cascade::from_settings(
+        &settings, apps,
+    )?))
 }
 
 fn registry() -> Registry {

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use gateway_core::app_fn;
-use gateway_server::Server;
+use gw_core::app_fn;
+use gw_server::Server;
 use hyper::body::Incoming;
 
 #[tokio::main]

@@ -164,7 +164,7 @@ pub(crate) fn build(name: &str, env: &Env, fixtures: &Fixtures) -> Scenario {
             name: "server",
             title: "the bare server with a trivial handler",
             servers: vec![
-                ServerSpec::gateway("gateway_server::Server", bench_bin("gw-server", &[])),
+                ServerSpec::gateway("gw_server::Server", bench_bin("gw-server", &[])),
                 raw_hyper(),
                 ServerSpec::anchor("axum::serve", bench_bin("axum-hello", &[])),
             ],
@@ -239,7 +239,7 @@ pub(crate) fn build(name: &str, env: &Env, fixtures: &Fixtures) -> Scenario {
                 name: "static",
                 title: "files from a directory",
                 servers: vec![
-                    // GATEWAY STATIC SIDE: `gw-static PORT DIR` serving `static_files::
+                    // GATEWAY STATIC SIDE: `gw-static PORT DIR` serving `gw_static_files::
                     // StaticFiles::new(DIR)`; bench/Cargo.toml holds the binary to add.
                     ServerSpec::gateway("static-files (Gateway)", bench_bin("gw-static", &[www])),
                     ServerSpec::anchor(

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
-use gateway_core::BoxError;
+use gw_core::BoxError;
 use http::HeaderMap;
 use http_body::{Frame, SizeHint};
 use pin_project_lite::pin_project;
@@ -349,11 +349,11 @@ pin_project! {
     /// `replay_limit`, when the spill file fails, or when the client's body failed
     /// earlier (the message is replayed after the bytes that did arrive).
     ///
-    /// A member that wants a [`gateway_core::Body`] converts it with `Body::from`:
+    /// A member that wants a [`gw_core::Body`] converts it with `Body::from`:
     ///
     /// ```
-    /// use cascade::ReplayBody;
-    /// use gateway_core::Body;
+    /// use gw_cascade::ReplayBody;
+    /// use gw_core::Body;
     ///
     /// fn to_core(req: http::Request<ReplayBody<Body>>) -> http::Request<Body> {
     ///     req.map(Body::from)
@@ -460,17 +460,17 @@ where
     }
 }
 
-impl<B> From<ReplayBody<B>> for gateway_core::Body
+impl<B> From<ReplayBody<B>> for gw_core::Body
 where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
     fn from(body: ReplayBody<B>) -> Self {
         match body.kind {
-            Kind::Empty => gateway_core::Body::empty(),
-            // `Body::new` does not box a `gateway_core::Body` again.
-            Kind::Direct { body } => gateway_core::Body::new(body),
-            kind => gateway_core::Body::new(ReplayBody { kind }),
+            Kind::Empty => gw_core::Body::empty(),
+            // `Body::new` does not box a `gw_core::Body` again.
+            Kind::Direct { body } => gw_core::Body::new(body),
+            kind => gw_core::Body::new(ReplayBody { kind }),
         }
     }
 }

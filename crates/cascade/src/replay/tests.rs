@@ -2,7 +2,7 @@ use std::future::poll_fn;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use gateway_core::Body;
+use gw_core::Body;
 use http_body::Body as _;
 
 use super::*;

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gateway_core::test_client::TestClient;
-use gateway_core::{app_fn, Body, BoxError, Environ, EnvironKey, IntoResponse, Response};
+use gw_core::test_client::TestClient;
+use gw_core::{app_fn, Body, BoxError, Environ, EnvironKey, IntoResponse, Response};
 use http::{HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt;
 use tower_service::Service;
@@ -688,7 +688,7 @@ async fn a_dynamic_cascade_behaves_like_the_static_one() {
 
 #[tokio::test]
 async fn a_dynamic_cascade_from_settings_uses_the_catch_list() {
-    let settings = gateway_core::Settings::from_pairs([("catch", "404 405")]);
+    let settings = gw_core::Settings::from_pairs([("catch", "404 405")]);
     let cascade =
         Cascade::from_settings(&settings, [boxed(fixed(405, "a")), boxed(fixed(200, "b"))])
             .unwrap();
@@ -715,7 +715,7 @@ async fn the_layer_puts_the_wrapped_service_first() {
 
 #[tokio::test]
 async fn with_settings_configures_a_static_cascade_and_reports_bad_values() {
-    let settings = gateway_core::Settings::from_pairs([("catch", "405")]);
+    let settings = gw_core::Settings::from_pairs([("catch", "405")]);
     let cascade = cascade!(fixed(405, "a"), fixed(200, "b"))
         .with_settings(&settings)
         .unwrap();
@@ -724,7 +724,7 @@ async fn with_settings_configures_a_static_cascade_and_reports_bad_values() {
         .send()
         .await
         .assert_body("b");
-    let bad = gateway_core::Settings::from_pairs([("errors_as_misses", "sometimes")]);
+    let bad = gw_core::Settings::from_pairs([("errors_as_misses", "sometimes")]);
     let err = cascade!(fixed(404, "a")).with_settings(&bad).unwrap_err();
     assert!(
         err.to_string()

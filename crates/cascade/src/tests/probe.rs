@@ -3,7 +3,7 @@
 
 use std::pin::Pin;
 
-use gateway_core::{Probe, Probed};
+use gw_core::{Probe, Probed};
 
 use super::*;
 use crate::Probing;
@@ -488,7 +488,7 @@ async fn a_probed_member_that_fails_its_readiness_check_ends_the_cascade_unless_
 /// The dynamic form: members boxed with `BoxApp::probing`.
 mod dynamic {
     use super::*;
-    use gateway_core::BoxApp;
+    use gw_core::BoxApp;
 
     fn dynamic(members: impl IntoIterator<Item = BoxApp>) -> Cascade<crate::members::Dyn> {
         Cascade::dynamic(members).unwrap()
@@ -612,7 +612,7 @@ mod dynamic {
 /// The fast paths answer exactly what the plain path answers.
 mod equivalence {
     use super::*;
-    use gateway_core::BoxApp;
+    use gw_core::BoxApp;
     use proptest::prelude::*;
 
     /// Echoes what it got: method, URI, a header, and the body's bytes.
@@ -652,7 +652,7 @@ mod equivalence {
     }
 
     /// What a client sees of a response.
-    fn seen(res: &gateway_core::test_client::TestResponse) -> (u16, Vec<(String, String)>, Bytes) {
+    fn seen(res: &gw_core::test_client::TestResponse) -> (u16, Vec<(String, String)>, Bytes) {
         let mut headers: Vec<_> = res
             .headers()
             .iter()

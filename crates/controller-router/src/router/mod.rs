@@ -21,19 +21,19 @@ pub use service::ResponseFuture;
 /// 2. finds the first route that accepts the request ([`Mapper::recognize_request`]);
 ///    none gives `404`, so a cascade moves on;
 /// 3. answers a redirect route itself;
-/// 4. puts the values in the request as [`gateway_core::RoutingArgs`] and a
+/// 4. puts the values in the request as [`gw_core::RoutingArgs`] and a
 ///    [`Urls`](crate::Urls) generator that knows the mount prefix;
 /// 5. calls the controller named by the `controller` value; an unknown name gives `404`.
 ///
-/// A controller is any tower Service: an [`app_fn`](gateway_core::app_fn), a struct,
+/// A controller is any tower Service: an [`app_fn`](gw_core::app_fn), a struct,
 /// an axum `Router`, or [`Actions`](crate::Actions) for named actions. The request
 /// body may be any `http_body::Body<Data = Bytes>`; controllers receive it as a
-/// [`Body`](gateway_core::Body). Responses to `HEAD` have their body dropped.
+/// [`Body`](gw_core::Body). Responses to `HEAD` have their body dropped.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use controller_router::{Actions, Mapper, Router};
-/// use gateway_core::{app_fn, test_client::TestClient, Body};
+/// use gw_controller_router::{Actions, Mapper, Router};
+/// use gw_core::{app_fn, test_client::TestClient, Body};
 ///
 /// let router = Router::new(Mapper::new().default_routes().unwrap())
 ///     .controller("hello", app_fn(|_req: http::Request<Body>| async { "Hello World!" }))

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gateway_core::{Body, BoxError, MountPrefix, Response};
+use gw_core::{Body, BoxError, MountPrefix, Response};
 use http::header::{HeaderValue, LOCATION};
 use http_body_util::{BodyExt, Limited};
 use tower::ServiceExt;

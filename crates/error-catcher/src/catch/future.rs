@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gateway_core::BoxError;
+use gw_core::BoxError;
 use pin_project_lite::pin_project;
 
 use super::body::{Buffered, CatchBody};
@@ -299,5 +299,5 @@ fn keep_if_streaming<B: http_body::Body>(
 
 #[cold]
 fn unreachable_state() -> ! {
-    panic!("error_catcher::ResponseFuture polled after it completed")
+    panic!("gw_error_catcher::ResponseFuture polled after it completed")
 }

@@ -2,7 +2,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use gateway_core::{Body, BoxError};
+use gw_core::{Body, BoxError};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -30,7 +30,7 @@ pub(crate) struct Config {
 /// previous hook); see [`install_panic_hook`](crate::install_panic_hook).
 ///
 /// ```
-/// use error_catcher::{ErrorCatcherLayer, JsonLinesReporter};
+/// use gw_error_catcher::{ErrorCatcherLayer, JsonLinesReporter};
 ///
 /// # let dir = tempfile::tempdir()?;
 /// # let path = dir.path().join("errors.jsonl");
@@ -139,8 +139,8 @@ impl ErrorCatcherLayer {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// use error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
-    /// use gateway_core::{app_fn, test_client::TestClient, Body, Response};
+    /// use gw_error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
+    /// use gw_core::{app_fn, test_client::TestClient, Body, Response};
     /// use http::StatusCode;
     /// use tower::Layer;
     ///

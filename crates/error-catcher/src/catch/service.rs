@@ -3,7 +3,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gateway_core::BoxError;
+use gw_core::BoxError;
 use tower_service::Service;
 
 use super::body::CatchBody;
@@ -21,8 +21,8 @@ use crate::report::{ErrorKind, Failure, RequestSummary};
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use error_catcher::ErrorCatcherLayer;
-/// use gateway_core::{app_fn, test_client::TestClient, Body};
+/// use gw_error_catcher::ErrorCatcherLayer;
+/// use gw_core::{app_fn, test_client::TestClient, Body};
 /// use tower::Layer;
 ///
 /// let app = app_fn(|_req: http::Request<Body>| async {

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gateway_core::test_client::TestClient;
-use gateway_core::{app_fn, Body, BoxError, Environ, EnvironKey, Response};
+use gw_core::test_client::TestClient;
+use gw_core::{app_fn, Body, BoxError, Environ, EnvironKey, Response};
 use http_body::Frame;
 use tower_layer::Layer;
 use tower_service::Service;

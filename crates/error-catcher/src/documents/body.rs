@@ -2,7 +2,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gateway_core::BoxError;
+use gw_core::BoxError;
 use http_body::{Frame, SizeHint};
 use pin_project_lite::pin_project;
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gateway_core::{Body, BoxError};
+use gw_core::{Body, BoxError};
 use http::header::{self, HeaderMap, HeaderValue};
 use http::StatusCode;
 use pin_project_lite::pin_project;
@@ -117,7 +117,7 @@ where
                     let rendered = std::task::ready!(page.as_mut().poll(cx));
                     let Some(mut parts) = parts.take().map(|parts| *parts) else {
                         panic!(
-                            "error_catcher::documents::ResponseFuture polled after it completed"
+                            "gw_error_catcher::documents::ResponseFuture polled after it completed"
                         );
                     };
                     let page = finish_page(&mut parts, rendered, *head);
@@ -126,7 +126,7 @@ where
                     return Poll::Ready(Ok(http::Response::from_parts(parts, body)));
                 }
                 StateProj::Done => {
-                    panic!("error_catcher::documents::ResponseFuture polled after it completed")
+                    panic!("gw_error_catcher::documents::ResponseFuture polled after it completed")
                 }
             }
         }

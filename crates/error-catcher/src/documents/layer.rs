@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use gateway_core::{Settings, SettingsError};
+use gw_core::{Settings, SettingsError};
 use http::StatusCode;
 use tower_layer::Layer;
 
@@ -19,8 +19,8 @@ pub(crate) const DEFAULT_STATUSES: [u16; 5] = [400, 401, 403, 404, 500];
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use error_catcher::ErrorDocumentsLayer;
-/// use gateway_core::{app_fn, test_client::TestClient, Body, Response};
+/// use gw_error_catcher::ErrorDocumentsLayer;
+/// use gw_core::{app_fn, test_client::TestClient, Body, Response};
 /// use http::StatusCode;
 /// use tower::Layer;
 ///
@@ -74,8 +74,8 @@ impl ErrorDocumentsLayer {
     /// one settings section can configure both layers; any other key is an error.
     ///
     /// ```
-    /// use error_catcher::ErrorDocumentsLayer;
-    /// use gateway_core::Settings;
+    /// use gw_error_catcher::ErrorDocumentsLayer;
+    /// use gw_core::Settings;
     ///
     /// let settings = Settings::from_pairs([("error_documents", "404, 500")]);
     /// let layer = ErrorDocumentsLayer::from_settings(&settings)?;
@@ -83,7 +83,7 @@ impl ErrorDocumentsLayer {
     ///
     /// let bad = Settings::from_pairs([("error_documents", "404 200")]);
     /// assert!(ErrorDocumentsLayer::from_settings(&bad).is_err());
-    /// # Ok::<(), gateway_core::SettingsError>(())
+    /// # Ok::<(), gw_core::SettingsError>(())
     /// ```
     pub fn from_settings(settings: &Settings) -> Result<Self, SettingsError> {
         settings.check_known(crate::settings::KNOWN)?;

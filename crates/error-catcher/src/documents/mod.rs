@@ -55,9 +55,9 @@ use crate::report::ErrorId;
 /// [`ErrorDocuments`].
 ///
 /// ```
-/// use error_catcher::NoErrorDocument;
+/// use gw_error_catcher::NoErrorDocument;
 ///
-/// let mut res = http::Response::new(gateway_core::Body::from("{\"error\":\"no such user\"}"));
+/// let mut res = http::Response::new(gw_core::Body::from("{\"error\":\"no such user\"}"));
 /// *res.status_mut() = http::StatusCode::NOT_FOUND;
 /// res.extensions_mut().insert(NoErrorDocument);
 /// ```

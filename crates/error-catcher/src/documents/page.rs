@@ -2,7 +2,7 @@ use std::convert::Infallible;
 use std::future::{ready, Ready};
 use std::task::{Context, Poll};
 
-use gateway_core::{Body, Response};
+use gw_core::{Body, Response};
 use http::StatusCode;
 use tower_service::Service;
 
@@ -17,8 +17,8 @@ use crate::render::{escape, CSS};
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use error_catcher::DefaultErrorPage;
-/// use gateway_core::test_client::TestClient;
+/// use gw_error_catcher::DefaultErrorPage;
+/// use gw_core::test_client::TestClient;
 ///
 /// let client = TestClient::new(DefaultErrorPage::new());
 /// client.get("/error/document?code=403").send().await

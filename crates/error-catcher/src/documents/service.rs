@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gateway_core::{Body, BoxError};
+use gw_core::{Body, BoxError};
 use tower_service::Service;
 
 use super::body::DocumentBody;
@@ -17,8 +17,8 @@ use crate::capture::RequestLine;
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use error_catcher::ErrorDocuments;
-/// use gateway_core::{app_fn, test_client::TestClient, Body, Response};
+/// use gw_error_catcher::ErrorDocuments;
+/// use gw_core::{app_fn, test_client::TestClient, Body, Response};
 /// use http::{header, HeaderValue, StatusCode};
 ///
 /// let app = app_fn(|_req: http::Request<Body>| async {

@@ -1,8 +1,8 @@
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
-use gateway_core::test_client::TestClient;
-use gateway_core::{app_fn, Body, BoxError, Response};
+use gw_core::test_client::TestClient;
+use gw_core::{app_fn, Body, BoxError, Response};
 use http::header::{self, HeaderValue};
 use http::StatusCode;
 use tower_layer::Layer;

@@ -62,7 +62,7 @@ pub(crate) fn parse(text: &str) -> Vec<Frame> {
             || f.symbol.starts_with("__rustc::")
             || f.symbol.starts_with("std::backtrace")
             || f.symbol
-                .starts_with("error_catcher::panic_hook::install_panic_hook")
+                .starts_with("gw_error_catcher::panic_hook::install_panic_hook")
     });
     if let Some(last) = machinery {
         // Only trim the machinery at the top, never a user frame further down.
@@ -97,8 +97,8 @@ fn origin(symbol: &str, file: Option<&str>) -> Origin {
     } else if file.contains("/.cargo/registry/")
         || file.contains("/.cargo/git/")
         || file.contains("/cargo/registry/")
-        || symbol.starts_with("error_catcher::")
-        || symbol.starts_with("<error_catcher::")
+        || symbol.starts_with("gw_error_catcher::")
+        || symbol.starts_with("<gw_error_catcher::")
     {
         Origin::Dependency
     } else {
@@ -152,7 +152,7 @@ mod tests {
              at /rustc/abc/library/std/src/../../backtrace/src/backtrace/libunwind.rs:117:9
    1: std::backtrace::Backtrace::create
              at /rustc/abc/library/std/src/backtrace.rs:331:13
-   2: error_catcher::panic_hook::install_panic_hook::{{closure}}
+   2: gw_error_catcher::panic_hook::install_panic_hook::{{closure}}
              at ./crates/error-catcher/src/panic_hook.rs:70:32
    3: std::panicking::rust_panic_with_hook
              at /rustc/abc/library/std/src/panicking.rs:841:13

@@ -35,7 +35,7 @@ const SECRET_WORDS: &[&str] = &[
 /// True when a header, query parameter or environ key named `name` looks secret.
 ///
 /// ```
-/// use error_catcher::redact::is_secret_name;
+/// use gw_error_catcher::redact::is_secret_name;
 ///
 /// assert!(is_secret_name("Authorization"));
 /// assert!(is_secret_name("X-Api-Key"));
@@ -59,7 +59,7 @@ pub fn redact_value<'a>(name: &str, value: &'a str) -> &'a str {
 /// A path-and-query with the values of secret-looking query parameters redacted.
 ///
 /// ```
-/// use error_catcher::redact::redact_query;
+/// use gw_error_catcher::redact::redact_query;
 ///
 /// assert_eq!(redact_query("/login?user=ann&token=abc"), "/login?user=ann&token=[redacted]");
 /// assert_eq!(redact_query("/plain"), "/plain");

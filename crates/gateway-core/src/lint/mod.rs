@@ -19,8 +19,8 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! use gateway_core::lint::{LintLayer, Violation};
-//! use gateway_core::{app_fn, Body};
+//! use gw_core::lint::{LintLayer, Violation};
+//! use gw_core::{app_fn, Body};
 //! use http_body_util::BodyExt;
 //! use tower::{Layer, ServiceExt};
 //!

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use gateway_core::BoxError;
+use gw_core::BoxError;
 
 use crate::ServeError;
 

@@ -22,7 +22,7 @@ pub enum ErrorKind {
     BadValue,
     /// A key that a built-in section does not take.
     UnknownKey,
-    /// A factory rejected its settings (a typed [`gateway_core::SettingsError`]).
+    /// A factory rejected its settings (a typed [`gw_core::SettingsError`]).
     Setting,
     /// A factory failed for another reason.
     Factory,

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use gateway_core::{BoxError, Settings, SettingsError, SettingsErrorKind};
+use gw_core::{BoxError, Settings, SettingsError, SettingsErrorKind};
 
 use super::error::{Error, ErrorKind};
 use super::parse::{Document, Kind, Section, Text};
@@ -21,15 +21,15 @@ const MAX_DEPTH: usize = 64;
 /// of `registry`, and returns the assembled app.
 ///
 /// ```
-/// use gateway_core::{app_fn, Settings};
-/// use gateway_server::deploy::{load_app, BoxApp, Registry};
+/// use gw_core::{app_fn, Settings};
+/// use gw_server::deploy::{load_app, BoxApp, Registry};
 ///
 /// let dir = tempfile::tempdir().unwrap();
 /// let file = dir.path().join("development.toml");
 /// std::fs::write(&file, "[app.main]\nuse = \"hello\"\n").unwrap();
 ///
 /// let registry = Registry::new().app("hello", |_settings: &Settings| {
-///     let app = app_fn(|_req: http::Request<gateway_core::Body>| async { "Hello World!" });
+///     let app = app_fn(|_req: http::Request<gw_core::Body>| async { "Hello World!" });
 ///     Ok(BoxApp::new(app))
 /// });
 /// let app: BoxApp = load_app(&format!("config:{}#main", file.display()), &registry).unwrap();
@@ -134,12 +134,12 @@ impl ServerSection {
 /// Loads stacks; keeps the parsed files so several loads share them.
 ///
 /// ```
-/// use gateway_core::{app_fn, Settings};
-/// use gateway_server::deploy::{BoxApp, Loader, Registry};
+/// use gw_core::{app_fn, Settings};
+/// use gw_server::deploy::{BoxApp, Loader, Registry};
 ///
 /// let registry = Registry::new().app("hello", |settings: &Settings| {
 ///     let debug = settings.get_bool("debug")?.unwrap_or(false);
-///     let app = app_fn(move |_req: http::Request<gateway_core::Body>| async move {
+///     let app = app_fn(move |_req: http::Request<gw_core::Body>| async move {
 ///         if debug { "debug" } else { "quiet" }
 ///     });
 ///     Ok(BoxApp::new(app))

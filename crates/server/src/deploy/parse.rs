@@ -75,7 +75,7 @@ impl Text {
     /// The value as a list: an array's items, or a string split on commas and spaces.
     pub(crate) fn items(&self) -> Vec<String> {
         match self {
-            Text::One(s) => gateway_core::settings::parse_list(s),
+            Text::One(s) => gw_core::settings::parse_list(s),
             Text::List(items) => items.clone(),
         }
     }

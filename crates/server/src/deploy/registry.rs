@@ -6,24 +6,24 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use gateway_core::{Body, BoxError, Settings};
+use gw_core::{Body, BoxError, Settings};
 
 /// A boxed, cloneable app: what every factory returns and every filter wraps. It is
 /// `Sync`, so it can also be a cascade member or an axum `fallback_service`. An app
 /// boxed with [`BoxApp::probing`] (the `static_files` factory does) keeps its
-/// [`Probe`](gateway_core::Probe), so a `cascade` composite can lend it requests
+/// [`Probe`](gw_core::Probe), so a `cascade` composite can lend it requests
 /// instead of copying them.
-pub use gateway_core::BoxApp;
+pub use gw_core::BoxApp;
 
 /// What a registered server returns: a future that serves until shutdown.
 pub type ServeFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
 
-/// Boxes any Service over [`gateway_core::Body`] requests into a [`BoxApp`]: its
+/// Boxes any Service over [`gw_core::Body`] requests into a [`BoxApp`]: its
 /// response body is wrapped in [`Body`] and its error boxed. What a factory returns.
 ///
 /// ```
-/// use gateway_core::{app_fn, Body};
-/// use gateway_server::deploy::{box_app, BoxApp};
+/// use gw_core::{app_fn, Body};
+/// use gw_server::deploy::{box_app, BoxApp};
 ///
 /// let app: BoxApp = box_app(app_fn(|_req: http::Request<Body>| async { "Hello World!" }));
 /// ```
@@ -66,13 +66,13 @@ pub(crate) const BUILT_IN_SERVER: &str = "http";
 /// panics: that is a bug in the binary, not in a config file.
 ///
 /// ```
-/// use gateway_core::{app_fn, Settings};
-/// use gateway_server::deploy::{BoxApp, Registry};
+/// use gw_core::{app_fn, Settings};
+/// use gw_server::deploy::{BoxApp, Registry};
 ///
 /// let registry = Registry::new()
 ///     .app("hello", |settings: &Settings| {
 ///         let text = settings.get("text").unwrap_or("Hello World!").to_owned();
-///         let app = app_fn(move |_req: http::Request<gateway_core::Body>| {
+///         let app = app_fn(move |_req: http::Request<gw_core::Body>| {
 ///             let text = text.clone();
 ///             async move { text }
 ///         });

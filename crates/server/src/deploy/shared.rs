@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gateway_core::{Body, BoxError};
+use gw_core::{Body, BoxError};
 use pin_project_lite::pin_project;
 use tower::util::Oneshot;
 use tower::ServiceExt;
@@ -21,8 +21,8 @@ use super::BoxApp;
 /// [`replace`]: SharedApp::replace
 ///
 /// ```
-/// use gateway_core::{app_fn, Body};
-/// use gateway_server::deploy::{BoxApp, SharedApp};
+/// use gw_core::{app_fn, Body};
+/// use gw_server::deploy::{BoxApp, SharedApp};
 /// use tower::ServiceExt;
 ///
 /// fn text(body: &'static str) -> BoxApp {
@@ -151,7 +151,7 @@ impl Future for SharedFuture {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gateway_core::app_fn;
+    use gw_core::app_fn;
     use http_body_util::BodyExt;
     use tokio::sync::oneshot;
 

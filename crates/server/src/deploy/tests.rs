@@ -3,15 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use gateway_core::test_client::TestClient;
-use gateway_core::{app_fn, Body, IntoResponse, Settings};
+use gw_core::test_client::TestClient;
+use gw_core::{app_fn, Body, IntoResponse, Settings};
 use http::StatusCode;
 use tower::ServiceExt;
 
 use super::*;
 
 /// `text`: answers `body` with `status` (default 200).
-fn text_app(settings: &Settings) -> Result<BoxApp, gateway_core::BoxError> {
+fn text_app(settings: &Settings) -> Result<BoxApp, gw_core::BoxError> {
     settings.check_known(&["body", "status"])?;
     let body = settings.require("body")?.to_owned();
     let status = settings.get_int::<u16>("status")?.unwrap_or(200);
@@ -25,7 +25,7 @@ fn text_app(settings: &Settings) -> Result<BoxApp, gateway_core::BoxError> {
 }
 
 /// `tag`: appends its `tag` to the response's `x-tags`, so layer order shows.
-fn tag_filter(app: BoxApp, settings: &Settings) -> Result<BoxApp, gateway_core::BoxError> {
+fn tag_filter(app: BoxApp, settings: &Settings) -> Result<BoxApp, gw_core::BoxError> {
     settings.check_known(&["tag"])?;
     let tag = settings.require("tag")?.to_owned();
     let wrapped = app.map_response(move |mut res: http::Response<Body>| {
@@ -40,10 +40,7 @@ fn tag_filter(app: BoxApp, settings: &Settings) -> Result<BoxApp, gateway_core::
 }
 
 /// A stand-in cascade: the first member whose status is not in `catch` (404).
-fn cascade_standin(
-    members: Vec<BoxApp>,
-    settings: &Settings,
-) -> Result<BoxApp, gateway_core::BoxError> {
+fn cascade_standin(members: Vec<BoxApp>, settings: &Settings) -> Result<BoxApp, gw_core::BoxError> {
     settings.check_known(&["catch"])?;
     let catch: Vec<u16> = settings
         .get_list("catch")
@@ -77,7 +74,7 @@ fn cascade_standin(
 fn urlmap_standin(
     mounts: Vec<(String, BoxApp)>,
     settings: &Settings,
-) -> Result<BoxApp, gateway_core::BoxError> {
+) -> Result<BoxApp, gw_core::BoxError> {
     settings.check_known(&[])?;
     let app = app_fn(move |req: http::Request<Body>| {
         let mounts = mounts.clone();
@@ -96,7 +93,7 @@ fn urlmap_standin(
 }
 
 /// A user composite: `first` or `second` by the setting `pick`.
-fn pick_composite(composite: &mut Composite<'_>) -> Result<BoxApp, gateway_core::BoxError> {
+fn pick_composite(composite: &mut Composite<'_>) -> Result<BoxApp, gw_core::BoxError> {
     composite
         .settings()
         .check_known(&["first", "second", "pick"])?;
@@ -158,7 +155,7 @@ fn error_one(text: &str) -> String {
     dir.error("dev.toml")
 }
 
-async fn get(stack: &Stack, path: &str) -> gateway_core::test_client::TestResponse {
+async fn get(stack: &Stack, path: &str) -> gw_core::test_client::TestResponse {
     TestClient::new(stack.app.clone()).get(path).send().await
 }
 

@@ -7,7 +7,7 @@ use std::fmt;
 /// `Display` draws the whole tree, outermost layer first:
 ///
 /// ```
-/// use gateway_server::deploy::Tree;
+/// use gw_server::deploy::Tree;
 ///
 /// let tree = Tree::new("pipeline.main")
 ///     .child(Tree::new("filter.errors: error_catcher {debug = false}"))

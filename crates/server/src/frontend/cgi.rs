@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 
 use bytes::Bytes;
-use gateway_core::{Body, BoxError};
+use gw_core::{Body, BoxError};
 
 use super::cgi_env::{self, CgiVars};
 use super::respond::{respond, ChunkWriter, Outcome};
@@ -18,10 +18,10 @@ use super::respond::{respond, ChunkWriter, Outcome};
 /// ends when the process does.
 ///
 /// ```no_run
-/// use gateway_core::{app_fn, Body};
+/// use gw_core::{app_fn, Body};
 ///
 /// fn main() -> std::process::ExitCode {
-///     gateway_server::frontend::run_cgi(app_fn(|_req: http::Request<Body>| async { "Hello World!" }))
+///     gw_server::frontend::run_cgi(app_fn(|_req: http::Request<Body>| async { "Hello World!" }))
 /// }
 /// ```
 pub fn run_cgi<S, B>(service: S) -> std::process::ExitCode

@@ -21,7 +21,7 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 
 use bytes::{BufMut, Bytes, BytesMut};
-use gateway_core::{Body, MountPrefix};
+use gw_core::{Body, MountPrefix};
 use http::header::{HeaderName, HeaderValue};
 use http::{Method, Version};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};

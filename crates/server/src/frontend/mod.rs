@@ -1,9 +1,9 @@
 //! FastCGI, SCGI and CGI front ends: serve the same tower Service behind a web
 //! server, the way flup served a WSGI app.
 //!
-//! Every front end maps the CGI variables to an `http::Request<gateway_core::Body>`
+//! Every front end maps the CGI variables to an `http::Request<gw_core::Body>`
 //! the same way (see [`cgi_env`]): `SCRIPT_NAME` becomes the
-//! [`MountPrefix`](gateway_core::MountPrefix), `PATH_INFO` the path, `REMOTE_ADDR` the
+//! [`MountPrefix`](gw_core::MountPrefix), `PATH_INFO` the path, `REMOTE_ADDR` the
 //! [`PeerAddr`](crate::PeerAddr), `HTTPS` the scheme, and the body is never read
 //! past `CONTENT_LENGTH`.
 //!
@@ -54,7 +54,7 @@ pub use server::{FastCgiServer, FrontendServer, Protocol, ScgiServer};
 
 use std::sync::Arc;
 
-use gateway_core::{BoxError, Settings, SettingsError};
+use gw_core::{BoxError, Settings, SettingsError};
 
 use crate::deploy::{BoxApp, ServeFuture};
 

@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use bytes::Bytes;
-use gateway_core::{Body, BoxError};
+use gw_core::{Body, BoxError};
 use tower::ServiceExt;
 
 use super::cgi_env::encode_head;
@@ -125,7 +125,7 @@ pub(crate) fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, BoxError> {
 /// at most the request's `CONTENT_LENGTH` bytes, which the web server caps
 /// (`client_max_body_size` in nginx).
 pub(crate) fn body_pump(
-    mut body: gateway_core::BodySender,
+    mut body: gw_core::BodySender,
 ) -> tokio::sync::mpsc::UnboundedSender<Bytes> {
     let (queue, mut chunks) = tokio::sync::mpsc::unbounded_channel::<Bytes>();
     tokio::spawn(async move {

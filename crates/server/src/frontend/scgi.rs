@@ -9,7 +9,7 @@
 //! exists: the cut is only detectable when the response has a Content-Length.
 
 use bytes::{Buf, Bytes, BytesMut};
-use gateway_core::{Body, BoxError};
+use gw_core::{Body, BoxError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 
 use super::cgi_env::{self, CgiVars};

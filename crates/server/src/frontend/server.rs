@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use gateway_core::{Body, BoxError};
+use gw_core::{Body, BoxError};
 
 use super::listen::{accept_loop, FrontendConfig, Listener};
 use super::{fastcgi, scgi};
@@ -134,9 +134,9 @@ impl FrontendServer {
 /// [`FrontendServer`] speaking FastCGI.
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), gateway_server::ServeError> {
-/// use gateway_core::{app_fn, Body};
-/// use gateway_server::frontend::FastCgiServer;
+/// # async fn run() -> Result<(), gw_server::ServeError> {
+/// use gw_core::{app_fn, Body};
+/// use gw_server::frontend::FastCgiServer;
 ///
 /// let app = app_fn(|_req: http::Request<Body>| async { "Hello World!" });
 /// // nginx: fastcgi_pass 127.0.0.1:9000;  or  unix:/run/app.sock
@@ -157,9 +157,9 @@ impl FastCgiServer {
 /// SCGI.
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), gateway_server::ServeError> {
-/// use gateway_core::{app_fn, Body};
-/// use gateway_server::frontend::ScgiServer;
+/// # async fn run() -> Result<(), gw_server::ServeError> {
+/// use gw_core::{app_fn, Body};
+/// use gw_server::frontend::ScgiServer;
 ///
 /// let app = app_fn(|_req: http::Request<Body>| async { "Hello World!" });
 /// // nginx: scgi_pass 127.0.0.1:9001;

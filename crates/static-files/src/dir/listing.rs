@@ -1,7 +1,7 @@
 //! The optional HTML directory listing. Every name is HTML-escaped in text and
 //! percent-encoded in links; hidden dotfiles never reach it (they are not indexed).
 
-use gateway_core::Body;
+use gw_core::Body;
 use http::header::{self, HeaderValue};
 use http::Response;
 

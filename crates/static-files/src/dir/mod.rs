@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use gateway_core::{Body, Probe, Probed, Settings};
+use gw_core::{Body, Probe, Probed, Settings};
 use http::request::Parts;
 use http::{Request, Response};
 use tower_service::Service;
@@ -33,7 +33,7 @@ use crate::respond::{self, Payload};
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use static_files::StaticFiles;
+/// use gw_static_files::StaticFiles;
 /// use std::time::Duration;
 /// use tower::ServiceExt;
 ///
@@ -131,8 +131,8 @@ impl StaticFiles {
     /// | `max_ranges` | integer | 16 |
     ///
     /// ```
-    /// use gateway_core::Settings;
-    /// use static_files::StaticFiles;
+    /// use gw_core::Settings;
+    /// use gw_static_files::StaticFiles;
     ///
     /// let dir = tempfile::tempdir().unwrap();
     /// let root = dir.path().to_str().unwrap();
@@ -146,7 +146,7 @@ impl StaticFiles {
         settings.check_known(SETTINGS_KEYS)?;
         let root = settings
             .get_path("root")?
-            .ok_or_else(|| settings.error("root", gateway_core::SettingsErrorKind::Missing))?;
+            .ok_or_else(|| settings.error("root", gw_core::SettingsErrorKind::Missing))?;
         let mut files = StaticFiles::new(root)?;
         if let Some(list) = settings.get_list("index_files") {
             files = files.try_index_files(list)?;
@@ -181,7 +181,7 @@ impl StaticFiles {
             for word in &words {
                 match (
                     Encoding::from_word(word),
-                    gateway_core::settings::parse_bool(word),
+                    gw_core::settings::parse_bool(word),
                 ) {
                     (Some(enc), _) => encodings.push(enc),
                     (None, Some(true)) => encodings.extend(Encoding::ALL),

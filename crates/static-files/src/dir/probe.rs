@@ -1,7 +1,7 @@
 //! [`StaticFiles`] as a [`Probe`]: answers from a borrowed request, so a cascade
 //! in front of it copies nothing on a hit or a miss.
 
-use gateway_core::{Body, Probe, Probed};
+use gw_core::{Body, Probe, Probed};
 use http::{Request, Response};
 
 use super::{refresh_then_serve, serve_file, Freshness, StaticFiles};

@@ -1,7 +1,7 @@
 //! [`Embedded`] as a [`Probe`]: everything is in memory, so a probe is always
 //! answered at once.
 
-use gateway_core::{Body, Probe, Probed};
+use gw_core::{Body, Probe, Probed};
 use http::{Request, Response};
 
 use super::Embedded;

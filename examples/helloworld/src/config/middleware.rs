@@ -10,16 +10,16 @@
 //!
 //! The cascade tries `public/` first, so `GET /` is `public/index.html` and a file
 //! there wins over any controller of the same name. Both file servers are put in
-//! with `Probing`: the cascade lends them the request (`gateway_core::Probe`), so
+//! with `Probing`: the cascade lends them the request (`gw_core::Probe`), so
 //! a file found in memory, or a path that is no file, costs no copy of the
 //! request head; the router, last, gets the request itself.
 
-use cascade::{Probing, ReplayBody};
-use error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
-use gateway_core::{Body, BoxError, Settings};
-use gateway_server::deploy::{box_app, BoxApp};
-use key_adder::KeyAdderLayer;
-use static_files::{Embedded, StaticFiles};
+use gw_cascade::{Probing, ReplayBody};
+use gw_core::{Body, BoxError, Settings};
+use gw_error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
+use gw_key_adder::KeyAdderLayer;
+use gw_server::deploy::{box_app, BoxApp};
+use gw_static_files::{Embedded, StaticFiles};
 use tower::{ServiceBuilder, ServiceExt};
 
 /// The settings the app reads.
@@ -42,7 +42,7 @@ pub fn make_app(settings: &Settings) -> Result<BoxApp, BoxError> {
     );
     let router = super::routing::make_router()?
         .map_request(|req: http::Request<ReplayBody<Body>>| req.map(Body::from));
-    let app = cascade::cascade!(Probing(public), Probing(javascripts), router);
+    let app = gw_cascade::cascade!(Probing(public), Probing(javascripts), router);
 
     // CONFIGURE MIDDLEWARE HERE: the layers run top to bottom on the way in.
     let app = ServiceBuilder::new()

@@ -1,6 +1,6 @@
 //! URL routing: the twin of a Pylons project's `config/routing.py`.
 
-use controller_router::{Mapper, RouteError, Router};
+use gw_controller_router::{Mapper, RouteError, Router};
 
 use crate::controllers;
 

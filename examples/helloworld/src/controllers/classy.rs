@@ -4,7 +4,7 @@ use std::convert::Infallible;
 use std::future::{ready, Ready};
 use std::task::{Context, Poll};
 
-use gateway_core::{Body, IntoResponse};
+use gw_core::{Body, IntoResponse};
 
 /// A controller written as a struct.
 #[derive(Debug, Clone, Copy)]

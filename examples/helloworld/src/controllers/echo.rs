@@ -1,7 +1,7 @@
 //! `POST /echo`: the request body back, byte for byte, after the cascade.
 
 use super::Controller;
-use gateway_core::{app_fn, Body, Response};
+use gw_core::{app_fn, Body, Response};
 use http::{header, HeaderValue, StatusCode};
 use http_body_util::BodyExt;
 

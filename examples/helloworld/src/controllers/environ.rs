@@ -1,7 +1,7 @@
 //! `GET /environ`: reads the environ key that the key-adder layer set.
 
 use super::Controller;
-use gateway_core::{app_fn, Body, Environ};
+use gw_core::{app_fn, Body, Environ};
 
 /// Answers the value of `test.hello` (`Hello World` in this project's stack).
 pub fn controller() -> impl Controller {

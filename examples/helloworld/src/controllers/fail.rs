@@ -1,7 +1,7 @@
 //! `GET /fail`: a controller that panics, to show the error catcher's pages.
 
 use super::Controller;
-use gateway_core::{app_fn, Body};
+use gw_core::{app_fn, Body};
 
 /// Panics with `boom from the fail controller`.
 pub fn controller() -> impl Controller {

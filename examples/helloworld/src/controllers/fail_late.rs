@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::Controller;
-use gateway_core::{app_fn, Body, Response};
+use gw_core::{app_fn, Body, Response};
 
 /// Sends `partial`, then ends the body with an error.
 pub fn controller() -> impl Controller {

@@ -1,8 +1,8 @@
 //! `GET /greet/show/42` and `GET /greet/links`: a controller with named actions, the
 //! twin of a Pylons `WSGIController` subclass.
 
-use controller_router::{Actions, Urls};
-use gateway_core::Response;
+use gw_controller_router::{Actions, Urls};
+use gw_core::Response;
 use http::StatusCode;
 
 /// The `greet` controller: `show` echoes the id, `links` generates a URL.

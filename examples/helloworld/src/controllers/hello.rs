@@ -1,7 +1,7 @@
 //! `GET /hello`: a plain function controller.
 
 use super::Controller;
-use gateway_core::{app_fn, Body};
+use gw_core::{app_fn, Body};
 
 /// `def HelloController(environ, start_response): return ['Hello World!']`
 pub fn controller() -> impl Controller {

@@ -2,7 +2,7 @@
 
 use std::convert::Infallible;
 
-use gateway_core::Body;
+use gw_core::Body;
 
 pub mod classy;
 pub mod echo;

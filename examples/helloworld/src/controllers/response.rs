@@ -1,7 +1,7 @@
 //! `GET /response`: a controller that returns a Response object.
 
 use super::Controller;
-use gateway_core::{app_fn, Body, Response};
+use gw_core::{app_fn, Body, Response};
 
 /// `return Response('Hello World!')`
 pub fn controller() -> impl Controller {

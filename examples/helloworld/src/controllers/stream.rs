@@ -1,7 +1,7 @@
 //! `GET /stream`: a controller that yields `Hello ` and then `World!`.
 
 use super::Controller;
-use gateway_core::{app_fn, Body, Response};
+use gw_core::{app_fn, Body, Response};
 
 /// The `yield` twin: each chunk goes out as its own frame.
 pub fn controller() -> impl Controller {

@@ -3,8 +3,8 @@
 //! CGI.
 
 use super::Controller;
-use gateway_core::{app_fn, Body};
-use gateway_server::{ClientInfo, PeerAddr};
+use gw_core::{app_fn, Body};
+use gw_server::{ClientInfo, PeerAddr};
 
 /// Answers the client's IP address, or `unknown` (e.g. a Unix-socket peer).
 pub fn controller() -> impl Controller {

@@ -1,7 +1,7 @@
 //! `GET /wrapped`: a controller action that runs another app inside itself.
 
 use super::Controller;
-use gateway_core::{app_fn, Body};
+use gw_core::{app_fn, Body};
 use tower::ServiceExt;
 
 /// The seed's `wsgi_app`, an ordinary app of its own.
