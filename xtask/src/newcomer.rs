@@ -5,7 +5,7 @@
 //!    not seen) into a fresh temporary directory.
 //! 2. Run the README's two commands there: `cargo run -p helloworld` until it prints
 //!    `serving on`, and `cargo test --workspace`.
-//! 3. Run `curl` against every row of the helloworld contract (DESIGN.md; the same
+//! 3. Run `curl` against every row of the helloworld contract (examples/helloworld/README.md; the same
 //!    expectations as `examples/helloworld/tests/contract.rs`).
 //! 4. Check every command in README.md and docs/guide.md: each `cargo ...` or
 //!    `helloworld ...` line of their `sh` blocks. Cheap ones run (`serve ... --check`);
@@ -337,7 +337,7 @@ fn curl(url: &str, extra: &[&str]) -> Result<Reply, String> {
     })
 }
 
-/// Every row of the helloworld contract in DESIGN.md, with curl.
+/// Every row of the helloworld contract (examples/helloworld/README.md), with curl.
 fn check_contract(clone: &Path, base: &str) -> Result<(), String> {
     let project = clone.join("examples/helloworld");
     let index = std::fs::read(project.join("public/index.html"))

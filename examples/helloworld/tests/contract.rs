@@ -1,4 +1,4 @@
-//! Every row of the helloworld contract (DESIGN.md), against the real binary over a
+//! Every row of the helloworld contract (README.md), against the real binary over a
 //! real socket, with curl as the client, under development.toml and production.toml.
 
 use std::process::{Command, Stdio};

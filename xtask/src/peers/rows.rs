@@ -1,4 +1,4 @@
-//! The helloworld contract (DESIGN.md), row by row, as requests and the checks
+//! The helloworld contract (examples/helloworld/README.md), row by row, as requests and the checks
 //! their replies must pass. The app is mounted under `/app` on every path.
 
 use std::path::Path;
