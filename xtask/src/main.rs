@@ -24,7 +24,7 @@ fn main() -> ExitCode {
         Some("soak") => soak::soak(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | bench [SCENARIO...] [--quick] [--anchors] [--no-pin] | peers | scale-out | newcomer [--skip-tests] | fuzz [--seconds N] [TARGET...] | soak [--seconds N]>"
+                "usage: cargo xtask <ci | bench [SCENARIO...] [--quick] [--anchors] [--no-pin] | bench instructions [SCENARIO...] | peers | scale-out | newcomer [--skip-tests] | fuzz [--seconds N] [TARGET...] | soak [--seconds N]>"
             );
             return ExitCode::from(2);
         }

@@ -131,6 +131,11 @@ impl Guard {
         }
     }
 
+    /// The process id (valgrind runs its tool in the same process as the program).
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The last lines of the process's log, for error messages.
     pub(crate) fn log_tail(&self) -> String {
         let Some(path) = &self.log else {
@@ -162,4 +167,117 @@ pub(crate) fn stop(child: &mut Child, grace: Duration) {
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Makes sure every `(program, Debian package)` is on PATH, installing the missing
+/// packages with `apt-get install -y` when running as root (after one
+/// `apt-get update` if the first install fails). Errors name what is still missing.
+pub(crate) fn ensure_tools(tools: &[(&str, &str)]) -> Result<(), String> {
+    let missing = |tools: &[(&str, &str)]| -> Vec<(String, String)> {
+        tools
+            .iter()
+            .filter(|(program, _)| find_program(program).is_none())
+            .map(|(p, k)| ((*p).to_owned(), (*k).to_owned()))
+            .collect()
+    };
+    let first = missing(tools);
+    if first.is_empty() {
+        return Ok(());
+    }
+    let mut packages: Vec<String> = first.iter().map(|(_, k)| k.clone()).collect();
+    packages.dedup();
+    if is_root() && find_program("apt-get").is_some() {
+        eprintln!("xtask: installing {} with apt-get", packages.join(" "));
+        let install = |packages: &[String]| {
+            Command::new("apt-get")
+                .args(["install", "-y", "-q"])
+                .args(packages)
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !install(&packages) {
+            let _ = Command::new("apt-get").args(["update", "-q"]).status();
+            install(&packages);
+        }
+    }
+    let still = missing(tools);
+    if still.is_empty() {
+        Ok(())
+    } else {
+        let names: Vec<&str> = still.iter().map(|(p, _)| p.as_str()).collect();
+        let packages: Vec<&str> = still.iter().map(|(_, k)| k.as_str()).collect();
+        Err(format!(
+            "{} not found; install with `apt-get install {}`",
+            names.join(", "),
+            packages.join(" ")
+        ))
+    }
+}
+
+/// `pid` and all its descendants, found through /proc.
+pub(crate) fn process_tree(pid: u32) -> Vec<u32> {
+    let mut parents: Vec<(u32, u32)> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(child) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
+                continue;
+            };
+            if let Some(ppid) = stat_fields(child).and_then(|f| f.get(1)?.parse().ok()) {
+                parents.push((child, ppid));
+            }
+        }
+    }
+    let mut tree = vec![pid];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(parents.iter().filter(|p| p.1 == parent).map(|p| p.0));
+        i += 1;
+    }
+    tree
+}
+
+/// The fields of /proc/PID/stat after the command name: state is `[0]`, ppid `[1]`,
+/// utime `[11]`, stime `[12]`.
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &text[text.rfind(')')? + 1..];
+    Some(after_name.split_whitespace().map(str::to_owned).collect())
+}
+
+/// utime + stime of one process, in clock ticks.
+pub(crate) fn cpu_ticks(pid: u32) -> Option<u64> {
+    let fields = stat_fields(pid)?;
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// cutime + cstime of this process: the CPU of every child it has waited for, in
+/// clock ticks. The difference across one client run is that client's CPU.
+pub(crate) fn reaped_children_ticks() -> Option<u64> {
+    let fields = stat_fields(std::process::id())?;
+    Some(fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?)
+}
+
+/// The proportional set size of one process (`Pss:` of /proc/PID/smaps_rollup), KiB:
+/// pages shared between processes count once in total.
+pub(crate) fn pss_kib(pid: u32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("Pss:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Busy and total clock ticks of the whole machine, all CPUs (first line of
+/// /proc/stat; idle and iowait are the not-busy part).
+pub(crate) fn system_ticks() -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = text.lines().next()?.strip_prefix("cpu ")?;
+    let values: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest is inside user).
+    let total: u64 = values.iter().take(8).sum();
+    let idle = values.get(3)? + values.get(4).copied().unwrap_or(0);
+    Some((total - idle, total))
 }

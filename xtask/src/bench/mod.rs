@@ -1,18 +1,25 @@
 //! `cargo xtask bench [SCENARIO...] [--quick] [--anchors] [--no-pin]`: every speed claim
-//! measured against its anchor in the same run, with the same client, alternating.
+//! measured against its anchor in the same run, with the same client, in rounds whose
+//! order rotates; `cargo xtask bench instructions` counts instructions and allocations
+//! per request under callgrind.
 //!
 //! The harness builds the release binaries (`gateway-bench`, `helloworld`), starts
-//! each scenario's servers on loopback ports pinned to one core, loads them from the
-//! other core with wrk (HTTP/1.1), h2load (h2c) or curl (one large download), and
-//! writes `target/bench/latest.md`, `target/bench/latest.json` and, when every
-//! scenario was selected, the table section of `BENCHMARKS.md`.
+//! each scenario's servers on loopback ports pinned to one core, probes every path a
+//! case will load (status, `Content-Length`, bytes), loads them from the other core
+//! with wrk (HTTP/1.1), h2load (h2c) or curl (one large download), and writes
+//! `target/bench/latest.md`, `target/bench/latest.json`, one SVG chart per scenario
+//! and, when every scenario was selected in a full run, the table section of
+//! `BENCHMARKS.md` and the charts in `docs/bench/`.
 
+mod chart;
+mod instructions;
 mod load;
 pub(crate) mod parse;
 mod report;
 mod scenarios;
 mod server;
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,7 +27,13 @@ use std::time::Instant;
 
 use report::{CaseResult, Outcome, Report, Row, ScenarioResult};
 
-const INSTALL_HINT: &str = "install them with apt-get install wrk nghttp2-client nginx";
+/// The load tools and the Debian packages they come in.
+const LOAD_TOOLS: &[(&str, &str)] = &[
+    ("wrk", "wrk"),
+    ("h2load", "nghttp2-client"),
+    ("nginx", "nginx"),
+    ("curl", "curl"),
+];
 
 /// The Python packages of the Paste anchor, pinned.
 const PASTE_PINS: &[&str] = &[
@@ -49,8 +62,8 @@ impl Timing {
         repeats: 3,
     };
     const FULL: Timing = Timing {
-        run_secs: 8,
-        warmup_secs: 2,
+        run_secs: 6,
+        warmup_secs: 1,
         repeats: 5,
     };
 }
@@ -125,6 +138,9 @@ use crate::proc::{command_line, find_program};
 
 /// `cargo xtask bench ...`.
 pub(crate) fn bench(args: &[String]) -> Result<(), String> {
+    if args.first().map(String::as_str) == Some("instructions") {
+        return instructions::instructions(&args[1..]);
+    }
     let started = Instant::now();
     let mut timing = Timing::FULL;
     let mut anchors = false;
@@ -143,6 +159,7 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
             "-h" | "--help" => {
                 println!(
                     "usage: cargo xtask bench [SCENARIO...] [--quick] [--anchors] [--no-pin]\n\
+                     \x20      cargo xtask bench instructions [hello echo static h2]\n\
                      scenarios: {}\n\
                      --quick    {} s runs, {} s warm-up, {} repeats (default {} s, {} s, {})\n\
                      --anchors  measure a scenario's anchors even when its Gateway side is not yet available\n\
@@ -175,60 +192,9 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
         selected = known.to_vec();
     }
 
-    let missing: Vec<&str> = ["wrk", "h2load", "nginx", "curl"]
-        .into_iter()
-        .filter(|tool| find_program(tool).is_none())
-        .collect();
-    if !missing.is_empty() {
-        let curl = if missing.contains(&"curl") {
-            " curl"
-        } else {
-            ""
-        };
-        return Err(format!(
-            "{} not found: {INSTALL_HINT}{curl}",
-            missing.join(", ")
-        ));
-    }
-
-    let root = crate::workspace_root()?;
-    let target = crate::target_dir(&root);
-    let out_dir = target.join("bench");
-    for sub in ["logs", "tmp"] {
-        fs::create_dir_all(out_dir.join(sub)).map_err(|e| format!("{}: {e}", out_dir.display()))?;
-    }
-
-    eprintln!("xtask: building release binaries (gateway-bench, helloworld)");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "gateway-bench",
-            "-p",
-            "helloworld",
-        ])
-        .current_dir(&root)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("the release build failed".into());
-    }
-
+    crate::proc::ensure_tools(LOAD_TOOLS)?;
+    let env = prepare(pin)?;
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    let pinned = pin && cpus >= 2 && find_program("taskset").is_some();
-    let env = Env {
-        release_dir: target.join("release"),
-        nginx: find_program("nginx").ok_or(INSTALL_HINT)?,
-        is_root: crate::proc::is_root(),
-        clock_ticks: command_line("getconf", &["CLK_TCK"])
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(100.0),
-        server_cpu: pinned.then_some(0),
-        client_cpu: pinned.then_some(1),
-        root,
-        out_dir,
-    };
     let fixtures = scenarios::Fixtures::create(&env)?;
 
     let mut results = Vec::new();
@@ -242,6 +208,7 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
         results.push(ScenarioResult {
             name: scenario.name,
             title: scenario.title,
+            note: scenario.note,
             outcome,
         });
     }
@@ -272,8 +239,35 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
         md_path.display(),
         json_path.display()
     );
+    let footer = format!(
+        "cargo xtask bench, {} at commit {}; {}",
+        report.date, report.commit, report.machine
+    );
+    let charts_dir = env.out_dir.join("charts");
+    fs::create_dir_all(&charts_dir).map_err(|e| format!("{}: {e}", charts_dir.display()))?;
+    let charts: Vec<(String, String)> = report
+        .scenarios
+        .iter()
+        .filter_map(|s| Some((format!("{}.svg", s.name), chart::svg(s, &footer)?)))
+        .collect();
+    for (name, svg) in &charts {
+        let path = charts_dir.join(name);
+        fs::write(&path, svg).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    eprintln!(
+        "xtask: wrote {} charts to {}",
+        charts.len(),
+        charts_dir.display()
+    );
     if all_selected && !quick && report.complete() {
-        update_benchmarks_md(&env.root, &table)?;
+        splice_into_benchmarks_md(&env.root, report::BEGIN, report::END, &table)?;
+        let docs = env.root.join("docs/bench");
+        fs::create_dir_all(&docs).map_err(|e| format!("{}: {e}", docs.display()))?;
+        for (name, svg) in &charts {
+            let path = docs.join(name);
+            fs::write(&path, svg).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        eprintln!("xtask: wrote the charts to {}", docs.display());
     } else {
         eprintln!(
             "xtask: BENCHMARKS.md left as it was (only a complete full run of every scenario updates it)"
@@ -286,19 +280,63 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
     }
 }
 
-fn update_benchmarks_md(root: &Path, table: &str) -> Result<(), String> {
+/// Builds the release binaries (`gateway-bench`, `helloworld`, with the release
+/// profile's line tables) and finds the paths, tools and pinning every run needs.
+fn prepare(pin: bool) -> Result<Env, String> {
+    let root = crate::workspace_root()?;
+    let target = crate::target_dir(&root);
+    let out_dir = target.join("bench");
+    for sub in ["logs", "tmp"] {
+        fs::create_dir_all(out_dir.join(sub)).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    }
+    eprintln!("xtask: building release binaries (gateway-bench, helloworld)");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "gateway-bench",
+            "-p",
+            "helloworld",
+        ])
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("the release build failed".into());
+    }
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    let pinned = pin && cpus >= 2 && find_program("taskset").is_some();
+    Ok(Env {
+        release_dir: target.join("release"),
+        nginx: find_program("nginx").ok_or("nginx not found")?,
+        is_root: crate::proc::is_root(),
+        clock_ticks: command_line("getconf", &["CLK_TCK"])
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(100.0),
+        server_cpu: pinned.then_some(0),
+        client_cpu: pinned.then_some(1),
+        root,
+        out_dir,
+    })
+}
+
+/// Replaces the text between `begin` and `end` in BENCHMARKS.md with `table`.
+fn splice_into_benchmarks_md(
+    root: &Path,
+    begin: &str,
+    end: &str,
+    table: &str,
+) -> Result<(), String> {
     let path = root.join("BENCHMARKS.md");
     let document = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let updated = report::splice(&document, table).ok_or_else(|| {
-        format!(
-            "{} lacks the markers `{}` ... `{}`",
-            path.display(),
-            report::BEGIN,
-            report::END
-        )
-    })?;
+    let updated = report::splice(&document, begin, end, table)
+        .ok_or_else(|| format!("{} lacks the markers `{begin}` ... `{end}`", path.display()))?;
     fs::write(&path, updated).map_err(|e| format!("{}: {e}", path.display()))?;
-    eprintln!("xtask: updated the table in {}", path.display());
+    eprintln!(
+        "xtask: updated {} between {begin} and {end}",
+        path.display()
+    );
     Ok(())
 }
 
@@ -352,14 +390,30 @@ fn method(env: &Env, timing: Timing) -> String {
         _ => "no pinning (--no-pin, taskset missing, or a single CPU)".to_owned(),
     };
     format!(
-        "{} s runs after a {} s warm-up per server and case, {} repeats alternating A B C A B C; \
+        "{} s runs after a {} s warm-up per server and case, {} rounds, the order rotated each round (A B C, B C A, ...); \
          wrk -t1 --latency, h2load -t1 (latency percentiles from its --log-file), curl for the \
          download; {pinning}; every Rust server runs 2 tokio workers",
         timing.run_secs, timing.warmup_secs, timing.repeats
     )
 }
 
-/// Starts the scenario's servers, probes them, and measures every case.
+/// Probes `server` with every probe; the wire size of each answer, by probe key.
+fn probe_all(
+    scenario: &scenarios::Scenario,
+    server: &server::Running,
+    env: &Env,
+) -> Result<HashMap<String, u64>, server::ProbeFailure> {
+    let mut sizes = HashMap::new();
+    for probe in &scenario.probes {
+        let probed = probe.check(server.label, server.port, &env.out_dir)?;
+        sizes.insert(probe.key(), probed.wire_bytes);
+    }
+    Ok(sizes)
+}
+
+/// Starts the scenario's servers, probes them, and measures every case: each round
+/// runs every server once, the order rotated by one server per round, so that each
+/// server goes first as often as the others.
 fn run_scenario(
     scenario: &scenarios::Scenario,
     env: &Env,
@@ -391,24 +445,19 @@ fn run_scenario(
                 }
             };
             // A 404 where the probe expects an answer is a crate that has not landed
-            // yet (e.g. /echo before the cascade); any other wrong answer is a bug.
-            for probe in &scenario.probes {
-                match probe.check(&server, &env.out_dir) {
-                    Ok(()) => {}
-                    Err(failure) if failure.absent && !anchors => {
-                        return Outcome::NotYetAvailable(failure.message)
-                    }
-                    Err(failure) if failure.absent => anchors_only = Some(failure.message),
-                    Err(failure) => {
-                        return Outcome::Failed {
-                            reason: failure.message,
-                            cases: Vec::new(),
-                        }
+            // yet; any other wrong answer is a bug.
+            match probe_all(scenario, &server, env) {
+                Ok(sizes) => running.push((*spec, server, sizes)),
+                Err(failure) if failure.absent && !anchors => {
+                    return Outcome::NotYetAvailable(failure.message)
+                }
+                Err(failure) if failure.absent => anchors_only = Some(failure.message),
+                Err(failure) => {
+                    return Outcome::Failed {
+                        reason: failure.message,
+                        cases: Vec::new(),
                     }
                 }
-            }
-            if anchors_only.is_none() {
-                running.push((spec.gateway, server));
             }
         }
     }
@@ -422,37 +471,44 @@ fn run_scenario(
                 }
             }
         };
-        for probe in &scenario.probes {
-            if let Err(failure) = probe.check(&server, &env.out_dir) {
+        match probe_all(scenario, &server, env) {
+            Ok(sizes) => running.push((*spec, server, sizes)),
+            Err(failure) => {
                 return Outcome::Failed {
                     reason: format!("anchor probe: {}", failure.message),
                     cases: Vec::new(),
-                };
+                }
             }
         }
-        running.push((spec.gateway, server));
     }
 
     let mut cases = Vec::new();
+    let n = running.len();
     for case in &scenario.cases {
         eprintln!("xtask:   {}", case.name);
         let mut rows: Vec<Row> = running
             .iter()
-            .map(|(gateway, server)| Row {
+            .map(|(spec, server, _)| Row {
                 label: server.label,
-                gateway: *gateway,
+                gateway: spec.gateway,
+                note: spec.note,
                 samples: Vec::new(),
             })
             .collect();
         let repeats = case.repeats.unwrap_or(timing.repeats);
         let result = (|| -> Result<(), String> {
-            for (_, server) in &running {
-                case.load.measure(server, env, timing.warmup_secs)?;
+            let measure = |i: usize, seconds: u32| {
+                let (_, server, sizes) = &running[i];
+                let wire = case.probe_key.as_ref().and_then(|k| sizes.get(k).copied());
+                case.load.measure(server, env, seconds, wire)
+            };
+            for i in 0..n {
+                measure(i, timing.warmup_secs)?;
             }
-            for _ in 0..repeats {
-                for ((_, server), row) in running.iter().zip(rows.iter_mut()) {
-                    row.samples
-                        .push(case.load.measure(server, env, timing.run_secs)?);
+            for round in 0..repeats as usize {
+                for k in 0..n {
+                    let i = (round + k) % n;
+                    rows[i].samples.push(measure(i, timing.run_secs)?);
                 }
             }
             Ok(())

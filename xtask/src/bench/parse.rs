@@ -7,6 +7,8 @@ pub(crate) struct WrkOutput {
     pub(crate) seconds: f64,
     pub(crate) requests_per_sec: f64,
     pub(crate) bytes_per_sec: f64,
+    /// Every byte read, responses cut off at the end of the run included.
+    pub(crate) bytes_read: f64,
     pub(crate) p50_us: f64,
     pub(crate) p99_us: f64,
     /// Socket errors (connect + read + write + timeout).
@@ -21,6 +23,7 @@ pub(crate) fn wrk(text: &str) -> Result<WrkOutput, String> {
     let mut seconds = None;
     let mut rps = None;
     let mut bps = None;
+    let mut read = None;
     let mut p50 = None;
     let mut p99 = None;
     let mut socket_errors = 0;
@@ -30,9 +33,12 @@ pub(crate) fn wrk(text: &str) -> Result<WrkOutput, String> {
         match words.as_slice() {
             ["50%", value] => p50 = Some(duration_us(value)?),
             ["99%", value] => p99 = Some(duration_us(value)?),
-            [count, "requests", "in", time, ..] => {
+            [count, "requests", "in", time, rest @ ..] => {
                 requests = Some(count.parse::<u64>().map_err(|e| format!("{line}: {e}"))?);
                 seconds = Some(duration_us(time.trim_end_matches(','))? / 1e6);
+                if let [size, "read"] = rest {
+                    read = Some(size_bytes(size)?);
+                }
             }
             ["Requests/sec:", value] => {
                 rps = Some(value.parse::<f64>().map_err(|e| format!("{line}: {e}"))?);
@@ -56,6 +62,7 @@ pub(crate) fn wrk(text: &str) -> Result<WrkOutput, String> {
         seconds: seconds.ok_or_else(|| missing("run time"))?,
         requests_per_sec: rps.ok_or_else(|| missing("Requests/sec"))?,
         bytes_per_sec: bps.ok_or_else(|| missing("Transfer/sec"))?,
+        bytes_read: read.ok_or_else(|| missing("byte count"))?,
         p50_us: p50.ok_or_else(|| missing("50% latency"))?,
         p99_us: p99.ok_or_else(|| missing("99% latency"))?,
         socket_errors,
@@ -215,6 +222,7 @@ Transfer/sec:     16.71MB
         assert_eq!(out.seconds, 3.0);
         assert_eq!(out.requests_per_sec, 137_448.33);
         assert!((out.bytes_per_sec - 16.71 * 1024.0 * 1024.0).abs() < 1.0);
+        assert!((out.bytes_read - 50.12 * 1024.0 * 1024.0).abs() < 1.0);
         assert_eq!(out.p50_us, 412.0);
         assert_eq!(out.p99_us, 1200.0);
         assert_eq!(out.socket_errors, 3);

@@ -9,6 +9,9 @@ use super::load::Sample;
 pub(crate) struct Row {
     pub(crate) label: &'static str,
     pub(crate) gateway: bool,
+    /// How this server's design differs, written beside its figures.
+    pub(crate) note: &'static str,
+    /// One per round, in round order: sample `r` of every row is from round `r`.
     pub(crate) samples: Vec<Sample>,
 }
 
@@ -40,6 +43,7 @@ pub(crate) enum Outcome {
 pub(crate) struct ScenarioResult {
     pub(crate) name: &'static str,
     pub(crate) title: &'static str,
+    pub(crate) note: &'static str,
     pub(crate) outcome: Outcome,
 }
 
@@ -102,8 +106,10 @@ struct Medians {
     p50: Option<Spread>,
     p99: Option<Spread>,
     cpu: Option<Spread>,
-    rss_mib: Option<Spread>,
-    socket_errors: u64,
+    system_cpu: Option<Spread>,
+    client_pct: Option<Spread>,
+    pss_mib: Option<Spread>,
+    client_bound: usize,
 }
 
 fn medians(row: &Row) -> Medians {
@@ -114,9 +120,50 @@ fn medians(row: &Row) -> Medians {
         p50: spread(s.iter().map(|x| x.p50_us)),
         p99: spread(s.iter().map(|x| x.p99_us)),
         cpu: spread(s.iter().map(|x| Some(x.cpu_us_per_request))),
-        rss_mib: spread(s.iter().map(|x| Some(x.rss_kib as f64 / 1024.0))),
-        socket_errors: s.iter().map(|x| x.socket_errors).sum(),
+        system_cpu: spread(s.iter().map(|x| Some(x.system_cpu_us_per_request))),
+        client_pct: spread(s.iter().map(|x| Some(x.client_cpu_pct))),
+        pss_mib: spread(s.iter().map(|x| Some(x.pss_kib as f64 / 1024.0))),
+        client_bound: s.iter().filter(|x| x.client_bound()).count(),
     }
+}
+
+/// The throughput a ratio compares: req/s, or MiB/s for a single download.
+fn throughput(sample: &Sample) -> Option<f64> {
+    sample.requests_per_sec.or(Some(sample.mib_per_sec))
+}
+
+/// `gateway ÷ anchor` of `figure`, round by round (sample `r` of both rows ran in
+/// round `r`), summarised as median and min–max.
+pub(crate) fn paired(
+    gateway: &Row,
+    anchor: &Row,
+    figure: fn(&Sample) -> Option<f64>,
+) -> Option<Spread> {
+    spread(
+        gateway
+            .samples
+            .iter()
+            .zip(&anchor.samples)
+            .map(|(g, a)| match (figure(g), figure(a)) {
+                (Some(g), Some(a)) if a > 0.0 => Some(g / a),
+                _ => None,
+            }),
+    )
+}
+
+/// The paired throughput ratio of `gateway` against `anchor`.
+pub(crate) fn paired_throughput(gateway: &Row, anchor: &Row) -> Option<Spread> {
+    paired(gateway, anchor, throughput)
+}
+
+/// Rounds in which either side's client ran above the client-bound threshold.
+pub(crate) fn client_bound_rounds(gateway: &Row, anchor: &Row) -> usize {
+    gateway
+        .samples
+        .iter()
+        .zip(&anchor.samples)
+        .filter(|(g, a)| g.client_bound() || a.client_bound())
+        .count()
 }
 
 fn rate(v: f64) -> String {
@@ -151,19 +198,24 @@ fn one(s: Option<Spread>, fmt: fn(f64) -> String) -> String {
     s.map_or_else(|| "–".to_owned(), |s| fmt(s.median))
 }
 
-fn ratio(a: Option<Spread>, b: Option<Spread>) -> String {
-    match (a, b) {
-        (Some(a), Some(b)) if b.median > 0.0 => format!("{:.2}×", a.median / b.median),
-        _ => "–".to_owned(),
+fn times(v: f64) -> String {
+    format!("{v:.2}×")
+}
+
+fn micros(v: f64) -> String {
+    if v < 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
     }
 }
 
 fn case_table(out: &mut String, case: &CaseResult) {
     let _ = writeln!(out, "#### {}\n", case.name);
     out.push_str(
-        "| server | req/s median (min–max) | MiB/s median (min–max) | p50 | p99 | CPU µs/req | RSS MiB |\n",
+        "| server | req/s median (min–max) | MiB/s median (min–max) | p50 | p99 | server CPU µs/req | all CPUs µs/req | client CPU % of a core (max) | PSS MiB |\n",
     );
-    out.push_str("|---|---|---|---|---|---|---|\n");
+    out.push_str("|---|---|---|---|---|---|---|---|---|\n");
     let all: Vec<(&Row, Medians)> = case.rows.iter().map(|r| (r, medians(r))).collect();
     let mut notes = Vec::new();
     for (row, m) in &all {
@@ -172,40 +224,50 @@ fn case_table(out: &mut String, case: &CaseResult) {
         } else {
             row.label.to_owned()
         };
+        let client = match m.client_pct {
+            Some(c) => format!("{:.0} ({:.0})", c.median, c.max),
+            None => "–".to_owned(),
+        };
         let _ = writeln!(
             out,
-            "| {name} | {} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} |",
             with_range(m.rps, rate),
             with_range(m.mib, |v| format!("{v:.1}")),
             one(m.p50, latency),
             one(m.p99, latency),
-            one(m.cpu, |v| if v < 100.0 {
-                format!("{v:.1}")
-            } else {
-                format!("{v:.0}")
-            }),
-            one(m.rss_mib, |v| format!("{v:.1}")),
+            one(m.cpu, micros),
+            one(m.system_cpu, micros),
+            client,
+            one(m.pss_mib, |v| format!("{v:.1}")),
         );
-        if m.socket_errors > 0 {
+        if m.client_bound > 0 {
             notes.push(format!(
-                "{}: the client counted {} socket errors over all runs.",
-                row.label, m.socket_errors
+                "**client-bound**: against {}, the client ran above {:.0}% of its core in {} of {} runs; that req/s is a lower bound on what the server can do, not a measurement.",
+                row.label,
+                super::load::CLIENT_BOUND_PCT,
+                m.client_bound,
+                row.samples.len()
             ));
         }
     }
-    if let Some((gw_row, gw)) = all.iter().find(|(r, _)| r.gateway) {
-        for (row, m) in all.iter().filter(|(r, _)| !r.gateway) {
+    if let Some(gw) = case.rows.iter().find(|r| r.gateway) {
+        out.push_str(
+            "\n| paired, same round | throughput ratio median (min–max) | server CPU/req ratio median (min–max) | all-CPU/req ratio median (min–max) | client-bound rounds |\n|---|---|---|---|---|\n",
+        );
+        for anchor in case.rows.iter().filter(|r| !r.gateway) {
             let _ = writeln!(
                 out,
-                "| *{} ÷ {}* | {} | {} | {} | {} | {} | {} |",
-                gw_row.label,
-                row.label,
-                ratio(gw.rps, m.rps),
-                ratio(gw.mib, m.mib),
-                ratio(gw.p50, m.p50),
-                ratio(gw.p99, m.p99),
-                ratio(gw.cpu, m.cpu),
-                ratio(gw.rss_mib, m.rss_mib),
+                "| *{} ÷ {}* | {} | {} | {} | {} of {} |",
+                gw.label,
+                anchor.label,
+                with_range(paired_throughput(gw, anchor), times),
+                with_range(paired(gw, anchor, |s| Some(s.cpu_us_per_request)), times),
+                with_range(
+                    paired(gw, anchor, |s| Some(s.system_cpu_us_per_request)),
+                    times
+                ),
+                client_bound_rounds(gw, anchor),
+                gw.samples.len().min(anchor.samples.len()),
             );
         }
     }
@@ -234,9 +296,15 @@ pub(crate) fn markdown(report: &Report) -> String {
     let _ = writeln!(out, "- Machine: {}", report.machine);
     let _ = writeln!(out, "- Method: {}", report.method);
     out.push_str(
-        "- Ratio rows are Gateway ÷ anchor for every column: above 1× is better for \
-         req/s and MiB/s, below 1× is better for latency, CPU and RSS. Differences \
-         under about 10% are noise on this shared machine.\n",
+        "- Paired ratios are Gateway ÷ anchor within the same round (the servers run one \
+         after the other, the order rotated each round), then the median and min–max over \
+         the rounds: above 1× is better for throughput, below 1× for CPU. The machine is \
+         shared and noisy: the paired ratios and the instruction counts hold, the absolute \
+         figures drift from run to run.\n\
+         - Columns: server CPU is the server's processes' utime + stime; all CPUs is every \
+         core's busy time from /proc/stat (server, client, kernel softirq work wherever it \
+         ran, and anything else running); client CPU is wrk's (h2load's, curl's) utime + \
+         stime over the run's wall time; PSS is summed over the server's processes.\n",
     );
     if !report.complete() {
         out.push_str(
@@ -247,6 +315,24 @@ pub(crate) fn markdown(report: &Report) -> String {
     out.push('\n');
     for scenario in &report.scenarios {
         let _ = writeln!(out, "### `{}`: {}\n", scenario.name, scenario.title);
+        let _ = writeln!(
+            out,
+            "![{} chart](docs/bench/{}.svg)\n",
+            scenario.name, scenario.name
+        );
+        if !scenario.note.is_empty() {
+            let _ = writeln!(out, "{}\n", scenario.note);
+        }
+        if let Some(rows) = scenario_rows(&scenario.outcome) {
+            let mut any = false;
+            for row in rows.iter().filter(|r| !r.note.is_empty()) {
+                let _ = writeln!(out, "- **{}**: {}.", row.label, row.note);
+                any = true;
+            }
+            if any {
+                out.push('\n');
+            }
+        }
         match &scenario.outcome {
             Outcome::Measured {
                 cases,
@@ -277,6 +363,16 @@ pub(crate) fn markdown(report: &Report) -> String {
         }
     }
     out
+}
+
+/// The rows of a scenario's first case (the servers, for their notes).
+fn scenario_rows(outcome: &Outcome) -> Option<&[Row]> {
+    match outcome {
+        Outcome::Measured { cases, .. } | Outcome::Failed { cases, .. } => {
+            cases.first().map(|c| c.rows.as_slice())
+        }
+        Outcome::NotYetAvailable(_) => None,
+    }
 }
 
 fn json_str(s: &str) -> String {
@@ -329,20 +425,21 @@ fn json_cases(cases: &[CaseResult]) -> String {
                         .iter()
                         .map(|s| {
                             format!(
-                                "{{\"requests\":{},\"requests_per_sec\":{},\"mib_per_sec\":{},\"p50_us\":{},\"p99_us\":{},\"cpu_us_per_request\":{},\"rss_kib\":{},\"socket_errors\":{}}}",
+                                "{{\"requests\":{},\"requests_per_sec\":{},\"mib_per_sec\":{},\"p50_us\":{},\"p99_us\":{},\"cpu_us_per_request\":{},\"system_cpu_us_per_request\":{},\"client_cpu_pct\":{},\"pss_kib\":{}}}",
                                 json_num(Some(s.requests)),
                                 json_num(s.requests_per_sec),
                                 json_num(Some(s.mib_per_sec)),
                                 json_num(s.p50_us),
                                 json_num(s.p99_us),
                                 json_num(Some(s.cpu_us_per_request)),
-                                s.rss_kib,
-                                s.socket_errors
+                                json_num(Some(s.system_cpu_us_per_request)),
+                                json_num(Some(s.client_cpu_pct)),
+                                s.pss_kib,
                             )
                         })
                         .collect();
                     format!(
-                        "{{\"server\":{},\"gateway\":{},\"requests_per_sec\":{},\"mib_per_sec\":{},\"p50_us\":{},\"p99_us\":{},\"cpu_us_per_request\":{},\"rss_mib\":{},\"samples\":[{}]}}",
+                        "{{\"server\":{},\"gateway\":{},\"requests_per_sec\":{},\"mib_per_sec\":{},\"p50_us\":{},\"p99_us\":{},\"cpu_us_per_request\":{},\"pss_mib\":{},\"samples\":[{}]}}",
                         json_str(row.label),
                         row.gateway,
                         json_spread(m.rps),
@@ -350,7 +447,7 @@ fn json_cases(cases: &[CaseResult]) -> String {
                         json_spread(m.p50),
                         json_spread(m.p99),
                         json_spread(m.cpu),
-                        json_spread(m.rss_mib),
+                        json_spread(m.pss_mib),
                         samples.join(",")
                     )
                 })
@@ -412,11 +509,11 @@ pub(crate) const BEGIN: &str =
     "<!-- bench-table:begin (generated by `cargo xtask bench`; do not edit) -->";
 pub(crate) const END: &str = "<!-- bench-table:end -->";
 
-/// `document` with the text between the markers replaced by `table`; `None` when
-/// the markers are missing or out of order.
-pub(crate) fn splice(document: &str, table: &str) -> Option<String> {
-    let begin = document.find(BEGIN)? + BEGIN.len();
-    let end = document[begin..].find(END)? + begin;
+/// `document` with the text between the markers `begin` and `end` replaced by
+/// `table`; `None` when the markers are missing or out of order.
+pub(crate) fn splice(document: &str, begin: &str, end: &str, table: &str) -> Option<String> {
+    let begin = document.find(begin)? + begin.len();
+    let end = document[begin..].find(end)? + begin;
     Some(format!(
         "{}\n\n{}\n{}",
         &document[..begin],
@@ -437,8 +534,9 @@ mod tests {
             p50_us: Some(400.0),
             p99_us: Some(1500.0),
             cpu_us_per_request: 7.0,
-            rss_kib: 4096,
-            socket_errors: 0,
+            system_cpu_us_per_request: 12.0,
+            client_cpu_pct: 60.0,
+            pss_kib: 4096,
         }
     }
 
@@ -453,6 +551,7 @@ mod tests {
             scenarios: vec![ScenarioResult {
                 name: "hello",
                 title: "GET /hello",
+                note: "",
                 outcome,
             }],
         }
@@ -466,11 +565,13 @@ mod tests {
                     Row {
                         label: "helloworld",
                         gateway: true,
+                        note: "the whole stack",
                         samples: vec![sample(120e3), sample(100e3), sample(130e3)],
                     },
                     Row {
                         label: "raw hyper",
                         gateway: false,
+                        note: "",
                         samples: vec![sample(140e3), sample(150e3), sample(130e3)],
                     },
                 ],
@@ -494,9 +595,29 @@ mod tests {
             md.contains("| **helloworld** | 120.0k (100.0k–130.0k) |"),
             "{md}"
         );
-        assert!(md.contains("| *helloworld ÷ raw hyper* | 0.86× |"), "{md}");
+        // Rounds: 120/140, 100/150, 130/130 -> paired median 0.86, min 0.67, max 1.
+        assert!(
+            md.contains("| *helloworld ÷ raw hyper* | 0.86× (0.67×–1.00×) |"),
+            "{md}"
+        );
+        assert!(md.contains("- **helloworld**: the whole stack."), "{md}");
+        assert!(!md.contains("client-bound**"), "{md}");
         assert!(!md.contains("INCOMPLETE"), "{md}");
         assert!(md.contains("wall time 1 min 5 s"), "{md}");
+    }
+
+    #[test]
+    fn runs_above_the_client_threshold_are_flagged() {
+        let mut outcome = measured();
+        if let Outcome::Measured { cases, .. } = &mut outcome {
+            cases[0].rows[1].samples[2].client_cpu_pct = 97.0;
+            let gw = &cases[0].rows[0];
+            let anchor = &cases[0].rows[1];
+            assert_eq!(client_bound_rounds(gw, anchor), 1);
+        }
+        let md = markdown(&report(outcome));
+        assert!(md.contains("**client-bound**: against raw hyper"), "{md}");
+        assert!(md.contains("| 1 of 3 |"), "{md}");
     }
 
     #[test]
@@ -525,8 +646,8 @@ mod tests {
     #[test]
     fn splice_replaces_only_the_text_between_the_markers() {
         let doc = format!("intro\n{BEGIN}\nold table\n{END}\noutro\n");
-        let new = splice(&doc, "new table\n").unwrap();
+        let new = splice(&doc, BEGIN, END, "new table\n").unwrap();
         assert_eq!(new, format!("intro\n{BEGIN}\n\nnew table\n{END}\noutro\n"));
-        assert_eq!(splice("no markers", "t"), None);
+        assert_eq!(splice("no markers", BEGIN, END, "t"), None);
     }
 }

@@ -19,6 +19,9 @@ pub(crate) struct Case {
     pub(crate) load: Load,
     /// Overrides the timing's repeat count.
     pub(crate) repeats: Option<u32>,
+    /// The probe (by [`Probe::key`]) whose response every response of this load
+    /// must match in size.
+    pub(crate) probe_key: Option<String>,
 }
 
 pub(crate) struct Scenario {
@@ -26,8 +29,11 @@ pub(crate) struct Scenario {
     pub(crate) title: &'static str,
     /// The Gateway side first, then the anchors.
     pub(crate) servers: Vec<ServerSpec>,
-    /// Requests every server must answer correctly before it is measured.
+    /// Requests every server must answer correctly before it is measured: every
+    /// request a case sends.
     pub(crate) probes: Vec<Probe>,
+    /// What the reader needs beside the figures (e.g. which server caches what).
+    pub(crate) note: &'static str,
     pub(crate) cases: Vec<Case>,
 }
 
@@ -76,7 +82,13 @@ impl Fixtures {
         Ok(Fixtures { www, post_dir })
     }
 
-    fn post_body(&self, name: &str) -> PathBuf {
+    /// The directory of the served files (1k.bin, 64k.bin, 1m.bin, 100m.bin).
+    pub(crate) fn www(&self) -> &Path {
+        &self.www
+    }
+
+    /// The body file `post-NAME.bin` (`1k` or `1m`).
+    pub(crate) fn post_body(&self, name: &str) -> PathBuf {
         self.post_dir.join(format!("post-{name}.bin"))
     }
 
@@ -118,188 +130,246 @@ fn bench_bin(bin: &'static str, args: &[&Path]) -> Kind {
 }
 
 fn get_hello(h2c: bool) -> Probe {
-    Probe {
-        path: "/hello".into(),
-        post: None,
-        expect: Expect::Bytes(b"Hello World!".to_vec()),
-        h2c,
-    }
+    Probe::get("/hello", Expect::Bytes(b"Hello World!".to_vec()), h2c)
 }
 
-fn wrk(name: impl Into<String>, path: &str, connections: u32, script: Option<PathBuf>) -> Case {
+fn wrk(name: impl Into<String>, probe: &Probe, connections: u32, script: Option<PathBuf>) -> Case {
     Case {
         name: name.into(),
         load: Load::Wrk {
-            path: path.into(),
+            path: probe.path.clone(),
             connections,
             script,
         },
         repeats: None,
+        probe_key: Some(probe.key()),
     }
 }
 
+const RAW_HYPER_NOTE: &str =
+    "answers every GET from a static string and streams any POST body back: no routing";
+const AXUM_NOTE: &str = "one `Router` with `/hello` (and `/echo`)";
+const HELLOWORLD_NOTE: &str = "the whole project stack from `production.toml`: error catcher, \
+     key adder, a cascade that probes the public directory, then the embedded assets (both \
+     in-memory indexes: a miss makes no system call), then the routed controllers";
+
 pub(crate) fn build(name: &str, env: &Env, fixtures: &Fixtures) -> Scenario {
     let public = env.root.join("examples/helloworld/public");
-    let helloworld = || ServerSpec::gateway("helloworld (Gateway)", Kind::Helloworld);
-    let raw_hyper = || ServerSpec::anchor("raw hyper", bench_bin("raw-hyper", &[]));
-    let axum = || ServerSpec::anchor("axum", bench_bin("axum-hello", &[]));
+    let helloworld =
+        || ServerSpec::gateway("helloworld (Gateway)", Kind::Helloworld).note(HELLOWORLD_NOTE);
+    let raw_hyper =
+        || ServerSpec::anchor("raw hyper", bench_bin("raw-hyper", &[])).note(RAW_HYPER_NOTE);
+    let axum = || ServerSpec::anchor("axum", bench_bin("axum-hello", &[])).note(AXUM_NOTE);
+    let hello_case = |probe: &Probe| vec![wrk("GET /hello, wrk, 64 connections", probe, 64, None)];
     match name {
-        "hello" => Scenario {
-            name: "hello",
-            title: "GET /hello through the whole helloworld stack",
-            servers: vec![
-                helloworld(),
-                raw_hyper(),
-                axum(),
-                ServerSpec::anchor(
-                    "axum + ServeDir static-first",
-                    bench_bin("axum-static-first", &[&public]),
-                ),
-                ServerSpec::anchor("Paste stack on waitress", Kind::Paste),
-            ],
-            probes: vec![get_hello(false)],
-            cases: vec![wrk("GET /hello, wrk, 64 connections", "/hello", 64, None)],
-        },
-        "server" => Scenario {
-            name: "server",
-            title: "the bare server with a trivial handler",
-            servers: vec![
-                ServerSpec::gateway("gw_server::Server", bench_bin("gw-server", &[])),
-                raw_hyper(),
-                ServerSpec::anchor("axum::serve", bench_bin("axum-hello", &[])),
-            ],
-            probes: vec![get_hello(false)],
-            cases: vec![wrk("GET /hello, wrk, 64 connections", "/hello", 64, None)],
-        },
-        "h2" => Scenario {
-            name: "h2",
-            title: "GET /hello over h2c through the whole helloworld stack",
-            servers: vec![helloworld(), raw_hyper(), axum()],
-            probes: vec![get_hello(true)],
-            cases: vec![Case {
-                name: "GET /hello, h2load, 64 connections × 10 streams".into(),
-                load: Load::H2load {
-                    path: "/hello".into(),
-                    connections: 64,
-                    streams: 10,
-                },
-                repeats: None,
-            }],
-        },
-        "echo" => Scenario {
-            name: "echo",
-            title: "POST /echo: the request body back, after it passed through the cascade",
-            servers: vec![helloworld(), raw_hyper(), axum()],
-            probes: vec![Probe {
-                path: "/echo".into(),
-                post: Some(fixtures.post_body("1k")),
-                expect: Expect::SameAsFile(fixtures.post_body("1k")),
-                h2c: false,
-            }],
-            cases: vec![
-                wrk(
-                    "POST /echo 1 KiB, wrk, 64 connections",
+        "hello" => {
+            let probe = get_hello(false);
+            Scenario {
+                name: "hello",
+                title: "GET /hello through the whole helloworld stack",
+                servers: vec![
+                    helloworld(),
+                    raw_hyper(),
+                    axum(),
+                    ServerSpec::anchor(
+                        "axum + ServeDir static-first",
+                        bench_bin("axum-static-first", &[&public]),
+                    )
+                    .note("`ServeDir` tries the public directory first (a failed `open` per request), then a 50-route router"),
+                    ServerSpec::anchor("Paste stack on waitress", Kind::Paste)
+                        .note("Python: the same middleware order on waitress with 4 threads"),
+                ],
+                cases: hello_case(&probe),
+                probes: vec![probe],
+                note: "",
+            }
+        }
+        "server" => {
+            let probe = get_hello(false);
+            Scenario {
+                name: "server",
+                title: "the bare server with a trivial handler",
+                servers: vec![
+                    ServerSpec::gateway("gw_server::Server", bench_bin("gw-server", &[]))
+                        .note("`Server` with its default limits and timeouts around a handler that returns a static string"),
+                    raw_hyper(),
+                    ServerSpec::anchor("axum::serve", bench_bin("axum-hello", &[])).note(AXUM_NOTE),
+                ],
+                cases: hello_case(&probe),
+                probes: vec![probe],
+                note: "",
+            }
+        }
+        "h2" => {
+            let probe = get_hello(true);
+            Scenario {
+                name: "h2",
+                title: "GET /hello over h2c through the whole helloworld stack",
+                servers: vec![helloworld(), raw_hyper(), axum()],
+                cases: vec![Case {
+                    name: "GET /hello, h2load, 64 connections × 10 streams".into(),
+                    load: Load::H2load {
+                        path: "/hello".into(),
+                        connections: 64,
+                        streams: 10,
+                    },
+                    repeats: None,
+                    probe_key: None,
+                }],
+                probes: vec![probe],
+                note: "",
+            }
+        }
+        "echo" => {
+            let probe = |size: &str| {
+                Probe::post(
                     "/echo",
-                    64,
-                    Some(fixtures.post_script("1k")),
-                ),
-                wrk(
-                    "POST /echo 1 MiB, wrk, 8 connections",
-                    "/echo",
-                    8,
-                    Some(fixtures.post_script("1m")),
-                ),
-            ],
-        },
+                    fixtures.post_body(size),
+                    Expect::SameAsFile(fixtures.post_body(size)),
+                )
+            };
+            let (small, large) = (probe("1k"), probe("1m"));
+            Scenario {
+                name: "echo",
+                title: "POST /echo: the request body back, after it passed through the cascade",
+                servers: vec![helloworld(), raw_hyper(), axum()],
+                cases: vec![
+                    wrk(
+                        "POST /echo 1 KiB, wrk, 64 connections",
+                        &small,
+                        64,
+                        Some(fixtures.post_script("1k")),
+                    ),
+                    wrk(
+                        "POST /echo 1 MiB, wrk, 8 connections",
+                        &large,
+                        8,
+                        Some(fixtures.post_script("1m")),
+                    ),
+                ],
+                probes: vec![small, large],
+                note: "All three stream the body back as it arrives (chunked).",
+            }
+        }
         "static" => {
             let www = fixtures.www.as_path();
+            let file_probe = |file: &str| {
+                Probe::get(
+                    &format!("/{file}"),
+                    Expect::SameAsFile(www.join(file)),
+                    false,
+                )
+                .with_length()
+            };
+            let probes: Vec<Probe> = STATIC_FILES.iter().map(|(f, _)| file_probe(f)).collect();
             let mut cases = Vec::new();
-            for (file, label) in [
-                ("1k.bin", "1 KiB"),
-                ("64k.bin", "64 KiB"),
-                ("1m.bin", "1 MiB"),
+            for (file, label, connections) in [
+                ("1k.bin", "1 KiB", 8),
+                ("1k.bin", "1 KiB", 64),
+                ("64k.bin", "64 KiB", 64),
+                ("1m.bin", "1 MiB", 8),
             ] {
-                for connections in [8, 64] {
-                    cases.push(wrk(
-                        format!("GET {label} file, wrk, {connections} connections"),
-                        &format!("/{file}"),
-                        connections,
-                        None,
-                    ));
-                }
+                cases.push(wrk(
+                    format!("GET {label} file, wrk, {connections} connections"),
+                    &file_probe(file),
+                    connections,
+                    None,
+                ));
             }
             cases.push(Case {
                 name: "one 100 MiB download, curl (p50 column = whole transfer time)".into(),
                 load: Load::Download {
                     path: "/100m.bin".into(),
+                    size: 100 * 1024 * 1024,
                 },
                 repeats: None,
+                probe_key: None,
             });
+            let nginx = |sendfile: bool, label: &'static str, note: &'static str| {
+                ServerSpec::anchor(
+                    label,
+                    Kind::Nginx {
+                        root: www.to_path_buf(),
+                        sendfile,
+                    },
+                )
+                .note(note)
+            };
             Scenario {
                 name: "static",
                 title: "files from a directory",
                 servers: vec![
-                    // GATEWAY STATIC SIDE: `gw-static PORT DIR` serving `gw_static_files::
-                    // StaticFiles::new(DIR)`; bench/Cargo.toml holds the binary to add.
-                    ServerSpec::gateway("static-files (Gateway)", bench_bin("gw-static", &[www])),
-                    ServerSpec::anchor(
-                        "nginx",
-                        Kind::Nginx {
-                            root: www.to_path_buf(),
-                        },
+                    ServerSpec::gateway("static-files (Gateway)", bench_bin("gw-static", &[www]))
+                        .note("indexes the tree in memory and keeps files up to 64 KiB in memory with their headers: a small-file hit makes no file system call and one writev; larger files are opened and fstat'ed per request and read in 256 KiB chunks (preadv2) into user space"),
+                    nginx(
+                        true,
+                        "nginx sendfile on",
+                        "open_file_cache (descriptors and stat results kept 60 s), tcp_nopush off; each response's body goes out with sendfile(2), so the copy is done by the kernel, partly in softirq on the client's core, where the server CPU column does not see it",
                     ),
-                    ServerSpec::anchor("tower-http ServeDir", bench_bin("servedir", &[www])),
+                    nginx(
+                        false,
+                        "nginx sendfile off",
+                        "open_file_cache, tcp_nopush off (it only applies to sendfile); bodies are read(2) into a user-space buffer and written, as static-files does for large files",
+                    ),
+                    ServerSpec::anchor("tower-http ServeDir", bench_bin("servedir", &[www]))
+                        .note("opens, stats and reads the file on every request, on tokio's blocking pool"),
                 ],
-                probes: vec![Probe {
-                    path: "/1k.bin".into(),
-                    post: None,
-                    expect: Expect::SameAsFile(www.join("1k.bin")),
-                    h2c: false,
-                }],
+                probes,
                 cases,
+                note: "Every server is 2 workers pinned to one core. Small files: static-files answers from memory, nginx from its descriptor cache plus the page cache, ServeDir from disk each time.",
             }
         }
-        "fastcgi" => Scenario {
-            name: "fastcgi",
-            title: "GET /hello through nginx: FastCGI against HTTP proxying against no nginx",
-            servers: vec![
-                ServerSpec::gateway(
-                    "nginx → FastCGI → helloworld",
-                    Kind::NginxFront {
-                        via: Upstream::FastCgi,
-                    },
-                ),
-                ServerSpec::anchor(
-                    "nginx → HTTP → helloworld",
-                    Kind::NginxFront {
-                        via: Upstream::Http,
-                    },
-                ),
-                ServerSpec::anchor("helloworld direct", Kind::Helloworld),
-            ],
-            probes: vec![get_hello(false)],
-            cases: vec![wrk("GET /hello, wrk, 64 connections", "/hello", 64, None)],
-        },
-        "errors" => Scenario {
-            name: "errors",
-            title: "GET /hello through helloworld's app with and without error-catcher",
-            servers: vec![
-                ServerSpec::gateway(
-                    "helloworld app (ErrorCatcher serving the documents)",
-                    bench_bin("gw-errors", &[&public, Path::new("with")]),
-                ),
-                ServerSpec::anchor(
-                    "helloworld app without error-catcher",
-                    bench_bin("gw-errors", &[&public, Path::new("without")]),
-                ),
-                ServerSpec::anchor(
-                    "helloworld app with two layers (ErrorDocuments + ErrorCatcher)",
-                    bench_bin("gw-errors", &[&public, Path::new("two-layers")]),
-                ),
-            ],
-            probes: vec![get_hello(false)],
-            cases: vec![wrk("GET /hello, wrk, 64 connections", "/hello", 64, None)],
-        },
+        "fastcgi" => {
+            let probe = get_hello(false);
+            Scenario {
+                name: "fastcgi",
+                title: "GET /hello through nginx: FastCGI against HTTP proxying against no nginx",
+                servers: vec![
+                    ServerSpec::gateway(
+                        "nginx → FastCGI → helloworld",
+                        Kind::NginxFront {
+                            via: Upstream::FastCgi,
+                        },
+                    )
+                    .note("nginx `fastcgi_pass` with `fastcgi_keep_conn on` to helloworld's FastCGI server"),
+                    ServerSpec::anchor(
+                        "nginx → HTTP → helloworld",
+                        Kind::NginxFront {
+                            via: Upstream::Http,
+                        },
+                    )
+                    .note("nginx `proxy_pass` over keep-alive HTTP/1.1 to helloworld's HTTP server"),
+                    ServerSpec::anchor("helloworld direct", Kind::Helloworld).note(HELLOWORLD_NOTE),
+                ],
+                cases: hello_case(&probe),
+                probes: vec![probe],
+                note: "CPU and PSS of the fronted rows are nginx's and helloworld's together.",
+            }
+        }
+        "errors" => {
+            let probe = get_hello(false);
+            Scenario {
+                name: "errors",
+                title: "GET /hello through helloworld's app with and without error-catcher",
+                servers: vec![
+                    ServerSpec::gateway(
+                        "helloworld app (ErrorCatcher serving the documents)",
+                        bench_bin("gw-errors", &[&public, Path::new("with")]),
+                    ),
+                    ServerSpec::anchor(
+                        "helloworld app without error-catcher",
+                        bench_bin("gw-errors", &[&public, Path::new("without")]),
+                    ),
+                    ServerSpec::anchor(
+                        "helloworld app with two layers (ErrorDocuments + ErrorCatcher)",
+                        bench_bin("gw-errors", &[&public, Path::new("two-layers")]),
+                    ),
+                ],
+                cases: hello_case(&probe),
+                probes: vec![probe],
+                note: "The same app on `gw_server::Server` in all three rows; only the error layers differ.",
+            }
+        }
         other => unreachable!("scenario {other} is not in NAMES"),
     }
 }

@@ -21,8 +21,9 @@ pub(crate) enum Kind {
     Helloworld,
     /// helloworld as a FastCGI server (production settings) on the port.
     HelloworldFastCgi,
-    /// nginx with a config generated into a temporary directory, serving `root`.
-    Nginx { root: PathBuf },
+    /// nginx with a config generated into a temporary directory, serving `root`
+    /// with `open_file_cache`, `sendfile` on or off.
+    Nginx { root: PathBuf, sendfile: bool },
     /// nginx in front of helloworld (production settings), which it reaches over
     /// `via`; both processes count towards CPU and RSS.
     NginxFront { via: Upstream },
@@ -47,6 +48,9 @@ pub(crate) struct ServerSpec {
     pub(crate) kind: Kind,
     /// The Gateway side (the subject), not an anchor.
     pub(crate) gateway: bool,
+    /// How this server's design differs from the others' in this scenario (caches,
+    /// system calls per request), written beside its figures.
+    pub(crate) note: &'static str,
 }
 
 impl ServerSpec {
@@ -55,6 +59,7 @@ impl ServerSpec {
             label,
             kind,
             gateway: true,
+            note: "",
         }
     }
 
@@ -63,7 +68,14 @@ impl ServerSpec {
             label,
             kind,
             gateway: false,
+            note: "",
         }
+    }
+
+    /// Sets the design note written beside the figures.
+    pub(crate) fn note(mut self, note: &'static str) -> Self {
+        self.note = note;
+        self
     }
 
     /// Why this server cannot be started at all, if it cannot (e.g. a binary that a
@@ -195,8 +207,12 @@ impl ServerSpec {
                 fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
                 let conf = dir.join("nginx.conf");
                 let (upstream, location) = match (&self.kind, backend) {
-                    (Kind::Nginx { root }, _) => (
-                        String::new(),
+                    (Kind::Nginx { root, sendfile }, _) => (
+                        format!(
+                            "sendfile {};\n    open_file_cache max=1000 inactive=60s;\n    \
+                             open_file_cache_valid 60s;",
+                            if *sendfile { "on" } else { "off" }
+                        ),
                         format!("root {};\n        location / {{ }}", root.display()),
                     ),
                     (Kind::NginxFront { via }, Some(backend)) => front_location(*via, backend.port),
@@ -268,21 +284,27 @@ fn front_location(via: Upstream, backend_port: u16) -> (String, String) {
     }
 }
 
-/// nginx as an anchor or a front: sendfile on, 2 workers, no access log, `tcp_nopush
-/// off` (with it on, 64 KiB keep-alive responses stall 40 ms at p99), everything it
-/// writes under `dir`; `upstream` at the http level, `server_body` in the server.
-fn nginx_conf(dir: &Path, port: u16, is_root: bool, upstream: &str, server_body: &str) -> String {
+/// nginx as an anchor or a front: 2 workers, no access log, `tcp_nopush off` (with it
+/// on, 64 KiB keep-alive responses stall 40 ms at p99), everything it writes under
+/// `dir`; `http_extra` (an upstream block, the file settings) at the http level,
+/// `server_body` in the server. `sendfile` is on unless `http_extra` says otherwise.
+fn nginx_conf(dir: &Path, port: u16, is_root: bool, http_extra: &str, server_body: &str) -> String {
+    let sendfile = if http_extra.contains("sendfile ") {
+        ""
+    } else {
+        "sendfile on;\n    "
+    };
     format!(
         "{main}http {{
     access_log off;
-    sendfile on;
+    {sendfile}
     tcp_nopush off;
     tcp_nodelay on;
     keepalive_requests 100000000;
     keepalive_timeout 75s;
 {temp}    types {{ text/html html; application/octet-stream bin; }}
     default_type application/octet-stream;
-    {upstream}
+    {http_extra}
     server {{
         listen 127.0.0.1:{port};
         {server_body}
@@ -349,24 +371,26 @@ impl Running {
         }
     }
 
-    /// utime + stime of the server and its children (nginx's workers), in µs.
+    /// utime + stime of the server and its children (nginx's workers) and of the
+    /// server behind it, in µs.
     pub(crate) fn cpu_us(&self, clock_ticks: f64) -> f64 {
-        process_tree(self.pid())
+        crate::proc::process_tree(self.pid())
             .iter()
-            .filter_map(|&pid| cpu_ticks(pid))
+            .filter_map(|&pid| crate::proc::cpu_ticks(pid))
             .sum::<u64>() as f64
             * 1e6
             / clock_ticks
             + self.backend.as_ref().map_or(0.0, |b| b.cpu_us(clock_ticks))
     }
 
-    /// VmRSS of the server and its children, in KiB.
-    pub(crate) fn rss_kib(&self) -> u64 {
-        process_tree(self.pid())
+    /// PSS of the server, its children and the server behind it, in KiB: shared
+    /// pages (nginx's master and workers share most of theirs) count once.
+    pub(crate) fn pss_kib(&self) -> u64 {
+        crate::proc::process_tree(self.pid())
             .iter()
-            .filter_map(|&pid| rss_kib(pid))
+            .filter_map(|&pid| crate::proc::pss_kib(pid))
             .sum::<u64>()
-            + self.backend.as_ref().map_or(0, |b| b.rss_kib())
+            + self.backend.as_ref().map_or(0, |b| b.pss_kib())
     }
 }
 
@@ -374,48 +398,6 @@ impl Drop for Running {
     fn drop(&mut self) {
         crate::proc::stop(&mut self.child, Duration::from_secs(5));
     }
-}
-
-/// `pid` and all its descendants.
-fn process_tree(pid: u32) -> Vec<u32> {
-    let mut parents: Vec<(u32, u32)> = Vec::new();
-    if let Ok(entries) = fs::read_dir("/proc") {
-        for entry in entries.flatten() {
-            let Some(child) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
-                continue;
-            };
-            if let Some(ppid) = stat_fields(child).and_then(|f| f.get(1)?.parse().ok()) {
-                parents.push((child, ppid));
-            }
-        }
-    }
-    let mut tree = vec![pid];
-    let mut i = 0;
-    while i < tree.len() {
-        let parent = tree[i];
-        tree.extend(parents.iter().filter(|p| p.1 == parent).map(|p| p.0));
-        i += 1;
-    }
-    tree
-}
-
-/// The fields of /proc/PID/stat after the command name: state is `[0]`, ppid `[1]`,
-/// utime `[11]`, stime `[12]`.
-fn stat_fields(pid: u32) -> Option<Vec<String>> {
-    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after_name = &text[text.rfind(')')? + 1..];
-    Some(after_name.split_whitespace().map(str::to_owned).collect())
-}
-
-fn cpu_ticks(pid: u32) -> Option<u64> {
-    let fields = stat_fields(pid)?;
-    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
-}
-
-fn rss_kib(pid: u32) -> Option<u64> {
-    let text = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = text.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// A request that must succeed, byte for byte, before a server is measured.
@@ -428,6 +410,9 @@ pub(crate) struct Probe {
     pub(crate) expect: Expect,
     /// Speak h2c with prior knowledge.
     pub(crate) h2c: bool,
+    /// The response must carry a `Content-Length` (files); when any response carries
+    /// one it must equal the body's length.
+    pub(crate) length_required: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -444,24 +429,83 @@ pub(crate) struct ProbeFailure {
     pub(crate) message: String,
 }
 
+/// What a probe saw.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Probed {
+    /// Header and body bytes of the response as curl received them: what each
+    /// response under load should weigh.
+    pub(crate) wire_bytes: u64,
+}
+
 impl Probe {
-    /// Runs the probe with curl; `Err` says what came back instead.
-    pub(crate) fn check(&self, server: &Running, out_dir: &Path) -> Result<(), ProbeFailure> {
-        self.run(server, out_dir).map_err(|message| ProbeFailure {
-            absent: message.ends_with("status 404") || message.ends_with("status 405"),
-            message,
-        })
+    pub(crate) fn get(path: &str, expect: Expect, h2c: bool) -> Probe {
+        Probe {
+            path: path.to_owned(),
+            post: None,
+            expect,
+            h2c,
+            length_required: false,
+        }
     }
 
-    fn run(&self, server: &Running, out_dir: &Path) -> Result<(), String> {
-        let body_path = out_dir
-            .join("tmp")
-            .join(format!("probe-{}.body", server.port));
+    pub(crate) fn post(path: &str, body: PathBuf, expect: Expect) -> Probe {
+        Probe {
+            path: path.to_owned(),
+            post: Some(body),
+            expect,
+            h2c: false,
+            length_required: false,
+        }
+    }
+
+    /// Requires a `Content-Length` equal to the body's length.
+    pub(crate) fn with_length(mut self) -> Probe {
+        self.length_required = true;
+        self
+    }
+
+    /// Names the request (method, path, body file) so that a load can find the
+    /// probe that checked it.
+    pub(crate) fn key(&self) -> String {
+        let body = self
+            .post
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned());
+        match body {
+            Some(body) => format!("POST {} {body}", self.path),
+            None => format!("GET {}", self.path),
+        }
+    }
+
+    /// Runs the probe with curl against `127.0.0.1:port`; `Err` says what came back
+    /// instead.
+    pub(crate) fn check(
+        &self,
+        label: &str,
+        port: u16,
+        out_dir: &Path,
+    ) -> Result<Probed, ProbeFailure> {
+        self.run(label, port, out_dir)
+            .map_err(|message| ProbeFailure {
+                absent: message.ends_with("status 404") || message.ends_with("status 405"),
+                message,
+            })
+    }
+
+    fn run(&self, label: &str, port: u16, out_dir: &Path) -> Result<Probed, String> {
+        let body_path = out_dir.join("tmp").join(format!("probe-{port}.body"));
+        let head_path = out_dir.join("tmp").join(format!("probe-{port}.head"));
         let mut command = Command::new("curl");
         command
-            .args(["-s", "--max-time", "30", "-o"])
+            .args(["-s", "--max-time", "60", "-o"])
             .arg(&body_path)
-            .args(["-w", "%{http_code} %{http_version}"]);
+            .arg("-D")
+            .arg(&head_path)
+            .args([
+                "-w",
+                "%{http_code} %{http_version} %{size_header} %{size_download}",
+            ]);
         if self.h2c {
             command.arg("--http2-prior-knowledge");
         }
@@ -473,20 +517,20 @@ impl Probe {
                 .arg(format!("@{}", post.display()));
         }
         let output = command
-            .arg(server.url(&self.path))
+            .arg(format!("http://127.0.0.1:{port}{}", self.path))
             .output()
             .map_err(|e| format!("cannot run curl: {e}"))?;
         let written = String::from_utf8_lossy(&output.stdout).to_string();
         let method = if self.post.is_some() { "POST" } else { "GET" };
         let what = format!(
-            "{method} {}{} on {}",
+            "{method} {}{} on {label}",
             self.path,
             if self.h2c { " (h2c)" } else { "" },
-            server.label
         );
-        let mut parts = written.split_whitespace();
-        let status = parts.next().unwrap_or("none");
-        let version = parts.next().unwrap_or("");
+        let parts: Vec<&str> = written.split_whitespace().collect();
+        let status = parts.first().copied().unwrap_or("none");
+        let version = parts.get(1).copied().unwrap_or("");
+        let header_bytes: u64 = parts.get(2).and_then(|v| v.parse().ok()).unwrap_or(0);
         if status != "200" {
             return Err(format!("{what} answered status {status}"));
         }
@@ -494,7 +538,9 @@ impl Probe {
             return Err(format!("{what} answered over HTTP/{version}"));
         }
         let body = fs::read(&body_path).unwrap_or_default();
+        let head = fs::read_to_string(&head_path).unwrap_or_default();
         let _ = fs::remove_file(&body_path);
+        let _ = fs::remove_file(&head_path);
         let expected = match &self.expect {
             Expect::Bytes(bytes) => bytes.clone(),
             Expect::SameAsFile(path) => {
@@ -508,6 +554,61 @@ impl Probe {
                 expected.len()
             ));
         }
-        Ok(())
+        match (content_length(&head), self.length_required) {
+            (Some(length), _) if length != body.len() as u64 => {
+                return Err(format!(
+                    "{what} said Content-Length {length} but sent {} bytes",
+                    body.len()
+                ))
+            }
+            (None, true) => return Err(format!("{what} sent no Content-Length")),
+            _ => {}
+        }
+        Ok(Probed {
+            wire_bytes: header_bytes + body.len() as u64,
+        })
+    }
+}
+
+/// The `Content-Length` of the last response head in a `curl -D` dump.
+pub(crate) fn content_length(head: &str) -> Option<u64> {
+    let last = head
+        .split("\r\n\r\n")
+        .filter(|block| !block.trim().is_empty())
+        .last()?;
+    last.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("content-length")
+            .then(|| value.trim().parse().ok())?
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_length_is_read_from_the_last_head_in_any_case() {
+        let head = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 1024\r\n\r\n";
+        assert_eq!(content_length(head), Some(1024));
+        let chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+        assert_eq!(content_length(chunked), None);
+        assert_eq!(
+            content_length("HTTP/2 200\r\nContent-Length: 12\r\n\r\n"),
+            Some(12)
+        );
+    }
+
+    #[test]
+    fn probe_keys_tell_method_path_and_body_apart() {
+        let get = Probe::get("/echo", Expect::Bytes(Vec::new()), false);
+        let post = Probe::post(
+            "/echo",
+            PathBuf::from("/x/post-1k.bin"),
+            Expect::Bytes(Vec::new()),
+        );
+        assert_eq!(get.key(), "GET /echo");
+        assert_eq!(post.key(), "POST /echo post-1k.bin");
     }
 }
