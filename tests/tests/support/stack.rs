@@ -109,6 +109,34 @@ impl Stack {
             .count()
     }
 
+    /// Open descriptors of deleted files in `dir`: the cascade's spill files, which
+    /// are unlinked as soon as they are created, so a listing of `dir` never shows
+    /// them while /proc/PID/fd does (`DIR/.tmpXXXX (deleted)` or, with O_TMPFILE,
+    /// `DIR/#INODE (deleted)`).
+    pub fn deleted_files_open_in(&self, dir: &Path) -> usize {
+        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid))
+            .unwrap()
+            .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+            .filter(|target| {
+                let text = target.to_string_lossy();
+                target.starts_with(&dir) && text.ends_with(" (deleted)")
+            })
+            .count()
+    }
+
+    /// The server's stderr lines that report a problem: a panic, or a log line at
+    /// WARN or ERROR level. Lines containing any of `expected` (a deliberate panic's
+    /// message, say) are left out.
+    pub fn stderr_problems(&self, expected: &[&str]) -> Vec<String> {
+        self.stderr()
+            .lines()
+            .filter(|l| l.contains("panicked") || l.contains("ERROR") || l.contains("WARN"))
+            .filter(|l| !expected.iter().any(|e| l.contains(e)))
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// Whether the process is still running.
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
@@ -130,14 +158,11 @@ impl Stack {
     }
 }
 
-/// Files (of any kind) in `dir`.
-pub fn files_in(dir: &Path) -> usize {
-    std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
-}
-
 /// What a raw exchange got back.
 #[derive(Debug)]
 pub struct RawReply {
+    /// The bytes as they came.
+    pub bytes: Vec<u8>,
     /// The bytes, lossily as text.
     pub text: String,
     /// The server closed the connection (EOF or reset) before the deadline.
@@ -180,6 +205,7 @@ pub async fn raw_exchange(addr: SocketAddr, request: &[u8], deadline: Duration) 
     .is_ok();
     RawReply {
         text: String::from_utf8_lossy(&out).into_owned(),
+        bytes: out,
         closed,
     }
 }
