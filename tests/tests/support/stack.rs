@@ -44,6 +44,11 @@ impl Drop for Stack {
 /// Writes `config` to `dir/stack.toml` and serves it; waits (at most 30 s) for the
 /// `serving on http://ADDR` line.
 pub async fn start(dir: &Path, config: &str) -> Stack {
+    start_with_env(dir, config, &[]).await
+}
+
+/// [`start`] with extra environment variables for the server process.
+pub async fn start_with_env(dir: &Path, config: &str, env: &[(&str, &str)]) -> Stack {
     let config_path = dir.join("stack.toml");
     std::fs::write(&config_path, config).unwrap();
     let stderr_path = dir.join("stderr.log");
@@ -52,6 +57,7 @@ pub async fn start(dir: &Path, config: &str) -> Stack {
         .arg("serve")
         .arg(&config_path)
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::from(stderr))
         .kill_on_drop(true)
@@ -128,13 +134,26 @@ impl Stack {
     /// The server's stderr lines that report a problem: a panic, or a log line at
     /// WARN or ERROR level. Lines containing any of `expected` (a deliberate panic's
     /// message, say) are left out.
+    ///
+    /// A panic is reported on two lines (`thread ... panicked at FILE:LINE:COL:`,
+    /// then the message): they are judged together.
     pub fn stderr_problems(&self, expected: &[&str]) -> Vec<String> {
-        self.stderr()
-            .lines()
-            .filter(|l| l.contains("panicked") || l.contains("ERROR") || l.contains("WARN"))
-            .filter(|l| !expected.iter().any(|e| l.contains(e)))
-            .map(str::to_owned)
-            .collect()
+        let text = self.stderr();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut problems = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let record = if line.contains("panicked at") {
+                format!("{line} {}", lines.get(i + 1).unwrap_or(&""))
+            } else if line.contains("ERROR") || line.contains("WARN") {
+                (*line).to_owned()
+            } else {
+                continue;
+            };
+            if !expected.iter().any(|e| record.contains(e)) {
+                problems.push(record);
+            }
+        }
+        problems
     }
 
     /// Whether the process is still running.
