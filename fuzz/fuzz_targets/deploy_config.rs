@@ -1,7 +1,12 @@
 //! Feeds arbitrary text to the deploy config loader as a config file: TOML parsing,
 //! `${...}` substitution, `use` and reference resolution, cycles and `[server.*]`
-//! settings. Nothing may panic; every failure is an `Error` whose message names the
-//! file.
+//! settings. Invariants:
+//!
+//! - nothing panics;
+//! - every failure is an `Error` whose message starts with the file it is about
+//!   (an absolute path: every file resolves against `/fuzz/site.toml`) and says why;
+//! - loading is deterministic: the same text gives the same outcome and message;
+//! - a comment line appended to a file that loads changes nothing.
 #![no_main]
 
 use gw_core::{app_fn, Body, Settings};
@@ -21,15 +26,40 @@ fn registry() -> Registry {
         .default_app("text")
 }
 
+/// The outcome of loading `text` as the app and as the server: `Ok(())` or the
+/// error message, for each.
+fn outcome(registry: &Registry, text: &str) -> (Result<(), String>, Result<(), String>) {
+    let mut loader = Loader::new(registry).embed("/fuzz/site.toml", text);
+    let app = loader
+        .load_app("config:/fuzz/site.toml#main")
+        .map(drop)
+        .map_err(|e| e.to_string());
+    let server = loader
+        .load_server("config:/fuzz/site.toml#main")
+        .map(drop)
+        .map_err(|e| e.to_string());
+    (app, server)
+}
+
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     let registry = registry();
-    let mut loader = Loader::new(&registry).embed("/fuzz/site.toml", text);
-    if let Err(e) = loader.load_app("config:/fuzz/site.toml#main") {
-        let message = e.to_string();
-        assert!(!message.is_empty());
+    let first = outcome(&registry, text);
+    for message in [&first.0, &first.1].into_iter().filter_map(|r| r.as_ref().err()) {
+        let (file, reason) = message
+            .split_once(": ")
+            .unwrap_or_else(|| panic!("no `FILE: reason` in {message:?}"));
+        assert!(file.starts_with('/'), "{message:?} does not start with a file");
+        assert!(!reason.trim().is_empty(), "{message:?} gives no reason");
     }
-    let _ = loader.load_server("config:/fuzz/site.toml#main");
+    assert_eq!(outcome(&registry, text), first, "loading is not deterministic");
+    if first.0.is_ok() {
+        let commented = format!("{text}\n# a comment\n");
+        assert!(
+            outcome(&registry, &commented).0.is_ok(),
+            "a trailing comment broke a config that loads"
+        );
+    }
 });

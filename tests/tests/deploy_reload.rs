@@ -27,6 +27,8 @@ impl Drop for Pid {
 struct Served {
     child: Child,
     lines: mpsc::UnboundedReceiver<String>,
+    /// The server's stderr lines (also copied to the test's stderr).
+    errors: mpsc::UnboundedReceiver<String>,
     addr: String,
 }
 
@@ -71,6 +73,7 @@ async fn serve(binary: &Path, args: &[&str]) -> Served {
         let spawned = Command::new(binary)
             .args(args)
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn();
         match spawned {
@@ -93,8 +96,21 @@ async fn serve(binary: &Path, args: &[&str]) -> Served {
             }
         }
     });
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let (tx, errors) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = stderr.next_line().await {
+            eprintln!("{line}");
+            let _ = tx.send(line);
+        }
+    });
     let addr = next_line_with(&mut lines, "serving on http://").await;
-    Served { child, lines, addr }
+    Served {
+        child,
+        lines,
+        errors,
+        addr,
+    }
 }
 
 /// A raw GET on a fresh connection: (body, x-pid).
@@ -237,9 +253,17 @@ async fn an_invalid_new_config_is_reported_and_the_old_stack_keeps_serving() {
         ],
     )
     .await;
+    let mut served = served;
     write_atomically(&site, b"[app.main]\nuse = \"mesage\"\n");
-    // Several ticks pass; the broken file is never swapped in.
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    // The report names the file and what is wrong in it.
+    let report = next_line_with(&mut served.errors, "reload failed").await;
+    assert!(
+        report.contains("the previous stack keeps serving")
+            && report.contains("site.toml")
+            && report.contains("mesage"),
+        "the report names the file and the unknown factory: {report}"
+    );
+    // After the failed reload the broken file was not swapped in.
     assert_eq!(get(&served.addr).await.0, "good");
     write_atomically(&site, config("fixed").as_bytes());
     wait_for_body(&served.addr, "fixed").await;

@@ -2,7 +2,7 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use support::{get, h2c, http1, signal, start};
 
@@ -28,24 +28,24 @@ async fn serves_http1_and_h2c_on_one_port() {
 
 #[tokio::test]
 async fn sigterm_lets_an_in_flight_request_finish_then_exits_zero() {
-    let mut server = start(SLOW, &["5000"]).await;
+    // A 10 min drain deadline: the server can only exit within the 60 s liveness
+    // bound below by noticing that its last request finished.
+    let mut server = start(SLOW, &["600000"]).await;
     let url = format!("http://{}/slow?ms=1500", server.addr);
     let request = tokio::spawn(async move { get(&http1(), &url).await });
     // Let the request reach the handler before the signal.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let signalled = Instant::now();
     signal(&server.child, "TERM");
 
     let (status, _, body) = request.await.expect("the request task");
     assert_eq!(status.as_u16(), 200);
     assert_eq!(&body[..], b"slept 1500 ms");
 
-    let exit = tokio::time::timeout(Duration::from_secs(5), server.child.wait())
+    let exit = tokio::time::timeout(Duration::from_secs(60), server.child.wait())
         .await
-        .expect("exits within the drain deadline")
+        .expect("exits once the in-flight request is done, not at the drain deadline")
         .unwrap();
     assert!(exit.success(), "exit status {exit:?}");
-    assert!(signalled.elapsed() < Duration::from_secs(5));
 }
 
 #[tokio::test]
@@ -65,24 +65,30 @@ async fn sigterm_stops_accepting_new_connections() {
 
 #[tokio::test]
 async fn drain_deadline_cuts_a_request_that_runs_too_long() {
-    let mut server = start(SLOW, &["500"]).await;
-    let url = format!("http://{}/slow?ms=10000", server.addr);
-    let request = tokio::spawn(async move { http1().get(url.parse().unwrap()).await });
+    // Behaviour, not speed: with a 3 s drain deadline, a 1 s request that is in
+    // flight at the signal completes and a 10 min one is cut. The server exits
+    // zero; the 60 s bound below only says it does not hang (it would otherwise
+    // wait the 10 minutes).
+    let mut server = start(SLOW, &["3000"]).await;
+    let short_url = format!("http://{}/slow?ms=1000", server.addr);
+    let long_url = format!("http://{}/slow?ms=600000", server.addr);
+    let short = tokio::spawn(async move { get(&http1(), &short_url).await });
+    let long = tokio::spawn(async move { http1().get(long_url.parse().unwrap()).await });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let signalled = Instant::now();
     signal(&server.child, "TERM");
-    let exit = tokio::time::timeout(Duration::from_secs(5), server.child.wait())
+    let exit = tokio::time::timeout(Duration::from_secs(60), server.child.wait())
         .await
-        .expect("exits at the deadline")
+        .expect("the server exits at its drain deadline, not after the long request")
         .unwrap();
     assert!(exit.success());
-    let waited = signalled.elapsed();
-    assert!(
-        waited >= Duration::from_millis(400) && waited < Duration::from_secs(4),
-        "exited after {waited:?}"
+    let (status, _, body) = short.await.unwrap();
+    assert_eq!(
+        (status.as_u16(), &body[..]),
+        (200, &b"slept 1000 ms"[..]),
+        "a request shorter than the deadline finishes"
     );
     assert!(
-        request.await.unwrap().is_err(),
+        long.await.unwrap().is_err(),
         "the cut request fails instead of completing"
     );
 }

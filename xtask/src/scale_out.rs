@@ -87,7 +87,8 @@ fn run_mode(root: &Path, helloworld: &Path, mode: &str) -> Result<String, String
             Err(format!("run.sh {command} failed ({})", out.status))
         }
     };
-    let pids = || -> String {
+    // One pid per instance, "" where an instance has no pid file.
+    let pids = || -> Vec<String> {
         (1..=2)
             .map(|n| {
                 std::fs::read_to_string(run_dir.join(format!("instance-{n}.pid")))
@@ -95,8 +96,7 @@ fn run_mode(root: &Path, helloworld: &Path, mode: &str) -> Result<String, String
                     .trim()
                     .to_owned()
             })
-            .collect::<Vec<_>>()
-            .join(" ")
+            .collect()
     };
 
     eprintln!("xtask: scale-out over {mode}");
@@ -127,8 +127,16 @@ fn run_mode(root: &Path, helloworld: &Path, mode: &str) -> Result<String, String
         let after = pids();
         let text = String::from_utf8_lossy(&out.stdout);
         let report = parse::wrk(&text)?;
-        if before == after {
-            return Err(format!("the instances were not restarted (pids {before})"));
+        // Every instance must have been replaced: a new, running pid in each slot.
+        let restarted = before.len() == after.len()
+            && before
+                .iter()
+                .zip(&after)
+                .all(|(old, new)| !old.is_empty() && !new.is_empty() && old != new);
+        if !restarted {
+            return Err(format!(
+                "not every instance was restarted (pids before {before:?}, after {after:?})"
+            ));
         }
         if restart_done >= Duration::from_secs(LOAD_SECS) {
             return Err(format!(
@@ -143,9 +151,11 @@ fn run_mode(root: &Path, helloworld: &Path, mode: &str) -> Result<String, String
         }
         Ok(format!(
             "{} requests in {:.1} s, 0 socket errors, 0 non-2xx; both instances drained and \
-             restarted (pids {before} -> {after}) within {:.1} s",
+             restarted (pids {} -> {}) within {:.1} s",
             report.requests,
             report.seconds,
+            before.join(" "),
+            after.join(" "),
             restart_done.as_secs_f64()
         ))
     })();

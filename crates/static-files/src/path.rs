@@ -247,6 +247,27 @@ mod tests {
             }
         }
 
+        /// The positive side: any path spelled from clean segments (percent-encoded
+        /// as links spell them) resolves to exactly those segments. A resolver that
+        /// refused every path fails this.
+        #[test]
+        fn clean_segments_resolve_to_themselves(
+            segments in proptest::collection::vec("\\.?[a-zA-Z0-9_~é-][a-zA-Z0-9._~ <>%é-]{0,8}", 1..6),
+            trailing in any::<bool>(),
+            dot in any::<bool>(),
+        ) {
+            let encoded: Vec<String> = segments.iter().map(|s| encode_segment(s)).collect();
+            let raw = format!("/{}{}", encoded.join("/"), if trailing { "/" } else { "" });
+            let got = resolve(&raw, dot);
+            if !dot && segments.iter().any(|s| s.starts_with('.')) {
+                prop_assert_eq!(got, Err(PathRejection::Dotfile), "{}", raw);
+            } else {
+                let got = got.map_err(|e| TestCaseError::fail(format!("{raw}: {e}")))?;
+                prop_assert_eq!(got.key, segments.join("/"));
+                prop_assert_eq!(got.trailing_slash, trailing);
+            }
+        }
+
         #[test]
         fn resolve_never_panics(raw in any::<String>(), dot in any::<bool>()) {
             let _ = resolve(&raw, dot);

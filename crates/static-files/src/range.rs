@@ -212,6 +212,65 @@ mod tests {
             }
         }
 
+        /// Well-formed headers against a byte-by-byte model: the bytes any spec
+        /// selects, as maximal runs. A parser that ignored ranges (always `Full`) or
+        /// refused them (always `Unsatisfiable`) fails this.
+        #[test]
+        fn well_formed_ranges_select_exactly_the_bytes_they_name(
+            specs in proptest::collection::vec(
+                prop_oneof![
+                    (0u64..700, 0u64..700).prop_map(|(a, b)| (Some(a.min(b)), Some(a.max(b)))),
+                    (0u64..700).prop_map(|a| (Some(a), None)),
+                    (0u64..700).prop_map(|n| (None, Some(n))),
+                ],
+                1..6,
+            ),
+            size in 1u64..600,
+            max in 1usize..8,
+        ) {
+            let header = format!(
+                "bytes={}",
+                specs
+                    .iter()
+                    .map(|(a, b)| format!(
+                        "{}-{}",
+                        a.map(|a| a.to_string()).unwrap_or_default(),
+                        b.map(|b| b.to_string()).unwrap_or_default()
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut chosen = vec![false; size as usize];
+            for (a, b) in &specs {
+                let picked = match (a, b) {
+                    (Some(a), Some(b)) => *a..(*b + 1).min(size),
+                    (Some(a), None) => *a..size,
+                    (None, Some(n)) => size.saturating_sub(*n)..size,
+                    (None, None) => unreachable!(),
+                };
+                for i in picked {
+                    chosen[i as usize] = true;
+                }
+            }
+            let mut runs: Vec<Range<u64>> = Vec::new();
+            for (i, &on) in chosen.iter().enumerate() {
+                let i = i as u64;
+                match runs.last_mut() {
+                    Some(run) if on && run.end == i => run.end = i + 1,
+                    _ if on => runs.push(i..i + 1),
+                    _ => {}
+                }
+            }
+            let expected = if runs.is_empty() {
+                Unsatisfiable
+            } else if runs.len() > max {
+                Full
+            } else {
+                Partial(runs)
+            };
+            prop_assert_eq!(parse(&header, size, max), expected, "{}", header);
+        }
+
         #[test]
         fn parse_never_panics(header in any::<String>(), size in any::<u64>()) {
             let _ = parse(&header, size, 16);

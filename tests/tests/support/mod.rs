@@ -128,3 +128,35 @@ pub fn signal(child: &Child, name: &str) {
         .unwrap();
     assert!(status.success(), "kill -{name} {pid}");
 }
+
+/// The environment variable that lets a machine knowingly skip tests it cannot run:
+/// a comma-separated list of names such as `wrk,ipv6,tmpfs`.
+pub const OPTOUT: &str = "GATEWAY_TEST_OPTOUT";
+
+/// Called when a test cannot run here because `what` (a tool such as `wrk`, or a
+/// facility such as `ipv6` or `tmpfs`) is missing. A test that cannot run fails:
+/// a skip must never read as a pass. Only when [`OPTOUT`] names `what` does this
+/// print why and return, so the caller returns without checking anything.
+pub fn opt_out_or_fail(what: &str, why: &str) {
+    let listed = std::env::var(OPTOUT)
+        .unwrap_or_default()
+        .split(',')
+        .any(|w| w.trim() == what);
+    assert!(
+        listed,
+        "{why}: this test cannot run here. Install what it needs (.ci/run does), or set \
+         {OPTOUT}={what} to skip it knowingly"
+    );
+    eprintln!("\n*** OPTED OUT ({OPTOUT} names {what}): {why} ***\n");
+}
+
+/// Whether `program` can be started at all (`NotFound` and permission errors say
+/// no; an exit status, even a failing one, says yes).
+pub fn can_run(program: &str) -> bool {
+    std::process::Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}

@@ -36,8 +36,11 @@ pub fn binary() -> Option<&'static str> {
         .find(|p| Path::new(p).exists())
 }
 
-/// A free loopback port (bound and released; fine for tests that start at once).
-pub fn free_port() -> u16 {
+/// A loopback port that was free a moment ago. nginx cannot be told to bind port 0
+/// and report the port, so another process may take this one before nginx binds
+/// it: [`start`] sees that (nginx exits with "Address already in use" before it
+/// writes its pid file) and tries again with another port.
+fn candidate_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -50,8 +53,18 @@ pub fn free_port() -> u16 {
 pub fn start(http_extra: &str, server_body: &str) -> Nginx {
     let nginx =
         binary().expect("nginx is not installed: `apt-get install nginx` (.ci/run installs it)");
+    for _ in 0..10 {
+        if let Some(started) = try_start(nginx, http_extra, server_body) {
+            return started;
+        }
+    }
+    panic!("nginx found its port taken 10 times in a row");
+}
+
+/// One attempt on a fresh port: `None` when another process took the port first.
+fn try_start(nginx: &str, http_extra: &str, server_body: &str) -> Option<Nginx> {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let port = candidate_port();
     let root = dir.path().display().to_string();
     let is_root = Command::new("id")
         .arg("-u")
@@ -92,18 +105,35 @@ http {{
             "daemon off;",
         ])
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stderr(std::fs::File::create(dir.path().join("stderr.log")).unwrap())
         .spawn()
         .expect("nginx starts");
+    // nginx writes its pid file only once every listening socket is bound, so a
+    // pid file with its pid means the port is nginx's, not another process's.
+    let mut child = child;
+    let pid_file = dir.path().join("nginx.pid");
     let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+    loop {
+        let written = std::fs::read_to_string(&pid_file).unwrap_or_default();
+        if written.trim() == child.id().to_string() {
+            break;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let log = ["stderr.log", "error.log"]
+                .map(|f| std::fs::read_to_string(dir.path().join(f)).unwrap_or_default())
+                .join("\n");
+            if log.contains("Address already in use") {
+                return None;
+            }
+            panic!("nginx exited ({status}) before listening: {log}");
+        }
         assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "nginx did not listen within 10 s; see {root}/error.log"
+            started.elapsed() < Duration::from_secs(30),
+            "nginx did not start within 30 s; see {root}/error.log"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    Nginx { child, port, dir }
+    Some(Nginx { child, port, dir })
 }
 
 impl Nginx {

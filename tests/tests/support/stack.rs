@@ -44,6 +44,11 @@ impl Drop for Stack {
 /// Writes `config` to `dir/stack.toml` and serves it; waits (at most 30 s) for the
 /// `serving on http://ADDR` line.
 pub async fn start(dir: &Path, config: &str) -> Stack {
+    start_with_env(dir, config, &[]).await
+}
+
+/// [`start`] with extra environment variables for the server process.
+pub async fn start_with_env(dir: &Path, config: &str, env: &[(&str, &str)]) -> Stack {
     let config_path = dir.join("stack.toml");
     std::fs::write(&config_path, config).unwrap();
     let stderr_path = dir.join("stderr.log");
@@ -52,6 +57,7 @@ pub async fn start(dir: &Path, config: &str) -> Stack {
         .arg("serve")
         .arg(&config_path)
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::from(stderr))
         .kill_on_drop(true)
@@ -109,6 +115,47 @@ impl Stack {
             .count()
     }
 
+    /// Open descriptors of deleted files in `dir`: the cascade's spill files, which
+    /// are unlinked as soon as they are created, so a listing of `dir` never shows
+    /// them while /proc/PID/fd does (`DIR/.tmpXXXX (deleted)` or, with O_TMPFILE,
+    /// `DIR/#INODE (deleted)`).
+    pub fn deleted_files_open_in(&self, dir: &Path) -> usize {
+        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid))
+            .unwrap()
+            .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+            .filter(|target| {
+                let text = target.to_string_lossy();
+                target.starts_with(&dir) && text.ends_with(" (deleted)")
+            })
+            .count()
+    }
+
+    /// The server's stderr lines that report a problem: a panic, or a log line at
+    /// WARN or ERROR level. Lines containing any of `expected` (a deliberate panic's
+    /// message, say) are left out.
+    ///
+    /// A panic is reported on two lines (`thread ... panicked at FILE:LINE:COL:`,
+    /// then the message): they are judged together.
+    pub fn stderr_problems(&self, expected: &[&str]) -> Vec<String> {
+        let text = self.stderr();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut problems = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let record = if line.contains("panicked at") {
+                format!("{line} {}", lines.get(i + 1).unwrap_or(&""))
+            } else if line.contains("ERROR") || line.contains("WARN") {
+                (*line).to_owned()
+            } else {
+                continue;
+            };
+            if !expected.iter().any(|e| record.contains(e)) {
+                problems.push(record);
+            }
+        }
+        problems
+    }
+
     /// Whether the process is still running.
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
@@ -130,14 +177,11 @@ impl Stack {
     }
 }
 
-/// Files (of any kind) in `dir`.
-pub fn files_in(dir: &Path) -> usize {
-    std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
-}
-
 /// What a raw exchange got back.
 #[derive(Debug)]
 pub struct RawReply {
+    /// The bytes as they came.
+    pub bytes: Vec<u8>,
     /// The bytes, lossily as text.
     pub text: String,
     /// The server closed the connection (EOF or reset) before the deadline.
@@ -180,6 +224,7 @@ pub async fn raw_exchange(addr: SocketAddr, request: &[u8], deadline: Duration) 
     .is_ok();
     RawReply {
         text: String::from_utf8_lossy(&out).into_owned(),
+        bytes: out,
         closed,
     }
 }
