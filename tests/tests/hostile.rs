@@ -4,7 +4,6 @@
 //! raised the same 64 MiB comes back byte for byte while the server's peak
 //! resident memory stays within 48 MiB of where it started.
 
-#[allow(dead_code)]
 mod support;
 
 use std::time::Duration;
