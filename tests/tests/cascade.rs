@@ -53,7 +53,9 @@ where
         .await
         .unwrap()
         .quiet()
-        .drain_timeout(Duration::from_secs(2));
+        .drain_timeout(Duration::from_secs(2))
+        // The replay tests send bodies of many MiB; the cascade's own limits apply.
+        .max_request_body(None);
     let addr = server.local_addr();
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

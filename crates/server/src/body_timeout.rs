@@ -10,13 +10,22 @@
 //! more. The response to a request whose body timed out or failed says
 //! `Connection: close`, since the rest of that body is still on the wire.
 //!
+//! The same body wrapper also counts the bytes as they arrive against a
+//! limit ([`RequestBodyTimeout::max_body`]): past it the body ends with
+//! [`BodyTooLarge`] and the client gets `413 Payload Too Large` (with
+//! `Connection: close`), whatever the app answered. This is how a body without a
+//! `Content-Length` (HTTP/1.1 chunked, HTTP/2 DATA frames) is bounded; a declared
+//! `Content-Length` over `max_request_body` is refused by the server before the
+//! app is called.
+//!
 //! `helloworld serve` (the deploy CLI) applies it with `body_read_timeout`
-//! (default 30 s). A service served with [`Server::serve`](crate::Server::serve)
-//! receives hyper's `Incoming` unchanged, so add the layer yourself there.
+//! (default 30 s) and `max_request_body` (default 1 MiB). A service served with
+//! [`Server::serve`](crate::Server::serve) receives hyper's `Incoming` unchanged,
+//! so add the layer yourself there.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
@@ -45,6 +54,28 @@ impl std::fmt::Display for BodyReadTimeout {
 
 impl std::error::Error for BodyReadTimeout {}
 
+/// The error a [`TimedBody`] ends with when its bytes pass the limit set with
+/// [`RequestBodyTimeout::max_body`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyTooLarge(pub u64);
+
+impl std::fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the request body is larger than max_request_body ({} bytes)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
+
+/// What happened to a request body, shared by the body and the response future.
+const BODY_OK: u8 = 0;
+const BODY_FAILED: u8 = 1;
+const BODY_TOO_LARGE: u8 = 2;
+
 /// Applies [`RequestBodyTimeout`] to a service.
 ///
 /// ```
@@ -68,12 +99,23 @@ impl std::error::Error for BodyReadTimeout {}
 #[derive(Debug, Clone, Copy)]
 pub struct RequestBodyTimeoutLayer {
     timeout: Duration,
+    max_body: Option<u64>,
 }
 
 impl RequestBodyTimeoutLayer {
     /// Ends a request body after `timeout` without a byte while it is being read.
     pub fn new(timeout: Duration) -> Self {
-        RequestBodyTimeoutLayer { timeout }
+        RequestBodyTimeoutLayer {
+            timeout,
+            max_body: None,
+        }
+    }
+
+    /// Also ends a request body once more than `max` bytes arrived; see
+    /// [`RequestBodyTimeout::max_body`].
+    pub fn max_body(mut self, max: Option<u64>) -> Self {
+        self.max_body = max;
+        self
     }
 }
 
@@ -81,7 +123,7 @@ impl<S> tower::Layer<S> for RequestBodyTimeoutLayer {
     type Service = RequestBodyTimeout<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RequestBodyTimeout::new(inner, self.timeout)
+        RequestBodyTimeout::new(inner, self.timeout).max_body(self.max_body)
     }
 }
 
@@ -91,6 +133,7 @@ impl<S> tower::Layer<S> for RequestBodyTimeoutLayer {
 pub struct RequestBodyTimeout<S> {
     inner: S,
     timeout: Option<Duration>,
+    max_body: Option<u64>,
 }
 
 impl<S> RequestBodyTimeout<S> {
@@ -99,13 +142,27 @@ impl<S> RequestBodyTimeout<S> {
         RequestBodyTimeout {
             inner,
             timeout: Some(timeout),
+            max_body: None,
         }
     }
 
     /// Wraps `inner` with the timeout off when `timeout` is `None` (bodies pass
     /// through untimed), as a config that may turn it off wants.
     pub fn optional(inner: S, timeout: Option<Duration>) -> Self {
-        RequestBodyTimeout { inner, timeout }
+        RequestBodyTimeout {
+            inner,
+            timeout,
+            max_body: None,
+        }
+    }
+
+    /// Counts the body's bytes as they arrive and ends it with [`BodyTooLarge`]
+    /// past `max` (`None`: no limit). The client then gets `413 Payload Too
+    /// Large` and `Connection: close` in place of the app's answer, which was
+    /// built on a body it could not read whole.
+    pub fn max_body(mut self, max: Option<u64>) -> Self {
+        self.max_body = max;
+        self
     }
 
     /// The inner service.
@@ -119,6 +176,7 @@ where
     S: tower::Service<http::Request<TimedBody<B>>, Response = http::Response<ResBody>>,
     B: Body<Data = Bytes>,
     B::Error: Into<BoxError>,
+    ResBody: From<&'static str>,
 {
     type Response = http::Response<ResBody>;
     type Error = S::Error;
@@ -130,14 +188,18 @@ where
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
         // A request without a body gets no timer and no shared flag.
-        let failed = (self.timeout.is_some() && !req.body().is_end_stream())
-            .then(|| Arc::new(AtomicBool::new(false)));
+        let watched = self.timeout.is_some() || self.max_body.is_some();
+        let failed =
+            (watched && !req.body().is_end_stream()).then(|| Arc::new(AtomicU8::new(BODY_OK)));
         let timeout = self.timeout;
+        let max_body = self.max_body;
         let flag = failed.clone();
         let req = req.map(|body| TimedBody {
             body,
             sleep: None,
             timeout,
+            max_body,
+            received: 0,
             failed: flag,
         });
         TimeoutFuture {
@@ -152,7 +214,7 @@ pin_project! {
     pub struct TimeoutFuture<F> {
         #[pin]
         inner: F,
-        failed: Option<Arc<AtomicBool>>,
+        failed: Option<Arc<AtomicU8>>,
     }
 }
 
@@ -165,19 +227,29 @@ impl<F> std::fmt::Debug for TimeoutFuture<F> {
 impl<F, ResBody, E> Future for TimeoutFuture<F>
 where
     F: Future<Output = Result<http::Response<ResBody>, E>>,
+    ResBody: From<&'static str>,
 {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut res = ready!(this.inner.poll(cx))?;
-        if this
-            .failed
-            .as_ref()
-            .is_some_and(|f| f.load(Ordering::Relaxed))
-        {
-            res.headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        match this.failed.as_ref().map(|f| f.load(Ordering::Relaxed)) {
+            Some(BODY_TOO_LARGE) => {
+                res = http::Response::new(ResBody::from("Request body too large\n"));
+                *res.status_mut() = http::StatusCode::PAYLOAD_TOO_LARGE;
+                res.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
+                res.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            Some(BODY_FAILED) => {
+                res.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            _ => {}
         }
         Poll::Ready(Ok(res))
     }
@@ -185,14 +257,17 @@ where
 
 pin_project! {
     /// A request body that fails with [`BodyReadTimeout`] after its timeout passes
-    /// with no frame while it is polled.
+    /// with no frame while it is polled, and with [`BodyTooLarge`] once its bytes
+    /// pass the limit.
     pub struct TimedBody<B> {
         #[pin]
         body: B,
         #[pin]
         sleep: Option<Sleep>,
         timeout: Option<Duration>,
-        failed: Option<Arc<AtomicBool>>,
+        max_body: Option<u64>,
+        received: u64,
+        failed: Option<Arc<AtomicU8>>,
     }
 }
 
@@ -221,10 +296,25 @@ where
             Poll::Ready(frame) => {
                 // The clock restarts at the next wait.
                 this.sleep.set(None);
-                if let Some(Err(_)) = &frame {
-                    if let Some(failed) = this.failed {
-                        failed.store(true, Ordering::Relaxed);
+                match &frame {
+                    Some(Err(_)) => {
+                        if let Some(failed) = this.failed {
+                            failed.store(BODY_FAILED, Ordering::Relaxed);
+                        }
                     }
+                    Some(Ok(frame)) => {
+                        if let (Some(max), Some(data)) = (*this.max_body, frame.data_ref()) {
+                            *this.received += data.len() as u64;
+                            if *this.received > max {
+                                if let Some(failed) = this.failed {
+                                    failed.store(BODY_TOO_LARGE, Ordering::Relaxed);
+                                }
+                                tracing::debug!(max, "request body passed max_request_body");
+                                return Poll::Ready(Some(Err(BodyTooLarge(max).into())));
+                            }
+                        }
+                    }
+                    None => {}
                 }
                 Poll::Ready(frame.map(|f| f.map_err(Into::into)))
             }
@@ -239,7 +329,7 @@ where
                 let sleep = this.sleep.as_pin_mut().expect("set above");
                 ready!(sleep.poll(cx));
                 if let Some(failed) = this.failed {
-                    failed.store(true, Ordering::Relaxed);
+                    failed.store(BODY_FAILED, Ordering::Relaxed);
                 }
                 tracing::debug!(?timeout, "request body stalled: ending it");
                 Poll::Ready(Some(Err(BodyReadTimeout(timeout).into())))

@@ -1,6 +1,6 @@
 //! One connection's life: the byte-counting IO wrapper, and the driver future that
-//! owns hyper's connection and enforces the first-byte and idle timeouts and the
-//! drain.
+//! owns hyper's connection and enforces the first-byte, header, idle and send
+//! timeouts, the drain, and the server's decision to shed it (`shed.rs`).
 //!
 //! The driver polls hyper's connection first; its own checks cost an atomic load
 //! and a timer poll per wakeup, and no lock (drain wake-ups use a registry that is
@@ -39,6 +39,32 @@ pub(crate) struct ConnShared {
     /// Requests started so far: the driver compares it between its checks to tell
     /// an idle connection from a busy one without reading the clock per request.
     started: AtomicU64,
+    /// Bytes the socket accepted so far.
+    bytes_written: AtomicU64,
+    /// The last write found the socket full: bytes wait for the peer to read.
+    write_blocked: AtomicBool,
+    /// Responses whose head is out and whose body has not ended.
+    responding: AtomicUsize,
+    /// Of those, the ones whose body hyper is waiting on (the app is slow, not the
+    /// peer): the others wait for the peer to take bytes.
+    waiting_on_app: AtomicUsize,
+    /// Response body frames handed to hyper: hyper asks for the next one only
+    /// when the peer took the last (socket buffer or HTTP/2 window).
+    frames_sent: AtomicU64,
+    /// Set by the server to close this connection for a new one (`shed.rs`).
+    shed: AtomicBool,
+}
+
+/// What a connection is doing, as the shedding policy sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Activity {
+    /// No request in flight; the number is the requests started so far.
+    Idle(u64),
+    /// A response waits for the peer to take bytes; the number grows with each
+    /// byte or frame it takes.
+    Stalled(u64),
+    /// The app is working on a request: never shed.
+    Busy,
 }
 
 impl ConnShared {
@@ -52,7 +78,78 @@ impl ConnShared {
             bytes_read: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
             started: AtomicU64::new(0),
+            bytes_written: AtomicU64::new(0),
+            write_blocked: AtomicBool::new(false),
+            responding: AtomicUsize::new(0),
+            waiting_on_app: AtomicUsize::new(0),
+            frames_sent: AtomicU64::new(0),
+            shed: AtomicBool::new(false),
         }
+    }
+
+    /// A response head is out; its body follows.
+    pub(crate) fn response_started(&self) {
+        self.responding.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn response_ended(&self) {
+        self.responding.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// A response body started (`true`) or stopped (`false`) making hyper wait.
+    pub(crate) fn body_waits_on_app(&self, waiting: bool) {
+        if waiting {
+            self.waiting_on_app.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.waiting_on_app.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn frame_sent(&self) {
+        self.frames_sent.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A figure that grows whenever the peer takes response bytes. HTTP/2 counts
+    /// frames only: its socket also carries PINGs and SETTINGS, which a client
+    /// that never opens its window still answers.
+    fn send_progress(&self) -> u64 {
+        let frames = self.frames_sent.load(Ordering::Relaxed);
+        if self.http2.load(Ordering::Relaxed) {
+            frames
+        } else {
+            frames.wrapping_add(self.bytes_written.load(Ordering::Relaxed))
+        }
+    }
+
+    /// Some response waits for the peer to take bytes: its body is not being
+    /// asked for, or the socket is full.
+    fn waits_on_peer(&self) -> bool {
+        self.write_blocked.load(Ordering::Relaxed)
+            || self.responding.load(Ordering::Relaxed) > self.waiting_on_app.load(Ordering::Relaxed)
+    }
+
+    fn note_write<T>(&self, result: &Poll<io::Result<T>>) {
+        let blocked = result.is_pending();
+        if self.write_blocked.load(Ordering::Relaxed) != blocked {
+            self.write_blocked.store(blocked, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn activity(&self) -> Activity {
+        if self.in_flight.load(Ordering::Acquire) == 0
+            && !self.write_blocked.load(Ordering::Relaxed)
+        {
+            Activity::Idle(self.started.load(Ordering::Relaxed))
+        } else if self.waits_on_peer() {
+            Activity::Stalled(self.send_progress())
+        } else {
+            Activity::Busy
+        }
+    }
+
+    /// Asks the connection's driver to close it at its next poll.
+    pub(crate) fn shed(&self) {
+        self.shed.store(true, Ordering::Relaxed);
     }
 
     pub(crate) fn request_started(&self) {
@@ -122,8 +219,12 @@ impl<T: AsyncWrite> AsyncWrite for CountingIo<T> {
     ) -> Poll<io::Result<usize>> {
         let this = self.project();
         let result = this.io.poll_write(cx, buf);
+        this.shared.note_write(&result);
         if let Poll::Ready(Ok(n)) = result {
             this.shared.stats.add_bytes_out(n);
+            this.shared
+                .bytes_written
+                .fetch_add(n as u64, Ordering::Relaxed);
         }
         result
     }
@@ -135,8 +236,12 @@ impl<T: AsyncWrite> AsyncWrite for CountingIo<T> {
     ) -> Poll<io::Result<usize>> {
         let this = self.project();
         let result = this.io.poll_write_vectored(cx, bufs);
+        this.shared.note_write(&result);
         if let Poll::Ready(Ok(n)) = result {
             this.shared.stats.add_bytes_out(n);
+            this.shared
+                .bytes_written
+                .fetch_add(n as u64, Ordering::Relaxed);
         }
         result
     }
@@ -163,7 +268,7 @@ const FORCED: u8 = 2;
 pub(crate) struct Drain {
     state: AtomicU8,
     next_id: AtomicU64,
-    wakers: Mutex<HashMap<u64, Waker>>,
+    connections: Mutex<HashMap<u64, (Waker, Arc<ConnShared>)>>,
 }
 
 impl Drain {
@@ -178,31 +283,53 @@ impl Drain {
     fn set(&self, state: u8) {
         self.state.store(state, Ordering::Release);
         let wakers: Vec<Waker> = self
-            .wakers
+            .connections
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .values()
-            .cloned()
+            .map(|(waker, _)| waker.clone())
             .collect();
         for waker in wakers {
             waker.wake();
         }
     }
 
-    fn register(&self, waker: &Waker) -> u64 {
+    fn register(&self, waker: &Waker, shared: &Arc<ConnShared>) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.wakers
+        self.connections
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(id, waker.clone());
+            .insert(id, (waker.clone(), shared.clone()));
         id
     }
 
     fn deregister(&self, id: u64) {
-        self.wakers
+        self.connections
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&id);
+    }
+
+    /// Lets `pick` choose one connection from `(id, activity)` of every open
+    /// one, then closes it. Returns whether one was shed.
+    pub(crate) fn shed_one(
+        &self,
+        pick: impl FnOnce(&mut dyn Iterator<Item = (u64, Activity)>) -> Option<u64>,
+    ) -> bool {
+        let connections = self.connections.lock().unwrap_or_else(|e| e.into_inner());
+        let mut all = connections
+            .iter()
+            .filter(|(_, (_, shared))| !shared.shed.load(Ordering::Relaxed))
+            .map(|(id, (_, shared))| (*id, shared.activity()));
+        let Some(victim) = pick(&mut all) else {
+            return false;
+        };
+        let Some((waker, shared)) = connections.get(&victim) else {
+            return false;
+        };
+        shared.shed();
+        waker.wake_by_ref();
+        true
     }
 }
 
@@ -238,14 +365,16 @@ pub(crate) struct Timeouts {
     pub(crate) idle: Duration,
     /// HTTP/1 only: how long a request head may take from its first byte.
     pub(crate) header: Duration,
+    /// How long a response may wait for the peer to take a byte.
+    pub(crate) send: Duration,
 }
 
 impl Timeouts {
-    /// The time between checks: a quarter of the shorter of the idle and header
-    /// timeouts, so each fires within 1 to 1.25 times its setting (plus one check
-    /// period for the first sighting).
+    /// The time between checks: a quarter of the shortest of the idle, header
+    /// and send timeouts, so each fires within 1 to 1.25 times its setting (plus
+    /// one check period for the first sighting).
     fn check_period(&self) -> Duration {
-        (self.idle.min(self.header) / 4).max(Duration::from_millis(1))
+        (self.idle.min(self.header).min(self.send) / 4).max(Duration::from_millis(1))
     }
 }
 
@@ -272,6 +401,10 @@ pin_project! {
         bytes_mark: u64,
         // Since when a request head has been arriving (the header clock).
         head_since: Option<Instant>,
+        // `send_progress` when a response was last seen waiting on the peer, and
+        // since when it has not moved (the send clock).
+        send_mark: u64,
+        send_since: Option<Instant>,
         shutdown_started: bool,
         registration: Option<u64>,
         shared: Arc<ConnShared>,
@@ -310,6 +443,8 @@ impl<C> Driver<C> {
             quiet_since: None,
             bytes_mark: 0,
             head_since: None,
+            send_mark: 0,
+            send_since: None,
             shutdown_started: false,
             registration: None,
             shared,
@@ -331,7 +466,11 @@ where
         let mut this = self.project();
         if this.registration.is_none() {
             // A spawned task's waker does not change between polls.
-            *this.registration = Some(this.drain.register(cx.waker()));
+            *this.registration = Some(this.drain.register(cx.waker(), this.shared));
+        }
+        if this.shared.shed.load(Ordering::Relaxed) {
+            tracing::debug!("shed at the connection limit: closing");
+            return Poll::Ready(());
         }
         match this.drain.state.load(Ordering::Acquire) {
             RUNNING => {}
@@ -381,6 +520,26 @@ where
             let bytes_read = this.shared.bytes_read.load(Ordering::Relaxed);
             let busy =
                 this.shared.in_flight.load(Ordering::Acquire) > 0 || started != *this.last_started;
+            if this.shared.waits_on_peer() {
+                // nginx's send_timeout: a response the peer takes no byte of.
+                let progress = this.shared.send_progress();
+                match *this.send_since {
+                    Some(since) if progress == *this.send_mark => {
+                        if now.duration_since(since) >= this.timeouts.send {
+                            tracing::debug!(
+                                "the peer took no response byte within send_timeout: closing"
+                            );
+                            return Poll::Ready(());
+                        }
+                    }
+                    _ => {
+                        *this.send_mark = progress;
+                        *this.send_since = Some(now);
+                    }
+                }
+            } else {
+                *this.send_since = None;
+            }
             let mut idle_too_long = false;
             if busy {
                 *this.last_started = started;

@@ -23,14 +23,20 @@
 //!
 //! - **Timeouts**: a first-byte timeout (hyper-util's protocol sniffing has none,
 //!   hyper#3756), a header-read timeout (axum::serve sets none; ours costs nothing
-//!   per request, where hyper's arms a timer for each head), an idle timeout for keep-alive connections (hyper has none for
+//!   per request, where hyper's arms a timer for each head), a send timeout for
+//!   responses the peer does not take (nginx's `send_timeout`), an idle timeout for keep-alive connections (hyper has none for
 //!   HTTP/1, hyper#2355), HTTP/2 keep-alive pings, and an optional request
 //!   deadline answered with 503; [`RequestBodyTimeoutLayer`] bounds the wait
 //!   between request body bytes (slow POST).
-//! - **Limits**: a connection cap taken *before* `accept`, so excess connections
-//!   wait in the kernel backlog; header count and size (431); an optional body
-//!   size (413, or 411 for a body of unknown length); HTTP/2 stream and
-//!   reset-flood limits.
+//! - **Limits**: a connection cap; at it the server sheds the least useful
+//!   connection for a new one (idle first, then responses the peer has not
+//!   taken for the longest: [`ConnectionShedding`]); header count and size (431); a body size
+//!   (1 MiB by default: 413 for a larger `Content-Length`, and for a body of
+//!   unknown length once its bytes pass it, with [`RequestBodyTimeout::max_body`]);
+//!   HTTP/2 stream and reset-flood limits.
+//! - **Host**: 400 and a close for an HTTP/1.1 request without `Host`, for any
+//!   request with more than one or with an invalid value, and for an HTTP/2
+//!   request with neither `:authority` nor `Host` (RFC 9112 §3.2).
 //! - **Graceful drain** on SIGINT/SIGTERM: stop accepting, finish in-flight
 //!   requests, end idle keep-alive connections at once, GOAWAY for HTTP/2,
 //!   force-close at `drain_timeout`, exit 0. A second signal exits at once.
@@ -57,17 +63,20 @@ pub mod deploy;
 mod error;
 mod forwarded;
 pub mod frontend;
+mod host;
 mod listener;
 mod serve;
 mod service;
 mod settings;
+mod shed;
 mod stats;
 #[cfg(feature = "tls")]
 mod tls;
 
 pub use access_log::AccessLogTarget;
 pub use body_timeout::{
-    BodyReadTimeout, RequestBodyTimeout, RequestBodyTimeoutLayer, TimedBody, TimeoutFuture,
+    BodyReadTimeout, BodyTooLarge, RequestBodyTimeout, RequestBodyTimeoutLayer, TimedBody,
+    TimeoutFuture,
 };
 pub use error::ServeError;
 pub use forwarded::{Cidr, CidrError, ClientInfo, Scheme, TrustedProxies};
@@ -75,6 +84,7 @@ pub use listener::{ListenAddr, ListenSpec};
 pub use serve::{shutdown_signal, Server};
 pub use service::PeerAddr;
 pub use settings::{ServerConfig, TlsFiles, SETTINGS_KEYS};
+pub use shed::{ConnectionShedding, QUIET_AT_LEAST};
 pub use stats::{Stats, StatsSnapshot};
 
 /// The examples of this crate's README.md, run as doc tests so they stay true.

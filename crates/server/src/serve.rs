@@ -18,6 +18,7 @@ use crate::conn::{ConnShared, CountingIo, Drain, Driver, Timeouts};
 use crate::forwarded::Scheme;
 use crate::listener::{self, ListenAddr, ListenSpec, Listener};
 use crate::service::{ConnService, ServerShared};
+use crate::shed::{ConnectionShedding, Shedder};
 use crate::{ServeError, ServerConfig, Stats};
 
 /// An HTTP/1.1 and HTTP/2 server for any tower Service, on one or more listeners
@@ -304,7 +305,9 @@ impl Server {
                 first_byte: config.first_byte_timeout,
                 idle: config.idle_timeout,
                 header: config.header_read_timeout,
+                send: config.send_timeout,
             },
+            shedding: config.connection_shedding,
             scheme,
             #[cfg(feature = "tls")]
             tls,
@@ -412,6 +415,7 @@ struct Ctx<S> {
     server: Arc<ServerShared>,
     drain: Arc<Drain>,
     timeouts: Timeouts,
+    shedding: ConnectionShedding,
     scheme: Scheme,
     #[cfg(feature = "tls")]
     tls: Option<tokio_rustls::TlsAcceptor>,
@@ -452,14 +456,42 @@ where
     S: App<B>,
     B: ResponseBody,
 {
+    let mut shedder = Shedder::new(ctx.shedding);
     loop {
-        // A free slot first, then accept: past the cap, connections wait in the
-        // kernel's backlog and cost this process nothing.
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
+        // Without shedding: a free slot first, then accept, so past the cap
+        // connections wait in the kernel's backlog and cost this process nothing.
+        // With it: accept, then find a slot, shedding a connection if need be.
+        let early = if shedder.policy() == ConnectionShedding::Off {
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            Some(permit)
+        } else {
+            None
         };
         let accepted = match &listener {
-            Listener::Tcp(l) => l.accept().await.map(|(stream, peer)| {
+            Listener::Tcp(l) => l.accept().await.map(|(s, peer)| Accepted::Tcp(s, peer)),
+            #[cfg(unix)]
+            Listener::Unix(l, _) => l.accept().await.map(|(s, _)| Accepted::Unix(s)),
+        };
+        let accepted = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // EMFILE and friends: back off instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let permit = match early {
+            Some(permit) => permit,
+            None => match shedder.slot(&slots, &ctx.drain).await {
+                Some(permit) => permit,
+                None => return,
+            },
+        };
+        match accepted {
+            Accepted::Tcp(stream, peer) => {
                 let _ = stream.set_nodelay(true);
                 #[cfg(feature = "tls")]
                 if let Some(acceptor) = ctx.tls.clone() {
@@ -477,21 +509,23 @@ where
                             Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                         }
                     });
-                    return;
+                    continue;
                 }
                 tokio::spawn(ctx.connection(stream, Some(peer), ctx.scheme, permit));
-            }),
+            }
             #[cfg(unix)]
-            Listener::Unix(l, _) => l.accept().await.map(|(stream, _)| {
+            Accepted::Unix(stream) => {
                 tokio::spawn(ctx.connection(stream, None, ctx.scheme, permit));
-            }),
-        };
-        if let Err(e) = accepted {
-            // EMFILE and friends: back off instead of spinning.
-            tracing::warn!(error = %e, "accept failed");
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            }
         }
     }
+}
+
+/// A connection accepted from one of the listeners.
+enum Accepted {
+    Tcp(tokio::net::TcpStream, SocketAddr),
+    #[cfg(unix)]
+    Unix(tokio::net::UnixStream),
 }
 
 /// Resolves on the first SIGINT or SIGTERM; a second one exits the process at once.

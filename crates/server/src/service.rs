@@ -56,6 +56,10 @@ pub(crate) struct ConnService<S> {
 pub(crate) struct RequestGuard {
     conn: Arc<ConnShared>,
     log: Option<Box<LogState>>,
+    /// The response head is out (counted in `ConnShared`'s send-timeout state).
+    responding: bool,
+    /// The body's last poll was pending: hyper waits on the app, not the peer.
+    waiting_on_app: bool,
 }
 
 #[derive(Debug)]
@@ -66,6 +70,12 @@ struct LogState {
 
 impl Drop for RequestGuard {
     fn drop(&mut self) {
+        if self.waiting_on_app {
+            self.conn.body_waits_on_app(false);
+        }
+        if self.responding {
+            self.conn.response_ended();
+        }
         self.conn.request_finished();
         if let (Some(mut log), Some(access_log)) = (self.log.take(), &self.conn.server.access_log) {
             log.record.latency = log.started.elapsed();
@@ -78,6 +88,22 @@ impl RequestGuard {
     fn set_status(&mut self, status: StatusCode) {
         if let Some(log) = &mut self.log {
             log.record.status = status;
+        }
+    }
+
+    fn response_started(&mut self) {
+        self.responding = true;
+        self.conn.response_started();
+    }
+
+    /// Notes whether the body's poll made hyper wait on the app.
+    fn body_polled(&mut self, pending: bool) {
+        if pending != self.waiting_on_app {
+            self.waiting_on_app = pending;
+            self.conn.body_waits_on_app(pending);
+        }
+        if !pending {
+            self.conn.frame_sent();
         }
     }
 
@@ -146,33 +172,40 @@ where
         let guard = RequestGuard {
             conn: self.conn.clone(),
             log,
+            responding: false,
+            waiting_on_app: false,
         };
         if let Some(peer) = self.peer {
             req.extensions_mut().insert(PeerAddr(peer));
         }
         req.extensions_mut().insert::<ClientInfo>(client);
 
-        if let Some(limit) = server.max_request_body {
-            let hint = req.body().size_hint();
-            let refusal = match hint.exact() {
-                Some(n) if n > limit => {
+        // RFC 9112 §3.2: a missing, repeated or invalid Host gets 400 (and a close,
+        // so nothing else on this connection is read with the same doubt).
+        let refusal = match crate::host::check(req.version(), req.uri(), req.headers()) {
+            Err(problem) => Some((StatusCode::BAD_REQUEST, problem.message())),
+            // A body of unknown length is counted as it arrives (see
+            // `RequestBodyTimeout::max_body`); a declared length is judged here.
+            Ok(()) => match (server.max_request_body, req.body().size_hint().exact()) {
+                (Some(limit), Some(n)) if n > limit => {
                     Some((StatusCode::PAYLOAD_TOO_LARGE, "Request body too large\n"))
                 }
-                Some(_) => None,
-                None if req.body().is_end_stream() => None,
-                None => Some((
-                    StatusCode::LENGTH_REQUIRED,
-                    "A Content-Length is required\n",
-                )),
-            };
-            if let Some((status, text)) = refusal {
-                return ResponseFuture {
-                    state: State::Ready {
-                        response: Some(plain(status, text)),
-                    },
-                    guard: Some(guard),
-                };
+                _ => None,
+            },
+        };
+        if let Some((status, text)) = refusal {
+            let mut response = plain(status, text);
+            if req.version() <= http::Version::HTTP_11 {
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
+            return ResponseFuture {
+                state: State::Ready {
+                    response: Some(response),
+                },
+                guard: Some(guard),
+            };
         }
 
         let deadline = server.request_timeout.map(tokio::time::sleep);
@@ -253,6 +286,7 @@ where
             .take()
             .expect("ResponseFuture polled after completion");
         guard.set_status(response.status());
+        guard.response_started();
         let (parts, mut body) = response.into_parts();
         body.guard = Some(guard);
         Poll::Ready(Ok(Response::from_parts(parts, body)))
@@ -313,24 +347,24 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = self.project();
-        let frame = match this.kind.project() {
-            KindProj::Inner { body } => match body.poll_frame(cx) {
-                Poll::Ready(Some(Ok(frame))) => frame,
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e.into()))),
-                Poll::Ready(None) => {
-                    // The body is done: end the request now, not at drop.
-                    this.guard.take();
-                    return Poll::Ready(None);
-                }
-                Poll::Pending => return Poll::Pending,
-            },
-            KindProj::Fixed { data } => match data.take() {
-                Some(data) => Frame::data(data),
-                None => {
-                    this.guard.take();
-                    return Poll::Ready(None);
-                }
-            },
+        let polled = match this.kind.project() {
+            KindProj::Inner { body } => body
+                .poll_frame(cx)
+                .map(|frame| frame.map(|f| f.map_err(Into::into))),
+            KindProj::Fixed { data } => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
+        };
+        if let Some(guard) = this.guard.as_mut() {
+            guard.body_polled(polled.is_pending());
+        }
+        let frame = match polled {
+            Poll::Ready(Some(Ok(frame))) => frame,
+            Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+            Poll::Ready(None) => {
+                // The body is done: end the request now, not at drop.
+                this.guard.take();
+                return Poll::Ready(None);
+            }
+            Poll::Pending => return Poll::Pending,
         };
         if let (Some(data), Some(guard)) = (frame.data_ref(), this.guard.as_mut()) {
             guard.add_bytes(data.len());

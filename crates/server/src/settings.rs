@@ -8,6 +8,7 @@ use gw_core::{Settings, SettingsError};
 use crate::access_log::AccessLogTarget;
 use crate::forwarded::TrustedProxies;
 use crate::listener::ListenSpec;
+use crate::shed::ConnectionShedding;
 
 /// Server settings. Every field has a default that is safe on the open internet;
 /// the crate README says which attack each one stops.
@@ -55,9 +56,22 @@ pub struct ServerConfig {
     pub body_read_timeout: Option<Duration>,
     /// How long in-flight requests may run after a shutdown signal (default 30 s).
     pub drain_timeout: Duration,
-    /// The most connections served at once (default 4096). Past it new
-    /// connections wait in the kernel's listen backlog; nothing is spawned for them.
+    /// How long a response may wait for the peer to take a byte (default 60 s,
+    /// as nginx's `send_timeout`); past it the connection is closed (within 1 to
+    /// 1.25 times this). It covers an HTTP/1 client that stops reading and an
+    /// HTTP/2 client that keeps its flow-control window shut; a response waiting
+    /// on a slow app is not cut.
+    pub send_timeout: Duration,
+    /// The most connections served at once (default 4096). Past it the server
+    /// accepts one more and makes room for it as [`connection_shedding`] says, or
+    /// (with it off) new connections wait in the kernel's listen backlog.
+    ///
+    /// [`connection_shedding`]: ServerConfig::connection_shedding
     pub max_connections: usize,
+    /// Which connections to close for a new one at `max_connections` (default
+    /// idle ones, then those whose response the peer has not taken for the
+    /// longest; see [`ConnectionShedding`]).
+    pub connection_shedding: ConnectionShedding,
     /// The listen backlog asked of the kernel for sockets this server binds
     /// (default 1024; the kernel caps it at `net.core.somaxconn`).
     pub backlog: u32,
@@ -66,8 +80,12 @@ pub struct ServerConfig {
     /// The largest request head in bytes (default 64 KiB, at least 8 KiB); larger
     /// gets 431 on HTTP/1 and a stream reset on HTTP/2.
     pub max_header_bytes: usize,
-    /// The largest request body in bytes (default none). A larger `Content-Length`
-    /// gets 413; with a limit set, a body of unknown length gets 411.
+    /// The largest request body in bytes (default 1 MiB, as nginx's
+    /// `client_max_body_size`; `off` removes it). A larger `Content-Length` gets
+    /// 413 before the app is called; a body of unknown length (chunked, HTTP/2) is
+    /// counted as it arrives and gets 413 once it passes the limit (applied by the
+    /// deploy CLI; with [`Server::serve`](crate::Server::serve) add
+    /// [`RequestBodyTimeout::max_body`](crate::RequestBodyTimeout::max_body)).
     pub max_request_body: Option<u64>,
     /// The most concurrent HTTP/2 streams per connection (default 200).
     pub http2_max_concurrent_streams: u32,
@@ -110,11 +128,13 @@ impl Default for ServerConfig {
             request_timeout: None,
             body_read_timeout: Some(Duration::from_secs(30)),
             drain_timeout: Duration::from_secs(30),
+            send_timeout: Duration::from_secs(60),
             max_connections: 4096,
+            connection_shedding: ConnectionShedding::IdleThenStalled,
             backlog: 1024,
             max_headers: 100,
             max_header_bytes: 64 * 1024,
-            max_request_body: None,
+            max_request_body: Some(1024 * 1024),
             http2_max_concurrent_streams: 200,
             http2_max_pending_accept_reset_streams: 20,
             http2_max_local_error_reset_streams: 1024,
@@ -137,7 +157,9 @@ pub const SETTINGS_KEYS: &[&str] = &[
     "request_timeout",
     "body_read_timeout",
     "drain_timeout",
+    "send_timeout",
     "max_connections",
+    "connection_shedding",
     "backlog",
     "max_headers",
     "max_header_bytes",
@@ -199,7 +221,15 @@ impl ServerConfig {
         let max_request_body = if is_off(settings, "max_request_body") {
             None
         } else {
-            settings.get_size("max_request_body")?
+            settings
+                .get_size("max_request_body")?
+                .or(d.max_request_body)
+        };
+        let connection_shedding = match settings.get("connection_shedding") {
+            Some(raw) => ConnectionShedding::parse(raw).ok_or_else(|| {
+                settings.invalid("connection_shedding", "off, idle or idle-then-stalled")
+            })?,
+            None => d.connection_shedding,
         };
         let trusted_proxies = match settings.get("trusted_proxies") {
             Some(raw) => raw.parse().map_err(|e: crate::CidrError| {
@@ -253,7 +283,9 @@ impl ServerConfig {
             request_timeout: optional_duration("request_timeout", d.request_timeout)?,
             body_read_timeout: optional_duration("body_read_timeout", d.body_read_timeout)?,
             drain_timeout: duration("drain_timeout", d.drain_timeout)?,
+            send_timeout: duration("send_timeout", d.send_timeout)?,
             max_connections,
+            connection_shedding,
             backlog: settings.get_int("backlog")?.unwrap_or(d.backlog),
             max_headers: positive("max_headers", d.max_headers)?,
             max_header_bytes,
@@ -291,6 +323,8 @@ mod tests {
             ("request_timeout", "5s"),
             ("body_read_timeout", "7s"),
             ("drain_timeout", "6s"),
+            ("send_timeout", "8s"),
+            ("connection_shedding", "idle"),
             ("max_connections", "7"),
             ("backlog", "8"),
             ("max_headers", "9"),
@@ -308,6 +342,8 @@ mod tests {
         assert_eq!(c.http2_keep_alive_interval, None);
         assert_eq!(c.request_timeout, Some(Duration::from_secs(5)));
         assert_eq!(c.body_read_timeout, Some(Duration::from_secs(7)));
+        assert_eq!(c.send_timeout, Duration::from_secs(8));
+        assert_eq!(c.connection_shedding, ConnectionShedding::Idle);
         assert_eq!((c.max_connections, c.backlog, c.max_headers), (7, 8, 9));
         assert_eq!(
             (c.max_header_bytes, c.max_request_body),
@@ -324,6 +360,7 @@ mod tests {
         for (key, value) in [
             ("max_header_bytes", "1KiB"),
             ("max_connections", "0"),
+            ("connection_shedding", "oldest"),
             ("trusted_proxies", "proxy.example"),
             ("listen", "unix:"),
             ("tls_key", "key.pem"),

@@ -293,6 +293,8 @@ public_dir = {public:?}
 
 [server.main]
 bind = "127.0.0.1:0"
+# Uploads of up to 10 MiB (the soak) pass the default 1 MiB limit.
+max_request_body = "16MiB"
 {server_extra}
 "#,
         spill = spill_dir.display().to_string(),

@@ -272,6 +272,8 @@ bind = \"127.0.0.1:{scgi_port}\"
 
 [server.http]
 bind = \"127.0.0.1:{http_port}\"
+# nginx's client_max_body_size here is 64m: the 10 MiB echo row passes both.
+max_request_body = \"64MiB\"
 trusted_proxies = \"127.0.0.1\"
 
 [server.cgi]

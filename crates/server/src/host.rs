@@ -1,0 +1,189 @@
+//! Which requests name their host correctly (RFC 9112 §3.2, RFC 9113 §8.3.1).
+//!
+//! Pure logic, no I/O: [`check`] looks at the version, the target's authority and
+//! the `Host` lines of a request head and says why it must get 400, if it must.
+
+use http::{header::HOST, HeaderMap, Uri, Version};
+
+/// Why a request's host is refused; the text is the 400's body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HostProblem {
+    /// RFC 9112 §3.2: an HTTP/1.1 request must carry `Host`.
+    Missing,
+    /// RFC 9112 §3.2: more than one `Host` line.
+    Duplicate,
+    /// RFC 9112 §3.2: a `Host` value that is not `uri-host [ ":" port ]`.
+    Invalid,
+    /// RFC 9113 §8.3.1: an HTTP/2 request with `Host` naming another host than
+    /// its `:authority`.
+    Conflicting,
+}
+
+impl HostProblem {
+    pub(crate) fn message(self) -> &'static str {
+        match self {
+            HostProblem::Missing => "The request has no Host header\n",
+            HostProblem::Duplicate => "The request has more than one Host header\n",
+            HostProblem::Invalid => "The Host header is not a valid host[:port]\n",
+            HostProblem::Conflicting => "The Host header and :authority name different hosts\n",
+        }
+    }
+}
+
+/// Checks the host of a request head: `Ok` when it may be served.
+///
+/// HTTP/1.0 may omit `Host`; HTTP/1.1 must send exactly one; HTTP/2 and later
+/// need `:authority` or `Host` (hyper puts `:authority` in the URI).
+pub(crate) fn check(version: Version, uri: &Uri, headers: &HeaderMap) -> Result<(), HostProblem> {
+    let mut lines = headers.get_all(HOST).iter();
+    let host = lines.next();
+    if lines.next().is_some() {
+        return Err(HostProblem::Duplicate);
+    }
+    if let Some(host) = host {
+        if !is_valid_host(host.as_bytes()) {
+            return Err(HostProblem::Invalid);
+        }
+    }
+    match version {
+        Version::HTTP_09 | Version::HTTP_10 => Ok(()),
+        Version::HTTP_11 => host.map(|_| ()).ok_or(HostProblem::Missing),
+        _ => match (uri.authority(), host) {
+            (None, None) => Err(HostProblem::Missing),
+            (Some(authority), Some(host))
+                if !authority
+                    .as_str()
+                    .as_bytes()
+                    .eq_ignore_ascii_case(host.as_bytes()) =>
+            {
+                Err(HostProblem::Conflicting)
+            }
+            _ => Ok(()),
+        },
+    }
+}
+
+/// `Host = uri-host [ ":" port ]` (RFC 9110 §7.2), where uri-host is an
+/// IP-literal in brackets, or a reg-name / IPv4 address; empty is allowed (a
+/// target URI without an authority).
+fn is_valid_host(value: &[u8]) -> bool {
+    let (host, port) = if let Some(rest) = value.strip_prefix(b"[") {
+        let Some(end) = rest.iter().position(|&b| b == b']') else {
+            return false;
+        };
+        let literal = &rest[..end];
+        let ok = !literal.is_empty()
+            && literal
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'.'));
+        if !ok {
+            return false;
+        }
+        (&[][..], &rest[end + 1..])
+    } else {
+        match value.iter().position(|&b| b == b':') {
+            Some(colon) => (&value[..colon], &value[colon..]),
+            None => (value, &[][..]),
+        }
+    };
+    let port_ok = match port.split_first() {
+        None => true,
+        Some((b':', digits)) => digits.iter().all(u8::is_ascii_digit),
+        Some(_) => false,
+    };
+    port_ok && host.iter().all(|&b| is_reg_name_byte(b))
+}
+
+/// unreserved / pct-encoded / sub-delims (RFC 3986 §3.2.2).
+fn is_reg_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'%'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn head(version: Version, uri: &str, hosts: &[&str]) -> Result<(), HostProblem> {
+        let mut headers = HeaderMap::new();
+        for h in hosts {
+            headers.append(HOST, HeaderValue::from_str(h).unwrap());
+        }
+        check(version, &uri.parse().unwrap(), &headers)
+    }
+
+    #[test]
+    fn http11_needs_exactly_one_valid_host() {
+        assert_eq!(head(Version::HTTP_11, "/", &["example.com"]), Ok(()));
+        assert_eq!(head(Version::HTTP_11, "/", &["example.com:8080"]), Ok(()));
+        assert_eq!(head(Version::HTTP_11, "/", &["[::1]:80"]), Ok(()));
+        assert_eq!(head(Version::HTTP_11, "/", &["127.0.0.1"]), Ok(()));
+        assert_eq!(head(Version::HTTP_11, "/", &[""]), Ok(()));
+        assert_eq!(head(Version::HTTP_11, "/", &[]), Err(HostProblem::Missing));
+        assert_eq!(
+            head(Version::HTTP_11, "http://a/", &[]),
+            Err(HostProblem::Missing)
+        );
+        assert_eq!(
+            head(Version::HTTP_11, "/", &["a", "a"]),
+            Err(HostProblem::Duplicate)
+        );
+        for bad in [
+            "a b<script>",
+            "user@host",
+            "a/b",
+            "host:80x",
+            "[::1",
+            "[]",
+            "a:b:c",
+        ] {
+            assert_eq!(
+                head(Version::HTTP_11, "/", &[bad]),
+                Err(HostProblem::Invalid),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn http10_may_omit_host_but_not_repeat_it() {
+        assert_eq!(head(Version::HTTP_10, "/", &[]), Ok(()));
+        assert_eq!(
+            head(Version::HTTP_10, "/", &["a", "b"]),
+            Err(HostProblem::Duplicate)
+        );
+    }
+
+    #[test]
+    fn http2_needs_authority_or_host_and_they_agree() {
+        assert_eq!(head(Version::HTTP_2, "http://a.example/", &[]), Ok(()));
+        assert_eq!(head(Version::HTTP_2, "/", &["a.example"]), Ok(()));
+        assert_eq!(
+            head(Version::HTTP_2, "http://A.example/", &["a.example"]),
+            Ok(())
+        );
+        assert_eq!(head(Version::HTTP_2, "/", &[]), Err(HostProblem::Missing));
+        assert_eq!(
+            head(Version::HTTP_2, "http://a.example/", &["b.example"]),
+            Err(HostProblem::Conflicting)
+        );
+    }
+}
