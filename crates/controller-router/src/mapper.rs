@@ -101,7 +101,9 @@ impl Mapper {
         if let Some(name) = &compiled.name {
             self.add_name(name.clone(), index, &compiled.pattern.source)?;
         }
-        self.trie.insert(&compiled.pattern.segments, index as u32);
+        if !compiled.generate_only {
+            self.trie.insert(&compiled.pattern.segments, index as u32);
+        }
         self.hot.push(Hot::of(&compiled));
         self.routes.push(compiled);
         Ok(self)
@@ -404,27 +406,68 @@ impl Mapper {
         name: &str,
         params: &[(&str, &str)],
     ) -> Result<String, GenerationError> {
-        let mut out = String::new();
-        self.write_route(&mut out, name, params)?;
-        Ok(out)
+        self.write_route("", name, params)
     }
 
+    /// The URL of the route called `name`, with `prefix` (a mount prefix) in
+    /// front unless the route is an absolute URL.
     pub(crate) fn write_route(
         &self,
-        out: &mut String,
+        prefix: &str,
         name: &str,
         params: &[(&str, &str)],
-    ) -> Result<(), GenerationError> {
+    ) -> Result<String, GenerationError> {
         let index = *self
             .names
             .get(name)
             .ok_or_else(|| GenerationError::UnknownName(name.to_owned()))?;
-        generate::by_route(&self.routes[index], params, out)
+        let route = &self.routes[index];
+        let mut out = String::new();
+        if !route.absolute {
+            out.push_str(prefix);
+        }
+        generate::by_route(route, params, &mut out)?;
+        Ok(out)
     }
 
-    /// Routes-style generation: the first route that gives `controller` and
-    /// `action` and accepts `params` (requirements, and a method condition when a
-    /// `method` param is given). Unused params become the query string.
+    /// Routes' `url_for(**kwargs)`: generation from keys alone, for routes that
+    /// fix their controller or action, or have neither
+    /// (`generate(&[("fred", "index")])` on `/hi/{fred}` gives `/hi/index`).
+    ///
+    /// A route is a candidate when every value it fixes is given and equal,
+    /// it uses `controller` and `action` if they are given, a `method` param
+    /// fits its method condition, and its variables all get values that meet
+    /// their requirements. Of the candidates, the one whose keys are closest
+    /// to the keys given wins (fewest keys on one side only, then most in
+    /// common, then connect order), as in Routes; unused params become the
+    /// query string.
+    ///
+    /// ```
+    /// use gw_controller_router::{Mapper, Route};
+    ///
+    /// let mapper = Mapper::new()
+    ///     .connect("/hi/{fred}").unwrap()
+    ///     .route(Route::new("/").default("controller", "content")).unwrap();
+    /// assert_eq!(mapper.generate(&[("fred", "index")]).unwrap(), "/hi/index");
+    /// assert_eq!(mapper.generate(&[("controller", "content")]).unwrap(), "/");
+    /// ```
+    pub fn generate(&self, params: &[(&str, &str)]) -> Result<String, GenerationError> {
+        let mut out = String::new();
+        generate::by_keys(&self.routes, params, &mut out)?;
+        Ok(out)
+    }
+
+    pub(crate) fn write_keys(
+        &self,
+        out: &mut String,
+        params: &[(&str, &str)],
+    ) -> Result<(), GenerationError> {
+        generate::by_keys(&self.routes, params, out)
+    }
+
+    /// Routes-style generation by controller and action: [`generate`](Self::generate)
+    /// with both given, from routes that yield both. Unused params become the
+    /// query string.
     pub fn url_for(
         &self,
         controller: &str,
