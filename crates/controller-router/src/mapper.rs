@@ -3,13 +3,15 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use gw_core::{RoutingArgs, Settings, SettingsError};
 use http::{Method, StatusCode};
 
 use crate::generate::{self, GenerationError};
 use crate::matcher::{decode, match_route, meets, Captures, Node, Slots, Walk};
-use crate::route::{CompiledRoute, Route, RouteError, Target};
+use crate::pattern::Segment;
+use crate::route::{CompiledRoute, KnownControllers, Route, RouteError, Target};
 
 /// A set of routes in Routes syntax: the twin of Routes' `Mapper`.
 ///
@@ -32,6 +34,10 @@ use crate::route::{CompiledRoute, Route, RouteError, Target};
 /// ```
 pub struct Mapper {
     pub(crate) routes: Vec<CompiledRoute>,
+    /// Each compiled route's `Route` (prefixes applied), or `None` for a
+    /// route made for a controller name with a `/`; parallel to `routes`.
+    sources: Vec<Option<Route>>,
+    controllers: Option<Arc<KnownControllers>>,
     names: HashMap<String, usize>,
     trie: Node,
     /// What a lookup needs to know of each route, dense and in route order, so
@@ -62,6 +68,8 @@ impl Mapper {
     pub fn new() -> Self {
         Mapper {
             routes: Vec::new(),
+            sources: Vec::new(),
+            controllers: None,
             names: HashMap::new(),
             trie: Node::new(),
             hot: Vec::new(),
@@ -96,16 +104,107 @@ impl Mapper {
         if let Some(name) = &mut route.name {
             name.insert_str(0, &self.name_prefix);
         }
-        let compiled = CompiledRoute::compile(route)?;
-        let index = self.routes.len();
-        if let Some(name) = &compiled.name {
-            self.add_name(name.clone(), index, &compiled.pattern.source)?;
+        let name = route.name.clone();
+        let index = self.push(route)?;
+        if let Some(name) = name {
+            let pattern = self.routes[index].pattern.source.clone();
+            self.add_name(name, index, &pattern)?;
         }
+        Ok(self)
+    }
+
+    /// Compiles and adds `route` (prefixes applied), after the routes its
+    /// `{controller}` needs for known names with a `/`; returns its index.
+    fn push(&mut self, route: Route) -> Result<usize, RouteError> {
+        let mut compiled = CompiledRoute::compile(route.clone())?;
+        if let Some(known) = self.controllers.clone() {
+            let var = compiled.pattern.var("controller").filter(|&v| {
+                compiled.requirements[v].is_none()
+                    && matches!(compiled.target, Target::Controller)
+                    && !compiled.generate_only
+            });
+            if let Some(v) = var {
+                if compiled.pattern.segments.contains(&Segment::Param(v)) {
+                    let at = compiled.pattern.vars[v].position;
+                    for name in &known.nested {
+                        let variant = nested_variant(&route, at, name);
+                        self.insert(CompiledRoute::compile(variant)?, None);
+                    }
+                }
+                compiled.known_controllers = Some((v, known));
+                compiled.has_requirements = true;
+            }
+        }
+        Ok(self.insert(compiled, Some(route)))
+    }
+
+    fn insert(&mut self, compiled: CompiledRoute, source: Option<Route>) -> usize {
+        let index = self.routes.len();
         if !compiled.generate_only {
             self.trie.insert(&compiled.pattern.segments, index as u32);
         }
         self.hot.push(Hot::of(&compiled));
         self.routes.push(compiled);
+        self.sources.push(source);
+        index
+    }
+
+    /// The controller names a `{controller}` variable matches: the twin of
+    /// Routes' `create_regs(['content', 'admin/user'])`, which the router
+    /// calls with the names it dispatches to.
+    ///
+    /// Without it a `{controller}` matches any one segment, and an unknown name
+    /// is a `404` from the router. With it, a route whose `{controller}` (with
+    /// no requirement of its own) would get an unknown name does not match, so
+    /// a later route gets its turn; and a name with a `/` matches its segments
+    /// (`/{controller}/{action}` matches `/admin/user/show` with controller
+    /// `admin/user`), longer names first. Generation is not restricted, and a
+    /// name with a `/` is generated with its `/` as written.
+    ///
+    /// ```
+    /// use gw_controller_router::Mapper;
+    /// use http::Method;
+    ///
+    /// let mapper = Mapper::new()
+    ///     .connect("/hi/{controller}").unwrap()
+    ///     .connect("/{controller}/{action}/{id}").unwrap()
+    ///     .controllers(["content", "admin/user"]).unwrap();
+    /// let m = mapper.recognize(&Method::GET, "/admin/user/show/7").unwrap();
+    /// assert_eq!(m.get("controller").as_deref(), Some("admin/user"));
+    /// assert!(mapper.recognize(&Method::GET, "/hi/13870948").is_none());
+    /// assert_eq!(mapper.url_for("admin/user", "show", &[("id", "7")]).unwrap(), "/admin/user/show/7");
+    /// ```
+    pub fn controllers<I, S>(mut self, names: I) -> Result<Self, RouteError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut known = KnownControllers::default();
+        for name in names {
+            let name: String = name.into();
+            if name.contains('/') && !known.nested.contains(&name) {
+                known.nested.push(name.clone());
+            }
+            known.names.insert(name.into());
+        }
+        known
+            .nested
+            .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        self.controllers = Some(Arc::new(known));
+        // Compile every route again, in order, with the names in force.
+        let sources = std::mem::take(&mut self.sources);
+        self.routes.clear();
+        self.hot.clear();
+        self.trie = Node::new();
+        let mut moved = vec![0; sources.len()];
+        for (old, source) in sources.into_iter().enumerate() {
+            if let Some(route) = source {
+                moved[old] = self.push(route)?;
+            }
+        }
+        for index in self.names.values_mut() {
+            *index = moved[*index];
+        }
         Ok(self)
     }
 
@@ -258,9 +357,10 @@ impl Mapper {
         Ok(self)
     }
 
-    /// The number of routes.
+    /// The number of routes added (not counting those made for controller
+    /// names with a `/`).
     pub fn len(&self) -> usize {
-        self.routes.len()
+        self.sources.iter().filter(|s| s.is_some()).count()
     }
 
     /// Whether there are no routes.
@@ -488,6 +588,24 @@ impl Mapper {
     ) -> Result<(), GenerationError> {
         generate::by_controller(&self.routes, controller, action, params, out)
     }
+}
+
+/// `route` with its `{controller}` (at byte `at` of the pattern) replaced by
+/// the controller `name`, which becomes a fixed value.
+fn nested_variant(route: &Route, at: usize, name: &str) -> Route {
+    let mut escaped = String::with_capacity(name.len());
+    for c in name.chars() {
+        if matches!(c, '{' | '}' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    let mut variant = route.clone();
+    variant
+        .pattern
+        .replace_range(at..at + "{controller}".len(), &escaped);
+    variant.name = None;
+    variant.default("controller", name)
 }
 
 /// The per-route facts a lookup reads first.

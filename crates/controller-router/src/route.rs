@@ -245,6 +245,16 @@ impl From<PatternError> for RouteError {
     }
 }
 
+/// The controller names a `{controller}` variable may match
+/// ([`Mapper::controllers`](crate::Mapper::controllers)).
+#[derive(Debug, Default)]
+pub(crate) struct KnownControllers {
+    /// Every name.
+    pub(crate) names: std::collections::HashSet<Box<str>>,
+    /// The names with a `/`, longest first: each gets a route of its own.
+    pub(crate) nested: Vec<String>,
+}
+
 /// What a matched route leads to.
 #[derive(Debug)]
 pub(crate) enum Target {
@@ -275,6 +285,9 @@ pub(crate) struct CompiledRoute {
     pub(crate) slots: Vec<usize>,
     /// Never matched, only generated.
     pub(crate) generate_only: bool,
+    /// With [`Mapper::controllers`](crate::Mapper::controllers): the
+    /// `controller` variable, and the names it may match.
+    pub(crate) known_controllers: Option<(usize, Arc<KnownControllers>)>,
     /// An absolute URL (generate-only): parsed with a `/` in front, which
     /// generation drops again.
     pub(crate) absolute: bool,
@@ -378,6 +391,7 @@ impl CompiledRoute {
             has_requirements,
             generate_only: route.generate_only,
             absolute,
+            known_controllers: None,
         })
     }
 

@@ -101,8 +101,12 @@ fn default_routes_by_keys() {
             .unwrap(),
         "/content/view"
     );
+    // `/{controller}` fixes the action (`index`): as in Routes without
+    // minimization, a fixed value must be given to be used.
+    assert!(m.generate(&[("controller", "content")]).is_err());
     assert_eq!(
-        m.generate(&[("controller", "content")]).unwrap(),
-        "/content"
+        m.generate(&[("controller", "content"), ("action", "index")])
+            .unwrap(),
+        "/content/index"
     );
 }
