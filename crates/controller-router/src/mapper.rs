@@ -179,6 +179,17 @@ impl Mapper {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
+        self.set_controllers(names)?;
+        Ok(self)
+    }
+
+    /// [`controllers`](Self::controllers) in place, for a router that learns
+    /// its controller names after it was given the mapper.
+    pub fn set_controllers<I, S>(&mut self, names: I) -> Result<(), RouteError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
         let mut known = KnownControllers::default();
         for name in names {
             let name: String = name.into();
@@ -190,22 +201,26 @@ impl Mapper {
         known
             .nested
             .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        self.controllers = Some(Arc::new(known));
-        // Compile every route again, in order, with the names in force.
-        let sources = std::mem::take(&mut self.sources);
-        self.routes.clear();
-        self.hot.clear();
-        self.trie = Node::new();
-        let mut moved = vec![0; sources.len()];
-        for (old, source) in sources.into_iter().enumerate() {
+        // Compile every route again, in order, with the names in force; on
+        // an error the mapper stays as it was.
+        let mut fresh = Mapper::new();
+        fresh.strict_slashes = self.strict_slashes;
+        fresh.path_prefix = self.path_prefix.clone();
+        fresh.name_prefix = self.name_prefix.clone();
+        fresh.controllers = Some(Arc::new(known));
+        let mut moved = vec![0; self.sources.len()];
+        for (old, source) in self.sources.iter().enumerate() {
             if let Some(route) = source {
-                moved[old] = self.push(route)?;
+                moved[old] = fresh.push(route.clone())?;
             }
         }
-        for index in self.names.values_mut() {
-            *index = moved[*index];
-        }
-        Ok(self)
+        fresh.names = self
+            .names
+            .iter()
+            .map(|(name, &index)| (name.clone(), moved[index]))
+            .collect();
+        *self = fresh;
+        Ok(())
     }
 
     fn add_name(&mut self, name: String, index: usize, pattern: &str) -> Result<(), RouteError> {
@@ -670,6 +685,32 @@ impl<'m, 'p> Match<'m, 'p> {
     /// The name of the route that matched.
     pub fn name(&self) -> Option<&'m str> {
         self.route.name.as_deref()
+    }
+
+    /// For a route ending in `{*path_info}`: the path split where that value
+    /// starts, as (the part before, the rest as a path starting with `/`),
+    /// both raw. Routes moves the first part into `SCRIPT_NAME` (a mount
+    /// prefix) and gives the application the rest.
+    ///
+    /// ```
+    /// use gw_controller_router::Mapper;
+    /// use http::Method;
+    ///
+    /// let mapper = Mapper::new().connect("/myapp/{*path_info}").unwrap();
+    /// let m = mapper.recognize(&Method::GET, "/myapp/some/other/url").unwrap();
+    /// assert_eq!(m.path_info_split(), Some(("/myapp", "/some/other/url")));
+    /// let m = mapper.recognize(&Method::GET, "/myapp/").unwrap();
+    /// assert_eq!(m.path_info_split(), Some(("/myapp", "/")));
+    /// ```
+    pub fn path_info_split(&self) -> Option<(&'p str, &'p str)> {
+        let v = self.route.pattern.var("path_info")?;
+        if !matches!(self.route.pattern.segments.last(), Some(Segment::Greedy(g)) if *g == v) {
+            return None;
+        }
+        let (_, start, _) = self.caps.iter().find(|&(var, _, _)| var == v)?;
+        // The value starts after a `/`, which goes with the rest.
+        let cut = start.checked_sub(1)?;
+        Some((&self.path[..cut], &self.path[cut..]))
     }
 
     /// The raw (still percent-encoded) value of a captured variable.
