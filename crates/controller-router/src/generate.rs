@@ -6,7 +6,6 @@
 //! same way. Anything else is a [`GenerationError`], never a wrong URL.
 
 use std::fmt;
-use std::fmt::Write as _;
 
 use http::Method;
 use percent_encoding::{utf8_percent_encode, AsciiSet};
@@ -233,13 +232,19 @@ pub(crate) fn push_query<'a>(out: &mut String, extras: impl Iterator<Item = (&'a
     for (k, v) in extras {
         out.push(sep);
         sep = '&';
-        let _ = write!(
-            out,
-            "{}={}",
-            utf8_percent_encode(k, QUERY),
-            utf8_percent_encode(v, QUERY)
-        );
+        out.extend(utf8_percent_encode(k, QUERY));
+        out.push('=');
+        out.extend(utf8_percent_encode(v, QUERY));
     }
+}
+
+/// Room for a URL made of `base` bytes of pattern text and `params`, so that
+/// the string grows once (values rarely need percent-encoding).
+fn room(base: usize, params: &[(&str, &str)]) -> usize {
+    base + params
+        .iter()
+        .map(|(k, v)| k.len() + v.len() + 2)
+        .sum::<usize>()
 }
 
 /// Whether `key` is spent by the route (a variable or a hard-coded default).
@@ -313,6 +318,7 @@ pub(crate) fn by_route<'a>(
     let get = |name: &str| -> Option<&'a str> {
         params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
     };
+    out.reserve(room(route.pattern.source.len(), params));
     write_path(route, &get, out)?;
     push_query(
         out,
@@ -369,7 +375,9 @@ fn pick<'a>(
     params: &[(&'a str, &'a str)],
     out: &mut String,
 ) -> Result<(), ()> {
-    let method = method_param(params);
+    // The method asked for, parsed once (`None` inside: not a method name).
+    let method =
+        method_param(params).map(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok());
     let get = |name: &str| -> Option<&'a str> {
         if let Some((controller, action)) = target {
             match name {
@@ -380,18 +388,23 @@ fn pick<'a>(
         }
         params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
     };
-    // The distinct keys given, `method` aside.
-    let mut keys: Vec<&str> = Vec::with_capacity(params.len() + 2);
-    if target.is_some() {
-        keys.extend(["controller", "action"]);
-    }
-    for (k, _) in params {
-        if *k != "method" && !keys.contains(k) {
-            keys.push(k);
-        }
-    }
+    let targeted = |k: &str| target.is_some() && (k == "controller" || k == "action");
+    // Whether `params[i]` is a key counted in the params: not `method`, not
+    // given by `target`, not seen before (no allocation: params are few).
+    let counted = |i: usize, k: &str| {
+        k != "method" && !targeted(k) && !params[..i].iter().any(|(p, _)| *p == k)
+    };
+    let given = |k: &str| targeted(k) || (k != "method" && params.iter().any(|(p, _)| *p == k));
+    let fixed_keys = if target.is_some() { 2 } else { 0 };
+    let key_count = fixed_keys
+        + params
+            .iter()
+            .enumerate()
+            .filter(|&(i, (k, _))| counted(i, k))
+            .count();
+    out.reserve(room(32, params));
     let start = out.len();
-    let mut best: Option<(usize, usize, &CompiledRoute)> = None;
+    let mut best: Option<(usize, usize, &CompiledRoute, u64)> = None;
     let mut scratch = String::new();
     for route in routes {
         if !matches!(route.target, Target::Controller) || route.generate_only {
@@ -400,28 +413,65 @@ fn pick<'a>(
         if !route.fixed.iter().all(|(k, v)| get(k) == Some(v.as_str())) {
             continue;
         }
+        // The route's keys number between `own_min` and `own_max` (an
+        // optional format may not count): a route that cannot come closer
+        // than the best so far is passed over unscored.
+        let own_max = route.pattern.vars.len() + route.fixed.len();
+        let own_min = own_max - route.formats;
+        if let Some((d, ..)) = best {
+            let bound = key_count.saturating_sub(own_max) + own_min.saturating_sub(key_count);
+            if bound > d {
+                continue;
+            }
+        }
         let yields = |key: &str| consumed(route, key);
-        if keys
-            .iter()
-            .any(|k| (*k == "controller" || *k == "action") && !yields(k))
-        {
+        if target.is_some() && !(yields("controller") && yields("action")) {
             continue;
         }
-        if method.is_some_and(|m| !admits_named(route, m)) {
+        match &method {
+            Some(Some(m)) if !route.admits(m) => continue,
+            Some(None) if route.methods.is_some() => continue,
+            _ => {}
+        }
+        // Which params the route uses (a bit each, for the query string
+        // later), and how many of the counted keys.
+        let mut used = 0u64;
+        let mut common = fixed_keys;
+        let mut refused = false;
+        for (i, (k, _)) in params.iter().enumerate() {
+            if *k == "method" {
+                continue;
+            }
+            if yields(k) {
+                if i < 64 {
+                    used |= 1 << i;
+                }
+                if counted(i, k) {
+                    common += 1;
+                }
+            } else if (*k == "controller" || *k == "action") && !targeted(k) {
+                refused = true;
+                break;
+            }
+        }
+        if refused {
             continue;
         }
-        let common = keys.iter().filter(|k| yields(k)).count();
         // An optional `{.format}` that is not given is no key of the route
         // here (Routes has the formatted variant as a second route).
-        let unused_formats = route
-            .pattern
-            .vars
-            .iter()
-            .filter(|v| v.kind == VarKind::Format && !keys.contains(&v.name.as_str()))
-            .count();
-        let own = route.pattern.vars.len() - unused_formats + route.fixed.len();
-        let diff = keys.len() + own - 2 * common;
-        if let Some((d, c, _)) = best {
+        let unused_formats = if route.formats == 0 {
+            0
+        } else {
+            route
+                .pattern
+                .vars
+                .iter()
+                .filter(|v| v.kind == VarKind::Format && !given(&v.name))
+                .count()
+        };
+        let own = own_max - unused_formats;
+        let diff = key_count + own - 2 * common;
+        if let Some((d, c, ..)) = best {
             if (diff, std::cmp::Reverse(common)) >= (d, std::cmp::Reverse(c)) {
                 continue;
             }
@@ -441,20 +491,28 @@ fn pick<'a>(
             out.truncate(start);
             out.push_str(&scratch);
         }
-        best = Some((diff, common, route));
+        best = Some((diff, common, route, used));
         if diff == 0 {
             break;
         }
     }
-    let Some((_, _, route)) = best else {
+    let Some((_, _, route, used)) = best else {
         return Err(());
     };
     push_query(
         out,
         params
             .iter()
-            .filter(|(k, _)| *k != "method" && !consumed(route, k))
-            .map(|&(k, v)| (k, v)),
+            .enumerate()
+            .filter(|&(i, (k, _))| {
+                let spent = if i < 64 {
+                    used & (1 << i) != 0
+                } else {
+                    consumed(route, k)
+                };
+                *k != "method" && !spent
+            })
+            .map(|(_, &(k, v))| (k, v)),
     );
     Ok(())
 }

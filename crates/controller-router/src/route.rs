@@ -285,6 +285,8 @@ pub(crate) struct CompiledRoute {
     pub(crate) slots: Vec<usize>,
     /// Never matched, only generated.
     pub(crate) generate_only: bool,
+    /// How many variables are optional `{.format}`s.
+    pub(crate) formats: usize,
     /// With [`Mapper::controllers`](crate::Mapper::controllers): the
     /// `controller` variable, and the names it may match.
     pub(crate) known_controllers: Option<(usize, Arc<KnownControllers>)>,
@@ -368,6 +370,11 @@ impl CompiledRoute {
             Some((to, status)) => Target::RedirectUrl(to, status),
         };
         let complex = pattern.has_complex();
+        let formats = pattern
+            .vars
+            .iter()
+            .filter(|v| v.kind == crate::pattern::VarKind::Format)
+            .count();
         let has_requirements = requirements.iter().any(Option::is_some);
         let slots = pattern
             .segments
@@ -390,6 +397,7 @@ impl CompiledRoute {
             complex,
             has_requirements,
             generate_only: route.generate_only,
+            formats,
             absolute,
             known_controllers: None,
         })
