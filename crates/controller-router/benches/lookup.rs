@@ -230,15 +230,46 @@ fn print_ratios() {
 
 criterion_group!(benches, bench);
 
+/// One URL by name, for the instruction-count mode.
+#[inline(never)]
+fn generate_by_name(m: &Mapper) -> usize {
+    m.url_for_route(
+        black_box("archive"),
+        &[("year", "2024"), ("slug", "hello world")],
+    )
+    .map_or(0, |s| s.len())
+}
+
+/// One URL by controller and action, for the instruction-count mode.
+#[inline(never)]
+fn generate_by_action(m: &Mapper) -> usize {
+    m.url_for(black_box("greet"), "show", &[("id", "3"), ("q", "x")])
+        .map_or(0, |s| s.len())
+}
+
 /// Instruction-count mode: `LOOKUP_COUNT=<set>:<ours|matchit>:<rounds>` runs
 /// only that many rounds of lookups over the set and exits, for
 /// `valgrind --tool=callgrind --toggle-collect=lookup::lookup_ours` (or
 /// `lookup_theirs`): the collected instructions ÷ (rounds × paths) is the count
 /// per lookup, free of criterion's own work and of machine load.
+/// `LOOKUP_COUNT=generate:<name|action>:<rounds>` does the same for URL
+/// generation (`--toggle-collect=lookup::generate_by_name` or `generate_by_action`).
 fn count_mode(spec: &str) {
     let mut parts = spec.split(':');
     let (set, side, rounds) = (parts.next(), parts.next(), parts.next());
     let rounds: usize = rounds.and_then(|r| r.parse().ok()).unwrap_or(100);
+    if set == Some("generate") {
+        let m = generation_mapper();
+        let mut sink = 0;
+        for _ in 0..rounds {
+            sink += match side {
+                Some("action") => generate_by_action(&m),
+                _ => generate_by_name(&m),
+            };
+        }
+        println!("{rounds} generations, checksum {sink}");
+        return;
+    }
     let set = sets()
         .into_iter()
         .find(|s| Some(s.name) == set)

@@ -87,9 +87,12 @@
 //!
 //! # Generation
 //!
-//! [`Mapper::url_for_route`] (by name) and [`Mapper::url_for`] (Routes-style, by
-//! controller, action and params) use the first route whose requirements accept the
-//! values; params the route does not use become a percent-encoded query string.
+//! [`Mapper::url_for_route`] (by name), [`Mapper::url_for`] (by controller,
+//! action and params) and [`Mapper::generate`] (by params alone) choose the
+//! route as Routes does: its fixed values given and equal, its requirements and
+//! method condition met, then the route whose keys are closest to those given,
+//! then connect order. Params the route does not use become a percent-encoded
+//! query string.
 //! Inside a controller, [`Urls`] does the same with the mount prefix first. A URL
 //! that cannot be produced, or would read back differently, is a
 //! [`GenerationError`], never a wrong URL.

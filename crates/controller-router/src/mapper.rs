@@ -3,13 +3,15 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use gw_core::{RoutingArgs, Settings, SettingsError};
 use http::{Method, StatusCode};
 
 use crate::generate::{self, GenerationError};
 use crate::matcher::{decode, match_route, meets, Captures, Node, Slots, Walk};
-use crate::route::{CompiledRoute, Route, RouteError, Target};
+use crate::pattern::Segment;
+use crate::route::{CompiledRoute, KnownControllers, Route, RouteError, Target};
 
 /// A set of routes in Routes syntax: the twin of Routes' `Mapper`.
 ///
@@ -32,6 +34,10 @@ use crate::route::{CompiledRoute, Route, RouteError, Target};
 /// ```
 pub struct Mapper {
     pub(crate) routes: Vec<CompiledRoute>,
+    /// Each compiled route's `Route` (prefixes applied), or `None` for a
+    /// route made for a controller name with a `/`; parallel to `routes`.
+    sources: Vec<Option<Route>>,
+    controllers: Option<Arc<KnownControllers>>,
     names: HashMap<String, usize>,
     trie: Node,
     /// What a lookup needs to know of each route, dense and in route order, so
@@ -62,6 +68,8 @@ impl Mapper {
     pub fn new() -> Self {
         Mapper {
             routes: Vec::new(),
+            sources: Vec::new(),
+            controllers: None,
             names: HashMap::new(),
             trie: Node::new(),
             hot: Vec::new(),
@@ -96,15 +104,123 @@ impl Mapper {
         if let Some(name) = &mut route.name {
             name.insert_str(0, &self.name_prefix);
         }
-        let compiled = CompiledRoute::compile(route)?;
-        let index = self.routes.len();
-        if let Some(name) = &compiled.name {
-            self.add_name(name.clone(), index, &compiled.pattern.source)?;
+        let name = route.name.clone();
+        let index = self.push(route)?;
+        if let Some(name) = name {
+            let pattern = self.routes[index].pattern.source.clone();
+            self.add_name(name, index, &pattern)?;
         }
-        self.trie.insert(&compiled.pattern.segments, index as u32);
+        Ok(self)
+    }
+
+    /// Compiles and adds `route` (prefixes applied), after the routes its
+    /// `{controller}` needs for known names with a `/`; returns its index.
+    fn push(&mut self, route: Route) -> Result<usize, RouteError> {
+        let mut compiled = CompiledRoute::compile(route.clone())?;
+        if let Some(known) = self.controllers.clone() {
+            let var = compiled.pattern.var("controller").filter(|&v| {
+                compiled.requirements[v].is_none()
+                    && matches!(compiled.target, Target::Controller)
+                    && !compiled.generate_only
+            });
+            if let Some(v) = var {
+                if compiled.pattern.segments.contains(&Segment::Param(v)) {
+                    let at = compiled.pattern.vars[v].position;
+                    for name in &known.nested {
+                        let variant = nested_variant(&route, at, name);
+                        self.insert(CompiledRoute::compile(variant)?, None);
+                    }
+                }
+                compiled.known_controllers = Some((v, known));
+                compiled.has_requirements = true;
+            }
+        }
+        Ok(self.insert(compiled, Some(route)))
+    }
+
+    fn insert(&mut self, compiled: CompiledRoute, source: Option<Route>) -> usize {
+        let index = self.routes.len();
+        if !compiled.generate_only {
+            self.trie.insert(&compiled.pattern.segments, index as u32);
+        }
         self.hot.push(Hot::of(&compiled));
         self.routes.push(compiled);
+        self.sources.push(source);
+        index
+    }
+
+    /// The controller names a `{controller}` variable matches: the twin of
+    /// Routes' `create_regs(['content', 'admin/user'])`, which the router
+    /// calls with the names it dispatches to.
+    ///
+    /// Without it a `{controller}` matches any one segment, and an unknown name
+    /// is a `404` from the router. With it, a route whose `{controller}` (with
+    /// no requirement of its own) would get an unknown name does not match, so
+    /// a later route gets its turn; and a name with a `/` matches its segments
+    /// (`/{controller}/{action}` matches `/admin/user/show` with controller
+    /// `admin/user`), longer names first. Generation is not restricted, and a
+    /// name with a `/` is generated with its `/` as written.
+    ///
+    /// ```
+    /// use gw_controller_router::Mapper;
+    /// use http::Method;
+    ///
+    /// let mapper = Mapper::new()
+    ///     .connect("/hi/{controller}").unwrap()
+    ///     .connect("/{controller}/{action}/{id}").unwrap()
+    ///     .controllers(["content", "admin/user"]).unwrap();
+    /// let m = mapper.recognize(&Method::GET, "/admin/user/show/7").unwrap();
+    /// assert_eq!(m.get("controller").as_deref(), Some("admin/user"));
+    /// assert!(mapper.recognize(&Method::GET, "/hi/13870948").is_none());
+    /// assert_eq!(mapper.url_for("admin/user", "show", &[("id", "7")]).unwrap(), "/admin/user/show/7");
+    /// ```
+    pub fn controllers<I, S>(mut self, names: I) -> Result<Self, RouteError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.set_controllers(names)?;
         Ok(self)
+    }
+
+    /// [`controllers`](Self::controllers) in place, for a router that learns
+    /// its controller names after it was given the mapper.
+    pub fn set_controllers<I, S>(&mut self, names: I) -> Result<(), RouteError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut known = KnownControllers::default();
+        for name in names {
+            let name: String = name.into();
+            if name.contains('/') && !known.nested.contains(&name) {
+                known.nested.push(name.clone());
+            }
+            known.names.insert(name.into());
+        }
+        known
+            .nested
+            .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        // Compile every route again, in order, with the names in force; on
+        // an error the mapper stays as it was.
+        let mut fresh = Mapper::new();
+        fresh.strict_slashes = self.strict_slashes;
+        fresh.path_prefix = self.path_prefix.clone();
+        fresh.name_prefix = self.name_prefix.clone();
+        fresh.controllers = Some(Arc::new(known));
+        let mut moved = vec![0; self.sources.len()];
+        for (old, source) in self.sources.iter().enumerate() {
+            if let Some(route) = source {
+                moved[old] = fresh.push(route.clone())?;
+            }
+        }
+        fresh.names = self
+            .names
+            .iter()
+            .map(|(name, &index)| (name.clone(), moved[index]))
+            .collect();
+        *self = fresh;
+        Ok(())
     }
 
     fn add_name(&mut self, name: String, index: usize, pattern: &str) -> Result<(), RouteError> {
@@ -256,9 +372,10 @@ impl Mapper {
         Ok(self)
     }
 
-    /// The number of routes.
+    /// The number of routes added (not counting those made for controller
+    /// names with a `/`).
     pub fn len(&self) -> usize {
-        self.routes.len()
+        self.sources.iter().filter(|s| s.is_some()).count()
     }
 
     /// Whether there are no routes.
@@ -404,27 +521,68 @@ impl Mapper {
         name: &str,
         params: &[(&str, &str)],
     ) -> Result<String, GenerationError> {
-        let mut out = String::new();
-        self.write_route(&mut out, name, params)?;
-        Ok(out)
+        self.write_route("", name, params)
     }
 
+    /// The URL of the route called `name`, with `prefix` (a mount prefix) in
+    /// front unless the route is an absolute URL.
     pub(crate) fn write_route(
         &self,
-        out: &mut String,
+        prefix: &str,
         name: &str,
         params: &[(&str, &str)],
-    ) -> Result<(), GenerationError> {
+    ) -> Result<String, GenerationError> {
         let index = *self
             .names
             .get(name)
             .ok_or_else(|| GenerationError::UnknownName(name.to_owned()))?;
-        generate::by_route(&self.routes[index], params, out)
+        let route = &self.routes[index];
+        let mut out = String::new();
+        if !route.absolute {
+            out.push_str(prefix);
+        }
+        generate::by_route(route, params, &mut out)?;
+        Ok(out)
     }
 
-    /// Routes-style generation: the first route that gives `controller` and
-    /// `action` and accepts `params` (requirements, and a method condition when a
-    /// `method` param is given). Unused params become the query string.
+    /// Routes' `url_for(**kwargs)`: generation from keys alone, for routes that
+    /// fix their controller or action, or have neither
+    /// (`generate(&[("fred", "index")])` on `/hi/{fred}` gives `/hi/index`).
+    ///
+    /// A route is a candidate when every value it fixes is given and equal,
+    /// it uses `controller` and `action` if they are given, a `method` param
+    /// fits its method condition, and its variables all get values that meet
+    /// their requirements. Of the candidates, the one whose keys are closest
+    /// to the keys given wins (fewest keys on one side only, then most in
+    /// common, then connect order), as in Routes; unused params become the
+    /// query string.
+    ///
+    /// ```
+    /// use gw_controller_router::{Mapper, Route};
+    ///
+    /// let mapper = Mapper::new()
+    ///     .connect("/hi/{fred}").unwrap()
+    ///     .route(Route::new("/").default("controller", "content")).unwrap();
+    /// assert_eq!(mapper.generate(&[("fred", "index")]).unwrap(), "/hi/index");
+    /// assert_eq!(mapper.generate(&[("controller", "content")]).unwrap(), "/");
+    /// ```
+    pub fn generate(&self, params: &[(&str, &str)]) -> Result<String, GenerationError> {
+        let mut out = String::new();
+        generate::by_keys(&self.routes, params, &mut out)?;
+        Ok(out)
+    }
+
+    pub(crate) fn write_keys(
+        &self,
+        out: &mut String,
+        params: &[(&str, &str)],
+    ) -> Result<(), GenerationError> {
+        generate::by_keys(&self.routes, params, out)
+    }
+
+    /// Routes-style generation by controller and action: [`generate`](Self::generate)
+    /// with both given, from routes that yield both. Unused params become the
+    /// query string.
     pub fn url_for(
         &self,
         controller: &str,
@@ -445,6 +603,24 @@ impl Mapper {
     ) -> Result<(), GenerationError> {
         generate::by_controller(&self.routes, controller, action, params, out)
     }
+}
+
+/// `route` with its `{controller}` (at byte `at` of the pattern) replaced by
+/// the controller `name`, which becomes a fixed value.
+fn nested_variant(route: &Route, at: usize, name: &str) -> Route {
+    let mut escaped = String::with_capacity(name.len());
+    for c in name.chars() {
+        if matches!(c, '{' | '}' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    let mut variant = route.clone();
+    variant
+        .pattern
+        .replace_range(at..at + "{controller}".len(), &escaped);
+    variant.name = None;
+    variant.default("controller", name)
 }
 
 /// The per-route facts a lookup reads first.
@@ -509,6 +685,32 @@ impl<'m, 'p> Match<'m, 'p> {
     /// The name of the route that matched.
     pub fn name(&self) -> Option<&'m str> {
         self.route.name.as_deref()
+    }
+
+    /// For a route ending in `{*path_info}`: the path split where that value
+    /// starts, as (the part before, the rest as a path starting with `/`),
+    /// both raw. Routes moves the first part into `SCRIPT_NAME` (a mount
+    /// prefix) and gives the application the rest.
+    ///
+    /// ```
+    /// use gw_controller_router::Mapper;
+    /// use http::Method;
+    ///
+    /// let mapper = Mapper::new().connect("/myapp/{*path_info}").unwrap();
+    /// let m = mapper.recognize(&Method::GET, "/myapp/some/other/url").unwrap();
+    /// assert_eq!(m.path_info_split(), Some(("/myapp", "/some/other/url")));
+    /// let m = mapper.recognize(&Method::GET, "/myapp/").unwrap();
+    /// assert_eq!(m.path_info_split(), Some(("/myapp", "/")));
+    /// ```
+    pub fn path_info_split(&self) -> Option<(&'p str, &'p str)> {
+        let v = self.route.pattern.var("path_info")?;
+        if !matches!(self.route.pattern.segments.last(), Some(Segment::Greedy(g)) if *g == v) {
+            return None;
+        }
+        let (_, start, _) = self.caps.iter().find(|&(var, _, _)| var == v)?;
+        // The value starts after a `/`, which goes with the rest.
+        let cut = start.checked_sub(1)?;
+        Some((&self.path[..cut], &self.path[cut..]))
     }
 
     /// The raw (still percent-encoded) value of a captured variable.

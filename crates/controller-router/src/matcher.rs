@@ -533,10 +533,17 @@ pub(crate) fn decode(raw: &str) -> Option<Cow<'_, str>> {
 
 #[inline]
 pub(crate) fn meets(route: &CompiledRoute, var: usize, raw: &str) -> bool {
-    match &route.requirements[var] {
+    let required = match &route.requirements[var] {
         None => true,
         Some(re) => decode(raw).is_some_and(|v| re.is_match(&v)),
-    }
+    };
+    required
+        && match &route.known_controllers {
+            Some((v, known)) if *v == var => {
+                decode(raw).is_some_and(|name| known.names.contains(&*name))
+            }
+            _ => true,
+        }
 }
 
 /// Matches one route against `path` (which starts with `/`), checking its

@@ -13,7 +13,8 @@
 //! segment takes the shortest text that lets the rest of the segment match (the
 //! Routes rule: `[^/]+?`), so `{year}-{month}` on `2024-01-02` gives `2024` and
 //! `01-02`. `{.format}` is an optional `.ext` ending the last segment, whose value
-//! never contains a `.`.
+//! never contains a `.`, and whose `.` is not escaped by a backslash (`2\.13`
+//! is a whole value, as in Routes).
 
 use std::fmt;
 
@@ -369,6 +370,12 @@ pub(crate) fn match_pieces(
                 Some(ext) if !ext.is_empty() && !ext.contains('.') => ext,
                 _ => return false,
             };
+            // A `.` escaped by a backslash (`2\.13`, raw or `%5C`) belongs
+            // to the value before it, as in Routes.
+            let before = &seg[..pos];
+            if before.ends_with('\\') || before.ends_with("%5C") || before.ends_with("%5c") {
+                return false;
+            }
             if !accept(*v, ext) {
                 return false;
             }

@@ -44,6 +44,7 @@ pub struct Route {
     pub(crate) methods: Option<Vec<Method>>,
     pub(crate) predicate: Option<Predicate>,
     pub(crate) redirect: Option<(String, StatusCode)>,
+    pub(crate) generate_only: bool,
 }
 
 impl fmt::Debug for Route {
@@ -56,6 +57,7 @@ impl fmt::Debug for Route {
             .field("methods", &self.methods)
             .field("predicate", &self.predicate.is_some())
             .field("redirect", &self.redirect)
+            .field("generate_only", &self.generate_only)
             .finish()
     }
 }
@@ -72,6 +74,7 @@ impl Route {
             methods: None,
             predicate: None,
             redirect: None,
+            generate_only: false,
         }
     }
 
@@ -131,6 +134,25 @@ impl Route {
         F: Fn(&http::request::Parts, &RoutingArgs) -> bool + Send + Sync + 'static,
     {
         self.predicate = Some(Arc::new(predicate));
+        self
+    }
+
+    /// A route for generation only (Routes' `_static=True`): requests never
+    /// match it, and [`Mapper::url_for_route`](crate::Mapper::url_for_route)
+    /// fills it by name like any other. Its pattern may be an absolute URL
+    /// (`https://{domain}.example.com/{page}`); that URL gets no mount prefix.
+    ///
+    /// ```
+    /// use gw_controller_router::{Mapper, Route};
+    ///
+    /// let mapper = Mapper::new()
+    ///     .route(Route::new("https://www.example.org/").name("home").generate_only())
+    ///     .unwrap();
+    /// assert_eq!(mapper.url_for_route("home", &[("s", "stars")]).unwrap(), "https://www.example.org/?s=stars");
+    /// assert!(mapper.recognize(&http::Method::GET, "/").is_none());
+    /// ```
+    pub fn generate_only(mut self) -> Self {
+        self.generate_only = true;
         self
     }
 
@@ -223,6 +245,16 @@ impl From<PatternError> for RouteError {
     }
 }
 
+/// The controller names a `{controller}` variable may match
+/// ([`Mapper::controllers`](crate::Mapper::controllers)).
+#[derive(Debug, Default)]
+pub(crate) struct KnownControllers {
+    /// Every name.
+    pub(crate) names: std::collections::HashSet<Box<str>>,
+    /// The names with a `/`, longest first: each gets a route of its own.
+    pub(crate) nested: Vec<String>,
+}
+
 /// What a matched route leads to.
 #[derive(Debug)]
 pub(crate) enum Target {
@@ -251,6 +283,16 @@ pub(crate) struct CompiledRoute {
     pub(crate) has_requirements: bool,
     /// The variable of each whole-segment or greedy segment, in path order.
     pub(crate) slots: Vec<usize>,
+    /// Never matched, only generated.
+    pub(crate) generate_only: bool,
+    /// How many variables are optional `{.format}`s.
+    pub(crate) formats: usize,
+    /// With [`Mapper::controllers`](crate::Mapper::controllers): the
+    /// `controller` variable, and the names it may match.
+    pub(crate) known_controllers: Option<(usize, Arc<KnownControllers>)>,
+    /// An absolute URL (generate-only): parsed with a `/` in front, which
+    /// generation drops again.
+    pub(crate) absolute: bool,
 }
 
 impl fmt::Debug for CompiledRoute {
@@ -264,7 +306,18 @@ impl fmt::Debug for CompiledRoute {
 
 impl CompiledRoute {
     pub(crate) fn compile(route: Route) -> Result<CompiledRoute, RouteError> {
-        let pattern = Pattern::parse(&route.pattern)?;
+        let absolute = route.generate_only && route.pattern.contains("://");
+        let pattern = if absolute {
+            let mut p = Pattern::parse(&format!("/{}", route.pattern)).map_err(|mut e| {
+                e.pattern.remove(0);
+                e.position = e.position.saturating_sub(1);
+                e
+            })?;
+            p.source.remove(0);
+            p
+        } else {
+            Pattern::parse(&route.pattern)?
+        };
         let mut requirements: Vec<Option<Regex>> = vec![None; pattern.vars.len()];
         let compile = |var: &str, position: usize, re: &str| {
             Regex::new(&format!("^(?:{re})$")).map_err(|e| RouteError::Regex {
@@ -317,6 +370,11 @@ impl CompiledRoute {
             Some((to, status)) => Target::RedirectUrl(to, status),
         };
         let complex = pattern.has_complex();
+        let formats = pattern
+            .vars
+            .iter()
+            .filter(|v| v.kind == crate::pattern::VarKind::Format)
+            .count();
         let has_requirements = requirements.iter().any(Option::is_some);
         let slots = pattern
             .segments
@@ -338,6 +396,10 @@ impl CompiledRoute {
             target,
             complex,
             has_requirements,
+            generate_only: route.generate_only,
+            formats,
+            absolute,
+            known_controllers: None,
         })
     }
 

@@ -83,8 +83,35 @@ impl Urls {
         name: &str,
         params: &[(&str, &str)],
     ) -> Result<String, GenerationError> {
+        self.mapper.write_route(&self.prefix, name, params)
+    }
+
+    /// [`Mapper::generate`] (generation from keys alone), with the mount prefix first.
+    pub fn generate(&self, params: &[(&str, &str)]) -> Result<String, GenerationError> {
         let mut out = self.prefix.clone();
-        self.mapper.write_route(&mut out, name, params)?;
+        self.mapper.write_keys(&mut out, params)?;
         Ok(out)
+    }
+
+    /// A literal path with `params` as its query, the mount prefix first
+    /// (Routes' `url_for('/delicious.jpg')`). A URL with a scheme
+    /// (`https://...`) is taken as it is, without the prefix.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use gw_controller_router::{Mapper, Urls};
+    ///
+    /// let urls = Urls::new(Arc::new(Mapper::new()), "/webapp");
+    /// assert_eq!(urls.path("/delicious.jpg", &[]), "/webapp/delicious.jpg");
+    /// assert_eq!(urls.path("/search", &[("v", "a b")]), "/webapp/search?v=a%20b");
+    /// assert_eq!(urls.path("http://example.com/x", &[("q", "1")]), "http://example.com/x?q=1");
+    /// ```
+    pub fn path(&self, url: &str, params: &[(&str, &str)]) -> String {
+        let mut out = String::new();
+        if url.starts_with('/') {
+            out.push_str(&self.prefix);
+        }
+        crate::generate::literal(url, params, &mut out);
+        out
     }
 }

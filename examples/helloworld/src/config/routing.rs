@@ -19,5 +19,6 @@ pub fn make_router() -> Result<Router, RouteError> {
         .controller("echo", controllers::echo::controller())
         .controller("fail", controllers::fail::controller())
         .controller("fail_late", controllers::fail_late::controller())
-        .controller("whoami", controllers::whoami::controller()))
+        .controller("whoami", controllers::whoami::controller())
+        .controller("page", controllers::page::controller()))
 }

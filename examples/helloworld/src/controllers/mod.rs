@@ -11,6 +11,7 @@ pub mod fail;
 pub mod fail_late;
 pub mod greet;
 pub mod hello;
+pub mod page;
 pub mod response;
 pub mod stream;
 pub mod whoami;
