@@ -134,7 +134,7 @@ async fn function_and_struct_controllers_answer() {
         .send()
         .await
         .assert_status(200)
-        .assert_header("content-type", "text/html; charset=utf-8")
+        .assert_header("content-type", "text/plain; charset=utf-8")
         .assert_body("Hello World!");
     client
         .get("/classy")

@@ -372,6 +372,11 @@ impl Failure {
 /// Logs `report` at error level, then hands it to each reporter, shielding the
 /// response from reporters that fail or panic.
 pub(crate) fn dispatch(report: &ErrorReport, reporters: &[Arc<dyn Reporter>]) {
+    // With no subscriber, the `tracing` event below goes nowhere, and the error
+    // id on the page would lead to nothing: one line to stderr instead.
+    if !tracing::dispatcher::has_been_set() {
+        eprintln!("{}", stderr_line(report));
+    }
     tracing::error!(
         error_id = %report.id,
         kind = report.kind.as_str(),
@@ -397,6 +402,27 @@ pub(crate) fn dispatch(report: &ErrorReport, reporters: &[Arc<dyn Reporter>]) {
             }
         }
     }
+}
+
+/// The one line written to stderr when no `tracing` subscriber is installed:
+/// time, error id, kind, request line, and the message (escaped, so a newline in
+/// it cannot start a forged line).
+fn stderr_line(report: &ErrorReport) -> String {
+    let location = report
+        .location
+        .as_ref()
+        .map(|l| format!(" at {l}"))
+        .unwrap_or_default();
+    format!(
+        "{} ERROR gw_error_catcher: request failed: {} error_id={} {} {}: {}: {:?}{location}",
+        report.time,
+        report.kind,
+        report.id,
+        report.request.method,
+        report.request.uri,
+        report.error_type,
+        report.message,
+    )
 }
 
 /// Now, as RFC 3339 UTC with millisecond precision.

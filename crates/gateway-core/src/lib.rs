@@ -9,9 +9,10 @@
 //! | [`Body`] | the response iterable (a fixed body, or chunks that are `yield`ed) |
 //! | [`Environ`], [`EnvironKey`] | the environ's namespaced keys (`test.hello`) |
 //! | [`MountPrefix`] | `SCRIPT_NAME` |
+//! | [`StrippedPrefix`] | `SCRIPT_NAME` set from what an outer router (axum's `nest_service`) stripped |
 //! | [`RoutingArgs`] | `wsgiorg.routing_args` |
 //! | [`Settings`] | a paste.deploy section's `local_conf`, with `asbool` and friends |
-//! | [`app_fn`], [`Response`], [`IntoResponse`] | writing an app without `start_response` |
+//! | [`app_fn`], [`Response`], [`IntoResponse`], [`Html`] | writing an app without `start_response` |
 //! | [`Probe`], [`Probed`] | answering from a borrowed request (a cascade's fast path) |
 //! | [`BoxApp`] | one boxed, cloneable type for any app, that keeps a `Probe` when asked |
 //! | [`lint::Lint`] | `wsgiref.validate`, `paste.lint`, `Rack::Lint` |
@@ -47,6 +48,7 @@ mod probe;
 mod response;
 mod routing_args;
 pub mod settings;
+mod stripped_prefix;
 #[cfg(feature = "test-util")]
 pub mod test_client;
 
@@ -56,9 +58,10 @@ pub use boxed::{BoxApp, BoxAppFuture};
 pub use environ::{Environ, EnvironKey, KeyError};
 pub use mount::MountPrefix;
 pub use probe::{Probe, Probed};
-pub use response::{IntoResponse, InvalidHeader, Response};
+pub use response::{Html, IntoResponse, InvalidHeader, Response};
 pub use routing_args::RoutingArgs;
 pub use settings::{Settings, SettingsError, SettingsErrorKind};
+pub use stripped_prefix::{StrippedPrefix, StrippedPrefixLayer};
 
 /// The error type of boxed bodies and services: any error that can cross threads.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

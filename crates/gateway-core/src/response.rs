@@ -9,14 +9,17 @@ use crate::Body;
 
 /// A response under construction: status, headers and body, always valid.
 ///
-/// `Response::new(body)` gives `200` with `Content-Type: text/html; charset=utf-8`, the
-/// Pylons default. There is no `start_response`: the response is a value.
+/// `Response::new(body)` gives `200` with `Content-Type: text/plain; charset=utf-8`;
+/// markup is asked for by name, with [`Response::html`] or [`Html`]. There is no
+/// `start_response`: the response is a value.
 ///
 /// ```
 /// use gw_core::Response;
 /// use http::{header, HeaderValue, StatusCode};
 ///
-/// let res = Response::html("Hello World!")
+/// assert_eq!(Response::new("1 < 2").into_http().headers()["content-type"], "text/plain; charset=utf-8");
+///
+/// let res = Response::html("<p>Hello World!</p>")
 ///     .header(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))
 ///     .into_http();
 /// assert_eq!(res.status(), StatusCode::OK);
@@ -33,9 +36,12 @@ const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
 const TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
 
 impl Response {
-    /// `200 OK`, `text/html; charset=utf-8`, with `body`.
+    /// `200 OK`, `text/plain; charset=utf-8`, with `body`.
+    ///
+    /// Pylons' `Response('...')` defaults to `text/html`; here text stays text, so
+    /// a value echoed from the request is never taken for markup.
     pub fn new(body: impl Into<Body>) -> Self {
-        Self::html(body)
+        Self::text(body)
     }
 
     /// `200 OK`, `text/html; charset=utf-8`.
@@ -140,12 +146,26 @@ impl std::error::Error for InvalidHeader {}
 ///
 /// | returned | response |
 /// |---|---|
-/// | `&'static str`, `String` | 200 `text/html; charset=utf-8` (the Pylons default) |
-/// | [`Body`] | 200 `text/html; charset=utf-8`, streamed |
+/// | `&'static str`, `String` | 200 `text/plain; charset=utf-8` |
+/// | [`Body`] | 200 `text/plain; charset=utf-8`, streamed |
+/// | [`Html`]`(T)` | 200 `text/html; charset=utf-8` |
 /// | `StatusCode` | that status, empty body |
 /// | `(StatusCode, T)` | `T`'s response with that status |
 /// | [`Response`], `http::Response<Body>` | as built |
 /// | `Result<T, E>` | either side's response |
+///
+/// Pylons answers a returned string as `text/html`. Gateway answers it as
+/// `text/plain`, as axum does, so that `format!("Hello {name}")` with a name
+/// taken from the URL cannot inject markup; wrap markup in [`Html`].
+///
+/// ```
+/// use gw_core::{Html, IntoResponse};
+///
+/// let text = format!("Hello {}", "<b>x</b>").into_response();
+/// assert_eq!(text.headers()["content-type"], "text/plain; charset=utf-8");
+/// let page = Html("<h1>Hello</h1>").into_response();
+/// assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+/// ```
 pub trait IntoResponse {
     /// Converts into a response.
     fn into_response(self) -> http::Response<Body>;
@@ -165,19 +185,44 @@ impl IntoResponse for Response {
 
 impl IntoResponse for Body {
     fn into_response(self) -> http::Response<Body> {
-        Response::html(self).inner
+        Response::text(self).inner
     }
 }
 
 impl IntoResponse for &'static str {
     fn into_response(self) -> http::Response<Body> {
-        Response::html(self).inner
+        Response::text(self).inner
     }
 }
 
 impl IntoResponse for String {
     fn into_response(self) -> http::Response<Body> {
-        Response::html(self).inner
+        Response::text(self).inner
+    }
+}
+
+/// Markup: the wrapped body is answered as `text/html; charset=utf-8`.
+///
+/// The twin of axum's `Html`. Whatever goes inside must already be escaped.
+///
+/// ```
+/// use gw_core::{Html, IntoResponse};
+///
+/// let res = Html(String::from("<p>Hello World!</p>")).into_response();
+/// assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Html<T>(pub T);
+
+impl<T: Into<Body>> IntoResponse for Html<T> {
+    fn into_response(self) -> http::Response<Body> {
+        Response::html(self.0).inner
+    }
+}
+
+impl<T: Into<Body>> From<Html<T>> for Response {
+    fn from(html: Html<T>) -> Self {
+        Response::html(html.0)
     }
 }
 

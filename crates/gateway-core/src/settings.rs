@@ -12,6 +12,7 @@
 //! | [`get_bool`](Settings::get_bool) | `true yes on y t 1` / `false no off n f 0`, any case (Paste's `asbool`) |
 //! | [`get_int`](Settings::get_int) | a decimal integer for the target type, `_` allowed as a separator |
 //! | [`get_duration`](Settings::get_duration) | a number with a unit: `250ms`, `30s`, `5m`, `2h`, `1d`; a bare number is seconds; fractions allowed (`1.5s`) |
+//! | [`get_whole_seconds`](Settings::get_whole_seconds) | a duration as above that is a whole number of seconds (`90`, `2m`); a fraction is an error |
 //! | [`get_size`](Settings::get_size) | bytes with an optional unit: `512`, `64KiB`, `1MiB`, `2GiB` (binary); `64KB`, `1MB`, `2GB` (decimal); `64K`, `1M`, `2G` mean binary, as in nginx |
 //! | [`get_list`](Settings::get_list) | items separated by commas and/or whitespace; empty items are dropped |
 //! | [`get_path`](Settings::get_path) | a path; a relative one is taken from the directory of the config file |
@@ -297,7 +298,22 @@ impl Settings {
         self.parse(key, &expected, |raw| raw.replace('_', "").parse().ok())
     }
 
-    /// A duration such as `30s` or `250ms`.
+    /// A duration in whole seconds, such as `90`, `90s`, `5m` or `1d`, for a value
+    /// that only whole seconds can express (`Cache-Control: max-age`). A fraction
+    /// (`1.5`, `1500ms`) is an error rather than rounded.
+    pub fn get_whole_seconds(&self, key: &str) -> Result<Option<u64>, SettingsError> {
+        self.parse(
+            key,
+            "a whole number of seconds, such as 90, 90s, 5m, 2h or 1d (no fraction)",
+            |raw| {
+                parse_duration(raw)
+                    .filter(|d| d.subsec_nanos() == 0)
+                    .map(|d| d.as_secs())
+            },
+        )
+    }
+
+    /// A duration such as `30s` or `250ms`; a bare number is seconds.
     pub fn get_duration(&self, key: &str) -> Result<Option<Duration>, SettingsError> {
         self.parse(
             key,
@@ -458,6 +474,22 @@ mod tests {
                 one("t", raw).get_duration("t").unwrap(),
                 Some(want),
                 "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn whole_seconds_refuse_a_fraction() {
+        assert_eq!(one("t", "120").get_whole_seconds("t").unwrap(), Some(120));
+        assert_eq!(one("t", "2m").get_whole_seconds("t").unwrap(), Some(120));
+        assert_eq!(one("t", "2000ms").get_whole_seconds("t").unwrap(), Some(2));
+        for raw in ["1.5", "1.5s", "1500ms"] {
+            let err = one("max_age", raw)
+                .get_whole_seconds("max_age")
+                .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("setting max_age = {raw:?}: expected a whole number of seconds, such as 90, 90s, 5m, 2h or 1d (no fraction)")
             );
         }
     }

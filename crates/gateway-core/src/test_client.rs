@@ -13,7 +13,7 @@
 //! let client = TestClient::new(app_fn(|_req: http::Request<Body>| async { "Hello World!" }));
 //! client.get("/hello").send().await
 //!     .assert_status(200)
-//!     .assert_header("content-type", "text/html; charset=utf-8")
+//!     .assert_header("content-type", "text/plain; charset=utf-8")
 //!     .assert_body("Hello World!");
 //! # }
 //! ```

@@ -6,7 +6,8 @@
 //! |---|---|---|
 //! | `error-catcher` | `.layer(ErrorCatcherLayer)` | a 500 page for a panicking handler instead of a reset connection |
 //! | `key-adder` | `.layer(KeyAdderLayer)` | `test.hello` in the [`Environ`] of every request |
-//! | `cascade` | `.nest_service("/legacy", Cascade::new(new_router).or(legacy_app))` | new handlers take over a legacy service route by route; whatever they answer 404 to still reaches the legacy service |
+//! | `cascade` | `.nest_service("/legacy", Cascade::new(new_router).or(mapper).or(legacy_app))` | new handlers take over a legacy service route by route; whatever they answer 404 to still reaches the legacy service |
+//! | `controller-router` | a Routes [`Mapper`](gw_controller_router::Mapper) in that cascade, wrapped in [`StrippedPrefix`] | `Urls` inside `/legacy` generates `/legacy/...`: the prefix axum stripped becomes the [`MountPrefix`](gw_core::MountPrefix) |
 //! | `gw-core` | `.route_service("/gateway/hello", app_fn(..))` | a Gateway controller as an axum route |
 //! | `static-files` | `.fallback_service(StaticFiles)` | files from `public/` for every path no route matched |
 //!
@@ -21,10 +22,12 @@
 
 use std::path::Path;
 
+use axum::extract::OriginalUri;
 use axum::routing::get;
 use axum::Router;
 use gw_cascade::{Cascade, ReplayBody};
-use gw_core::{app_fn, BoxError, Environ, Response};
+use gw_controller_router::{Actions, Mapper, Router as Routes, Urls};
+use gw_core::{app_fn, BoxError, Environ, Response, StrippedPrefix};
 use gw_error_catcher::ErrorCatcherLayer;
 use gw_static_files::StaticFiles;
 
@@ -103,17 +106,40 @@ pub fn rewritten_routes() -> Router {
     Router::new().route("/users", get(|| async { "users, from the new axum code" }))
 }
 
+/// A Pylons-style controller under Routes' default routes: `/greet/show/{id}`
+/// greets the id (as text: a name from the URL is never markup), `/greet/links`
+/// generates a link to `greet/show/3`. A path with no controller answers 404, so
+/// the cascade goes on to [`legacy_app`].
+pub fn mapped_routes() -> Result<Routes, BoxError> {
+    Ok(Routes::new(Mapper::new().default_routes()?).controller(
+        "greet",
+        Actions::new()
+            .action("show", |_req, args| async move {
+                format!("Hello {}", args.get("id").unwrap_or_default())
+            })
+            .action("links", |req, _args| async move {
+                Urls::of(&req)
+                    .and_then(|urls| urls.url_for("greet", "show", &[("id", "3")]).ok())
+                    .unwrap_or_default()
+            }),
+    ))
+}
+
 /// The whole app: [`existing_routes`] with Gateway's crates mixed in.
 ///
 /// `public_dir` must be a directory; its files answer every path no route matched.
 pub fn app(public_dir: &Path) -> Result<Router, BoxError> {
     let public = StaticFiles::new(public_dir)?;
-    let legacy = Cascade::new(rewritten_routes()).or(legacy_app());
+    let legacy = Cascade::new(rewritten_routes())
+        .or(mapped_routes()?)
+        .or(legacy_app());
     let key_adder = gw_key_adder::KeyAdderLayer::new(HELLO_KEY.0, HELLO_KEY.1)?;
 
     Ok(existing_routes()
         .route_service("/gateway/hello", gateway_controller())
-        .nest_service("/legacy", legacy)
+        // axum strips `/legacy` and keeps the URI as it came in `OriginalUri`;
+        // `StrippedPrefix` turns the difference into the mount prefix `Urls` uses.
+        .nest_service("/legacy", StrippedPrefix::<_, OriginalUri>::new(legacy))
         .fallback_service(public)
         // Layers apply to the routes, the nested service and the fallback; the last
         // one added is the outermost, so the catcher sees the key-adder's panics too.

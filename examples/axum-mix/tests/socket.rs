@@ -132,7 +132,35 @@ async fn a_gateway_controller_is_an_axum_route_service() {
     let server = serve().await;
     let reply = get(server.addr, "/gateway/hello").await;
     assert_eq!((reply.status, reply.body.as_str()), (200, "Hello World!"));
+    // A Gateway `Response::new` is text, as an axum `String` is.
     assert!(reply
         .head
-        .contains("content-type: text/html; charset=utf-8"));
+        .contains("content-type: text/plain; charset=utf-8"));
+}
+
+#[tokio::test]
+async fn urls_under_axum_nest_service_carry_the_stripped_prefix() {
+    let server = serve().await;
+    let links = get(server.addr, "/legacy/greet/links").await;
+    assert_eq!(
+        (links.status, links.body.as_str()),
+        (200, "/legacy/greet/show/3")
+    );
+    // The generated link leads back to the controller, through axum's nest.
+    let shown = get(server.addr, &links.body).await;
+    assert_eq!((shown.status, shown.body.as_str()), (200, "Hello 3"));
+}
+
+#[tokio::test]
+async fn a_name_from_the_url_is_answered_as_text_not_markup() {
+    let server = serve().await;
+    let reply = get(server.addr, "/legacy/greet/show/%3Cb%3Ex%3C%2Fb%3E").await;
+    assert_eq!((reply.status, reply.body.as_str()), (200, "Hello <b>x</b>"));
+    assert!(
+        reply
+            .head
+            .contains("content-type: text/plain; charset=utf-8"),
+        "{}",
+        reply.head
+    );
 }

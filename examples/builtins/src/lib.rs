@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | app | `static_files` | [`gw_static_files::StaticFiles::from_settings`] |
 //! | filter | `key_adder` | [`gw_key_adder::KeyAdderLayer::from_settings`] |
-//! | filter | `error_catcher` | [`gw_error_catcher::ErrorCatcherLayer::from_settings`] serving [`gw_error_catcher::ErrorDocumentsLayer::from_settings`]'s documents (one section configures both) |
+//! | filter | `error_catcher` | [`gw_error_catcher::ErrorCatcherLayer::from_settings`] serving [`gw_error_catcher::ErrorDocumentsLayer::from_settings`]'s documents (one section configures both); with `error_document_path` (such as `/errors/{status}.html`) the documents are the wrapped app's answer to that path, otherwise the built-in pages |
 //! | composite | `cascade` | [`gw_cascade::Cascade::from_settings`] |
 //! | composite | `urlmap` | [`gw_controller_router::Mount`] |
 //!
@@ -42,7 +42,15 @@ pub fn register(registry: Registry) -> Registry {
         .filter("error_catcher", |app: BoxApp, settings: &Settings| {
             let catcher = gw_error_catcher::ErrorCatcherLayer::from_settings(settings)?;
             let documents = gw_error_catcher::ErrorDocumentsLayer::from_settings(settings)?;
-            Ok(box_app(catcher.error_documents(documents).layer(app)))
+            // With `error_document_path`, the pages are the site's own: the page
+            // request goes through the wrapped app, as Pylons' StatusCodeRedirect
+            // calls the app again. Without it, the built-in pages.
+            let catcher = if settings.contains("error_document_path") {
+                catcher.error_documents(documents.page_service(app.clone()))
+            } else {
+                catcher.error_documents(documents)
+            };
+            Ok(box_app(catcher.layer(app)))
         })
         .cascade(|apps: Vec<BoxApp>, settings: &Settings| {
             // A deploy `BoxApp` is already a cascade `BoxMember`: no re-boxing.

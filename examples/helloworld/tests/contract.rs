@@ -229,3 +229,100 @@ async fn fail_shows_a_generic_page_in_production() {
         "an error id to quote to the operators"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_answers_json_clients_with_problem_details_and_browsers_with_html() {
+    let app = serve("production.toml").await;
+    let json = ["-H", "accept: application/json"];
+    let browser = [
+        "-H",
+        "accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    ];
+    for path in ["/no/such/page", "/fail"] {
+        let url = format!("{}{path}", app.1);
+        let reply = curl(&url, &json);
+        assert!(
+            reply
+                .headers
+                .contains("content-type: application/problem+json"),
+            "{path}: {}",
+            reply.headers
+        );
+        assert!(reply.headers.contains("x-content-type-options: nosniff"));
+        let body = text(&reply);
+        let status = if path == "/fail" { 500 } else { 404 };
+        assert_eq!(reply.status, status, "{path}");
+        assert!(body.contains(&format!("\"status\":{status}")), "{body}");
+        assert!(body.contains("\"type\":\"about:blank\""), "{body}");
+        assert!(!body.contains("boom"), "production never shows the message");
+        if status == 500 {
+            let id = reply
+                .headers
+                .lines()
+                .find_map(|l| l.strip_prefix("x-error-id: "))
+                .expect("an error id header")
+                .trim();
+            assert!(body.contains(&format!("\"error_id\":\"{id}\"")), "{body}");
+        }
+
+        let page = curl(&url, &browser);
+        assert_eq!(page.status, status, "{path}");
+        assert!(
+            page.headers
+                .contains("content-type: text/html; charset=utf-8"),
+            "{}",
+            page.headers
+        );
+        assert!(page
+            .headers
+            .contains("content-security-policy: default-src 'none'"));
+        assert!(text(&page).contains(&format!("<title>{status} ")), "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_serves_the_precompressed_copies_of_public_files() {
+    let app = serve("production.toml").await;
+    let index = std::fs::read(format!("{DIR}/public/index.html")).unwrap();
+    for (encoding, sidecar) in [("gzip", "index.html.gz"), ("zstd", "index.html.zst")] {
+        let url = format!("{}/", app.1);
+        let raw = curl(&url, &["-H", &format!("accept-encoding: {encoding}")]);
+        assert_eq!(raw.status, 200);
+        assert!(
+            raw.headers
+                .contains(&format!("content-encoding: {encoding}")),
+            "{}",
+            raw.headers
+        );
+        assert!(
+            raw.headers.contains("vary: accept-encoding"),
+            "{}",
+            raw.headers
+        );
+        assert_eq!(
+            raw.body,
+            std::fs::read(format!("{DIR}/public/{sidecar}")).unwrap(),
+            "the committed {sidecar}, as it is"
+        );
+        // Decoded, the copy is today's index.html: a stale copy fails here.
+        let decoded = curl(
+            &url,
+            &[
+                "--compressed",
+                "-H",
+                &format!("accept-encoding: {encoding}"),
+            ],
+        );
+        assert_eq!(
+            decoded.body, index,
+            "{sidecar} decodes to public/index.html"
+        );
+    }
+    let plain = curl(&format!("{}/", app.1), &[]);
+    assert_eq!(plain.body, index, "a client that accepts no encoding");
+    assert!(
+        !plain.headers.contains("content-encoding"),
+        "{}",
+        plain.headers
+    );
+}

@@ -131,7 +131,7 @@ mod tests {
             .send()
             .await
             .assert_status(200)
-            .assert_header("content-type", "text/html; charset=utf-8")
+            .assert_header("content-type", "text/plain; charset=utf-8")
             .assert_body("1");
     }
 }

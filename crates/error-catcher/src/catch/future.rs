@@ -29,7 +29,7 @@ impl RequestContext {
     fn page_for(&self, parts: &mut http::response::Parts) -> Option<(PageFuture, bool)> {
         let documents = self.config.documents.as_ref()?;
         if self.documents {
-            documents.page_for(parts, self.request.line())
+            documents.page_for(parts, self.request.line(), self.request.accept())
         } else {
             take_opt_out_header(&mut parts.headers);
             None

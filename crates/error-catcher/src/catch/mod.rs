@@ -74,7 +74,7 @@ fn error_response<B>(failure: Failure, context: &RequestContext) -> http::Respon
         // The pages have no script and no external asset: forbid both.
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+            HeaderValue::from_static(render::CSP),
         );
     }
     if let Ok(id) = HeaderValue::from_str(report.id.as_str()) {

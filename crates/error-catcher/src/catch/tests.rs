@@ -286,7 +286,7 @@ async fn production_pages_never_contain_the_message_in_any_format() {
     let client = TestClient::new(layer.layer(failing_app()));
     for (accept, content_type) in [
         ("text/html", "text/html; charset=utf-8"),
-        ("application/json", "application/json"),
+        ("application/json", "application/problem+json"),
         ("text/plain", "text/plain; charset=utf-8"),
     ] {
         let res = client.get("/fail").header("accept", accept).send().await;
@@ -298,6 +298,14 @@ async fn production_pages_never_contain_the_message_in_any_format() {
             .assert_body_lacks("panic");
         let id = res.header("x-error-id").unwrap().to_owned();
         res.assert_body_contains(&id);
+        if accept == "application/json" {
+            // RFC 9457 problem details, the error id as an extension member.
+            let json: serde_json::Value = serde_json::from_slice(res.bytes()).unwrap();
+            assert_eq!(json["status"], 500);
+            assert_eq!(json["title"], "Internal Server Error");
+            assert_eq!(json["type"], "about:blank");
+            assert_eq!(json["error_id"], id.as_str());
+        }
         let report = recorder.take().pop().unwrap();
         assert_eq!(report.id.as_str(), id, "the log and the page share the id");
         assert!(
@@ -371,9 +379,13 @@ async fn debug_answers_json_and_plain_text_when_preferred() {
         .header("cookie", "sid=cookie-secret")
         .send()
         .await;
-    res.assert_header("content-type", "application/json")
+    res.assert_header("content-type", "application/problem+json")
         .assert_body_lacks("cookie-secret");
     let json: serde_json::Value = serde_json::from_slice(res.bytes()).unwrap();
+    assert_eq!(
+        (json["status"].as_u64(), json["title"].as_str()),
+        (Some(500), Some("Internal Server Error"))
+    );
     assert_eq!(json["message"], "boom <b>from</b> the fail controller");
     assert_eq!(json["kind"], "panic_in_future");
     assert!(json["frames"].as_array().is_some());
@@ -466,4 +478,23 @@ async fn debug_mode_can_turn_request_details_off() {
         .assert_status(500)
         .assert_body_contains("boom")
         .assert_body_lacks("agent-in-header");
+}
+
+#[tokio::test]
+async fn the_debug_page_says_why_environ_keys_set_inside_it_are_missing() {
+    let client = TestClient::new(ErrorCatcherLayer::new().debug(true).layer(failing_app()));
+    client
+        .get("/")
+        .send()
+        .await
+        .assert_status(500)
+        .assert_body_contains("key-adder sits inside the catcher in the usual stack");
+    client
+        .get("/")
+        .header("accept", "text/plain")
+        .send()
+        .await
+        .assert_body_contains(
+            "\nenviron:\n  No environ keys were set when the request reached the error catcher.",
+        );
 }

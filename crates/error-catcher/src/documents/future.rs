@@ -15,6 +15,7 @@ use super::rules::{merge_headers, StatusSet, OPT_OUT_HEADER};
 use super::{ErrorDocumentRequest, NoErrorDocument};
 use crate::capture::RequestLine;
 use crate::panic_hook::catch;
+use crate::render::{negotiate, Format};
 use crate::report::ErrorId;
 
 /// The largest error page kept; a bigger one counts as a failed page.
@@ -37,6 +38,7 @@ pin_project! {
         state: State<F>,
         shared: Arc<Shared<P>>,
         original: Option<RequestLine>,
+        accept: Option<HeaderValue>,
     }
 }
 
@@ -51,11 +53,17 @@ pin_project! {
 }
 
 impl<F, P> ResponseFuture<F, P> {
-    pub(crate) fn new(future: F, shared: Arc<Shared<P>>, original: Option<RequestLine>) -> Self {
+    pub(crate) fn new(
+        future: F,
+        shared: Arc<Shared<P>>,
+        original: Option<RequestLine>,
+        accept: Option<HeaderValue>,
+    ) -> Self {
         ResponseFuture {
             state: State::Inner { future },
             shared,
             original,
+            accept,
         }
     }
 }
@@ -104,7 +112,7 @@ where
                     };
                     drop(body);
                     let head = original.method == http::Method::HEAD;
-                    let about = about(&parts, &original);
+                    let about = about(&parts, &original, this.accept.take());
                     let page =
                         render_page(this.shared.page.clone(), &this.shared.document_path, about);
                     this.state.set(State::Page {
@@ -151,12 +159,17 @@ pub(crate) fn wants_document(statuses: &StatusSet, parts: &mut http::response::P
 }
 
 /// What the page request says about the original request and response.
-pub(crate) fn about(parts: &http::response::Parts, original: &RequestLine) -> ErrorDocumentRequest {
+pub(crate) fn about(
+    parts: &http::response::Parts,
+    original: &RequestLine,
+    accept: Option<HeaderValue>,
+) -> ErrorDocumentRequest {
     ErrorDocumentRequest {
         status: parts.status,
         original_method: original.method.clone(),
         original_uri: original.uri(),
         error_id: parts.extensions.get::<ErrorId>().cloned(),
+        accept,
     }
 }
 
@@ -182,6 +195,11 @@ pub(crate) fn finish_page(
     parts
         .headers
         .insert(header::CONTENT_LENGTH, HeaderValue::from(page.len()));
+    // As on the 500 page: the document's type is the one declared, never sniffed.
+    parts.headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     // HEAD: the headers of the GET, Content-Length included, no body.
     if head {
         Bytes::new()
@@ -218,17 +236,37 @@ impl Documents {
         &self,
         parts: &mut http::response::Parts,
         original: &RequestLine,
+        accept: Option<&HeaderValue>,
     ) -> Option<(PageFuture, bool)> {
         if !wants_document(&self.statuses, parts) {
             return None;
         }
-        let page = (self.render)(about(parts, original));
+        let page = (self.render)(about(parts, original, accept.cloned()));
         Some((page, original.method == http::Method::HEAD))
     }
 
     pub(crate) fn statuses(&self) -> &StatusSet {
         &self.statuses
     }
+}
+
+/// The built-in document for `status` in `format`, with its headers.
+pub(crate) fn builtin(
+    status: StatusCode,
+    format: Format,
+    error_id: Option<&str>,
+) -> (HeaderMap, String) {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, format.content_type());
+    if format == Format::Html {
+        // The page has no script and no external asset: forbid both.
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(crate::render::CSP),
+        );
+    }
+    let body = super::page::render(status, format, error_id);
+    (headers, body)
 }
 
 /// The minimal page sent when the error page itself fails.
@@ -255,8 +293,17 @@ where
     PB: http_body::Body<Data = Bytes> + Send + 'static,
     PB::Error: Into<BoxError>,
 {
-    let uri = format!("{path}?code={}", about.status.as_u16());
+    let code = about.status.as_u16();
+    let uri = format!(
+        "{}?code={code}",
+        path.replace("{status}", &code.to_string())
+    );
     let mut request = http::Request::new(Body::empty());
+    if let Some(accept) = &about.accept {
+        request.headers_mut().insert(header::ACCEPT, accept.clone());
+    }
+    let format = negotiate(about.accept.as_ref());
+    let (status, error_id) = (about.status, about.error_id.clone());
     match uri.parse() {
         Ok(uri) => *request.uri_mut() = uri,
         Err(e) => {
@@ -289,6 +336,18 @@ where
                     }
                     page.extend_from_slice(&data);
                 }
+            }
+            let html = parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
+            if html && format != Format::Html {
+                // An HTML page for a client that asked for JSON or text: the
+                // built-in document of its format instead.
+                let id = error_id.as_ref().map(ErrorId::as_str);
+                let (headers, body) = builtin(status, format, id);
+                return Ok((headers, Bytes::from(body)));
             }
             Ok((parts.headers, Bytes::from(page)))
         },

@@ -68,7 +68,7 @@ impl ErrorDocumentsLayer {
     /// | key | meaning | default |
     /// |---|---|---|
     /// | `error_documents` | the statuses, e.g. `400 401 403 404 500`; empty for none | `400 401 403 404 500` |
-    /// | `error_document_path` | the path of the internal page request | `/error/document` |
+    /// | `error_document_path` | the path of the internal page request; `{status}` becomes the code (`/errors/{status}.html`) | `/error/document` |
     ///
     /// It accepts the [`ErrorCatcherLayer`](crate::ErrorCatcherLayer)'s keys too, so
     /// one settings section can configure both layers; any other key is an error.
@@ -152,6 +152,8 @@ impl<P> ErrorDocumentsLayer<P> {
     }
 
     /// The path of the internal page request (default `/error/document`).
+    /// `{status}` in it is replaced by the status code: `/errors/{status}.html`
+    /// asks the page service for `/errors/404.html`.
     ///
     /// Fails, naming the path, unless it is an absolute path without a query.
     pub fn document_path(mut self, path: &str) -> Result<Self, InvalidDocumentPath> {
@@ -180,7 +182,9 @@ impl<S, P: Clone> Layer<S> for ErrorDocumentsLayer<P> {
     }
 }
 
+/// An absolute path without a query; `{status}` stands for a status code.
 fn is_document_path(path: &str) -> bool {
+    let path = path.replace("{status}", "404");
     path.starts_with('/') && !path.contains('?') && path.parse::<http::Uri>().is_ok()
 }
 

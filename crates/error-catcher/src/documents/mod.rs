@@ -21,7 +21,25 @@
 //! - a `HEAD` request gets the merged headers and an empty body.
 //!
 //! The internal request is a `GET` of the document path (default
-//! `/error/document`) with `?code=NNN`, like Pylons' error controller receives.
+//! `/error/document`) with `?code=NNN`, like Pylons' error controller receives;
+//! `{status}` in the path is replaced by the status code, so
+//! `/errors/{status}.html` asks for `/errors/404.html`. It carries the original
+//! request's `Accept` header.
+//!
+//! # Formats
+//!
+//! Documents follow the client's `Accept` header: a browser gets HTML, a client
+//! that prefers `application/json` (or `application/problem+json`) gets an
+//! RFC 9457 problem details document, one that prefers `text/plain` gets text;
+//! each names the status and carries the error id of a caught 500.
+//! [`DefaultErrorPage`] renders all three. A page service of your own gets the
+//! `Accept` header and may answer in any format; when it answers HTML to a client
+//! that asked for JSON or text, the built-in document of that format is sent
+//! instead, so an API mixed into the stack never hands its clients an HTML page.
+//!
+//! Every document is sent with `X-Content-Type-Options: nosniff`; the default HTML
+//! page also with a `Content-Security-Policy` that forbids scripts and external
+//! assets (it needs none), as the 500 page is.
 //!
 //! # Where to put it
 //!
@@ -76,6 +94,9 @@ pub struct ErrorDocumentRequest {
     pub original_uri: http::Uri,
     /// The [`ErrorCatcher`](crate::ErrorCatcher)'s error id, for a caught 500.
     pub error_id: Option<ErrorId>,
+    /// The original request's `Accept` header, also sent on the page request, so
+    /// a page service can answer in the format the client asked for.
+    pub accept: Option<http::HeaderValue>,
 }
 
 #[cfg(test)]

@@ -2,15 +2,19 @@ use std::convert::Infallible;
 use std::future::{ready, Ready};
 use std::task::{Context, Poll};
 
-use gw_core::{Body, Response};
-use http::StatusCode;
+use gw_core::Body;
+use http::{header, StatusCode};
 use tower_service::Service;
 
+use super::future::builtin;
 use super::ErrorDocumentRequest;
-use crate::render::{escape, CSS};
+use crate::render::{escape, negotiate, problem, text_page, Format, CSS};
+use crate::report::ErrorId;
 
-/// The default error-page service: a small, self-contained HTML page naming the
-/// status, with the error id of a caught 500.
+/// The default error-page service: a small document naming the status, with the
+/// error id of a caught 500, in the format the request's `Accept` header prefers:
+/// a self-contained HTML page (the default), an RFC 9457 problem details document
+/// (`application/problem+json`) or plain text.
 ///
 /// It shows no request data (Paste's 404 page leaked paths and, before 1.7.4,
 /// allowed XSS through them).
@@ -23,7 +27,11 @@ use crate::render::{escape, CSS};
 /// let client = TestClient::new(DefaultErrorPage::new());
 /// client.get("/error/document?code=403").send().await
 ///     .assert_status(200)
+///     .assert_header("content-type", "text/html; charset=utf-8")
 ///     .assert_body_contains("403 Forbidden");
+/// client.get("/error/document?code=404").header("accept", "application/json").send().await
+///     .assert_header("content-type", "application/problem+json")
+///     .assert_body_contains(r#""status":404"#);
 /// # }
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
@@ -54,11 +62,11 @@ impl<B> Service<http::Request<B>> for DefaultErrorPage {
             .or_else(|| code_from_query(req.uri().query()))
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let error_id = about.and_then(|a| a.error_id.as_ref());
-        ready(Ok(Response::html(render(
-            status,
-            error_id.map(|id| id.as_str()),
-        ))
-        .into_http()))
+        let format = negotiate(req.headers().get(header::ACCEPT));
+        let (headers, body) = builtin(status, format, error_id.map(ErrorId::as_str));
+        let mut res = http::Response::new(Body::from(body));
+        *res.headers_mut() = headers;
+        ready(Ok(res))
     }
 }
 
@@ -84,8 +92,16 @@ fn explanation(status: StatusCode) -> &'static str {
     }
 }
 
-/// The page for `status`, with an optional error id.
-pub(crate) fn render(status: StatusCode, error_id: Option<&str>) -> String {
+/// The document for `status` in `format`, with an optional error id.
+pub(crate) fn render(status: StatusCode, format: Format, error_id: Option<&str>) -> String {
+    match format {
+        Format::Html => render_html(status, error_id),
+        Format::Json => problem(status, explanation(status), error_id),
+        Format::Text => text_page(status, explanation(status), error_id),
+    }
+}
+
+fn render_html(status: StatusCode, error_id: Option<&str>) -> String {
     let title = format!(
         "{} {}",
         status.as_u16(),

@@ -41,7 +41,9 @@ impl std::fmt::Debug for StatusSet {
 
 /// Headers that describe the body. They are dropped from the original response and
 /// taken from the error page, since the page is the body that is sent.
-const REPRESENTATION: [HeaderName; 8] = [
+/// `Content-Security-Policy` governs the document sent, so it is the page's too.
+const REPRESENTATION: [HeaderName; 9] = [
+    header::CONTENT_SECURITY_POLICY,
     header::CONTENT_TYPE,
     header::CONTENT_LENGTH,
     header::CONTENT_ENCODING,

@@ -10,7 +10,7 @@ use super::future::{ResponseFuture, Shared};
 use super::layer::ErrorDocumentsLayer;
 use super::page::DefaultErrorPage;
 use super::ErrorDocumentRequest;
-use crate::capture::RequestLine;
+use crate::capture::{accept, RequestLine};
 
 /// A [`Service`] that replaces the body of chosen error statuses with an error
 /// document. Build it with [`ErrorDocumentsLayer`]; the module docs list the rules.
@@ -108,11 +108,11 @@ where
     fn call(&mut self, req: http::Request<ReqB>) -> Self::Future {
         // An error-page request passes through untouched: this is what makes using
         // the application itself as the page service loop-free.
-        let original = if req.extensions().get::<ErrorDocumentRequest>().is_some() {
-            None
+        let (original, accept) = if req.extensions().get::<ErrorDocumentRequest>().is_some() {
+            (None, None)
         } else {
-            Some(RequestLine::capture(&req))
+            (Some(RequestLine::capture(&req)), accept(req.headers()))
         };
-        ResponseFuture::new(self.inner.call(req), self.shared.clone(), original)
+        ResponseFuture::new(self.inner.call(req), self.shared.clone(), original, accept)
     }
 }

@@ -272,6 +272,122 @@ async fn a_custom_page_service_gets_the_code_and_the_original_request() {
 }
 
 #[tokio::test]
+async fn documents_follow_accept_json_text_and_html_with_protective_headers() {
+    for (form, client) in default_forms() {
+        let json = client
+            .get("/404")
+            .header("accept", "application/json")
+            .send()
+            .await;
+        json.assert_status(404)
+            .assert_header("content-type", "application/problem+json")
+            .assert_header("x-content-type-options", "nosniff");
+        let problem: serde_json::Value = serde_json::from_slice(json.bytes()).unwrap();
+        assert_eq!(problem["status"], 404, "{form}");
+        assert_eq!(problem["title"], "Not Found", "{form}");
+        assert_eq!(problem["type"], "about:blank", "{form}");
+
+        client
+            .get("/404")
+            .header("accept", "text/plain")
+            .send()
+            .await
+            .assert_status(404)
+            .assert_header("content-type", "text/plain; charset=utf-8")
+            .assert_body_contains("404 Not Found\n");
+
+        let html = client
+            .get("/404")
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .send()
+            .await;
+        html.assert_status(404)
+            .assert_header("content-type", "text/html; charset=utf-8")
+            .assert_header("x-content-type-options", "nosniff")
+            .assert_header(
+                "content-security-policy",
+                "default-src 'none'; style-src 'unsafe-inline'",
+            )
+            .assert_body_contains("<title>404 Not Found</title>");
+    }
+}
+
+#[tokio::test]
+async fn a_caught_500_is_problem_json_with_the_error_id_for_a_json_client() {
+    crate::install_panic_hook();
+    let panics = app_fn(|_req: http::Request<Body>| async {
+        if true {
+            panic!("secret failure detail");
+        }
+        "unreachable"
+    });
+    for (form, client) in forms(both_services(
+        ErrorCatcherLayer::new(),
+        ErrorDocumentsLayer::new(),
+        panics,
+    )) {
+        let res = client
+            .get("/")
+            .header("accept", "application/json")
+            .send()
+            .await;
+        res.assert_status(500)
+            .assert_header("content-type", "application/problem+json")
+            .assert_body_lacks("secret failure detail");
+        let id = res.header("x-error-id").expect(form);
+        let problem: serde_json::Value = serde_json::from_slice(res.bytes()).unwrap();
+        assert_eq!(problem["error_id"], id, "{form}");
+        assert_eq!(problem["status"], 500, "{form}");
+    }
+}
+
+#[tokio::test]
+async fn a_pattern_path_names_the_status_and_an_html_page_is_not_sent_to_a_json_client() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen_in_page = seen.clone();
+    let page = app_fn(move |req: http::Request<Body>| {
+        seen_in_page
+            .lock()
+            .unwrap()
+            .push((req.uri().to_string(), req.headers().get("accept").cloned()));
+        async { Response::html("<h1>our own 404 page</h1>") }
+    });
+    let documents = ErrorDocumentsLayer::new()
+        .document_path("/errors/{status}.html")
+        .unwrap()
+        .page_service(page);
+    for (form, client) in forms(both_services(
+        ErrorCatcherLayer::new(),
+        documents,
+        status_app(),
+    )) {
+        client
+            .get("/404")
+            .send()
+            .await
+            .assert_status(404)
+            .assert_body("<h1>our own 404 page</h1>");
+        let (uri, _) = seen.lock().unwrap().pop().unwrap();
+        assert_eq!(uri, "/errors/404.html?code=404", "{form}");
+
+        let json = client
+            .get("/404")
+            .header("accept", "application/json")
+            .send()
+            .await;
+        json.assert_status(404)
+            .assert_header("content-type", "application/problem+json")
+            .assert_body_lacks("our own 404 page");
+        let (_, accept) = seen.lock().unwrap().pop().unwrap();
+        assert_eq!(
+            accept.unwrap(),
+            "application/json",
+            "{form}: the page sees Accept"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_failing_page_gives_a_plain_text_fallback() {
     #[derive(Clone)]
     enum Page {

@@ -23,7 +23,8 @@ impl Format {
     pub(crate) fn content_type(self) -> HeaderValue {
         HeaderValue::from_static(match self {
             Format::Html => "text/html; charset=utf-8",
-            Format::Json => "application/json",
+            // RFC 9457 problem details: JSON whose members say what went wrong.
+            Format::Json => "application/problem+json",
             Format::Text => "text/plain; charset=utf-8",
         })
     }
@@ -31,6 +32,7 @@ impl Format {
 
 /// Picks the format the client prefers from its `Accept` header: the highest
 /// q-value wins; ties go to HTML, then JSON, then text. No `Accept` means HTML.
+/// JSON is `application/json` or `application/problem+json`.
 pub(crate) fn negotiate(accept: Option<&HeaderValue>) -> Format {
     let Some(accept) = accept.and_then(|v| v.to_str().ok()) else {
         return Format::Html;
@@ -39,6 +41,7 @@ pub(crate) fn negotiate(accept: Option<&HeaderValue>) -> Format {
     for (format, rank, exact) in [
         (Format::Html, 3, "text/html"),
         (Format::Json, 2, "application/json"),
+        (Format::Json, 2, "application/problem+json"),
         (Format::Text, 1, "text/plain"),
     ] {
         let q = quality(accept, exact);
@@ -91,6 +94,10 @@ pub(crate) fn escape(text: &str) -> String {
     }
     out
 }
+
+/// The Content-Security-Policy of every HTML page this crate renders: they have
+/// no script and no external asset.
+pub(crate) const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'";
 
 /// The styles shared by every page this crate renders. No external assets.
 pub(crate) const CSS: &str = r#"
@@ -145,6 +152,38 @@ fn html_page(title: &str, body: &str) -> String {
     )
 }
 
+/// An RFC 9457 problem details document for `status`: `type`, `title`, `status`,
+/// `detail`, and the error id (an extension member) when there is one.
+pub(crate) fn problem(status: http::StatusCode, detail: &str, error_id: Option<&str>) -> String {
+    let mut problem = serde_json::json!({
+        "type": "about:blank",
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    if let Some(id) = error_id {
+        problem["error_id"] = serde_json::Value::from(id);
+    }
+    problem.to_string()
+}
+
+/// The plain-text page for `status`: its line, the explanation, the error id.
+pub(crate) fn text_page(status: http::StatusCode, detail: &str, error_id: Option<&str>) -> String {
+    let mut out = format!(
+        "{} {}\n{detail}\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error")
+    );
+    if let Some(id) = error_id {
+        let _ = writeln!(out, "error id: {id}");
+    }
+    out
+}
+
+/// What the production page tells the client about a 500.
+pub(crate) const PRODUCTION_DETAIL: &str =
+    "Something went wrong on our side and the request could not be completed. The error has been logged.";
+
 /// The production page: an error id and nothing about the failure itself.
 pub(crate) fn production(report: &ErrorReport, format: Format) -> String {
     let id = report.id.as_str();
@@ -160,13 +199,16 @@ pub(crate) fn production(report: &ErrorReport, format: Format) -> String {
                 escape(id)
             ),
         ),
-        Format::Json => serde_json::json!({
-            "error": "Internal Server Error",
-            "status": 500,
-            "error_id": id,
-        })
-        .to_string(),
-        Format::Text => format!("Internal Server Error\nerror id: {id}\n"),
+        Format::Json => problem(
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            PRODUCTION_DETAIL,
+            Some(id),
+        ),
+        Format::Text => text_page(
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            PRODUCTION_DETAIL,
+            Some(id),
+        ),
     }
 }
 
@@ -176,6 +218,11 @@ pub(crate) fn debug(report: &ErrorReport, format: Format) -> String {
         Format::Html => debug_html(report),
         Format::Json => {
             let mut json = report.to_json();
+            // The problem-details members first-class clients look for (RFC 9457).
+            json["type"] = serde_json::Value::from("about:blank");
+            json["title"] = serde_json::Value::from("Internal Server Error");
+            json["status"] = serde_json::Value::from(500);
+            json["detail"] = serde_json::Value::from(report.message.as_str());
             json["frames"] = serde_json::Value::Array(
                 report
                     .backtrace
@@ -197,6 +244,14 @@ pub(crate) fn debug(report: &ErrorReport, format: Format) -> String {
     }
 }
 
+/// Why the debug page may show no environ: the catcher copies the request when
+/// it arrives, so keys that layers inside it add later are not in its copy.
+pub(crate) const NO_ENVIRON: &str =
+    "No environ keys were set when the request reached the error catcher. \
+     The catcher copies the request as it arrives, so keys that layers inside it add later \
+     (key-adder sits inside the catcher in the usual stack) are not in this copy; \
+     put such a layer outside the catcher to see its keys here.";
+
 fn debug_text(report: &ErrorReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "500 Internal Server Error: {}", report.kind);
@@ -217,11 +272,12 @@ fn debug_text(report: &ErrorReport) -> String {
     for (name, value) in &request.headers {
         let _ = writeln!(out, "{name}: {value}");
     }
-    if !request.environ.is_empty() {
-        let _ = writeln!(out, "\nenviron:");
-        for (key, value) in &request.environ {
-            let _ = writeln!(out, "  {key} = {value}");
-        }
+    let _ = writeln!(out, "\nenviron:");
+    if request.environ.is_empty() {
+        let _ = writeln!(out, "  {NO_ENVIRON}");
+    }
+    for (key, value) in &request.environ {
+        let _ = writeln!(out, "  {key} = {value}");
     }
     if let Some(backtrace) = &report.backtrace {
         let _ = writeln!(out, "\nbacktrace:\n{backtrace}");
@@ -395,7 +451,7 @@ fn debug_html(report: &ErrorReport) -> String {
         );
     }
     let environ = if request.environ.is_empty() {
-        "<div class=\"body redacted\">No environ keys were set.</div>".to_owned()
+        format!("<div class=\"body redacted\">{}</div>", escape(NO_ENVIRON))
     } else {
         table(&request.environ)
     };
@@ -419,6 +475,7 @@ mod tests {
     fn negotiation_follows_q_values_and_prefers_html_on_ties() {
         assert_eq!(negotiate(None), Format::Html);
         assert_eq!(accept("application/json"), Format::Json);
+        assert_eq!(accept("application/problem+json"), Format::Json);
         assert_eq!(accept("text/plain"), Format::Text);
         assert_eq!(accept("*/*"), Format::Html);
         assert_eq!(accept("text/*"), Format::Html);

@@ -116,7 +116,7 @@ impl StaticFiles {
     /// |---|---|---|
     /// | `root` | a directory | required |
     /// | `index_files` | list of names | `index.html` |
-    /// | `max_age` | duration (`1h`) | no `Cache-Control` |
+    /// | `max_age` | whole seconds (`3600`, `1h`; a fraction is an error) | no `Cache-Control` |
     /// | `cache_control` | a literal header value | none |
     /// | `immutable` | bool: fingerprinted names get a year and `immutable` | false |
     /// | `dotfiles` | bool: serve dotfiles | false |
@@ -151,8 +151,9 @@ impl StaticFiles {
         if let Some(list) = settings.get_list("index_files") {
             files = files.try_index_files(list)?;
         }
-        if let Some(age) = settings.get_duration("max_age")? {
-            files = files.max_age(age);
+        // `Cache-Control: max-age` counts whole seconds: `1.5` is refused, not cut to 1.
+        if let Some(age) = settings.get_whole_seconds("max_age")? {
+            files = files.max_age(Duration::from_secs(age));
         }
         if let Some(raw) = settings.get("cache_control") {
             files = files.try_cache_control(raw)?;

@@ -19,14 +19,16 @@ use gw_core::{Body, BoxError, Settings};
 use gw_error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
 use gw_key_adder::KeyAdderLayer;
 use gw_server::deploy::{box_app, BoxApp};
-use gw_static_files::{Embedded, StaticFiles};
+use gw_static_files::{Embedded, Encoding, StaticFiles};
 use tower::{ServiceBuilder, ServiceExt};
 
 /// The settings the app reads.
-pub const SETTINGS_KEYS: [&str; 2] = ["debug", "public_dir"];
+pub const SETTINGS_KEYS: [&str; 3] = ["debug", "public_dir", "precompressed"];
 
-/// Builds the whole app from its settings: `debug` (default false) and `public_dir`
-/// (default `public/` beside the config file).
+/// Builds the whole app from its settings: `debug` (default false), `public_dir`
+/// (default `public/` beside the config file) and `precompressed` (the encodings
+/// whose sidecar files, such as `index.html.gz`, `public/` serves to clients that
+/// accept them: `br`, `zstd`, `gzip`; default none).
 pub fn make_app(settings: &Settings) -> Result<BoxApp, BoxError> {
     settings.check_known(&SETTINGS_KEYS)?;
     let debug = settings.get_bool("debug")?.unwrap_or(false);
@@ -35,7 +37,14 @@ pub fn make_app(settings: &Settings) -> Result<BoxApp, BoxError> {
         .unwrap_or_else(|| settings.base_dir().join("public"));
 
     // The seed's Cascade([static_app, javascripts_app, app]).
-    let public = StaticFiles::new(&public_dir)?;
+    let mut encodings = Vec::new();
+    for word in settings.get_list("precompressed").unwrap_or_default() {
+        encodings.push(
+            Encoding::from_word(&word)
+                .ok_or_else(|| settings.invalid("precompressed", "a list of br, zstd and gzip"))?,
+        );
+    }
+    let public = StaticFiles::new(&public_dir)?.precompressed(encodings);
     let javascripts = Embedded::new().file(
         "javascripts/helpers.js",
         include_bytes!("../../assets/javascripts/helpers.js"),

@@ -4,7 +4,7 @@ use std::convert::Infallible;
 use std::future::{ready, Ready};
 use std::task::{Context, Poll};
 
-use gw_core::{Body, IntoResponse};
+use gw_core::{Body, Html, IntoResponse};
 
 /// A controller written as a struct.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +20,6 @@ impl<B> tower::Service<http::Request<B>> for ClassyController {
     }
 
     fn call(&mut self, _req: http::Request<B>) -> Self::Future {
-        ready(Ok("Hello World!".into_response()))
+        ready(Ok(Html("Hello World!").into_response()))
     }
 }

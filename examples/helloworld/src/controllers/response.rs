@@ -5,5 +5,5 @@ use gw_core::{app_fn, Body, Response};
 
 /// `return Response('Hello World!')`
 pub fn controller() -> impl Controller {
-    app_fn(|_req: http::Request<Body>| async { Response::new("Hello World!") })
+    app_fn(|_req: http::Request<Body>| async { Response::html("Hello World!") })
 }
