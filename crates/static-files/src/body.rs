@@ -581,9 +581,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn every_frame_but_the_last_is_a_whole_chunk() {
+    async fn a_cached_file_streams_one_whole_chunk_per_frame() {
         // A frame is one `writev` on an HTTP/1.1 connection; smaller frames cost
-        // more CPU per byte, so a chunk is never handed over in pieces.
+        // more CPU per byte, so a chunk is never handed over in pieces. (The file
+        // was just written: the page cache holds all of it.)
         let (_dir, path, data) = numbered_file(5 * 8192 + 100);
         let mut body = body_over(&path, 8192);
         let mut sizes = Vec::new();
