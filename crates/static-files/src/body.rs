@@ -581,6 +581,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_cached_file_streams_one_whole_chunk_per_frame() {
+        // A frame is one `writev` on an HTTP/1.1 connection; smaller frames cost
+        // more CPU per byte, so a chunk is never handed over in pieces. (The file
+        // was just written: the page cache holds all of it.)
+        let (_dir, path, data) = numbered_file(5 * 8192 + 100);
+        let mut body = body_over(&path, 8192);
+        let mut sizes = Vec::new();
+        let mut got = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let chunk = frame.unwrap().into_data().unwrap();
+            sizes.push(chunk.len());
+            got.extend_from_slice(&chunk);
+        }
+        assert_eq!(sizes, [8192, 8192, 8192, 8192, 8192, 100]);
+        assert_eq!(got, data);
+    }
+
+    #[tokio::test]
     async fn an_unchanged_file_streams_whole() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f.bin");
