@@ -309,3 +309,30 @@ async fn a_reload_that_changes_bind_warns_that_it_needs_a_restart() {
     // Still serving on the address it started with.
     assert!(get(&addr, "/").await.starts_with("HTTP/1.1 200 OK\r\n"));
 }
+
+#[test]
+fn the_error_catcher_readmes_config_section_loads() {
+    let readme =
+        std::fs::read_to_string(workspace_root().join("crates/error-catcher/README.md")).unwrap();
+    let [section] = &blocks(&readme, "toml")[..] else {
+        panic!("one toml block in the error-catcher README");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.toml");
+    let config = format!(
+        "[pipeline.main]\npipeline = [\"errors\", \"public\"]\n\n{section}\n\
+         [app.public]\nuse = \"static_files\"\nroot = \"{DIR}/public\"\n"
+    );
+    std::fs::write(&path, config).unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["serve", path.to_str().unwrap(), "--check"])
+        .output()
+        .unwrap();
+    let tree = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{tree}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(tree.contains("filter.errors: error_catcher {"), "{tree}");
+}
