@@ -119,6 +119,14 @@ fn run_all(repo: &Path, clone: &Path, target_dir: &Path, skip_tests: bool) -> Re
 
     check_commands(&cargo, "README.md", &readme_commands)?;
     check_commands(&cargo, "docs/guide.md", &commands(&guide))?;
+    // The two first-hour scenarios: an axum app adopting the crates, and a site
+    // served from a config file without writing Rust.
+    for file in [
+        "examples/axum-mix/README.md",
+        "examples/static-site/README.md",
+    ] {
+        check_commands(&cargo, file, &commands(&read(&clone.join(file))?))?;
+    }
     step("newcomer: everything a newcomer meets works");
     Ok(())
 }
@@ -432,6 +440,18 @@ fn check_contract(clone: &Path, base: &str) -> Result<(), String> {
         r.status == 404
             && r.content_type.starts_with("text/html")
             && String::from_utf8_lossy(&r.body).contains("404 Not Found"),
+        seen(&r),
+    );
+
+    let r = curl(
+        &format!("{base}/no/such/page"),
+        &["-H", "accept: application/json"],
+    )?;
+    check(
+        "a JSON client's 404 is problem details",
+        r.status == 404
+            && r.content_type.starts_with("application/problem+json")
+            && String::from_utf8_lossy(&r.body).contains("\"status\":404"),
         seen(&r),
     );
 

@@ -20,8 +20,9 @@
 //! - `--reload` polls the config files (every 500 ms) and the binary itself. A
 //!   changed config is loaded and swapped in without dropping a request: requests in
 //!   flight finish on the old stack. An invalid config is reported and the old stack
-//!   keeps serving (the server section is read once, at start: a changed `bind`
-//!   needs a restart). A rebuilt binary is started with the listening socket handed
+//!   keeps serving. The server section is read once, at start: a reload that
+//!   changes it (`bind`, a timeout, a limit) swaps the app in and logs a warning
+//!   naming the changed keys, which need a restart. A rebuilt binary is started with the listening socket handed
 //!   over; once it is ready, this process answers its last requests with
 //!   `Connection: close`, drains and exits. SIGHUP reloads the config at any time.
 //!
@@ -259,6 +260,7 @@ fn serve(spec: &AppSpec, args: ServeArgs) -> Result<(), BoxError> {
         registry,
         source,
         loaded.files,
+        loaded.server,
         app,
         listeners,
         server_config,
@@ -269,6 +271,7 @@ async fn serve_http(
     registry: Registry,
     source: Source,
     files: Vec<PathBuf>,
+    server: ServerSection,
     app: SharedApp,
     listeners: Vec<std::net::TcpListener>,
     config: ServerConfig,
@@ -304,6 +307,7 @@ async fn serve_http(
         source,
         files,
         app,
+        server,
         handover,
         stop: stop.clone(),
     };

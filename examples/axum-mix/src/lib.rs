@@ -7,7 +7,7 @@
 //! | `error-catcher` | `.layer(ErrorCatcherLayer)` | a 500 page for a panicking handler instead of a reset connection |
 //! | `key-adder` | `.layer(KeyAdderLayer)` | `test.hello` in the [`Environ`] of every request |
 //! | `cascade` | `.nest_service("/legacy", Cascade::new(new_router).or(mapper).or(legacy_app))` | new handlers take over a legacy service route by route; whatever they answer 404 to still reaches the legacy service |
-//! | `controller-router` | a Routes [`Mapper`](gw_controller_router::Mapper) in that cascade, wrapped in [`StrippedPrefix`] | `Urls` inside `/legacy` generates `/legacy/...`: the prefix axum stripped becomes the [`MountPrefix`](gw_core::MountPrefix) |
+//! | `controller-router` | a Routes [`Mapper`] in that cascade, wrapped in [`StrippedPrefix`] | `Urls` inside `/legacy` generates `/legacy/...`: the prefix axum stripped becomes the [`MountPrefix`](gw_core::MountPrefix) |
 //! | `gw-core` | `.route_service("/gateway/hello", app_fn(..))` | a Gateway controller as an axum route |
 //! | `static-files` | `.fallback_service(StaticFiles)` | files from `public/` for every path no route matched |
 //!

@@ -208,3 +208,131 @@ async fn every_command_of_the_readme_runs() {
             .starts_with("HTTP/1.1 404 Not Found\r\n"));
     }
 }
+
+/// `site.toml` with its directories named absolutely, written to `dir` as
+/// `site.toml`, after `edit`.
+fn site_copy(dir: &std::path::Path, edit: impl Fn(String) -> String) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(format!("{DIR}/site.toml"))
+        .unwrap()
+        .replace("${here}", DIR);
+    let path = dir.join("site.toml");
+    std::fs::write(&path, edit(text)).unwrap();
+    path
+}
+
+#[test]
+fn a_fractional_max_age_is_refused_naming_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = site_copy(dir.path(), |text| {
+        text.replace(
+            "[app.public]\nuse = \"static_files\"\n",
+            "[app.public]\nuse = \"static_files\"\nmax_age = 1.5\n",
+        )
+    });
+    let out = std::process::Command::new(BIN)
+        .args(["serve", path.to_str().unwrap(), "--check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    let line = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .position(|l| l.starts_with("max_age"))
+        .unwrap()
+        + 1;
+    assert!(
+        err.contains(&format!("site.toml:{line}:")),
+        "names the file and line {line}: {err}"
+    );
+    assert!(
+        err.contains("setting max_age = \"1.5\": expected a whole number of seconds"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_reload_that_changes_bind_warns_that_it_needs_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = site_copy(dir.path(), |text| text);
+    let mut child = tokio::process::Command::new(BIN)
+        .args([
+            "serve",
+            path.to_str().unwrap(),
+            "--reload",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(20), stdout.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let addr = first.strip_prefix("serving on http://").unwrap().to_owned();
+
+    // The watcher takes its first look at the file once it serves; until the
+    // reload shows in the log, change `bind` again (a new port each time), so a
+    // change made before that first look is not missed.
+    let config_dir = dir.path().to_owned();
+    let editor = tokio::spawn(async move {
+        for port in 18001.. {
+            site_copy(&config_dir, |text| {
+                text.replace(
+                    "bind = \"127.0.0.1:${PORT:-8000}\"",
+                    &format!("bind = \"127.0.0.1:{port}\""),
+                )
+            });
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let warning = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = stderr.next_line().await.unwrap() {
+            if line.contains("which a reload cannot apply") {
+                return line;
+            }
+        }
+        panic!("the server exited without the warning");
+    })
+    .await
+    .expect("a warning within the reload poll");
+    editor.abort();
+    assert!(warning.contains("WARN"), "{warning}");
+    assert!(warning.contains("(bind)"), "{warning}");
+    assert!(warning.contains("until it is restarted"), "{warning}");
+    // Still serving on the address it started with.
+    assert!(get(&addr, "/").await.starts_with("HTTP/1.1 200 OK\r\n"));
+}
+
+#[test]
+fn the_error_catcher_readmes_config_section_loads() {
+    let readme =
+        std::fs::read_to_string(workspace_root().join("crates/error-catcher/README.md")).unwrap();
+    let [section] = &blocks(&readme, "toml")[..] else {
+        panic!("one toml block in the error-catcher README");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.toml");
+    let config = format!(
+        "[pipeline.main]\npipeline = [\"errors\", \"public\"]\n\n{section}\n\
+         [app.public]\nuse = \"static_files\"\nroot = \"{DIR}/public\"\n"
+    );
+    std::fs::write(&path, config).unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["serve", path.to_str().unwrap(), "--check"])
+        .output()
+        .unwrap();
+    let tree = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{tree}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(tree.contains("filter.errors: error_catcher {"), "{tree}");
+}

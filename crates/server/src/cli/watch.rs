@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use crate::deploy::{Registry, SharedApp};
+use crate::deploy::{Registry, ServerSection, SharedApp};
 
 use super::{handover, Source};
 
@@ -25,6 +25,8 @@ pub(super) struct Watcher {
     pub(super) source: Source,
     pub(super) files: Vec<PathBuf>,
     pub(super) app: SharedApp,
+    /// The server section the running server was started with.
+    pub(super) server: ServerSection,
     pub(super) handover: Option<std::net::TcpListener>,
     pub(super) stop: tokio::sync::watch::Sender<bool>,
 }
@@ -109,6 +111,17 @@ impl Watcher {
                 self.app.replace(loaded.stack.app);
                 self.files = loaded.files;
                 tracing::info!(reason = why, "reloaded {}", self.source.path.display());
+                let changed = self.server.changed_keys(&loaded.server);
+                if !changed.is_empty() {
+                    // The app was swapped; the listeners and limits were not.
+                    tracing::warn!(
+                        changed = %changed.join(", "),
+                        "the server section of {} changed ({}), which a reload cannot apply: \
+                         the server keeps its start-up settings until it is restarted",
+                        self.source.path.display(),
+                        changed.join(", "),
+                    );
+                }
             }
             Ok(Err(e)) => {
                 tracing::error!(

@@ -78,6 +78,42 @@ impl ServerSection {
         &self.tree
     }
 
+    /// The keys whose values differ between this section and `newer` (another
+    /// load of it), in order, and `use` when the server factory changed. A running
+    /// server cannot apply them: its sockets and limits were set when it started.
+    ///
+    /// ```
+    /// use gw_server::deploy::{Loader, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// let load = |toml: &str| {
+    ///     Loader::new(&registry)
+    ///         .embed("app.toml", toml)
+    ///         .load_server("config:app.toml#main")
+    ///         .unwrap()
+    /// };
+    /// let old = load("[server.main]\nbind = \"127.0.0.1:8000\"\n");
+    /// let new = load("[server.main]\nbind = \"127.0.0.1:9000\"\nidle_timeout = \"5s\"\n");
+    /// assert_eq!(old.changed_keys(&new), ["bind", "idle_timeout"]);
+    /// assert!(old.changed_keys(&old.clone()).is_empty());
+    /// ```
+    pub fn changed_keys(&self, newer: &ServerSection) -> Vec<String> {
+        let (old, new) = (self.settings(), newer.settings());
+        let mut keys: Vec<String> = old
+            .iter()
+            .chain(new.iter())
+            .map(|(key, _)| key)
+            .filter(|key| old.get(key) != new.get(key))
+            .map(str::to_owned)
+            .collect();
+        keys.sort();
+        keys.dedup();
+        if self.factory != newer.factory {
+            keys.insert(0, "use".to_owned());
+        }
+        keys
+    }
+
     /// Sets `key` as if the section had written it (the CLI's `--bind` for servers
     /// other than `http`).
     pub fn override_setting(&mut self, key: &str, value: &str) {
