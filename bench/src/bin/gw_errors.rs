@@ -16,7 +16,7 @@ use gw_cascade::{Probing, ReplayBody};
 use gw_core::{Body, Settings};
 use gw_error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
 use gw_key_adder::KeyAdderLayer;
-use gw_server::deploy::box_app;
+use gw_server::deploy::BoxApp;
 use gw_static_files::{Embedded, StaticFiles};
 use tower::{ServiceBuilder, ServiceExt};
 
@@ -60,13 +60,13 @@ fn main() {
             ]);
             helloworld::config::middleware::make_app(&settings).expect("helloworld's app")
         }
-        Some("two-layers") => box_app(
+        Some("two-layers") => BoxApp::new(
             ServiceBuilder::new()
                 .layer(ErrorDocumentsLayer::new())
                 .layer(ErrorCatcherLayer::new())
                 .service(without_error_layers(&public_dir)),
         ),
-        Some("without") => box_app(without_error_layers(&public_dir)),
+        Some("without") => BoxApp::new(without_error_layers(&public_dir)),
         _ => {
             eprintln!("usage: gw-errors PORT PUBLIC_DIR with|two-layers|without");
             std::process::exit(2)
