@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use criterion::{criterion_group, BatchSize, Criterion};
 use futures_util::FutureExt;
-use gw_cascade::members::{boxed, Dyn};
+use gw_cascade::members::Dyn;
 use gw_cascade::members::{Last, Or};
 use gw_cascade::{cascade, Cascade, Probing};
 use gw_core::{Body, BoxApp, Response};
@@ -170,19 +170,19 @@ fn stacks(m: &Members) -> Stacks {
     let dynamic = |members: Vec<BoxApp>| Cascade::dynamic(members).unwrap();
     Stacks {
         files: m.files.clone(),
-        boxed_files: boxed(m.files.clone()),
-        boxed_app: boxed(App),
-        dyn_plain_hit: dynamic(vec![boxed(m.files.clone()), boxed(App)]),
-        dyn_probed_hit: dynamic(vec![BoxApp::probing(m.files.clone()), boxed(App)]),
+        boxed_files: BoxApp::new(m.files.clone()),
+        boxed_app: BoxApp::new(App),
+        dyn_plain_hit: dynamic(vec![BoxApp::new(m.files.clone()), BoxApp::new(App)]),
+        dyn_probed_hit: dynamic(vec![BoxApp::probing(m.files.clone()), BoxApp::new(App)]),
         dyn_plain_three: dynamic(vec![
-            boxed(m.files.clone()),
-            boxed(m.embedded.clone()),
-            boxed(App),
+            BoxApp::new(m.files.clone()),
+            BoxApp::new(m.embedded.clone()),
+            BoxApp::new(App),
         ]),
         dyn_probed_three: dynamic(vec![
             BoxApp::probing(m.files.clone()),
             BoxApp::probing(m.embedded.clone()),
-            boxed(App),
+            BoxApp::new(App),
         ]),
         plain_hit: cascade!(m.files.clone(), App),
         probed_hit: cascade!(Probing(m.files.clone()), App),

@@ -10,7 +10,7 @@
 #![no_main]
 
 use gw_core::{app_fn, Body, Settings};
-use gw_server::deploy::{box_app, Loader, Registry};
+use gw_server::deploy::{BoxApp, Loader, Registry};
 use libfuzzer_sys::fuzz_target;
 
 fn registry() -> Registry {
@@ -18,7 +18,7 @@ fn registry() -> Registry {
         .app("text", |settings: &Settings| {
             settings.check_known(&["body", "debug"])?;
             let body = settings.get("body").unwrap_or("hi").to_owned();
-            Ok(box_app(app_fn(move |_req: http::Request<Body>| {
+            Ok(BoxApp::new(app_fn(move |_req: http::Request<Body>| {
                 let body = body.clone();
                 async move { body }
             })))

@@ -581,10 +581,7 @@ async fn a_dynamic_cascade_serves_over_a_socket() {
     ]);
     let cascade = Cascade::from_settings(
         &settings,
-        [
-            gw_cascade::members::boxed(swallow),
-            gw_cascade::members::boxed(echo),
-        ],
+        [gw_core::BoxApp::new(swallow), gw_core::BoxApp::new(echo)],
     )
     .unwrap();
     let server = serve(cascade).await;
@@ -628,10 +625,7 @@ async fn a_config_built_cascade_lends_requests_to_its_file_server_over_a_socket(
         Response::text(format!("app: {head}{}", body.len()))
     });
     let settings = gw_core::Settings::from_pairs([("catch", "404 405")]);
-    let members = [
-        gw_core::BoxApp::probing(files),
-        gw_cascade::members::boxed(echo),
-    ];
+    let members = [gw_core::BoxApp::probing(files), gw_core::BoxApp::new(echo)];
     let running = serve(Cascade::from_settings(&settings, members).unwrap()).await;
     let client = support::http1();
     let url = |path: &str| format!("http://{}{path}", running.addr);

@@ -12,11 +12,11 @@
 //! layers: what issue #6 asks to cost at most 3 % of throughput on the non-error
 //! path.
 
-use gw_cascade::{Probing, ReplayBody};
+use gw_cascade::Probing;
 use gw_core::{Body, Settings};
 use gw_error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
 use gw_key_adder::KeyAdderLayer;
-use gw_server::deploy::box_app;
+use gw_server::deploy::BoxApp;
 use gw_static_files::{Embedded, StaticFiles};
 use tower::{ServiceBuilder, ServiceExt};
 
@@ -40,9 +40,7 @@ fn without_error_layers(
         "javascripts/helpers.js",
         include_bytes!("../../../examples/helloworld/assets/javascripts/helpers.js"),
     );
-    let router = helloworld::config::routing::make_router()
-        .expect("helloworld's routes")
-        .map_request(|req: http::Request<ReplayBody<Body>>| req.map(Body::from));
+    let router = helloworld::config::routing::make_router().expect("helloworld's routes");
     let app = gw_cascade::cascade!(Probing(public), Probing(javascripts), router);
     ServiceBuilder::new()
         .layer(KeyAdderLayer::new("test.hello", "Hello World").expect("a dotted key"))
@@ -60,13 +58,13 @@ fn main() {
             ]);
             helloworld::config::middleware::make_app(&settings).expect("helloworld's app")
         }
-        Some("two-layers") => box_app(
+        Some("two-layers") => BoxApp::new(
             ServiceBuilder::new()
                 .layer(ErrorDocumentsLayer::new())
                 .layer(ErrorCatcherLayer::new())
                 .service(without_error_layers(&public_dir)),
         ),
-        Some("without") => box_app(without_error_layers(&public_dir)),
+        Some("without") => BoxApp::new(without_error_layers(&public_dir)),
         _ => {
             eprintln!("usage: gw-errors PORT PUBLIC_DIR with|two-layers|without");
             std::process::exit(2)

@@ -12,34 +12,18 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
-use gw_core::{Body, BoxError, Probe, Probed};
+use gw_core::{Body, BoxApp, BoxAppFuture, BoxError, Probed};
 use pin_project_lite::pin_project;
-use tower::util::Oneshot;
-use tower::ServiceExt;
 use tower_service::Service;
 
 use crate::body::CascadeBody;
 use crate::call::MemberCall;
 use crate::catch::{Policy, Verdict};
 use crate::handoff::{Handoff, Lent, Pending, Settled};
-use crate::members::{BoxMember, Members};
+use crate::list::Members;
 use crate::replay::ReplayBody;
 
 type MemberRequest<B> = http::Request<ReplayBody<B>>;
-
-/// What [`ProbeFuture::judge_probe`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum BareVerdict {
-    /// The future is the answer.
-    Answer,
-    /// A miss or a caught status: on to the next member.
-    GoOn,
-    /// The answer needs waiting.
-    Wait,
-}
-
-/// The error of a member that takes the cascade's requests.
-type MemberError<A, B> = <A as Service<MemberRequest<B>>>::Error;
 
 pin_project! {
     /// The response future of a cascade's last member.
@@ -175,7 +159,7 @@ where
 
 /// The response future of a dynamic cascade.
 pub struct DynFuture<B> {
-    members: Arc<[BoxMember]>,
+    members: Arc<[BoxApp]>,
     index: usize,
     state: DynState<B>,
     policy: Policy,
@@ -187,13 +171,13 @@ pub struct DynFuture<B> {
 enum DynState<B> {
     /// A member called with the request (and, before the last, a handoff to go on).
     Call {
-        call: Oneshot<BoxMember, http::Request<Body>>,
+        call: BoxAppFuture,
         /// `None` for the last member.
         handoff: Option<Handoff<B>>,
     },
     /// A probed member's answer, needing a wait; the cascade keeps the request.
     Probe {
-        future: gw_core::BoxAppFuture,
+        future: BoxAppFuture,
         kept: Option<Box<Pending<B>>>,
     },
     /// Settled at once.
@@ -220,7 +204,7 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    pub(crate) fn new(members: Arc<[BoxMember]>, pending: Pending<B>) -> Self {
+    pub(crate) fn new(members: Arc<[BoxApp]>, pending: Pending<B>) -> Self {
         let policy = pending.policy();
         let mut index = 0;
         let state = Self::begin(&members, &mut index, pending, policy);
@@ -237,7 +221,7 @@ where
     /// [`BoxApp::probing`](gw_core::BoxApp::probing)) is lent a request that
     /// has no body, without a copy of the head; the others are called.
     fn begin(
-        members: &[BoxMember],
+        members: &[BoxApp],
         index: &mut usize,
         mut pending: Pending<B>,
         policy: Policy,
@@ -246,7 +230,7 @@ where
             // Only the member about to be tried is cloned.
             let mut member = members[*index].clone();
             if *index + 1 == members.len() {
-                let call = member.oneshot(pending.into_last().map(Body::from));
+                let call = member.call(pending.into_last().map(Body::from));
                 return DynState::Call {
                     call,
                     handoff: None,
@@ -255,8 +239,7 @@ where
             let probes = member.can_probe()
                 && !pending.has_body()
                 && policy.catch.contains(http::StatusCode::NOT_FOUND);
-            let mut cx = Context::from_waker(std::task::Waker::noop());
-            if probes && matches!(member.poll_ready(&mut cx), Poll::Ready(Ok(()))) {
+            if probes {
                 let mut req = pending.into_bare();
                 match member.probe(&mut req) {
                     Some(Probed::Ready(mut res)) => {
@@ -274,7 +257,16 @@ where
                             kept: Some(Box::new(Pending::bare(req, policy))),
                         }
                     }
-                    Some(Probed::Miss) | None => {}
+                    Some(Probed::Miss) => {}
+                    // Not ready at once: called instead, with the head back.
+                    None => {
+                        let pending = Pending::bare(req, policy);
+                        let (req, handoff) = pending.split();
+                        return DynState::Call {
+                            call: member.call(req.map(Body::from)),
+                            handoff: Some(handoff),
+                        };
+                    }
                 }
                 pending = Pending::bare(req, policy);
                 *index += 1;
@@ -282,7 +274,7 @@ where
             }
             let (req, handoff) = pending.split();
             return DynState::Call {
-                call: member.oneshot(req.map(Body::from)),
+                call: member.call(req.map(Body::from)),
                 handoff: Some(handoff),
             };
         }
@@ -315,7 +307,7 @@ where
                     pending
                 }
                 DynState::Call { call, handoff } => {
-                    let mut outcome = ready!(Pin::new(call).poll(cx));
+                    let mut outcome = ready!(call.as_mut().poll(cx));
                     let Some(handoff) = handoff.take() else {
                         return Poll::Ready(outcome.map(|mut res| {
                             this.policy.finish(&mut res);
@@ -348,7 +340,6 @@ pin_project! {
     pub struct ProbeFuture<A, R, B>
     where
         A: Service<MemberRequest<B>>,
-        A: Service<http::Request<B>>,
         R: Members<B>,
     {
         #[pin]
@@ -361,23 +352,11 @@ pin_project! {
     enum ProbeState<A, R, B>
     where
         A: Service<MemberRequest<B>>,
-        A: Service<http::Request<B>>,
         R: Members<B>,
     {
-        // A request without a body probed as it arrived: what the probe returned,
-        // kept where it was written. Only a hit stays in this state.
-        Hit {
-            probed: Probed<
-                <A as Service<http::Request<B>>>::Response,
-                <A as Service<http::Request<B>>>::Future,
-            >,
-        },
         // The member's outcome, settled as the answer.
         Answered {
-            outcome: Option<Result<
-                <A as Service<MemberRequest<B>>>::Response,
-                <A as Service<MemberRequest<B>>>::Error,
-            >>,
+            outcome: Option<Result<A::Response, A::Error>>,
         },
         // The cascade's own answer (413, 507).
         Own { res: Option<http::Response<Bytes>> },
@@ -385,15 +364,8 @@ pin_project! {
         // slow path: boxed, so the hit path's future stays small to move.
         Waiting {
             #[pin]
-            future: <A as Service<MemberRequest<B>>>::Future,
+            future: A::Future,
             kept: Option<Box<(Lent<B>, R)>>,
-        },
-        // The same for a request without a body, probed as it arrived: the cascade
-        // holds the request itself meanwhile.
-        WaitingBare {
-            #[pin]
-            future: <A as Service<http::Request<B>>>::Future,
-            kept: Option<Box<(http::Request<B>, Policy, R)>>,
         },
         // The member missed: the rest of the cascade.
         Rest { #[pin] call: R::Future },
@@ -405,8 +377,7 @@ pin_project! {
 impl<A, R, B, RA> ProbeFuture<A, R, B>
 where
     A: Service<MemberRequest<B>, Response = http::Response<RA>>,
-    A: Service<http::Request<B>, Response = http::Response<RA>, Error = MemberError<A, B>>,
-    R: Members<B, Error = MemberError<A, B>>,
+    R: Members<B, Error = A::Error>,
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
@@ -434,87 +405,18 @@ where
     #[inline(always)]
     pub(crate) fn settled(
         lent: Lent<B>,
-        outcome: Result<http::Response<RA>, MemberError<A, B>>,
+        outcome: Result<http::Response<RA>, A::Error>,
         rest: &mut R,
     ) -> Self {
         Self::from_state(settle(lent, outcome, rest))
     }
 
     /// The member's answer needs waiting.
-    pub(crate) fn waiting(
-        future: <A as Service<MemberRequest<B>>>::Future,
-        lent: Lent<B>,
-        rest: &R,
-    ) -> Self {
+    pub(crate) fn waiting(future: A::Future, lent: Lent<B>, rest: &R) -> Self {
         Self::from_state(ProbeState::Waiting {
             future,
             kept: Some(Box::new((lent, rest.clone()))),
         })
-    }
-
-    /// Probes `member` with a request that has no body, as it arrived. What the
-    /// probe returns is written into the future itself; [`answered`] then judges it
-    /// there. So a hit, the usual case, moves neither the request (which stays
-    /// with the caller) nor the response.
-    ///
-    /// [`answered`]: ProbeFuture::answered
-    #[inline(always)]
-    pub(crate) fn probe_bare(member: &mut A, req: &mut http::Request<B>) -> Self
-    where
-        A: Probe<http::Request<B>>,
-    {
-        Self::from_state(ProbeState::Hit {
-            probed: Probe::<http::Request<B>>::probe(member, req),
-        })
-    }
-
-    /// Judges, in place, what the probe of [`probe_bare`](ProbeFuture::probe_bare)
-    /// returned.
-    #[inline(always)]
-    pub(crate) fn judge_probe(&mut self, policy: Policy) -> BareVerdict {
-        match &mut self.state {
-            ProbeState::Hit {
-                probed: Probed::Ready(res),
-            } => match policy.judge(res) {
-                Verdict::Answer => BareVerdict::Answer,
-                Verdict::Miss => BareVerdict::GoOn,
-            },
-            ProbeState::Hit {
-                probed: Probed::Pending(_),
-            } => BareVerdict::Wait,
-            _ => BareVerdict::GoOn,
-        }
-    }
-
-    /// After [`probe_bare`](ProbeFuture::probe_bare), an answer that needs
-    /// waiting: the cascade keeps the request (and the rest) for the member's
-    /// outcome.
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn wait_bare(&mut self, req: http::Request<B>, policy: Policy, rest: &R) {
-        let probed = std::mem::replace(&mut self.state, ProbeState::Own { res: None });
-        let ProbeState::Hit {
-            probed: Probed::Pending(future),
-        } = probed
-        else {
-            unreachable!("only for a pending probe")
-        };
-        self.state = ProbeState::WaitingBare {
-            future,
-            kept: Some(Box::new((req, policy, rest.clone()))),
-        };
-    }
-
-    /// A request without a body, probed as it arrived: the member answered (or
-    /// failed) at once.
-    #[inline(always)]
-    pub(crate) fn settled_bare(
-        outcome: Result<http::Response<RA>, MemberError<A, B>>,
-        req: http::Request<B>,
-        policy: Policy,
-        rest: &mut R,
-    ) -> Self {
-        Self::from_state(settle_bare(outcome, req, policy, rest))
     }
 }
 
@@ -523,13 +425,12 @@ where
 #[inline(always)]
 fn settle<A, R, B, RA>(
     lent: Lent<B>,
-    mut outcome: Result<http::Response<RA>, MemberError<A, B>>,
+    mut outcome: Result<http::Response<RA>, A::Error>,
     rest: &mut R,
 ) -> ProbeState<A, R, B>
 where
     A: Service<MemberRequest<B>, Response = http::Response<RA>>,
-    A: Service<http::Request<B>, Response = http::Response<RA>, Error = MemberError<A, B>>,
-    R: Members<B, Error = MemberError<A, B>>,
+    R: Members<B, Error = A::Error>,
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
@@ -551,47 +452,14 @@ where
     }
 }
 
-/// Judges the outcome of a member probed with a request that has no body: nothing
-/// was recorded, so nothing can have failed; on a miss the request goes on with an
-/// empty body, after the outcome is dropped.
-#[inline(always)]
-fn settle_bare<A, R, B, RA>(
-    mut outcome: Result<http::Response<RA>, MemberError<A, B>>,
-    req: http::Request<B>,
-    policy: Policy,
-    rest: &mut R,
-) -> ProbeState<A, R, B>
-where
-    A: Service<MemberRequest<B>, Response = http::Response<RA>>,
-    A: Service<http::Request<B>, Response = http::Response<RA>, Error = MemberError<A, B>>,
-    R: Members<B, Error = MemberError<A, B>>,
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
-{
-    let answered = policy.answers(&mut outcome);
-    if answered {
-        drop(req);
-        ProbeState::Answered {
-            outcome: Some(outcome),
-        }
-    } else {
-        // Dropped before the next member is even called.
-        drop(outcome);
-        ProbeState::Rest {
-            call: rest.start(Pending::bare(req, policy)),
-        }
-    }
-}
-
 impl<A, R, B, RA> Future for ProbeFuture<A, R, B>
 where
     A: Service<MemberRequest<B>, Response = http::Response<RA>>,
-    A: Service<http::Request<B>, Response = http::Response<RA>, Error = MemberError<A, B>>,
-    R: Members<B, Error = MemberError<A, B>>,
+    R: Members<B, Error = A::Error>,
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    type Output = Result<http::Response<CascadeBody<RA, R::Body>>, MemberError<A, B>>;
+    type Output = Result<http::Response<CascadeBody<RA, R::Body>>, A::Error>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -601,12 +469,6 @@ where
                 ProbeStateProj::Answered { outcome } => {
                     let outcome = outcome.take().expect("ProbeFuture polled after completion");
                     return Poll::Ready(outcome.map(|res| res.map(CascadeBody::first)));
-                }
-                ProbeStateProj::Hit { probed } => {
-                    let Probed::Ready(res) = std::mem::replace(probed, Probed::Miss) else {
-                        panic!("ProbeFuture polled after completion")
-                    };
-                    return Poll::Ready(Ok(res.map(CascadeBody::first)));
                 }
                 ProbeStateProj::Own { res } => {
                     let res = res.take().expect("ProbeFuture polled after completion");
@@ -623,12 +485,6 @@ where
                     let (lent, mut rest) =
                         *kept.take().expect("ProbeFuture polled after completion");
                     settle(lent, outcome, &mut rest)
-                }
-                ProbeStateProj::WaitingBare { future, kept } => {
-                    let outcome = ready!(future.poll(cx));
-                    let (req, policy, mut rest) =
-                        *kept.take().expect("ProbeFuture polled after completion");
-                    settle_bare(outcome, req, policy, &mut rest)
                 }
             };
             state.set(next);

@@ -81,8 +81,8 @@ where
         }
     }
 
-    /// A request without a body that a member probed as it arrived and declined:
-    /// the next member gets its head and an empty body.
+    /// A request without a body that a boxed member probed (as a `Request<Body>`)
+    /// and declined: the next member gets its head and an empty body.
     #[inline(always)]
     pub(crate) fn bare<X>(req: http::Request<X>, policy: Policy) -> Self {
         let (parts, _empty) = req.into_parts();

@@ -107,32 +107,24 @@
 //! (a probed member may take it with `std::mem::take` and read it in its future,
 //! and the next member still gets every byte). `gw_static_files::StaticFiles` and
 //! `Embedded` implement `Probe`: use `cascade!(Probing(files), Probing(assets), app)`.
-//! The cascade takes the plain path for a `Probing` member when the member is not
-//! ready at once, and when 404 is not in the catch set (a `Miss` must then be a real
-//! 404 response). As the last member, a `Probing` member is simply called.
-//!
-//! The first `Probing` member sees a request without a body (a GET, a HEAD) as it
-//! arrived, `Request<B>`, and its answer is judged inside the response future it
-//! was written into: a hit moves neither the request nor the response. A request
-//! with a body, or a probed member after a miss, is lent `Request<ReplayBody<B>>`.
-//! So a `Probing` member implements `Probe` for both; one generic over its request
-//! body does.
+//! The member is lent the request every member gets, `Request<ReplayBody<B>>`, so
+//! it implements `Probe` for that one request type (one generic over its request
+//! body does). The cascade takes the plain path for a `Probing` member when the
+//! member is not ready at once, and when 404 is not in the catch set (a `Miss`
+//! must then be a real 404 response). As the last member, a `Probing` member is
+//! simply called.
 //!
 //! Use it for every member but the last that implements `Probe`. A plain member
 //! keeps working as before; both kinds mix freely in one cascade. In the dynamic
 //! form, a member boxed with
 //! [`BoxApp::probing`](gw_core::BoxApp::probing) gets the same fast path for
-//! requests without a body.
-//!
-//! `benches/cascade.rs` measures the cost of each path; the crate README has the
-//! figures.
+//! requests without a body. The crate README shows the hot path in one table.
 //!
 //! Members of the static form are services over `http::Request<ReplayBody<B>>`,
 //! where `B` is the cascade's own request body (hyper's `Incoming`,
 //! [`gw_core::Body`], axum's `Body`...). Services generic over their request
-//! body, such as an axum `Router`, fit as they are; a service that wants a
-//! `gw_core::Body` converts with `req.map(Body::from)`. Members of the dynamic
-//! form receive a `gw_core::Body`.
+//! body, such as an axum `Router` or Gateway's own services, fit as they are.
+//! Members of the dynamic form receive a `gw_core::Body`.
 //!
 //! # Two forms
 //!
@@ -142,7 +134,7 @@
 //!   returns a [`CascadeBody`] that is one of them. All members share one error type
 //!   (`Infallible` for most), and the cascade has that error type, so it fits axum's
 //!   `fallback_service` and `route_service`.
-//! - **Dynamic**: [`Cascade::dynamic`] over a list of [`members::BoxMember`]s, or
+//! - **Dynamic**: [`Cascade::dynamic`] over a list of [`gw_core::BoxApp`]s, or
 //!   [`Cascade::from_settings`] for a config file; see [`CascadeConfig`] for the keys
 //!   (`catch`, `replay_threshold`, `replay_limit`, `spill_dir`, `errors_as_misses`).
 //!
@@ -169,6 +161,7 @@ mod config;
 mod error;
 pub mod future;
 mod handoff;
+mod list;
 pub mod members;
 mod replay;
 mod service;

@@ -5,88 +5,23 @@
 //!   future and body types; nothing is boxed and nothing is called through `dyn`.
 //! - [`Probing`] wraps a member that implements [`gw_core::Probe`]: the
 //!   cascade lends it the request instead of copying the head (the fast path).
-//! - [`Dyn`] is a list of [`BoxMember`]s, for stacks built from a config file.
+//! - [`Dyn`] is a list of [`BoxApp`]s, for stacks built from a config file.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use std::task::{Context, Poll, Waker};
 
-use gw_core::{Body, BoxError, Probe, Probed};
+use gw_core::{Body, BoxApp, BoxError, Probe, Probed};
 use tower_service::Service;
 
 use crate::body::CascadeBody;
 use crate::call::MemberCall;
-use crate::config::CascadeConfig;
-use crate::future::{BareVerdict, DynFuture, LastFuture, OrFuture, ProbeFuture};
+use crate::future::{DynFuture, LastFuture, OrFuture, ProbeFuture};
 use crate::handoff::Pending;
+use crate::list::sealed;
+pub use crate::list::{Append, Members};
 use crate::replay::ReplayBody;
-
-/// A boxed member of a dynamic cascade: any service from `Request<Body>` to
-/// `Response<Body>`. Make one with [`boxed`], or with
-/// [`BoxApp::probing`](gw_core::BoxApp::probing) for a member that implements
-/// [`Probe`]: the dynamic cascade then lends it requests without a body instead of
-/// copying their head.
-pub type BoxMember = gw_core::BoxApp;
-
-/// Boxes a service as a [`BoxMember`]: its body and error types are erased.
-///
-/// ```
-/// use gw_core::{app_fn, Body};
-///
-/// let member = gw_cascade::members::boxed(app_fn(|_req: http::Request<Body>| async { "hi" }));
-/// # let _ = member;
-/// ```
-pub fn boxed<S, RB>(service: S) -> BoxMember
-where
-    S: Service<http::Request<Body>, Response = http::Response<RB>> + Clone + Send + Sync + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send + 'static,
-    RB: http_body::Body<Data = Bytes> + Send + 'static,
-    RB::Error: Into<BoxError>,
-{
-    gw_core::BoxApp::new(service)
-}
-
-mod sealed {
-    pub trait Sealed {}
-}
-
-/// A list of cascade members. Implemented by [`Last`], [`Or`] and [`Dyn`] only.
-pub trait Members<B>: Clone + sealed::Sealed {
-    /// The response body: one type for all members.
-    type Body;
-    /// The error of the members (all members of a static cascade share it).
-    type Error;
-    /// The response future.
-    type Future: std::future::Future<Output = Result<http::Response<Self::Body>, Self::Error>>;
-
-    /// Starts the cascade for one request. Each member is cloned only when the
-    /// request reaches it (or, for the members after one whose answer is awaited,
-    /// when that member is called).
-    fn start(&mut self, pending: Pending<B>) -> Self::Future;
-
-    /// Starts the cascade for a request as it arrived. The default takes it apart
-    /// into a [`Pending`]; a probed first member looks at a request without a body
-    /// as it is, so a hit moves nothing.
-    #[doc(hidden)]
-    #[inline(always)]
-    fn begin(&mut self, req: http::Request<B>, config: &CascadeConfig) -> Self::Future
-    where
-        B: http_body::Body<Data = Bytes>,
-        B::Error: Into<BoxError>,
-    {
-        self.start(Pending::new(req, &config.replay, config.policy))
-    }
-}
-
-/// Appends a member at the end of a list; used by [`Cascade::or`](crate::Cascade::or).
-pub trait Append<N>: sealed::Sealed {
-    /// The longer list.
-    type Output;
-    /// Appends `next`.
-    fn append(self, next: N) -> Self::Output;
-}
 
 /// The last member of a static list: its response is returned whatever its status.
 #[derive(Debug, Clone)]
@@ -204,13 +139,10 @@ where
 /// the cascade still holds the request, so a hit costs no copy and a miss hands the
 /// very same request to the next member.
 ///
-/// A request without a body is probed as it arrived (`Request<B>`) by the first
-/// member: the probe's result is written into the response future and judged
-/// there, so a hit moves neither the request nor the response. A request with a
-/// body, and a probed member after a miss, are lent the request with the cascade's
-/// recording body (`Request<ReplayBody<B>>`). So the member implements
-/// [`Probe`] for both request types, as any member generic
-/// over its request body does.
+/// The member is lent the request the cascade gives every member,
+/// `Request<ReplayBody<B>>`: it implements [`Probe`] for that one request type (a
+/// member generic over its request body does). A request without a body costs no
+/// recording: its `ReplayBody` is empty.
 ///
 /// The cascade falls back to the plain path, copying the head, in two cases: when
 /// the member is not ready at once (it is readied in the response future, as any
@@ -305,15 +237,13 @@ where
 
 impl<A, R, B, RA> Members<B> for Or<Probing<A>, R>
 where
-    A: Probe<http::Request<ReplayBody<B>>, Response = http::Response<RA>>
-        + Probe<http::Request<B>, Response = http::Response<RA>, Error = ProbeError<A, B>>
-        + Clone,
-    R: Members<B, Error = ProbeError<A, B>>,
+    A: Probe<http::Request<ReplayBody<B>>, Response = http::Response<RA>> + Clone,
+    R: Members<B, Error = A::Error>,
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
     type Body = CascadeBody<RA, R::Body>;
-    type Error = ProbeError<A, B>;
+    type Error = A::Error;
     type Future = ProbeFuture<A, R, B>;
 
     #[inline(always)]
@@ -326,7 +256,7 @@ where
         // the member, so neither is cloned. Its readiness is used at once.
         let member = &mut self.first.0;
         let mut cx = Context::from_waker(Waker::noop());
-        match Service::<http::Request<ReplayBody<B>>>::poll_ready(member, &mut cx) {
+        match member.poll_ready(&mut cx) {
             Poll::Ready(Ok(())) => {}
             Poll::Ready(Err(error)) => {
                 return ProbeFuture::settled(pending.lend(), Err(error), &mut self.rest)
@@ -335,86 +265,18 @@ where
             Poll::Pending => return ProbeFuture::plain(member.clone(), &self.rest, pending),
         }
         let mut lent = pending.lend();
-        match Probe::<http::Request<ReplayBody<B>>>::probe(member, &mut lent.req) {
+        match member.probe(&mut lent.req) {
             Probed::Miss => ProbeFuture::rest(self.rest.start(lent.into_next())),
             Probed::Ready(res) => ProbeFuture::settled(lent, Ok(res), &mut self.rest),
             Probed::Pending(future) => ProbeFuture::waiting(future, lent, &self.rest),
         }
     }
-
-    /// A request without a body is probed as it arrived: nothing is taken apart or
-    /// moved before the member has looked at it, and a hit moves only its response.
-    /// A request with a body goes through [`start`](Members::start), lent with a
-    /// recording body.
-    #[inline(always)]
-    fn begin(&mut self, mut req: http::Request<B>, config: &CascadeConfig) -> Self::Future {
-        let policy = config.policy;
-        if !req.body().is_end_stream() || !policy.catch.contains(http::StatusCode::NOT_FOUND) {
-            return begin_cold(self, req, config, None);
-        }
-        let member = &mut self.first.0;
-        let mut cx = Context::from_waker(Waker::noop());
-        match Service::<http::Request<B>>::poll_ready(member, &mut cx) {
-            Poll::Ready(Ok(())) => {}
-            not_ready => return begin_cold(self, req, config, Some(not_ready)),
-        }
-        let mut future = ProbeFuture::probe_bare(member, &mut req);
-        match future.judge_probe(policy) {
-            BareVerdict::Answer => future,
-            BareVerdict::GoOn => {
-                // A caught response is dropped before the next member is called.
-                drop(future);
-                ProbeFuture::rest(self.rest.start(Pending::bare(req, policy)))
-            }
-            BareVerdict::Wait => {
-                future.wait_bare(req, policy, &self.rest);
-                future
-            }
-        }
-    }
 }
-
-/// A request that cannot be probed as it arrived: one with a body (lent with a
-/// recording body), one for a cascade that does not catch 404 (called), or one
-/// whose member is not ready at once (readied in the future, or failed).
-#[cold]
-#[inline(never)]
-fn begin_cold<A, R, B, RA>(
-    this: &mut Or<Probing<A>, R>,
-    req: http::Request<B>,
-    config: &CascadeConfig,
-    readiness: Option<Poll<Result<(), ProbeError<A, B>>>>,
-) -> ProbeFuture<A, R, B>
-where
-    A: Probe<http::Request<ReplayBody<B>>, Response = http::Response<RA>>
-        + Probe<http::Request<B>, Response = http::Response<RA>, Error = ProbeError<A, B>>
-        + Clone,
-    R: Members<B, Error = ProbeError<A, B>>,
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
-{
-    let policy = config.policy;
-    match readiness {
-        None => this.start(Pending::new(req, &config.replay, policy)),
-        Some(Poll::Ready(Err(error))) => {
-            ProbeFuture::settled_bare(Err(error), req, policy, &mut this.rest)
-        }
-        // Not ready at once: a clone is readied in the future, on the plain path.
-        Some(Poll::Pending) => {
-            let pending = Pending::new(req, &config.replay, policy);
-            ProbeFuture::plain(this.first.0.clone(), &this.rest, pending)
-        }
-        Some(Poll::Ready(Ok(()))) => unreachable!("a ready member is probed in `begin`"),
-    }
-}
-
-/// The error of a probed member.
-type ProbeError<A, B> = <A as Service<http::Request<ReplayBody<B>>>>::Error;
 
 /// A list of boxed members, for cascades built at run time.
 #[derive(Clone)]
 pub struct Dyn {
-    pub(crate) members: Arc<[BoxMember]>,
+    pub(crate) members: Arc<[BoxApp]>,
 }
 
 impl std::fmt::Debug for Dyn {
@@ -447,7 +309,12 @@ where
 {
     type Output = Dyn;
     fn append(self, next: N) -> Dyn {
-        let members = self.members.iter().cloned().chain([boxed(next)]).collect();
+        let members = self
+            .members
+            .iter()
+            .cloned()
+            .chain([BoxApp::new(next)])
+            .collect();
         Dyn { members }
     }
 }

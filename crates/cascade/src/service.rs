@@ -10,7 +10,11 @@ use tower_service::Service;
 
 use crate::catch::CatchSet;
 use crate::config::CascadeConfig;
-use crate::members::{Append, BoxMember, Dyn, Last, Members};
+use gw_core::BoxApp;
+
+use crate::handoff::Pending;
+use crate::list::{Append, Members};
+use crate::members::{Dyn, Last};
 use crate::CascadeError;
 
 /// Tries its members in order; the first response whose status is not caught is
@@ -64,20 +68,21 @@ impl<A> Cascade<Last<A>> {
 }
 
 impl Cascade<Dyn> {
-    /// A cascade over boxed members (see [`members::boxed`](crate::members::boxed)),
-    /// for stacks assembled at run time. An empty list is an error.
+    /// A cascade over boxed members ([`BoxApp::new`], or [`BoxApp::probing`] for a
+    /// member that implements [`gw_core::Probe`]), for stacks assembled at run
+    /// time. An empty list is an error.
     ///
     /// ```
-    /// use gw_cascade::{members::boxed, Cascade};
-    /// use gw_core::{app_fn, Body};
+    /// use gw_cascade::Cascade;
+    /// use gw_core::{app_fn, Body, BoxApp};
     ///
     /// let hello = app_fn(|_req: http::Request<Body>| async { "hello" });
-    /// let cascade = Cascade::dynamic([boxed(hello)]).unwrap();
+    /// let cascade = Cascade::dynamic([BoxApp::new(hello)]).unwrap();
     /// assert_eq!(cascade.get_ref().len(), 1);
     /// assert!(Cascade::dynamic([]).is_err());
     /// ```
-    pub fn dynamic(members: impl IntoIterator<Item = BoxMember>) -> Result<Self, CascadeError> {
-        let members: std::sync::Arc<[BoxMember]> = members.into_iter().collect();
+    pub fn dynamic(members: impl IntoIterator<Item = BoxApp>) -> Result<Self, CascadeError> {
+        let members: std::sync::Arc<[BoxApp]> = members.into_iter().collect();
         if members.is_empty() {
             return Err(CascadeError::NoMembers);
         }
@@ -91,7 +96,7 @@ impl Cascade<Dyn> {
     /// [`CascadeConfig::from_settings`] for the keys.
     pub fn from_settings(
         settings: &Settings,
-        members: impl IntoIterator<Item = BoxMember>,
+        members: impl IntoIterator<Item = BoxApp>,
     ) -> Result<Self, CascadeError> {
         Ok(Cascade::dynamic(members)?.config(CascadeConfig::from_settings(settings)?))
     }
@@ -189,7 +194,9 @@ where
 
     #[inline]
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        self.members.begin(req, &self.config)
+        let config = &self.config;
+        self.members
+            .start(Pending::new(req, &config.replay, config.policy))
     }
 }
 

@@ -61,7 +61,9 @@ impl Body {
 
     /// Wraps any [`http_body::Body`] whose data is [`Bytes`].
     ///
-    /// A `gw_core::Body` passed here is returned as it is, not boxed again.
+    /// Nothing is boxed for a `gw_core::Body`, which is returned as it is, nor for
+    /// a body that has already ended ([`is_end_stream`](http_body::Body::is_end_stream):
+    /// a GET's), which becomes [`Body::empty`]. Anything else is boxed once.
     pub fn new<B>(body: B) -> Self
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
@@ -75,6 +77,11 @@ impl Body {
             }
         }
         let body = slot.expect("slot is only emptied for our own type");
+        // An ended body yields no frame, not even trailers (http-body's contract
+        // for `is_end_stream`), so an empty one answers exactly the same.
+        if body.is_end_stream() {
+            return Body::empty();
+        }
         Body {
             kind: Kind::Boxed {
                 body: Box::pin(MapErr { inner: body }),
@@ -388,6 +395,16 @@ mod tests {
     async fn wrapping_our_own_body_does_not_box_it_again() {
         let body = Body::new(Body::from("x"));
         assert!(matches!(body.kind, Kind::Full { .. }));
+    }
+
+    #[tokio::test]
+    async fn an_ended_body_is_not_boxed_and_a_live_one_keeps_every_frame() {
+        let ended = Body::new(http_body_util::Empty::<Bytes>::new());
+        assert!(matches!(ended.kind, Kind::Full { chunk: None }));
+        let live = Body::new(http_body_util::Full::new(Bytes::from_static(b"abc")));
+        assert!(matches!(live.kind, Kind::Boxed { .. }));
+        let (chunks, _) = collect_frames(live).await.unwrap();
+        assert_eq!(chunks, [Bytes::from_static(b"abc")]);
     }
 
     #[tokio::test]

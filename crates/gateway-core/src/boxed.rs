@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -17,11 +18,15 @@ pub type BoxAppFuture =
 /// A boxed, cloneable, `Sync` app from `Request<Body>` to `Response<Body>`: what a
 /// stack built at run time (from a config file) holds, one type for every app.
 ///
-/// It is what tower's `BoxCloneSyncService` is, with one addition: a service boxed
-/// with [`BoxApp::probing`] keeps its [`Probe`], so a dynamic cascade can still
-/// offer it a borrowed request ([`BoxApp::probe`]) instead of copying the request
-/// head before each call. A service boxed with [`BoxApp::new`] cannot probe, and
-/// [`BoxApp::probe`] says so with `None`.
+/// It is what tower's `BoxCloneSyncService` is, with two differences:
+///
+/// - a clone is a reference-count bump (the boxed service sits behind one `Arc`;
+///   each call clones it into the response future, where it is readied), so a
+///   stack held in a `BoxApp` is shared, never copied, between requests;
+/// - a service boxed with [`BoxApp::probing`] keeps its [`Probe`], so a dynamic
+///   cascade can still offer it a borrowed request ([`BoxApp::probe`]) instead of
+///   copying the request head before each call. A service boxed with
+///   [`BoxApp::new`] cannot probe, and [`BoxApp::probe`] says so with `None`.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -73,13 +78,17 @@ pub type BoxAppFuture =
 /// # }
 /// ```
 pub struct BoxApp {
-    inner: Box<dyn DynApp>,
+    inner: Arc<dyn DynApp>,
 }
 
 impl BoxApp {
     /// Boxes `service`: its response body is wrapped in [`Body`] (a `Body` is not
     /// wrapped twice) and its error boxed. The box cannot probe; see
     /// [`BoxApp::probing`].
+    ///
+    /// Each call clones `service` and readies the clone inside the response
+    /// future (as tower's `Oneshot` does), so keep it cheap to clone: one `Arc`
+    /// per layer, as every Gateway service is.
     pub fn new<S, RB>(service: S) -> Self
     where
         S: Service<http::Request<Body>, Response = http::Response<RB>>
@@ -93,7 +102,7 @@ impl BoxApp {
         RB::Error: Into<BoxError>,
     {
         BoxApp {
-            inner: Box::new(Boxed::<S, NoProbe> {
+            inner: Arc::new(Boxed::<S, NoProbe> {
                 service,
                 mode: std::marker::PhantomData,
             }),
@@ -116,7 +125,7 @@ impl BoxApp {
         RB::Error: Into<BoxError>,
     {
         BoxApp {
-            inner: Box::new(Boxed::<S, WithProbe> {
+            inner: Arc::new(Boxed::<S, WithProbe> {
                 service,
                 mode: std::marker::PhantomData,
             }),
@@ -128,9 +137,9 @@ impl BoxApp {
         self.inner.can_probe()
     }
 
-    /// Probes the boxed service with a borrowed request (see [`Probe`] for the
-    /// contract: it needs readiness from `poll_ready`, as a call does). `None` if
-    /// the service cannot probe: call it instead.
+    /// Probes a clone of the boxed service with a borrowed request (see [`Probe`]
+    /// for the contract). `None` if the service cannot probe, or is not ready at
+    /// once: call it instead.
     pub fn probe(
         &mut self,
         req: &mut http::Request<Body>,
@@ -139,10 +148,12 @@ impl BoxApp {
     }
 }
 
+/// A clone is a reference-count bump: the boxed service is shared, and cloned
+/// only by each call.
 impl Clone for BoxApp {
     fn clone(&self) -> Self {
         BoxApp {
-            inner: self.inner.clone_box(),
+            inner: Arc::clone(&self.inner),
         }
     }
 }
@@ -160,9 +171,10 @@ impl Service<http::Request<Body>> for BoxApp {
     type Error = BoxError;
     type Future = BoxAppFuture;
 
+    /// Always ready: the service is readied inside each response future.
     #[inline]
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx)
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
     }
 
     #[inline]
@@ -171,16 +183,15 @@ impl Service<http::Request<Body>> for BoxApp {
     }
 }
 
-/// The object-safe face of a boxed app.
+/// The object-safe face of a boxed app. Every method takes `&self`: the service
+/// is shared, and cloned where it must be called.
 trait DynApp: Send + Sync {
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>>;
-    fn call(&mut self, req: http::Request<Body>) -> BoxAppFuture;
+    fn call(&self, req: http::Request<Body>) -> BoxAppFuture;
     fn can_probe(&self) -> bool;
     fn probe(
-        &mut self,
+        &self,
         req: &mut http::Request<Body>,
     ) -> Option<Probed<http::Response<Body>, BoxAppFuture>>;
-    fn clone_box(&self) -> Box<dyn DynApp>;
 }
 
 /// A boxed service; `M` says whether it probes ([`WithProbe`], from
@@ -190,20 +201,11 @@ struct Boxed<S, M> {
     mode: std::marker::PhantomData<fn() -> M>,
 }
 
-impl<S: Clone, M> Clone for Boxed<S, M> {
-    fn clone(&self) -> Self {
-        Boxed {
-            service: self.service.clone(),
-            mode: std::marker::PhantomData,
-        }
-    }
-}
-
 /// Whether, and how, a boxed service probes.
 trait Mode<S>: 'static {
     const CAN_PROBE: bool;
     fn probe(
-        service: &mut S,
+        service: &S,
         req: &mut http::Request<Body>,
     ) -> Option<Probed<http::Response<Body>, BoxAppFuture>>;
 }
@@ -217,7 +219,7 @@ struct WithProbe;
 impl<S> Mode<S> for NoProbe {
     const CAN_PROBE: bool = false;
     fn probe(
-        _service: &mut S,
+        _service: &S,
         _req: &mut http::Request<Body>,
     ) -> Option<Probed<http::Response<Body>, BoxAppFuture>> {
         None
@@ -226,7 +228,7 @@ impl<S> Mode<S> for NoProbe {
 
 impl<S, RB> Mode<S> for WithProbe
 where
-    S: Probe<http::Request<Body>, Response = http::Response<RB>>,
+    S: Probe<http::Request<Body>, Response = http::Response<RB>> + Clone,
     S::Error: Into<BoxError>,
     S::Future: Send + 'static,
     RB: http_body::Body<Data = Bytes> + Send + 'static,
@@ -234,31 +236,26 @@ where
 {
     const CAN_PROBE: bool = true;
     fn probe(
-        service: &mut S,
+        service: &S,
         req: &mut http::Request<Body>,
     ) -> Option<Probed<http::Response<Body>, BoxAppFuture>> {
+        // A probe is a call: it needs the readiness of the very instance probed.
+        let mut service = service.clone();
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        if !matches!(service.poll_ready(&mut cx), Poll::Ready(Ok(()))) {
+            return None;
+        }
         Some(match service.probe(req) {
             Probed::Miss => Probed::Miss,
             Probed::Ready(res) => Probed::Ready(res.map(Body::new)),
-            Probed::Pending(future) => Probed::Pending(boxed_future(future)),
+            Probed::Pending(future) => Probed::Pending(Box::pin(async move {
+                future
+                    .await
+                    .map(|res| res.map(Body::new))
+                    .map_err(Into::into)
+            })),
         })
     }
-}
-
-/// The boxed future of a service whose body and error types are not yet ours.
-fn boxed_future<F, RB, E>(future: F) -> BoxAppFuture
-where
-    F: Future<Output = Result<http::Response<RB>, E>> + Send + 'static,
-    RB: http_body::Body<Data = Bytes> + Send + 'static,
-    RB::Error: Into<BoxError>,
-    E: Into<BoxError>,
-{
-    Box::pin(async move {
-        future
-            .await
-            .map(|res| res.map(Body::new))
-            .map_err(Into::into)
-    })
 }
 
 impl<S, RB, M> DynApp for Boxed<S, M>
@@ -270,12 +267,20 @@ where
     RB::Error: Into<BoxError>,
     M: Mode<S>,
 {
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.service.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, req: http::Request<Body>) -> BoxAppFuture {
-        boxed_future(self.service.call(req))
+    fn call(&self, req: http::Request<Body>) -> BoxAppFuture {
+        let mut service = self.service.clone();
+        // The one box between the caller and the service: readiness, the call,
+        // and the body and error types made ours.
+        Box::pin(async move {
+            std::future::poll_fn(|cx| service.poll_ready(cx))
+                .await
+                .map_err(Into::into)?;
+            service
+                .call(req)
+                .await
+                .map(|res| res.map(Body::new))
+                .map_err(Into::into)
+        })
     }
 
     fn can_probe(&self) -> bool {
@@ -283,14 +288,10 @@ where
     }
 
     fn probe(
-        &mut self,
+        &self,
         req: &mut http::Request<Body>,
     ) -> Option<Probed<http::Response<Body>, BoxAppFuture>> {
-        M::probe(&mut self.service, req)
-    }
-
-    fn clone_box(&self) -> Box<dyn DynApp> {
-        Box::new(self.clone())
+        M::probe(&self.service, req)
     }
 }
 

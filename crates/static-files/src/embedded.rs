@@ -2,7 +2,6 @@
 
 mod probe;
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
@@ -16,6 +15,7 @@ use tower_service::Service;
 use crate::config::{BuildError, Config, ContentDisposition};
 use crate::entry::{FileEntry, Index, Node, Representation};
 use crate::future::ResponseFuture;
+use crate::hash::IndexMap;
 use crate::path::check_segment;
 
 /// Serves files compiled into the binary: the twin of Pylons' packaged WebHelpers
@@ -41,12 +41,35 @@ use crate::path::check_segment;
 /// assert!(res.headers()["etag"].to_str().unwrap().starts_with('"'));
 /// # }
 /// ```
+///
+/// A clone is a reference-count bump: the files, the configuration and the index
+/// live behind one `Arc`.
 #[derive(Clone, Debug, Default)]
 pub struct Embedded {
+    shared: Arc<Shared>,
+}
+
+/// What every clone of an [`Embedded`] shares.
+#[derive(Debug, Default)]
+struct Shared {
     files: Vec<(String, Bytes)>,
     config: Config,
     last_modified: Option<SystemTime>,
-    index: Arc<OnceLock<Index>>,
+    /// Built on the first request, from the fields above.
+    index: OnceLock<Index>,
+}
+
+/// A builder method on a shared `Embedded` copies what it changes; the index is
+/// built afresh.
+impl Clone for Shared {
+    fn clone(&self) -> Self {
+        Shared {
+            files: self.files.clone(),
+            config: self.config.clone(),
+            last_modified: self.last_modified,
+            index: OnceLock::new(),
+        }
+    }
 }
 
 impl Embedded {
@@ -87,9 +110,10 @@ impl Embedded {
                 reason: reason.to_string(),
             })?;
         }
-        self.files.retain(|(p, _)| p != clean);
-        self.files.push((clean.to_owned(), contents.into()));
-        Ok(self.reset())
+        let shared = self.edit();
+        shared.files.retain(|(p, _)| p != clean);
+        shared.files.push((clean.to_owned(), contents.into()));
+        Ok(self)
     }
 
     /// The names tried for a request ending in `/`. Default: `index.html`.
@@ -100,8 +124,8 @@ impl Embedded {
     {
         let names: Vec<String> = names.into_iter().map(Into::into).collect();
         Config::check_index_files(&names)?;
-        self.config.index_files = names;
-        Ok(self.reset())
+        self.edit().config.index_files = names;
+        Ok(self)
     }
 
     /// The names tried for a request ending in `/`. Default: `index.html`.
@@ -122,52 +146,60 @@ impl Embedded {
 
     /// Sends `Cache-Control: public, max-age=N`. Default: no `Cache-Control`.
     pub fn max_age(mut self, max_age: Duration) -> Self {
-        self.config.cache_control = Some(Config::max_age_value(max_age));
-        self.reset()
+        self.edit().config.cache_control = Some(Config::max_age_value(max_age));
+        self
     }
 
     /// Fingerprinted names get a year and `immutable`. Default: off.
     pub fn immutable_fingerprinted(mut self, on: bool) -> Self {
-        self.config.immutable_fingerprinted = on;
-        self.reset()
+        self.edit().config.immutable_fingerprinted = on;
+        self
     }
 
     /// Whether to send `Content-Disposition`. Default: none.
     pub fn content_disposition(mut self, disposition: ContentDisposition) -> Self {
-        self.config.content_disposition = disposition;
-        self.reset()
+        self.edit().config.content_disposition = disposition;
+        self
     }
 
     /// A `Last-Modified` date for every file (for example the build time), which
     /// enables `If-Modified-Since`. Default: none; the content ETag is enough.
     pub fn last_modified(mut self, when: SystemTime) -> Self {
-        self.last_modified = Some(when);
-        self.reset()
+        self.edit().last_modified = Some(when);
+        self
     }
 
     /// The number of files.
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.shared.files.len()
     }
 
     /// Whether there are no files.
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.shared.files.is_empty()
     }
 
-    fn reset(mut self) -> Self {
-        self.index = Arc::default();
-        self
+    /// The shared state, for a builder method to change: copied first if another
+    /// clone holds it, and its index dropped, to be built again.
+    fn edit(&mut self) -> &mut Shared {
+        let shared = Arc::make_mut(&mut self.shared);
+        shared.index = OnceLock::new();
+        shared
     }
 
-    fn index(&self) -> &Index {
-        self.index.get_or_init(|| {
-            let mut nodes: HashMap<Box<str>, Node> = HashMap::new();
+    pub(crate) fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    pub(crate) fn index(&self) -> &Index {
+        let shared = &*self.shared;
+        shared.index.get_or_init(|| {
+            let mut nodes: IndexMap<Node> = IndexMap::default();
             nodes.insert("".into(), Node::Dir(Arc::default()));
-            for (path, bytes) in &self.files {
+            for (path, bytes) in &shared.files {
                 let name = path.rsplit('/').next().unwrap_or(path);
-                let repr = Representation::in_memory(bytes.clone(), self.last_modified);
-                let entry = FileEntry::new(name, Arc::new(repr), Vec::new(), &self.config);
+                let repr = Representation::in_memory(bytes.clone(), shared.last_modified);
+                let entry = FileEntry::new(name, Arc::new(repr), Vec::new(), &shared.config);
                 nodes.insert(path.as_str().into(), Node::File(Arc::new(entry)));
                 let mut dir = path.as_str();
                 while let Some((parent, _)) = dir.rsplit_once('/') {
@@ -181,7 +213,7 @@ impl Embedded {
                 nodes,
                 scanned_at: None,
             };
-            index.link_directories(&self.config.index_files);
+            index.link_directories(&shared.config.index_files);
             index
         })
     }

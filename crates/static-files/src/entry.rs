@@ -3,6 +3,8 @@
 //! directory. A lookup is one hash probe and no system call.
 
 use std::collections::HashMap;
+
+use crate::hash::IndexMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -148,7 +150,7 @@ pub(crate) enum Node {
 /// The whole tree, keyed by decoded path without leading or trailing `/`.
 #[derive(Debug, Default)]
 pub(crate) struct Index {
-    pub(crate) nodes: HashMap<Box<str>, Node>,
+    pub(crate) nodes: IndexMap<Node>,
     /// When the scan that produced this index started; `None` before the first.
     pub(crate) scanned_at: Option<Instant>,
 }

@@ -11,7 +11,7 @@ use http::{HeaderMap, Method};
 pub fn resolve_path(raw: &str, allow_dotfiles: bool) -> Option<String> {
     crate::path::resolve(raw, allow_dotfiles)
         .ok()
-        .map(|p| p.key)
+        .map(|p| p.key.into_owned())
 }
 
 /// The `Range` parser: `Ok(None)` means "ignore the header" (200), `Err(())` means

@@ -15,14 +15,16 @@
 //! index built by walking the root, nothing outside the root can be named even if
 //! a rule above were missing; the rules make the refusal explicit and cheap.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A request path that passed every check: its decoded segments, joined by `/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SafePath {
+pub(crate) struct SafePath<'a> {
     /// The decoded segments joined by `/`, without leading or trailing `/`;
-    /// `""` is the root directory.
-    pub(crate) key: String,
+    /// `""` is the root directory. Borrowed from the request when the path has no
+    /// percent escape (the usual case), so it costs no allocation.
+    pub(crate) key: Cow<'a, str>,
     /// The request path ended in `/` (or was exactly `/`).
     pub(crate) trailing_slash: bool,
 }
@@ -54,11 +56,11 @@ impl fmt::Display for PathRejection {
 }
 
 /// Decodes and checks a raw (still percent-encoded) request path.
-pub(crate) fn resolve(raw: &str, allow_dotfiles: bool) -> Result<SafePath, PathRejection> {
+pub(crate) fn resolve(raw: &str, allow_dotfiles: bool) -> Result<SafePath<'_>, PathRejection> {
     let rest = raw.strip_prefix('/').ok_or(PathRejection::NotAbsolute)?;
     if rest.is_empty() {
         return Ok(SafePath {
-            key: String::new(),
+            key: Cow::Borrowed(""),
             trailing_slash: true,
         });
     }
@@ -66,6 +68,25 @@ pub(crate) fn resolve(raw: &str, allow_dotfiles: bool) -> Result<SafePath, PathR
         Some(r) => (r, true),
         None => (rest, false),
     };
+    if rest.contains('%') {
+        return Ok(SafePath {
+            key: Cow::Owned(decode_path(rest, allow_dotfiles)?),
+            trailing_slash,
+        });
+    }
+    // Nothing to decode: the key is the path itself, once every segment passed.
+    for segment in rest.split('/') {
+        check_segment(segment, allow_dotfiles)?;
+    }
+    Ok(SafePath {
+        key: Cow::Borrowed(rest),
+        trailing_slash,
+    })
+}
+
+/// Decodes each segment of `rest` (the path between its first and last `/`)
+/// once, checks it, and joins the segments with `/`.
+fn decode_path(rest: &str, allow_dotfiles: bool) -> Result<String, PathRejection> {
     let mut key = String::with_capacity(rest.len());
     for raw_segment in rest.split('/') {
         let segment = decode_segment(raw_segment)?;
@@ -75,10 +96,7 @@ pub(crate) fn resolve(raw: &str, allow_dotfiles: bool) -> Result<SafePath, PathR
         }
         key.push_str(&segment);
     }
-    Ok(SafePath {
-        key,
-        trailing_slash,
-    })
+    Ok(key)
 }
 
 /// Checks one decoded segment; shared with the directory walker, so a name on
@@ -102,9 +120,9 @@ pub(crate) fn check_segment(segment: &str, allow_dotfiles: bool) -> Result<(), P
     Ok(())
 }
 
-fn decode_segment(raw: &str) -> Result<String, PathRejection> {
+fn decode_segment(raw: &str) -> Result<Cow<'_, str>, PathRejection> {
     if !raw.contains('%') {
-        return Ok(raw.to_owned());
+        return Ok(Cow::Borrowed(raw));
     }
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -123,7 +141,9 @@ fn decode_segment(raw: &str) -> Result<String, PathRejection> {
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| PathRejection::InvalidUtf8)
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|_| PathRejection::InvalidUtf8)
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -151,7 +171,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn ok(raw: &str) -> String {
-        resolve(raw, false).unwrap().key
+        resolve(raw, false).unwrap().key.into_owned()
     }
 
     #[test]
@@ -159,7 +179,7 @@ mod tests {
         assert_eq!(
             resolve("/", false),
             Ok(SafePath {
-                key: String::new(),
+                key: Cow::Borrowed(""),
                 trailing_slash: true
             })
         );
@@ -265,6 +285,28 @@ mod tests {
                 let got = got.map_err(|e| TestCaseError::fail(format!("{raw}: {e}")))?;
                 prop_assert_eq!(got.key, segments.join("/"));
                 prop_assert_eq!(got.trailing_slash, trailing);
+            }
+        }
+
+        /// The borrowed path (no escape) answers exactly what decoding every
+        /// segment answers: the same key, or a refusal.
+        #[test]
+        fn borrowed_paths_resolve_as_decoded_ones(raw in "/([a-z.]{0,3}/?){0,6}|/[ -~]{0,16}", dot in any::<bool>()) {
+            prop_assume!(!raw.contains('%'));
+            let fast = resolve(&raw, dot);
+            let rest = raw.strip_prefix('/').unwrap();
+            let decoded = if rest.is_empty() {
+                Ok(String::new())
+            } else {
+                decode_path(rest.strip_suffix('/').unwrap_or(rest), dot)
+            };
+            match (fast, decoded) {
+                (Ok(p), Ok(key)) => {
+                    prop_assert!(matches!(p.key, Cow::Borrowed(_)));
+                    prop_assert_eq!(p.key.as_ref(), key.as_str());
+                }
+                (Err(a), Err(b)) => prop_assert_eq!(a, b),
+                (a, b) => prop_assert!(false, "{:?} against {:?}", a, b),
             }
         }
 

@@ -20,7 +20,7 @@
 //! ```
 
 use gw_core::Settings;
-use gw_server::deploy::{box_app, BoxApp, Registry};
+use gw_server::deploy::{BoxApp, Registry};
 use tower::Layer;
 
 /// Adds the `static_files` app, the `key_adder` and `error_catcher` filters, and the
@@ -35,7 +35,7 @@ pub fn register(registry: Registry) -> Registry {
             ))
         })
         .filter("key_adder", |app: BoxApp, settings: &Settings| {
-            Ok(box_app(
+            Ok(BoxApp::new(
                 gw_key_adder::KeyAdderLayer::from_settings(settings)?.layer(app),
             ))
         })
@@ -50,11 +50,13 @@ pub fn register(registry: Registry) -> Registry {
             } else {
                 catcher.error_documents(documents)
             };
-            Ok(box_app(catcher.layer(app)))
+            Ok(BoxApp::new(catcher.layer(app)))
         })
         .cascade(|apps: Vec<BoxApp>, settings: &Settings| {
-            // A deploy `BoxApp` is already a cascade `BoxMember`: no re-boxing.
-            Ok(box_app(gw_cascade::Cascade::from_settings(settings, apps)?))
+            // A deploy `BoxApp` is already a cascade member: no re-boxing.
+            Ok(BoxApp::new(gw_cascade::Cascade::from_settings(
+                settings, apps,
+            )?))
         })
         .urlmap(|mounts: Vec<(String, BoxApp)>, settings: &Settings| {
             settings.check_known(&[])?;
@@ -62,6 +64,6 @@ pub fn register(registry: Registry) -> Registry {
             for (prefix, app) in mounts {
                 mount = mount.mount(&prefix, app)?;
             }
-            Ok(box_app(mount))
+            Ok(BoxApp::new(mount))
         })
 }

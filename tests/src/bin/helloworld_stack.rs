@@ -20,14 +20,14 @@ use std::process::ExitCode;
 use gw_controller_router::{Mapper, OriginalMethod, Router};
 use gw_core::{app_fn, Body, BoxError, MountPrefix, Settings};
 use gw_server::cli::{run, AppSpec};
-use gw_server::deploy::{box_app, BoxApp, Composite, Registry};
+use gw_server::deploy::{BoxApp, Composite, Registry};
 use gw_server::{ClientInfo, PeerAddr, Scheme};
 use http::StatusCode;
 use http_body_util::BodyExt;
 
 fn body_reader(settings: &Settings) -> Result<BoxApp, BoxError> {
     settings.check_known(&[])?;
-    Ok(box_app(app_fn(|req: http::Request<Body>| async move {
+    Ok(BoxApp::new(app_fn(|req: http::Request<Body>| async move {
         // A failed read (the cascade's limit or spill error) is the cascade's to
         // answer; this member only ever misses.
         let _ = req.into_body().collect().await;
@@ -66,7 +66,7 @@ fn probe(settings: &Settings) -> Result<BoxApp, BoxError> {
         )
     });
     let mapper = Mapper::new().default_routes()?;
-    Ok(box_app(Router::new(mapper).controller("seen", seen)))
+    Ok(BoxApp::new(Router::new(mapper).controller("seen", seen)))
 }
 
 /// The cascade with every `CascadeConfig` key (`spill_dir`, `replay_threshold`,
@@ -82,7 +82,7 @@ fn spilling_cascade(composite: &mut Composite<'_>) -> Result<BoxApp, BoxError> {
     for name in names {
         apps.push(composite.load_reference("apps", &name)?);
     }
-    Ok(box_app(gw_cascade::Cascade::from_settings(
+    Ok(BoxApp::new(gw_cascade::Cascade::from_settings(
         &settings, apps,
     )?))
 }

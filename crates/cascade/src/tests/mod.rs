@@ -13,8 +13,8 @@ use http::{HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt;
 use tower_service::Service;
 
-use crate::members::boxed;
 use crate::{Cascade, CatchSet, Final, ReplayBody, ReplayError, CASCADE_HEADER, STOP};
+use gw_core::BoxApp;
 
 type Req = http::Request<ReplayBody<Body>>;
 
@@ -649,9 +649,9 @@ async fn a_body_kept_by_a_member_that_missed_is_detached() {
 #[tokio::test]
 async fn a_dynamic_cascade_behaves_like_the_static_one() {
     let members = [
-        boxed(fixed(404, "a")),
-        boxed(fixed(200, "b")),
-        boxed(fixed(200, "c")),
+        BoxApp::new(fixed(404, "a")),
+        BoxApp::new(fixed(200, "b")),
+        BoxApp::new(fixed(200, "c")),
     ];
     let client = TestClient::new(Cascade::dynamic(members).unwrap());
     client
@@ -661,7 +661,8 @@ async fn a_dynamic_cascade_behaves_like_the_static_one() {
         .assert_status(200)
         .assert_body("b");
 
-    let all_miss = Cascade::dynamic([boxed(fixed(404, "a")), boxed(fixed(404, "b"))]).unwrap();
+    let all_miss =
+        Cascade::dynamic([BoxApp::new(fixed(404, "a")), BoxApp::new(fixed(404, "b"))]).unwrap();
     TestClient::new(all_miss)
         .get("/")
         .send()
@@ -677,7 +678,7 @@ async fn a_dynamic_cascade_behaves_like_the_static_one() {
         req.into_body().collect().await.unwrap();
         StatusCode::NOT_FOUND
     });
-    let cascade = Cascade::dynamic([boxed(swallow)]).unwrap().or(echo);
+    let cascade = Cascade::dynamic([BoxApp::new(swallow)]).unwrap().or(echo);
     TestClient::new(cascade)
         .post("/echo")
         .body("ping")
@@ -689,9 +690,11 @@ async fn a_dynamic_cascade_behaves_like_the_static_one() {
 #[tokio::test]
 async fn a_dynamic_cascade_from_settings_uses_the_catch_list() {
     let settings = gw_core::Settings::from_pairs([("catch", "404 405")]);
-    let cascade =
-        Cascade::from_settings(&settings, [boxed(fixed(405, "a")), boxed(fixed(200, "b"))])
-            .unwrap();
+    let cascade = Cascade::from_settings(
+        &settings,
+        [BoxApp::new(fixed(405, "a")), BoxApp::new(fixed(200, "b"))],
+    )
+    .unwrap();
     TestClient::new(cascade)
         .get("/")
         .send()

@@ -7,7 +7,7 @@ use gw_core::BoxError;
 use http_body::{Frame, SizeHint};
 use pin_project_lite::pin_project;
 
-use super::future::RequestContext;
+use super::context::RequestContext;
 use crate::panic_hook::catch;
 use crate::report::{dispatch, ErrorId, ErrorKind, Failure};
 

@@ -1,7 +1,6 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -9,33 +8,10 @@ use gw_core::BoxError;
 use pin_project_lite::pin_project;
 
 use super::body::{Buffered, CatchBody};
-use super::layer::Config;
-use crate::documents::future::{finish_page, take_opt_out_header, PageFuture};
+use super::context::RequestContext;
+use crate::documents::future::{finish_page, PageFuture};
 use crate::panic_hook::catch;
-use crate::report::{ErrorKind, Failure, RequestSummary};
-
-/// What a request needs to report a failure: moved from the future to the body.
-pub(crate) struct RequestContext {
-    pub(crate) config: Arc<Config>,
-    pub(crate) request: RequestSummary,
-    /// The catcher serves error documents and this is not an error-page request.
-    pub(crate) documents: bool,
-}
-
-impl RequestContext {
-    /// The error document for this response, if it gets one (see
-    /// [`Documents::page_for`]); the opt-out header is removed either way.
-    #[inline]
-    fn page_for(&self, parts: &mut http::response::Parts) -> Option<(PageFuture, bool)> {
-        let documents = self.config.documents.as_ref()?;
-        if self.documents {
-            documents.page_for(parts, self.request.line(), self.request.accept())
-        } else {
-            take_opt_out_header(&mut parts.headers);
-            None
-        }
-    }
-}
+use crate::report::{ErrorKind, Failure};
 
 pin_project! {
     /// The response future of [`ErrorCatcher`](super::ErrorCatcher).

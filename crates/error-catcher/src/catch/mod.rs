@@ -34,6 +34,7 @@
 //! client sees a truncated response, which it can tell from a complete one.
 
 mod body;
+mod context;
 mod future;
 mod layer;
 mod service;
@@ -49,7 +50,7 @@ use http::header::{self, HeaderValue};
 use crate::documents::NoErrorDocument;
 use crate::render::{self, negotiate, Format};
 use crate::report::{dispatch, Failure};
-use future::RequestContext;
+use context::RequestContext;
 
 /// Reports `failure` and builds the 500 response for it.
 fn error_response<B>(failure: Failure, context: &RequestContext) -> http::Response<CatchBody<B>> {

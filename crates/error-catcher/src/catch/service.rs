@@ -7,7 +7,8 @@ use gw_core::BoxError;
 use tower_service::Service;
 
 use super::body::CatchBody;
-use super::future::{RequestContext, ResponseFuture};
+use super::context::RequestContext;
+use super::future::ResponseFuture;
 use super::layer::{Config, ErrorCatcherLayer};
 use crate::documents::ErrorDocumentRequest;
 use crate::panic_hook::catch;

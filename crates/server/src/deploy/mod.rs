@@ -14,6 +14,6 @@ mod tests;
 
 pub use error::{Error, ErrorKind};
 pub use load::{load_app, Loader, ServerSection, Stack};
-pub use registry::{box_app, BoxApp, Composite, Registry, ServeFuture};
+pub use registry::{BoxApp, Composite, Registry, ServeFuture};
 pub use shared::{SharedApp, SharedFuture};
 pub use tree::Tree;

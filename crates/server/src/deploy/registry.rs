@@ -6,10 +6,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use gw_core::{Body, BoxError, Settings};
+use gw_core::{BoxError, Settings};
 
-/// A boxed, cloneable app: what every factory returns and every filter wraps. It is
-/// `Sync`, so it can also be a cascade member or an axum `fallback_service`. An app
+/// A boxed, cloneable app: what every factory returns and every filter wraps (box
+/// one with `BoxApp::new`). It is `Sync`, so it can also be a cascade member or an
+/// axum `fallback_service`. An app
 /// boxed with [`BoxApp::probing`] (the `static_files` factory does) keeps its
 /// [`Probe`](gw_core::Probe), so a `cascade` composite can lend it requests
 /// instead of copying them.
@@ -17,30 +18,6 @@ pub use gw_core::BoxApp;
 
 /// What a registered server returns: a future that serves until shutdown.
 pub type ServeFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
-
-/// Boxes any Service over [`gw_core::Body`] requests into a [`BoxApp`]: its
-/// response body is wrapped in [`Body`] and its error boxed. What a factory returns.
-///
-/// ```
-/// use gw_core::{app_fn, Body};
-/// use gw_server::deploy::{box_app, BoxApp};
-///
-/// let app: BoxApp = box_app(app_fn(|_req: http::Request<Body>| async { "Hello World!" }));
-/// ```
-pub fn box_app<S, B>(service: S) -> BoxApp
-where
-    S: tower::Service<http::Request<Body>, Response = http::Response<B>>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
-    BoxApp::new(service)
-}
 
 pub(crate) type AppFactory = Arc<dyn Fn(&Settings) -> Result<BoxApp, BoxError> + Send + Sync>;
 pub(crate) type FilterFactory =

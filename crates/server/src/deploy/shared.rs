@@ -4,25 +4,28 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use arc_swap::ArcSwap;
 use bytes::Bytes;
-use gw_core::{Body, BoxError};
-use pin_project_lite::pin_project;
-use tower::util::Oneshot;
-use tower::ServiceExt;
+use gw_core::{Body, BoxAppFuture, BoxError};
+use tower::Service;
 
 use super::BoxApp;
 
 /// A Service that forwards each request to the current stack. [`replace`] swaps the
 /// stack: requests already running finish on the old one, new ones get the new one.
 ///
+/// The stack is held in an atomic pointer ([`arc_swap::ArcSwap`]): a request loads
+/// it without a lock, and a [`BoxApp`] clones by a reference-count bump, so the
+/// request path neither waits on a reload nor copies the stack.
+///
 /// [`replace`]: SharedApp::replace
 ///
 /// ```
-/// use gw_core::{app_fn, Body};
-/// use gw_server::deploy::{BoxApp, SharedApp};
+/// use gw_core::{app_fn, Body, BoxApp};
+/// use gw_server::deploy::SharedApp;
 /// use tower::ServiceExt;
 ///
 /// fn text(body: &'static str) -> BoxApp {
@@ -43,9 +46,7 @@ pub struct SharedApp {
 }
 
 struct Shared {
-    // A Mutex, not an RwLock: a boxed service is Send but not Sync. The lock is
-    // held only to clone the stack.
-    current: Mutex<BoxApp>,
+    current: ArcSwap<BoxApp>,
     closing: AtomicBool,
 }
 
@@ -62,7 +63,7 @@ impl SharedApp {
     pub fn new(app: BoxApp) -> Self {
         SharedApp {
             shared: Arc::new(Shared {
-                current: Mutex::new(app),
+                current: ArcSwap::from_pointee(app),
                 closing: AtomicBool::new(false),
             }),
         }
@@ -70,21 +71,15 @@ impl SharedApp {
 
     /// Makes `app` the stack for every request from now on; returns the old one.
     pub fn replace(&self, app: BoxApp) -> BoxApp {
-        let mut current = self
-            .shared
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        std::mem::replace(&mut *current, app)
+        let old = self.shared.current.swap(Arc::new(app));
+        // A request that loaded the old stack a moment ago may still hold the
+        // `Arc`; the stack itself is shared, so a clone is as good.
+        Arc::try_unwrap(old).unwrap_or_else(|old| BoxApp::clone(&old))
     }
 
-    /// A clone of the current stack.
+    /// The current stack (a reference-count bump).
     pub fn current(&self) -> BoxApp {
-        self.shared
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        BoxApp::clone(&self.shared.current.load())
     }
 
     /// From now on every response says `Connection: close`, so HTTP/1.1 clients
@@ -95,7 +90,7 @@ impl SharedApp {
     }
 }
 
-impl<B> tower::Service<http::Request<B>> for SharedApp
+impl<B> Service<http::Request<B>> for SharedApp
 where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
@@ -105,25 +100,27 @@ where
     type Future = SharedFuture;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        // Readiness is checked on the stack each request gets, inside `oneshot`.
+        // A `BoxApp` is always ready: it readies its service in its future.
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        let inner = {
+            let current = self.shared.current.load();
+            let mut app = BoxApp::clone(&current);
+            app.call(req.map(Body::new))
+        };
         SharedFuture {
-            inner: self.current().oneshot(req.map(Body::new)),
+            inner,
             shared: self.shared.clone(),
         }
     }
 }
 
-pin_project! {
-    /// The response future of [`SharedApp`].
-    pub struct SharedFuture {
-        #[pin]
-        inner: Oneshot<BoxApp, http::Request<Body>>,
-        shared: Arc<Shared>,
-    }
+/// The response future of [`SharedApp`].
+pub struct SharedFuture {
+    inner: BoxAppFuture,
+    shared: Arc<Shared>,
 }
 
 impl std::fmt::Debug for SharedFuture {
@@ -135,10 +132,9 @@ impl std::fmt::Debug for SharedFuture {
 impl Future for SharedFuture {
     type Output = Result<http::Response<Body>, BoxError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let mut res = std::task::ready!(this.inner.poll(cx))?;
-        if this.shared.closing.load(Ordering::SeqCst) {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut res = std::task::ready!(self.inner.as_mut().poll(cx))?;
+        if self.shared.closing.load(Ordering::SeqCst) {
             res.headers_mut().insert(
                 http::header::CONNECTION,
                 http::HeaderValue::from_static("close"),
@@ -154,6 +150,7 @@ mod tests {
     use gw_core::app_fn;
     use http_body_util::BodyExt;
     use tokio::sync::oneshot;
+    use tower::ServiceExt;
 
     fn text(body: &'static str) -> BoxApp {
         let app = app_fn(move |_req: http::Request<Body>| async move { body });

@@ -5,6 +5,8 @@
 //! its cached bytes, without being read again.
 
 use std::collections::{HashMap, HashSet};
+
+use crate::hash::IndexMap;
 use std::fs::{self, Metadata};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -29,7 +31,7 @@ pub(crate) fn scan(root: &Path, config: &Config, old: &Index) -> io::Result<Inde
         config,
         old,
         budget: config.cache_size,
-        nodes: HashMap::new(),
+        nodes: IndexMap::default(),
         visited_links: HashSet::new(),
     };
     // The root itself must be readable; deeper errors only hide that subtree.
@@ -47,7 +49,7 @@ struct Walker<'a> {
     config: &'a Config,
     old: &'a Index,
     budget: u64,
-    nodes: HashMap<Box<str>, Node>,
+    nodes: IndexMap<Node>,
     visited_links: HashSet<PathBuf>,
 }
 

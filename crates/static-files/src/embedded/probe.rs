@@ -13,12 +13,12 @@ use crate::respond;
 /// [`Probed::Ready`]: embedded assets never wait, and never copy the request.
 impl<B> Probe<Request<B>> for Embedded {
     fn probe(&mut self, req: &mut Request<B>) -> Probed<Response<Body>, ResponseFuture> {
-        match lookup(self.index(), req, &self.config) {
+        match lookup(self.index(), req, self.config()) {
             Lookup::Missing => Probed::Miss,
             Lookup::Done(res) => Probed::Ready(res),
             // Every embedded representation is in memory.
             Lookup::File(entry) => Probed::Ready(
-                respond::from_memory(&entry, req, &self.config)
+                respond::from_memory(&entry, req, self.config())
                     .unwrap_or_else(|_| respond::not_found()),
             ),
         }

@@ -14,13 +14,13 @@
 //! a file found in memory, or a path that is no file, costs no copy of the
 //! request head; the router, last, gets the request itself.
 
-use gw_cascade::{Probing, ReplayBody};
-use gw_core::{Body, BoxError, Settings};
+use gw_cascade::Probing;
+use gw_core::{BoxError, Settings};
 use gw_error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
 use gw_key_adder::KeyAdderLayer;
-use gw_server::deploy::{box_app, BoxApp};
+use gw_server::deploy::BoxApp;
 use gw_static_files::{Embedded, Encoding, StaticFiles};
-use tower::{ServiceBuilder, ServiceExt};
+use tower::ServiceBuilder;
 
 /// The settings the app reads.
 pub const SETTINGS_KEYS: [&str; 3] = ["debug", "public_dir", "precompressed"];
@@ -49,8 +49,7 @@ pub fn make_app(settings: &Settings) -> Result<BoxApp, BoxError> {
         "javascripts/helpers.js",
         include_bytes!("../../assets/javascripts/helpers.js"),
     );
-    let router = super::routing::make_router()?
-        .map_request(|req: http::Request<ReplayBody<Body>>| req.map(Body::from));
+    let router = super::routing::make_router()?;
     let app = gw_cascade::cascade!(Probing(public), Probing(javascripts), router);
 
     // CONFIGURE MIDDLEWARE HERE: the layers run top to bottom on the way in.
@@ -63,5 +62,5 @@ pub fn make_app(settings: &Settings) -> Result<BoxApp, BoxError> {
         )
         .layer(KeyAdderLayer::new("test.hello", "Hello World")?)
         .service(app);
-    Ok(box_app(app))
+    Ok(BoxApp::new(app))
 }
