@@ -537,20 +537,20 @@ impl<'m, 'p> Match<'m, 'p> {
     /// All values as routing args (defaults first, then captured values in
     /// pattern order), or `None` if a value does not decode to UTF-8.
     pub fn routing_args(&self) -> Option<RoutingArgs> {
-        let mut args = RoutingArgs::default();
-        for (k, v) in &self.route.fixed {
-            args.insert(k.as_str(), v.as_str());
-        }
-        for (v, d) in self.route.var_defaults.iter().enumerate() {
-            if let Some(d) = d {
-                args.insert(self.route.pattern.vars[v].name.as_str(), d.as_str());
+        // Names and defaults are the route's shared strings; only captured values
+        // are new text.
+        let mut args = RoutingArgs::with_capacity(self.route.args.len());
+        for slot in &self.route.args {
+            let captured = slot
+                .var
+                .and_then(|v| self.caps.iter().find(|&(var, _, _)| var == v));
+            match (captured, &slot.default) {
+                (Some((_, s, e)), _) => {
+                    args.insert(slot.name.clone(), decode(&self.path[s..e])?);
+                }
+                (None, Some(default)) => args.insert(slot.name.clone(), default.clone()),
+                (None, None) => {}
             }
-        }
-        let mut caps: Vec<_> = self.caps.iter().collect();
-        caps.sort_unstable();
-        for (v, s, e) in caps {
-            let value = decode(&self.path[s..e])?;
-            args.insert(self.route.pattern.vars[v].name.as_str(), value);
         }
         Some(args)
     }

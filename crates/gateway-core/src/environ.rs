@@ -120,8 +120,9 @@ impl AsRef<str> for EnvironKey {
     }
 }
 
-/// String-keyed values carried in a request's extensions: the WSGI environ's
-/// application keys (`test.hello`, `beaker.session.id`...).
+/// String-keyed values carried by a request: the WSGI environ's application keys
+/// (`test.hello`, `beaker.session.id`...). A request keeps them in its
+/// [`RequestContext`](crate::RequestContext).
 ///
 /// Typed data belongs in [`http::Extensions`]; `Environ` is for what Paste users put in
 /// the environ by name, and for config-driven stacks, where a key is a string in a file.
@@ -145,16 +146,6 @@ impl Environ {
     /// An empty environ.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// The environ of a request, if any key was set.
-    pub fn of<B>(req: &http::Request<B>) -> Option<&Environ> {
-        req.extensions().get::<Environ>()
-    }
-
-    /// The environ of a request, created empty when missing.
-    pub fn of_mut<B>(req: &mut http::Request<B>) -> &mut Environ {
-        req.extensions_mut().get_or_insert_default::<Environ>()
     }
 
     /// The value of `key`.
