@@ -266,4 +266,124 @@ mod tests {
         assert_eq!(prefix, "/site");
         assert_eq!(MountPrefix::of(&req), "/site/inner");
     }
+
+    mod same_as_separate_entries {
+        //! The context must answer what separate extension entries (one per type,
+        //! as before the context) answer, whatever mix of standalone values and
+        //! writes a request sees.
+        use super::*;
+        use proptest::prelude::*;
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Push(String),
+            SetKey(usize, String),
+            SetArgs(Vec<(String, String)>),
+        }
+
+        const KEYS: [&str; 3] = ["a.b", "test.hello", "x.y.z"];
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                "/?[a-z]{0,3}/?".prop_map(Op::Push),
+                (0..KEYS.len(), "[a-z]{0,3}").prop_map(|(k, v)| Op::SetKey(k, v)),
+                proptest::collection::vec(("[a-c]", "[a-z]{0,2}"), 0..3).prop_map(Op::SetArgs),
+            ]
+        }
+
+        fn args_of(pairs: &[(String, String)]) -> RoutingArgs {
+            let mut args = RoutingArgs::default();
+            for (k, v) in pairs {
+                args.insert(k.as_str(), v.as_str());
+            }
+            args
+        }
+
+        fn environ_of(pairs: &[(usize, String)]) -> Environ {
+            let mut env = Environ::new();
+            for (k, v) in pairs {
+                env.insert(EnvironKey::new(KEYS[*k]).unwrap(), v.as_str());
+            }
+            env
+        }
+
+        /// What a reader sees: environ pairs, mount prefix, routing args.
+        type Seen = (Vec<(String, String)>, String, Option<RoutingArgs>);
+
+        fn seen_separate(req: &http::Request<()>) -> Seen {
+            let env = req
+                .extensions()
+                .get::<Environ>()
+                .map_or_else(Vec::new, |e| {
+                    e.iter()
+                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                        .collect()
+                });
+            let prefix = req
+                .extensions()
+                .get::<MountPrefix>()
+                .map_or("", MountPrefix::as_str)
+                .to_owned();
+            (env, prefix, req.extensions().get::<RoutingArgs>().cloned())
+        }
+
+        fn seen_context(req: &http::Request<()>) -> Seen {
+            let env = Environ::of(req).map_or_else(Vec::new, |e| {
+                e.iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect()
+            });
+            let prefix = MountPrefix::of(req).to_owned();
+            (env, prefix, RoutingArgs::of(req).cloned())
+        }
+
+        proptest! {
+            #[test]
+            fn the_context_reads_as_separate_entries_would(
+                env in proptest::option::of(proptest::collection::vec((0..KEYS.len(), "[a-z]{0,3}"), 0..3)),
+                prefix in proptest::option::of("/?[a-z]{0,3}"),
+                args in proptest::option::of(proptest::collection::vec(("[a-c]", "[a-z]{0,2}"), 0..3)),
+                ops in proptest::collection::vec(op(), 0..8),
+            ) {
+                let mut separate = http::Request::new(());
+                let mut context = http::Request::new(());
+                for req in [&mut separate, &mut context] {
+                    if let Some(env) = &env {
+                        req.extensions_mut().insert(environ_of(env));
+                    }
+                    if let Some(prefix) = &prefix {
+                        req.extensions_mut().insert(MountPrefix::new(prefix));
+                    }
+                    if let Some(args) = &args {
+                        req.extensions_mut().insert(args_of(args));
+                    }
+                }
+                prop_assert_eq!(seen_context(&context), seen_separate(&separate));
+                for op in &ops {
+                    match op {
+                        Op::Push(segment) => {
+                            separate
+                                .extensions_mut()
+                                .get_or_insert_default::<MountPrefix>()
+                                .append(segment);
+                            MountPrefix::push(&mut context, segment);
+                        }
+                        Op::SetKey(k, v) => {
+                            let key = EnvironKey::new(KEYS[*k]).unwrap();
+                            separate
+                                .extensions_mut()
+                                .get_or_insert_default::<Environ>()
+                                .insert(key.clone(), v.as_str());
+                            Environ::of_mut(&mut context).insert(key, v.as_str());
+                        }
+                        Op::SetArgs(pairs) => {
+                            separate.extensions_mut().insert(args_of(pairs));
+                            RequestContext::of_mut(&mut context).set_routing_args(args_of(pairs));
+                        }
+                    }
+                    prop_assert_eq!(seen_context(&context), seen_separate(&separate));
+                }
+            }
+        }
+    }
 }

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 /// A validated environ key: namespaced, such as `test.hello` or `beaker.session`.
 ///
 /// A key must contain a `.` that separates non-empty parts, and may not contain
@@ -138,8 +140,9 @@ impl AsRef<str> for EnvironKey {
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Environ {
-    // Few keys per request: a vector beats a map on both lookup and clone.
-    entries: Vec<(EnvironKey, Arc<str>)>,
+    // Few keys per request: a vector beats a map on both lookup and clone, and
+    // the first two keys need no allocation.
+    entries: SmallVec<[(EnvironKey, Arc<str>); 2]>,
 }
 
 impl Environ {

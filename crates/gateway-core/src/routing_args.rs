@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 /// What a router matched: positional and named arguments.
 ///
 /// This is the `wsgiorg.routing_args` convention: `(args, kwargs)`. A router puts it
@@ -27,7 +29,8 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoutingArgs {
     positional: Vec<String>,
-    named: Vec<(Arc<str>, Arc<str>)>,
+    // A route has few values: the first four need no allocation.
+    named: SmallVec<[(Arc<str>, Arc<str>); 4]>,
 }
 
 impl RoutingArgs {
@@ -35,7 +38,7 @@ impl RoutingArgs {
     pub fn with_capacity(named: usize) -> Self {
         RoutingArgs {
             positional: Vec::new(),
-            named: Vec::with_capacity(named),
+            named: SmallVec::with_capacity(named),
         }
     }
 
