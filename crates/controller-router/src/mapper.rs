@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use gw_core::{RoutingArgs, Settings, SettingsError};
 use http::{Method, StatusCode};
@@ -537,6 +538,16 @@ impl<'m, 'p> Match<'m, 'p> {
     /// All values as routing args (defaults first, then captured values in
     /// pattern order), or `None` if a value does not decode to UTF-8.
     pub fn routing_args(&self) -> Option<RoutingArgs> {
+        self.routing_args_sharing(|_| None)
+    }
+
+    /// [`routing_args`](Self::routing_args), taking a captured value from
+    /// `known` when it has the same text (the router passes its controller
+    /// names), instead of copying it.
+    pub(crate) fn routing_args_sharing<'k>(
+        &self,
+        known: impl Fn(&str) -> Option<&'k Arc<str>>,
+    ) -> Option<RoutingArgs> {
         // Names and defaults are the route's shared strings; only captured values
         // are new text.
         let mut args = RoutingArgs::with_capacity(self.route.args.len());
@@ -546,7 +557,11 @@ impl<'m, 'p> Match<'m, 'p> {
                 .and_then(|v| self.caps.iter().find(|&(var, _, _)| var == v));
             match (captured, &slot.default) {
                 (Some((_, s, e)), _) => {
-                    args.insert(slot.name.clone(), decode(&self.path[s..e])?);
+                    let value = decode(&self.path[s..e])?;
+                    match known(&value) {
+                        Some(shared) => args.insert(slot.name.clone(), shared.clone()),
+                        None => args.insert(slot.name.clone(), value),
+                    }
                 }
                 (None, Some(default)) => args.insert(slot.name.clone(), default.clone()),
                 (None, None) => {}

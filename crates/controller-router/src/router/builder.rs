@@ -57,20 +57,20 @@ pub struct Router {
 pub(super) struct Inner {
     pub(super) mapper: Arc<Mapper>,
     /// Sorted by name.
-    pub(super) controllers: Vec<(Box<str>, BoxController)>,
+    pub(super) controllers: Vec<(Arc<str>, BoxController)>,
     pub(super) method_override: bool,
     pub(super) override_limit: usize,
 }
 
 impl Inner {
-    /// The controller registered as `name`.
+    /// The controller registered as `name`, and the name as the table holds it.
     #[inline]
-    pub(super) fn controller(&self, name: &str) -> Option<&BoxController> {
+    pub(super) fn controller(&self, name: &str) -> Option<&(Arc<str>, BoxController)> {
         let i = self
             .controllers
             .binary_search_by(|(n, _)| (**n).cmp(name))
             .ok()?;
-        Some(&self.controllers[i].1)
+        Some(&self.controllers[i])
     }
 }
 
@@ -113,7 +113,7 @@ impl Router {
         let controllers = &mut Arc::make_mut(&mut self.inner).controllers;
         match controllers.binary_search_by(|(n, _)| (**n).cmp(&*name)) {
             Ok(i) => controllers[i].1 = controller,
-            Err(i) => controllers.insert(i, (name.into_boxed_str(), controller)),
+            Err(i) => controllers.insert(i, (Arc::from(name), controller)),
         }
         self
     }

@@ -12,3 +12,6 @@ mod service;
 pub use builder::Router;
 pub use method_override::OriginalMethod;
 pub use service::ResponseFuture;
+
+#[cfg(test)]
+mod tests;

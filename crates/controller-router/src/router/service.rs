@@ -145,7 +145,10 @@ fn dispatch(inner: &Arc<Inner>, req: http::Request<Body>) -> Dispatched {
         let Some(found) = inner.mapper.recognize_request(&parts) else {
             return Dispatched::Answered(not_found());
         };
-        let Some(args) = found.routing_args() else {
+        // A captured controller name shares the table's copy of its text.
+        let Some(args) =
+            found.routing_args_sharing(|text| inner.controller(text).map(|(name, _)| name))
+        else {
             return Dispatched::Answered(bad_request(
                 "Bad Request: a path value is not UTF-8 once decoded",
             ));
@@ -171,7 +174,7 @@ fn dispatch(inner: &Arc<Inner>, req: http::Request<Body>) -> Dispatched {
         Target::RedirectUrl(url, status) => return Dispatched::Answered(redirect(url, *status)),
     }
 
-    let Some(controller) = args
+    let Some((_, controller)) = args
         .get("controller")
         .and_then(|name| inner.controller(name))
     else {
