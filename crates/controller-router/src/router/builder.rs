@@ -122,7 +122,7 @@ impl Router {
     /// as that method (default `true`). Only bodies with a `Content-Length` of at
     /// most [`method_override_limit`](Self::method_override_limit) are read; the
     /// body is buffered and handed on unchanged. The controller sees the new
-    /// method, and the old one as an [`OriginalMethod`] extension.
+    /// method, and the old one as an [`OriginalMethod`](crate::OriginalMethod) extension.
     pub fn method_override(mut self, enabled: bool) -> Self {
         Arc::make_mut(&mut self.inner).method_override = enabled;
         self
