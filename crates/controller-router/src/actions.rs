@@ -1,6 +1,5 @@
 //! Controllers with named actions: the twin of Pylons' `WSGIController`.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
@@ -12,10 +11,9 @@ use bytes::Bytes;
 use gw_core::{Body, BoxError, IntoResponse, RoutingArgs};
 use tower_service::Service;
 
-use crate::controller::{not_found, BoxController, IntoController};
+use crate::controller::{not_found, BoxController, BoxResponse, IntoController};
 
-type ActionFuture = Pin<Box<dyn Future<Output = http::Response<Body>> + Send>>;
-type Action = Arc<dyn Fn(http::Request<Body>, RoutingArgs) -> ActionFuture + Send + Sync>;
+type Action = Arc<dyn Fn(http::Request<Body>, RoutingArgs) -> BoxResponse + Send + Sync>;
 
 /// A controller made of named actions, picked by the `action` routing arg.
 ///
@@ -49,13 +47,13 @@ type Action = Arc<dyn Fn(http::Request<Body>, RoutingArgs) -> ActionFuture + Sen
 /// ```
 #[derive(Clone, Default)]
 pub struct Actions {
-    actions: HashMap<String, Action>,
+    /// Sorted by name; shared, so a clone per request is a reference-count bump.
+    actions: Arc<Vec<(Box<str>, Action)>>,
 }
 
 impl fmt::Debug for Actions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut names: Vec<_> = self.actions.keys().collect();
-        names.sort();
+        let names: Vec<_> = self.actions.iter().map(|(name, _)| &**name).collect();
         f.debug_struct("Actions").field("actions", &names).finish()
     }
 }
@@ -67,7 +65,7 @@ impl Actions {
     }
 
     /// Adds the action `name`, an async function of the request and its routing args.
-    pub fn action<F, Fut, R>(mut self, name: impl Into<String>, f: F) -> Self
+    pub fn action<F, Fut, R>(self, name: impl Into<String>, f: F) -> Self
     where
         F: Fn(http::Request<Body>, RoutingArgs) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = R> + Send + 'static,
@@ -77,28 +75,34 @@ impl Actions {
             let fut = f(req, args);
             Box::pin(async move { fut.await.into_response() })
         });
-        self.actions.insert(name.into(), action);
-        self
+        self.add(name.into(), action)
     }
 
     /// Adds the action `name` as any Service (errors become a `500`).
-    pub fn action_service<S, RB>(mut self, name: impl Into<String>, service: S) -> Self
+    pub fn action_service<S, RB>(self, name: impl Into<String>, service: S) -> Self
     where
         S: IntoController<RB>,
     {
         let service: BoxController = service.into_controller();
-        let action: Action = Arc::new(move |req, _args| {
-            let service = service.clone();
-            Box::pin(async move {
-                use tower::ServiceExt;
-                match service.oneshot(req).await {
-                    Ok(res) => res,
-                    Err(never) => match never {},
-                }
-            })
-        });
-        self.actions.insert(name.into(), action);
+        let action: Action = Arc::new(move |req, _args| service.dispatch(req).into_inner());
+        self.add(name.into(), action)
+    }
+
+    fn add(mut self, name: String, action: Action) -> Self {
+        let actions = Arc::make_mut(&mut self.actions);
+        match actions.binary_search_by(|(n, _)| (**n).cmp(&*name)) {
+            Ok(i) => actions[i].1 = action,
+            Err(i) => actions.insert(i, (name.into_boxed_str(), action)),
+        }
         self
+    }
+
+    fn get(&self, name: &str) -> Option<&Action> {
+        let i = self
+            .actions
+            .binary_search_by(|(n, _)| (**n).cmp(name))
+            .ok()?;
+        Some(&self.actions[i].1)
     }
 
     /// The action a requested name leads to, if it is reachable.
@@ -107,15 +111,15 @@ impl Actions {
             return None;
         }
         if requested.contains('-') {
-            return self.actions.get(&requested.replace('-', "_"));
+            return self.get(&requested.replace('-', "_"));
         }
-        self.actions.get(requested)
+        self.get(requested)
     }
 }
 
 /// The response future of [`Actions`].
 pub struct ActionsFuture {
-    inner: Option<ActionFuture>,
+    inner: Option<BoxResponse>,
 }
 
 impl fmt::Debug for ActionsFuture {

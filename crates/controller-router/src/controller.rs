@@ -1,19 +1,87 @@
 //! Turning any tower Service into a controller.
 
 use std::convert::Infallible;
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use gw_core::{Body, BoxError, Response};
 use http::StatusCode;
-use pin_project_lite::pin_project;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use tower::util::BoxCloneSyncService;
 use tower_service::Service;
 
+/// The boxed future of one controller call, as the router and actions hold it.
+pub(crate) type BoxResponse = Pin<Box<dyn Future<Output = http::Response<Body>> + Send>>;
+
 /// A controller, boxed: any Service from `Request<Body>` to `Response<Body>`.
-pub type BoxController = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, Infallible>;
+///
+/// Cloning it is a reference-count bump. Each call clones the service inside
+/// (as `oneshot` on a clone would), drives it to readiness and calls it, all in
+/// one boxed future: the one box between the router and the controller.
+#[derive(Clone)]
+pub struct BoxController {
+    inner: Arc<dyn Dispatch>,
+}
+
+impl fmt::Debug for BoxController {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoxController").finish_non_exhaustive()
+    }
+}
+
+impl BoxController {
+    /// Calls the controller without cloning the box: what the router, a mount and
+    /// an action do with each request.
+    pub(crate) fn dispatch(&self, req: http::Request<Body>) -> ControllerFuture {
+        ControllerFuture {
+            inner: self.inner.dispatch(req),
+        }
+    }
+}
+
+impl Service<http::Request<Body>> for BoxController {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = ControllerFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // Readiness is awaited per call, on the call's own clone of the service.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<Body>) -> ControllerFuture {
+        self.dispatch(req)
+    }
+}
+
+/// The response future of a [`BoxController`]: never fails (a controller's error
+/// is a logged `500`).
+pub struct ControllerFuture {
+    inner: BoxResponse,
+}
+
+impl ControllerFuture {
+    pub(crate) fn into_inner(self) -> BoxResponse {
+        self.inner
+    }
+}
+
+impl fmt::Debug for ControllerFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ControllerFuture").finish_non_exhaustive()
+    }
+}
+
+impl Future for ControllerFuture {
+    type Output = Result<http::Response<Body>, Infallible>;
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.inner.as_mut().poll(cx).map(Ok)
+    }
+}
 
 /// What can be a controller, an action or a mounted app: any cloneable, shareable
 /// Service from `Request<Body>` whose response body is an
@@ -35,97 +103,43 @@ where
     RB::Error: Into<BoxError>,
 {
     fn into_controller(self) -> BoxController {
-        BoxCloneSyncService::new(Infallibly {
-            inner: self,
-            not_ready: false,
-        })
+        BoxController {
+            inner: Arc::new(Controller(self)),
+        }
     }
 }
 
-/// Makes a service infallible: an error becomes a logged `500`.
-#[derive(Clone)]
-struct Infallibly<S> {
-    inner: S,
-    /// `poll_ready` failed: the next call answers 500 without calling `inner`.
-    not_ready: bool,
+/// A controller's call through `&self`, so the box is shared, never cloned.
+trait Dispatch: Send + Sync {
+    fn dispatch(&self, req: http::Request<Body>) -> BoxResponse;
 }
 
-impl<S, RB> Service<http::Request<Body>> for Infallibly<S>
+struct Controller<S>(S);
+
+impl<S, RB> Dispatch for Controller<S>
 where
-    S: Service<http::Request<Body>, Response = http::Response<RB>>,
+    S: Service<http::Request<Body>, Response = http::Response<RB>> + Clone + Send + Sync + 'static,
+    S::Future: Send + 'static,
     S::Error: Into<BoxError>,
     RB: http_body::Body<Data = Bytes> + Send + 'static,
     RB::Error: Into<BoxError>,
 {
-    type Response = http::Response<Body>;
-    type Error = Infallible;
-    type Future = InfalliblyFuture<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        match self.inner.poll_ready(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Ok(())) => Poll::Ready(Ok(())),
-            Poll::Ready(Err(err)) => {
+    fn dispatch(&self, req: http::Request<Body>) -> BoxResponse {
+        let mut service = self.0.clone();
+        Box::pin(async move {
+            if let Err(err) = poll_fn(|cx| service.poll_ready(cx)).await {
                 let err: BoxError = err.into();
                 tracing::error!(error = %err, "controller not ready");
-                self.not_ready = true;
-                Poll::Ready(Ok(()))
+                return internal_error();
             }
-        }
-    }
-
-    fn call(&mut self, req: http::Request<Body>) -> Self::Future {
-        if std::mem::take(&mut self.not_ready) {
-            return InfalliblyFuture {
-                state: State::Failed,
-            };
-        }
-        InfalliblyFuture {
-            state: State::Call {
-                fut: self.inner.call(req),
-            },
-        }
-    }
-}
-
-pin_project! {
-    struct InfalliblyFuture<F> {
-        #[pin]
-        state: State<F>,
-    }
-}
-
-pin_project! {
-    #[project = StateProj]
-    enum State<F> {
-        Call { #[pin] fut: F },
-        Failed,
-    }
-}
-
-impl<F, RB, E> Future for InfalliblyFuture<F>
-where
-    F: Future<Output = Result<http::Response<RB>, E>>,
-    E: Into<BoxError>,
-    RB: http_body::Body<Data = Bytes> + Send + 'static,
-    RB::Error: Into<BoxError>,
-{
-    type Output = Result<http::Response<Body>, Infallible>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let fut = match self.project().state.project() {
-            StateProj::Call { fut } => fut,
-            StateProj::Failed => return Poll::Ready(Ok(internal_error())),
-        };
-        fut.poll(cx).map(|result| {
-            Ok(match result {
+            match service.call(req).await {
                 Ok(res) => res.map(Body::new),
                 Err(err) => {
                     let err: BoxError = err.into();
                     tracing::error!(error = %err, "controller failed");
                     internal_error()
                 }
-            })
+            }
         })
     }
 }

@@ -110,7 +110,7 @@ mod router;
 mod urls;
 
 pub use actions::{Actions, ActionsFuture};
-pub use controller::{BoxController, IntoController};
+pub use controller::{BoxController, ControllerFuture, IntoController};
 pub use generate::GenerationError;
 pub use mapper::{Mapper, Match};
 pub use mount::{Mount, MountError, MountFuture};

@@ -739,20 +739,34 @@ impl<'m, 'p> Match<'m, 'p> {
     /// All values as routing args (defaults first, then captured values in
     /// pattern order), or `None` if a value does not decode to UTF-8.
     pub fn routing_args(&self) -> Option<RoutingArgs> {
-        let mut args = RoutingArgs::default();
-        for (k, v) in &self.route.fixed {
-            args.insert(k.as_str(), v.as_str());
-        }
-        for (v, d) in self.route.var_defaults.iter().enumerate() {
-            if let Some(d) = d {
-                args.insert(self.route.pattern.vars[v].name.as_str(), d.as_str());
+        self.routing_args_sharing(|_| None)
+    }
+
+    /// [`routing_args`](Self::routing_args), taking a captured value from
+    /// `known` when it has the same text (the router passes its controller
+    /// names), instead of copying it.
+    pub(crate) fn routing_args_sharing<'k>(
+        &self,
+        known: impl Fn(&str) -> Option<&'k Arc<str>>,
+    ) -> Option<RoutingArgs> {
+        // Names and defaults are the route's shared strings; only captured values
+        // are new text.
+        let mut args = RoutingArgs::with_capacity(self.route.args.len());
+        for slot in &self.route.args {
+            let captured = slot
+                .var
+                .and_then(|v| self.caps.iter().find(|&(var, _, _)| var == v));
+            match (captured, &slot.default) {
+                (Some((_, s, e)), _) => {
+                    let value = decode(&self.path[s..e])?;
+                    match known(&value) {
+                        Some(shared) => args.insert(slot.name.clone(), shared.clone()),
+                        None => args.insert(slot.name.clone(), value),
+                    }
+                }
+                (None, Some(default)) => args.insert(slot.name.clone(), default.clone()),
+                (None, None) => {}
             }
-        }
-        let mut caps: Vec<_> = self.caps.iter().collect();
-        caps.sort_unstable();
-        for (v, s, e) in caps {
-            let value = decode(&self.path[s..e])?;
-            args.insert(self.route.pattern.vars[v].name.as_str(), value);
         }
         Some(args)
     }

@@ -8,11 +8,9 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use gw_core::{Body, BoxError, MountPrefix};
 use http::uri::{PathAndQuery, Uri};
-use tower::util::Oneshot;
-use tower::ServiceExt;
 use tower_service::Service;
 
-use crate::controller::{bad_request, not_found, BoxController, IntoController};
+use crate::controller::{bad_request, not_found, BoxController, ControllerFuture, IntoController};
 
 /// Sends each request to the app mounted at the longest matching path prefix.
 ///
@@ -147,7 +145,7 @@ pin_project_lite::pin_project! {
 pin_project_lite::pin_project! {
     #[project = StateProj]
     enum State {
-        Call { #[pin] fut: Oneshot<BoxController, http::Request<Body>> },
+        Call { #[pin] fut: ControllerFuture },
         Done { res: Option<http::Response<Body>> },
     }
 }
@@ -199,7 +197,7 @@ where
         MountPrefix::push(&mut req, &prefix);
         MountFuture {
             state: State::Call {
-                fut: service.clone().oneshot(req),
+                fut: service.dispatch(req),
             },
         }
     }

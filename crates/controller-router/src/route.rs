@@ -293,6 +293,46 @@ pub(crate) struct CompiledRoute {
     /// An absolute URL (generate-only): parsed with a `/` in front, which
     /// generation drops again.
     pub(crate) absolute: bool,
+    /// The routing args a match gives, in their order: fixed defaults, then the
+    /// variables with a default, then those without.
+    pub(crate) args: Vec<ArgSlot>,
+}
+
+/// One routing arg of a route: its name and default, shared with every match.
+#[derive(Debug)]
+pub(crate) struct ArgSlot {
+    pub(crate) name: Arc<str>,
+    pub(crate) default: Option<Arc<str>>,
+    /// The pattern variable whose captured value replaces the default.
+    pub(crate) var: Option<usize>,
+}
+
+/// The args of a route in the order Routes gives them: fixed defaults, then
+/// variables with a default, then the other variables, each in pattern order.
+fn arg_slots(
+    pattern: &Pattern,
+    var_defaults: &[Option<String>],
+    fixed: &[(String, String)],
+) -> Vec<ArgSlot> {
+    let fixed = fixed.iter().map(|(k, v)| ArgSlot {
+        name: Arc::from(k.as_str()),
+        default: Some(Arc::from(v.as_str())),
+        var: None,
+    });
+    let vars = |with_default: bool| {
+        pattern
+            .vars
+            .iter()
+            .zip(var_defaults)
+            .enumerate()
+            .filter(move |(_, (_, d))| d.is_some() == with_default)
+            .map(|(i, (var, d))| ArgSlot {
+                name: Arc::from(var.name.as_str()),
+                default: d.as_deref().map(Arc::from),
+                var: Some(i),
+            })
+    };
+    fixed.chain(vars(true)).chain(vars(false)).collect()
 }
 
 impl fmt::Debug for CompiledRoute {
@@ -384,7 +424,9 @@ impl CompiledRoute {
                 _ => None,
             })
             .collect();
+        let args = arg_slots(&pattern, &var_defaults, &fixed);
         Ok(CompiledRoute {
+            args,
             slots,
             pattern,
             name: route.name,

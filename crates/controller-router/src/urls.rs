@@ -3,11 +3,14 @@
 use std::fmt;
 use std::sync::Arc;
 
+use gw_core::RequestContext;
+
 use crate::{GenerationError, Mapper};
 
 /// URL generation from inside a controller: the twin of Pylons' `url()` and
-/// Routes' `routes.url`. The [`Router`](crate::Router) puts one in every request it
-/// dispatches; its paths start with the request's mount prefix.
+/// Routes' `routes.url`. The [`Router`](crate::Router) records its mapper in every
+/// request it dispatches, and [`Urls::of`] makes a generator from it; its paths
+/// start with the request's mount prefix.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -49,9 +52,17 @@ impl Urls {
         }
     }
 
-    /// The generator of a request, if a router dispatched it.
-    pub fn of<B>(req: &http::Request<B>) -> Option<&Urls> {
-        req.extensions().get::<Urls>()
+    /// The generator of a request, if a router dispatched it: over the router's
+    /// mapper, with the mount prefix the router saw (both kept in the request's
+    /// [`RequestContext`]). A `Urls` put in the extensions on its own is used
+    /// when no router dispatched the request.
+    pub fn of<B>(req: &http::Request<B>) -> Option<Urls> {
+        if let Some((table, prefix)) = RequestContext::of(req).and_then(RequestContext::routes) {
+            if let Ok(mapper) = table.clone().downcast::<Mapper>() {
+                return Some(Urls::new(mapper, prefix));
+            }
+        }
+        req.extensions().get::<Urls>().cloned()
     }
 
     /// The mount prefix every URL starts with.

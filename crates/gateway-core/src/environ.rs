@@ -3,6 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 /// A validated environ key: namespaced, such as `test.hello` or `beaker.session`.
 ///
 /// A key must contain a `.` that separates non-empty parts, and may not contain
@@ -120,8 +122,9 @@ impl AsRef<str> for EnvironKey {
     }
 }
 
-/// String-keyed values carried in a request's extensions: the WSGI environ's
-/// application keys (`test.hello`, `beaker.session.id`...).
+/// String-keyed values carried by a request: the WSGI environ's application keys
+/// (`test.hello`, `beaker.session.id`...). A request keeps them in its
+/// [`RequestContext`](crate::RequestContext).
 ///
 /// Typed data belongs in [`http::Extensions`]; `Environ` is for what Paste users put in
 /// the environ by name, and for config-driven stacks, where a key is a string in a file.
@@ -137,24 +140,15 @@ impl AsRef<str> for EnvironKey {
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Environ {
-    // Few keys per request: a vector beats a map on both lookup and clone.
-    entries: Vec<(EnvironKey, Arc<str>)>,
+    // Few keys per request: a vector beats a map on both lookup and clone, and
+    // the first two keys need no allocation.
+    entries: SmallVec<[(EnvironKey, Arc<str>); 2]>,
 }
 
 impl Environ {
     /// An empty environ.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// The environ of a request, if any key was set.
-    pub fn of<B>(req: &http::Request<B>) -> Option<&Environ> {
-        req.extensions().get::<Environ>()
-    }
-
-    /// The environ of a request, created empty when missing.
-    pub fn of_mut<B>(req: &mut http::Request<B>) -> &mut Environ {
-        req.extensions_mut().get_or_insert_default::<Environ>()
     }
 
     /// The value of `key`.

@@ -7,6 +7,7 @@
 //! | item | WSGI / Paste twin |
 //! |---|---|
 //! | [`Body`] | the response iterable (a fixed body, or chunks that are `yield`ed) |
+//! | [`RequestContext`] | the environ: what the layers record about a request, in one extension entry |
 //! | [`Environ`], [`EnvironKey`] | the environ's namespaced keys (`test.hello`) |
 //! | [`MountPrefix`] | `SCRIPT_NAME` |
 //! | [`StrippedPrefix`] | `SCRIPT_NAME` set from what an outer router (axum's `nest_service`) stripped |
@@ -41,6 +42,7 @@
 mod app;
 mod body;
 mod boxed;
+mod context;
 mod environ;
 pub mod lint;
 mod mount;
@@ -55,6 +57,7 @@ pub mod test_client;
 pub use app::{app_fn, AppFn, AppFnFuture};
 pub use body::{Body, BodyClosed, BodySender};
 pub use boxed::{BoxApp, BoxAppFuture};
+pub use context::RequestContext;
 pub use environ::{Environ, EnvironKey, KeyError};
 pub use mount::MountPrefix;
 pub use probe::{Probe, Probed};

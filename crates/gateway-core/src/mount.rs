@@ -5,7 +5,8 @@ use std::fmt;
 /// The part of the request path that mounts have consumed: the twin of `SCRIPT_NAME`.
 ///
 /// A mount (`controller_router`'s prefix mounts, a FastCGI front end's `SCRIPT_NAME`)
-/// strips its prefix from the request URI and records it here, so that URL
+/// strips its prefix from the request URI and records it here (in the request's
+/// [`RequestContext`](crate::RequestContext)), so that URL
 /// generation inside the mounted app can put it back in front. The prefix is
 /// either empty or starts with `/` and does not end with `/` (the WSGI rule).
 ///
@@ -35,21 +36,7 @@ impl MountPrefix {
         &self.0
     }
 
-    /// The mount prefix of a request (`""` when nothing was mounted).
-    pub fn of<B>(req: &http::Request<B>) -> &str {
-        req.extensions()
-            .get::<MountPrefix>()
-            .map_or("", MountPrefix::as_str)
-    }
-
-    /// Appends `segment` (such as `/blog`) to the request's mount prefix.
-    pub fn push<B>(req: &mut http::Request<B>, segment: &str) {
-        req.extensions_mut()
-            .get_or_insert_default::<MountPrefix>()
-            .append(segment);
-    }
-
-    fn append(&mut self, segment: &str) {
+    pub(crate) fn append(&mut self, segment: &str) {
         let segment = segment.trim_end_matches('/');
         if segment.is_empty() {
             return;

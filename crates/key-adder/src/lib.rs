@@ -47,8 +47,9 @@
 //! - it matches [`http::Extensions::insert`] and tower-http's `AddExtension`, so
 //!   nobody has to learn a second rule.
 //!
-//! The environ lives in the request's extensions, which only server-side code can
-//! write: a client cannot plant a value for us to keep or to overwrite.
+//! The environ lives in the request's [`RequestContext`](gw_core::RequestContext),
+//! the one extension entry every Gateway layer writes to, which only server-side
+//! code can write: a client cannot plant a value for us to keep or to overwrite.
 //!
 //! # Paste / Pylons twin
 //!
@@ -213,8 +214,10 @@ where
     }
 
     fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
-        // Two reference-count increments: no string is copied per request.
-        // Overwrites an existing value on purpose; see the crate docs.
+        // Two reference-count increments into the request's context (created here
+        // if this is the first layer to write to it): no string is copied, and
+        // the first keys need no allocation. Overwrites an existing value on
+        // purpose; see the crate docs.
         Environ::of_mut(&mut req).insert(self.key.clone(), self.value.clone());
         self.inner.call(req)
     }

@@ -1,5 +1,6 @@
 //! The router's `Service` implementation and response future.
 
+use std::any::Any;
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
@@ -8,26 +9,38 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gw_core::{Body, BoxError, MountPrefix, Response};
+use gw_core::{Body, BoxError, MountPrefix, RequestContext, Response};
 use http::header::{HeaderValue, LOCATION};
 use http_body_util::{BodyExt, Limited};
-use tower::ServiceExt;
 use tower_service::Service;
 
+use super::builder::{Inner, Router};
 use super::method_override::{form_method, wants_look, OriginalMethod};
-use super::{Inner, Router};
-use crate::controller::{bad_request, internal_error, not_found};
+use crate::controller::{bad_request, internal_error, not_found, BoxResponse, ControllerFuture};
 use crate::generate::build_path;
 use crate::route::Target;
-use crate::Urls;
 
-type BoxFuture = Pin<Box<dyn Future<Output = http::Response<Body>> + Send>>;
-
-/// The response future of [`Router`].
+/// The response future of [`Router`]: the controller's future, or the router's
+/// own answer (`404`, a redirect, `400`).
 ///
-/// Boxed: dispatch awaits a boxed controller anyway, and may first read a form body.
+/// Only a POST form read for `_method` is boxed here, since the body must be read
+/// before the route is known; every other request awaits the controller's boxed
+/// future directly.
 pub struct ResponseFuture {
-    inner: BoxFuture,
+    state: State,
+}
+
+enum State {
+    Controller {
+        future: ControllerFuture,
+        head: bool,
+    },
+    Form {
+        future: BoxResponse,
+    },
+    Ready {
+        response: Option<http::Response<Body>>,
+    },
 }
 
 impl fmt::Debug for ResponseFuture {
@@ -39,8 +52,22 @@ impl fmt::Debug for ResponseFuture {
 impl Future for ResponseFuture {
     type Output = Result<http::Response<Body>, Infallible>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.inner.as_mut().poll(cx).map(Ok)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Every state is `Unpin`: the futures inside are boxed.
+        let response = match &mut self.get_mut().state {
+            State::Controller { future, head } => {
+                let Ok(mut response) = std::task::ready!(Pin::new(future).poll(cx));
+                if *head {
+                    *response.body_mut() = Body::empty();
+                }
+                response
+            }
+            State::Form { future } => std::task::ready!(future.as_mut().poll(cx)),
+            State::Ready { response } => response
+                .take()
+                .expect("router ResponseFuture polled after completion"),
+        };
+        Poll::Ready(Ok(response))
     }
 }
 
@@ -54,84 +81,111 @@ where
     type Future = ResponseFuture;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        // Controllers are cloned and driven to readiness per request.
+        // Each call drives its own clone of the controller to readiness.
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        let inner = self.inner.clone();
-        ResponseFuture {
-            inner: Box::pin(dispatch(inner, req.map(Body::new))),
+        let req = req.map(Body::new);
+        let inner = &self.inner;
+        if inner.method_override && wants_look(req.method(), req.headers(), inner.override_limit) {
+            let inner = inner.clone();
+            return ResponseFuture {
+                state: State::Form {
+                    future: Box::pin(dispatch_form(inner, req)),
+                },
+            };
         }
+        let state = match dispatch(inner, req) {
+            Dispatched::Controller(future, head) => State::Controller { future, head },
+            Dispatched::Answered(response) => State::Ready {
+                response: Some(response),
+            },
+        };
+        ResponseFuture { state }
     }
 }
 
-async fn dispatch(inner: Arc<Inner>, req: http::Request<Body>) -> http::Response<Body> {
-    let (mut parts, mut body) = req.into_parts();
+/// Where a request went.
+enum Dispatched {
+    /// To a controller; `true` for `HEAD`, whose response body is dropped.
+    Controller(ControllerFuture, bool),
+    /// Nowhere: the router answered itself.
+    Answered(http::Response<Body>),
+}
 
-    if inner.method_override && wants_look(&parts.method, &parts.headers, inner.override_limit) {
-        let bytes = match Limited::new(body, inner.override_limit).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(_) => return bad_request("Bad Request: the form body could not be read"),
-        };
-        if let Some(method) = form_method(&bytes) {
-            let original = std::mem::replace(&mut parts.method, method);
-            parts.extensions.insert(OriginalMethod(original));
-        }
-        body = Body::from(bytes);
+/// Reads a small POST form for `_method`, then dispatches as [`dispatch`] does.
+async fn dispatch_form(inner: Arc<Inner>, req: http::Request<Body>) -> http::Response<Body> {
+    let (mut parts, body) = req.into_parts();
+    let bytes = match Limited::new(body, inner.override_limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return bad_request("Bad Request: the form body could not be read"),
+    };
+    if let Some(method) = form_method(&bytes) {
+        let original = std::mem::replace(&mut parts.method, method);
+        parts.extensions.insert(OriginalMethod(original));
     }
+    match dispatch(&inner, http::Request::from_parts(parts, Body::from(bytes))) {
+        Dispatched::Controller(future, head) => {
+            let Ok(mut response) = future.await;
+            if head {
+                *response.body_mut() = Body::empty();
+            }
+            response
+        }
+        Dispatched::Answered(response) => response,
+    }
+}
 
-    let mapper = inner.mapper.clone();
+/// Finds the route, answers a redirect, or hands the request to its controller
+/// with the routing args and the route table in its context.
+fn dispatch(inner: &Arc<Inner>, req: http::Request<Body>) -> Dispatched {
+    let (parts, body) = req.into_parts();
     let (args, target) = {
-        let Some(found) = mapper.recognize_request(&parts) else {
-            return not_found();
+        let Some(found) = inner.mapper.recognize_request(&parts) else {
+            return Dispatched::Answered(not_found());
         };
-        let Some(args) = found.routing_args() else {
-            return bad_request("Bad Request: a path value is not UTF-8 once decoded");
+        // A captured controller name shares the table's copy of its text.
+        let Some(args) =
+            found.routing_args_sharing(|text| inner.controller(text).map(|(name, _)| name))
+        else {
+            return Dispatched::Answered(bad_request(
+                "Bad Request: a path value is not UTF-8 once decoded",
+            ));
         };
         (args, found.target())
     };
+    let mut req = http::Request::from_parts(parts, body);
 
-    let prefix = parts
-        .extensions
-        .get::<MountPrefix>()
-        .map_or_else(String::new, |p| p.as_str().to_owned());
     match target {
         Target::Controller => {}
         Target::Redirect(to, status) => {
-            let mut location = prefix;
+            let mut location = MountPrefix::of(&req).to_owned();
             let get = |name: &str| args.get(name);
             if build_path(to, &get, &mut location).is_err() {
-                return internal_error();
+                return Dispatched::Answered(internal_error());
             }
-            if let Some(q) = parts.uri.query() {
+            if let Some(q) = req.uri().query() {
                 location.push('?');
                 location.push_str(q);
             }
-            return redirect(&location, *status);
+            return Dispatched::Answered(redirect(&location, *status));
         }
-        Target::RedirectUrl(url, status) => return redirect(url, *status),
+        Target::RedirectUrl(url, status) => return Dispatched::Answered(redirect(url, *status)),
     }
 
-    let Some(controller) = args
+    let Some((_, controller)) = args
         .get("controller")
-        .and_then(|name| inner.controllers.get(name))
-        .cloned()
+        .and_then(|name| inner.controller(name))
     else {
-        return not_found();
+        return Dispatched::Answered(not_found());
     };
-    let is_head = parts.method == http::Method::HEAD;
-    parts.extensions.insert(Urls::new(mapper, prefix));
-    parts.extensions.insert(args);
-    let req = http::Request::from_parts(parts, body);
-    let mut res = match controller.oneshot(req).await {
-        Ok(res) => res,
-        Err(never) => match never {},
-    };
-    if is_head {
-        *res.body_mut() = Body::empty();
-    }
-    res
+    let head = req.method() == http::Method::HEAD;
+    let context = RequestContext::of_mut(&mut req);
+    let routes: Arc<dyn Any + Send + Sync> = inner.mapper.clone();
+    context.set_routes(routes);
+    context.set_routing_args(args);
+    Dispatched::Controller(controller.dispatch(req), head)
 }
 
 fn redirect(location: &str, status: http::StatusCode) -> http::Response<Body> {

@@ -54,7 +54,7 @@ pub fn controller() -> Actions {
 /// Renders template `name` with `ctx` and `url`; a failure panics with the
 /// template's name and line (the error catcher turns it into a 500 page).
 fn render<B>(req: &http::Request<B>, name: &str, ctx: Value) -> Response {
-    let urls = Urls::of(req).cloned();
+    let urls = Urls::of(req);
     let ctx = context! { url => Value::from_object(UrlFn(urls)), ..ctx };
     let rendered = templates()
         .get_template(name)

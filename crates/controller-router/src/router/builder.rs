@@ -1,0 +1,146 @@
+//! [`Router`]: the mapper, the controller table and the settings, built once and
+//! shared by every clone.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::controller::{BoxController, IntoController};
+use crate::Mapper;
+
+/// Routes requests to controllers: the twin of a Pylons app's `RoutesMiddleware`
+/// plus its controller lookup.
+///
+/// For each request it:
+/// 1. honours a `_method` override on a small POST form (see [`Router::method_override`]);
+/// 2. finds the first route that accepts the request ([`Mapper::recognize_request`]);
+///    none gives `404`, so a cascade moves on;
+/// 3. answers a redirect route itself;
+/// 4. puts the values in the request's [`RequestContext`](gw_core::RequestContext)
+///    as [`gw_core::RoutingArgs`], with its route table, so that
+///    [`Urls::of`](crate::Urls::of) generates URLs that start with the mount prefix;
+/// 5. calls the controller named by the `controller` value; an unknown name gives `404`.
+///
+/// The controllers sit in a table sorted by name, built with the router: a
+/// request finds its controller with a binary search and calls it through a
+/// shared box, without cloning it.
+///
+/// A controller is any tower Service: an [`app_fn`](gw_core::app_fn), a struct,
+/// an axum `Router`, or [`Actions`](crate::Actions) for named actions. The request
+/// body may be any `http_body::Body<Data = Bytes>`; controllers receive it as a
+/// [`Body`](gw_core::Body). Responses to `HEAD` have their body dropped.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use gw_controller_router::{Actions, Mapper, Router};
+/// use gw_core::{app_fn, test_client::TestClient, Body};
+///
+/// let router = Router::new(Mapper::new().default_routes().unwrap())
+///     .controller("hello", app_fn(|_req: http::Request<Body>| async { "Hello World!" }))
+///     .controller(
+///         "greet",
+///         Actions::new().action("show", |_req, args| async move {
+///             args.get("id").unwrap_or("?").to_owned()
+///         }),
+///     );
+/// let client = TestClient::new(router);
+/// client.get("/hello").send().await.assert_body("Hello World!");
+/// client.get("/greet/show/42").send().await.assert_body("42");
+/// client.get("/nobody").send().await.assert_status(404);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Router {
+    pub(super) inner: Arc<Inner>,
+}
+
+#[derive(Clone)]
+pub(super) struct Inner {
+    pub(super) mapper: Arc<Mapper>,
+    /// Sorted by name.
+    pub(super) controllers: Vec<(Arc<str>, BoxController)>,
+    pub(super) method_override: bool,
+    pub(super) override_limit: usize,
+}
+
+impl Inner {
+    /// The controller registered as `name`, and the name as the table holds it.
+    #[inline]
+    pub(super) fn controller(&self, name: &str) -> Option<&(Arc<str>, BoxController)> {
+        let i = self
+            .controllers
+            .binary_search_by(|(n, _)| (**n).cmp(name))
+            .ok()?;
+        Some(&self.controllers[i])
+    }
+}
+
+impl fmt::Debug for Router {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<_> = self.inner.controllers.iter().map(|(n, _)| &**n).collect();
+        f.debug_struct("Router")
+            .field("mapper", &self.inner.mapper)
+            .field("controllers", &names)
+            .field("method_override", &self.inner.method_override)
+            .finish()
+    }
+}
+
+impl Router {
+    /// A router over `mapper` with no controllers yet.
+    pub fn new(mapper: Mapper) -> Self {
+        Router {
+            inner: Arc::new(Inner {
+                mapper: Arc::new(mapper),
+                controllers: Vec::new(),
+                method_override: true,
+                override_limit: 64 * 1024,
+            }),
+        }
+    }
+
+    /// Registers `service` as the controller called `name` (the value of the
+    /// `controller` routing arg). A second registration under the same name
+    /// replaces the first.
+    ///
+    /// The service's errors become a logged `500`; its response body may be any
+    /// `http_body::Body<Data = Bytes>`.
+    pub fn controller<S, RB>(mut self, name: impl Into<String>, service: S) -> Self
+    where
+        S: IntoController<RB>,
+    {
+        let name: String = name.into();
+        let controller = service.into_controller();
+        let controllers = &mut Arc::make_mut(&mut self.inner).controllers;
+        match controllers.binary_search_by(|(n, _)| (**n).cmp(&*name)) {
+            Ok(i) => controllers[i].1 = controller,
+            Err(i) => controllers.insert(i, (Arc::from(name), controller)),
+        }
+        self
+    }
+
+    /// Whether a POST form with `_method=PUT|PATCH|DELETE` in its body is routed
+    /// as that method (default `true`). Only bodies with a `Content-Length` of at
+    /// most [`method_override_limit`](Self::method_override_limit) are read; the
+    /// body is buffered and handed on unchanged. The controller sees the new
+    /// method, and the old one as an [`OriginalMethod`](crate::OriginalMethod) extension.
+    pub fn method_override(mut self, enabled: bool) -> Self {
+        Arc::make_mut(&mut self.inner).method_override = enabled;
+        self
+    }
+
+    /// The largest form body read for `_method` (default 64 KiB).
+    pub fn method_override_limit(mut self, bytes: usize) -> Self {
+        Arc::make_mut(&mut self.inner).override_limit = bytes;
+        self
+    }
+
+    /// The mapper.
+    pub fn mapper(&self) -> &Mapper {
+        &self.inner.mapper
+    }
+
+    /// The mapper, shared (for a [`Urls`](crate::Urls) outside a request).
+    pub fn shared_mapper(&self) -> Arc<Mapper> {
+        self.inner.mapper.clone()
+    }
+}

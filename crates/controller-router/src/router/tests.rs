@@ -1,0 +1,70 @@
+//! The router's shared controller names against the plain routing args.
+
+use std::sync::Arc;
+
+use gw_core::{app_fn, Body};
+use http::Method;
+use proptest::prelude::*;
+
+use super::Router;
+use crate::{Mapper, Route};
+
+fn router() -> Router {
+    let hello = || app_fn(|_req: http::Request<Body>| async { "hi" });
+    let mapper = Mapper::new()
+        .route(Route::new("/about").defaults([("controller", "hello"), ("action", "about")]))
+        .unwrap()
+        .route(Route::new("/m/{id}{.format}").default("controller", "greet"))
+        .unwrap()
+        .default_routes()
+        .unwrap();
+    Router::new(mapper)
+        .controller("hello", hello())
+        .controller("greet", hello())
+        .controller("a b", hello())
+        .controller("é", hello())
+}
+
+/// Path segments that are controller names, escaped names, or other text.
+fn segment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("hello".to_owned()),
+        Just("greet".to_owned()),
+        Just("a%20b".to_owned()),
+        Just("%C3%A9".to_owned()),
+        Just("%FF".to_owned()),
+        "[a-z0-9.]{0,6}",
+    ]
+}
+
+proptest! {
+    #[test]
+    fn shared_names_give_the_same_args_as_copied_ones(
+        segments in proptest::collection::vec(segment(), 1..4),
+        slash in any::<bool>(),
+    ) {
+        let router = router();
+        let inner = &router.inner;
+        let mut path = format!("/{}", segments.join("/"));
+        if slash {
+            path.push('/');
+        }
+        let Some(found) = inner.mapper.recognize(&Method::GET, &path) else {
+            return Ok(());
+        };
+        let plain = found.routing_args();
+        let shared = found.routing_args_sharing(|text| inner.controller(text).map(|(name, _)| name));
+        prop_assert_eq!(&shared, &plain);
+        if let Some(args) = &shared {
+            let order: Vec<_> = args.named().collect();
+            let plain_order: Vec<_> = plain.as_ref().unwrap().named().collect();
+            prop_assert_eq!(order, plain_order);
+            // A value that names a controller is the table's own copy.
+            for (name, value) in args.named() {
+                if let Some((known, _)) = inner.controller(value) {
+                    prop_assert!(Arc::ptr_eq(known, &args.get_shared(name).unwrap()));
+                }
+            }
+        }
+    }
+}
