@@ -108,7 +108,13 @@ fn main() -> Result<std::process::ExitCode, BoxError> {
             "http" => {
                 let app = app()
                     .map_request(|req: http::Request<hyper::body::Incoming>| req.map(Body::new));
-                Server::bind(&addr).await?.serve(app).await?
+                // The FastCGI and SCGI front ends have no body limit: none here
+                // either, so the 10 MiB echo compares like with like.
+                Server::bind(&addr)
+                    .await?
+                    .max_request_body(None)
+                    .serve(app)
+                    .await?
             }
             other => return Err(format!("unknown mode {other:?}").into()),
         }
