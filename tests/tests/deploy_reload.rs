@@ -254,6 +254,25 @@ async fn an_invalid_new_config_is_reported_and_the_old_stack_keeps_serving() {
     )
     .await;
     let mut served = served;
+    // A good edit seen to be served shows the watcher has its baseline: an edit
+    // made before the watcher takes its first stamps goes unnoticed, so the edit is
+    // made again until one is served.
+    let mut watched = false;
+    for _ in 0..20 {
+        write_atomically(&site, config("good2").as_bytes());
+        for _ in 0..30 {
+            if get(&served.addr).await.0 == "good2" {
+                watched = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if watched {
+            break;
+        }
+        write_atomically(&site, config("good").as_bytes());
+    }
+    assert!(watched, "the watcher never picked up a good edit");
     write_atomically(&site, b"[app.main]\nuse = \"mesage\"\n");
     // The report names the file and what is wrong in it.
     let report = next_line_with(&mut served.errors, "reload failed").await;
@@ -264,7 +283,7 @@ async fn an_invalid_new_config_is_reported_and_the_old_stack_keeps_serving() {
         "the report names the file and the unknown factory: {report}"
     );
     // After the failed reload the broken file was not swapped in.
-    assert_eq!(get(&served.addr).await.0, "good");
+    assert_eq!(get(&served.addr).await.0, "good2");
     write_atomically(&site, config("fixed").as_bytes());
     wait_for_body(&served.addr, "fixed").await;
 }
