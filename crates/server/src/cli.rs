@@ -205,6 +205,7 @@ fn serve(spec: &AppSpec, args: ServeArgs) -> Result<(), BoxError> {
         },
     };
     let loaded = source.load(&registry)?;
+    let stamps = watch::stamps(&source, &loaded.files);
     let builtin = loaded.server.factory() == "http";
     // The built-in server's settings are validated before anything is served.
     let http = if builtin {
@@ -259,7 +260,7 @@ fn serve(spec: &AppSpec, args: ServeArgs) -> Result<(), BoxError> {
     runtime.block_on(serve_http(
         registry,
         source,
-        loaded.files,
+        (loaded.files, stamps),
         loaded.server,
         app,
         listeners,
@@ -270,7 +271,7 @@ fn serve(spec: &AppSpec, args: ServeArgs) -> Result<(), BoxError> {
 async fn serve_http(
     registry: Registry,
     source: Source,
-    files: Vec<PathBuf>,
+    (files, stamps): (Vec<PathBuf>, Vec<(PathBuf, watch::Stamp)>),
     server: ServerSection,
     app: SharedApp,
     listeners: Vec<std::net::TcpListener>,
@@ -306,6 +307,7 @@ async fn serve_http(
         registry,
         source,
         files,
+        stamps,
         app,
         server,
         handover,

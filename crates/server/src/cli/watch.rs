@@ -13,7 +13,7 @@ const READY_DEADLINE: Duration = Duration::from_secs(60);
 /// `Connection: close`) before it drains, so keep-alive clients move over cleanly.
 const HANDOVER_GRACE: Duration = Duration::from_secs(2);
 
-type Stamp = Option<(SystemTime, u64)>;
+pub(super) type Stamp = Option<(SystemTime, u64)>;
 
 fn stamp(path: &std::path::Path) -> Stamp {
     let meta = std::fs::metadata(path).ok()?;
@@ -24,6 +24,9 @@ pub(super) struct Watcher {
     pub(super) registry: Registry,
     pub(super) source: Source,
     pub(super) files: Vec<PathBuf>,
+    /// The files' stamps taken right after the first load, before anything was
+    /// served: an edit made as soon as the server says it serves is seen.
+    pub(super) stamps: Vec<(PathBuf, Stamp)>,
     pub(super) app: SharedApp,
     /// The server section the running server was started with.
     pub(super) server: ServerSection,
@@ -31,19 +34,24 @@ pub(super) struct Watcher {
     pub(super) stop: tokio::sync::watch::Sender<bool>,
 }
 
+/// The stamps of the files a load read, and of the config file itself.
+pub(super) fn stamps(source: &Source, files: &[PathBuf]) -> Vec<(PathBuf, Stamp)> {
+    let mut paths = files.to_vec();
+    if source.embedded.is_none() && !paths.contains(&source.path) {
+        paths.push(source.path.clone());
+    }
+    paths
+        .into_iter()
+        .map(|path| {
+            let stamp = stamp(&path);
+            (path, stamp)
+        })
+        .collect()
+}
+
 impl Watcher {
     fn watched(&self) -> Vec<(PathBuf, Stamp)> {
-        let mut paths = self.files.clone();
-        if self.source.embedded.is_none() && !paths.contains(&self.source.path) {
-            paths.push(self.source.path.clone());
-        }
-        paths
-            .into_iter()
-            .map(|path| {
-                let stamp = stamp(&path);
-                (path, stamp)
-            })
-            .collect()
+        stamps(&self.source, &self.files)
     }
 
     pub(super) async fn run(mut self) {
@@ -62,7 +70,7 @@ impl Watcher {
         let exe = std::env::current_exe().ok();
         let mut exe_stamp = exe.as_deref().and_then(stamp);
         let mut exe_pending: Stamp = None;
-        let mut stamps = self.watched();
+        let mut stamps = std::mem::take(&mut self.stamps);
         loop {
             tokio::select! {
                 Some(()) = async {
