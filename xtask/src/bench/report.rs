@@ -452,10 +452,29 @@ fn json_cases(cases: &[CaseResult]) -> String {
                     )
                 })
                 .collect();
+            let paired_rows: Vec<String> = match case.rows.iter().find(|r| r.gateway) {
+                Some(gw) => case
+                    .rows
+                    .iter()
+                    .filter(|r| !r.gateway)
+                    .map(|anchor| {
+                        format!(
+                            "{{\"anchor\":{},\"throughput_ratio\":{},\"cpu_ratio\":{},\"system_cpu_ratio\":{},\"client_bound_rounds\":{}}}",
+                            json_str(anchor.label),
+                            json_spread(paired_throughput(gw, anchor)),
+                            json_spread(paired(gw, anchor, |s| Some(s.cpu_us_per_request))),
+                            json_spread(paired(gw, anchor, |s| Some(s.system_cpu_us_per_request))),
+                            client_bound_rounds(gw, anchor)
+                        )
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
             format!(
-                "{{\"name\":{},\"rows\":[{}]}}",
+                "{{\"name\":{},\"rows\":[{}],\"paired\":[{}]}}",
                 json_str(&case.name),
-                rows.join(",")
+                rows.join(","),
+                paired_rows.join(",")
             )
         })
         .collect();
@@ -641,6 +660,11 @@ mod tests {
         assert!(json.contains("\"status\":\"not yet available\""), "{json}");
         assert!(json.contains("a \\\"quoted\\\" reason"), "{json}");
         assert!(json.contains("\"complete\":true"), "{json}");
+        let measured = super::json(&report(measured()));
+        assert!(
+            measured.contains("\"anchor\":\"raw hyper\",\"throughput_ratio\":{\"median\":0.857"),
+            "{measured}"
+        );
     }
 
     #[test]
