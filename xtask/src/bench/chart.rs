@@ -180,7 +180,7 @@ pub(crate) fn svg(scenario: &ScenarioResult, footer: &str) -> Option<String> {
                 out,
                 r##"<text x="{LABEL_RIGHT}" y="{:.1}" text-anchor="end" fill="#222">÷ {}</text>"##,
                 mid + 4.0,
-                escape(&shorten(&bar.anchor, 48))
+                escape(&shorten(&bar.anchor, 46))
             );
             let (x1, xm) = (x(1.0), x(bar.median));
             let (left, width) = if xm >= x1 {

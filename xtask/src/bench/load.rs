@@ -93,15 +93,7 @@ impl Load {
         }
         sample.pss_kib = server.pss_kib();
         if let (Some(expected), Some(read)) = (wire_bytes, bytes_read) {
-            let per_response = read / requests;
-            let expected = expected as f64;
-            if (per_response - expected).abs() > expected * WIRE_TOLERANCE {
-                return Err(format!(
-                    "{}: responses under load averaged {per_response:.0} bytes against the \
-                     {expected:.0} of the probed response: some were not that response",
-                    server.label
-                ));
-            }
+            same_size(read, requests, expected).map_err(|e| format!("{}: {e}", server.label))?;
         }
         Ok(sample)
     }
@@ -250,6 +242,21 @@ impl Load {
     }
 }
 
+/// Checks that `bytes_read` over `requests` responses is, within the tolerance, the
+/// probed response's `expected` size: a redirect, an error page or a cut body among
+/// them moves the average.
+fn same_size(bytes_read: f64, requests: f64, expected: u64) -> Result<(), String> {
+    let per_response = bytes_read / requests.max(1.0);
+    let expected = expected as f64;
+    if (per_response - expected).abs() > expected * WIRE_TOLERANCE {
+        return Err(format!(
+            "responses under load averaged {per_response:.0} bytes against the \
+             {expected:.0} of the probed response: some were not that response"
+        ));
+    }
+    Ok(())
+}
+
 fn output_of(command: &mut Command, name: &str) -> Result<String, String> {
     let output = command
         .output()
@@ -264,4 +271,21 @@ fn output_of(command: &mut Command, name: &str) -> Result<String, String> {
         ));
     }
     Ok(stdout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responses_of_another_size_fail_the_run() {
+        // 1,000 responses of 190 bytes each.
+        assert!(same_size(190_000.0, 1000.0, 190).is_ok());
+        // A few bytes of rounding or an extra chunk pass.
+        assert!(same_size(192_000.0, 1000.0, 190).is_ok());
+        // One in five answered by a 100-byte redirect instead.
+        assert!(same_size(170_000.0, 1000.0, 190).is_err());
+        // A 1 KiB file whose responses came back empty.
+        assert!(same_size(300_000.0, 1000.0, 1300).is_err());
+    }
 }

@@ -161,7 +161,7 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
                     "usage: cargo xtask bench [SCENARIO...] [--quick] [--anchors] [--no-pin]\n\
                      \x20      cargo xtask bench instructions [hello echo static h2]\n\
                      scenarios: {}\n\
-                     --quick    {} s runs, {} s warm-up, {} repeats (default {} s, {} s, {})\n\
+                     --quick    {} s runs, {} s warm-up, {} rounds (default {} s, {} s, {})\n\
                      --anchors  measure a scenario's anchors even when its Gateway side is not yet available\n\
                      --no-pin   do not pin servers to CPU 0 and clients to CPU 1 (taskset)",
                     known.join(" "),
@@ -349,7 +349,16 @@ fn commit(root: &Path) -> String {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_else(|| "unknown".into());
     let dirty = Command::new("git")
-        .args(["status", "--porcelain", "--untracked-files=no"])
+        // The files the bench itself writes do not make the measured code dirty.
+        .args([
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":!BENCHMARKS.md",
+            ":!docs/bench",
+        ])
         .current_dir(root)
         .output()
         .ok()

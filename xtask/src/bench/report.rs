@@ -106,6 +106,8 @@ struct Medians {
     p50: Option<Spread>,
     p99: Option<Spread>,
     cpu: Option<Spread>,
+    /// The server's CPU time over the run's time, in % of one core.
+    cpu_pct: Option<Spread>,
     system_cpu: Option<Spread>,
     client_pct: Option<Spread>,
     pss_mib: Option<Spread>,
@@ -120,6 +122,10 @@ fn medians(row: &Row) -> Medians {
         p50: spread(s.iter().map(|x| x.p50_us)),
         p99: spread(s.iter().map(|x| x.p99_us)),
         cpu: spread(s.iter().map(|x| Some(x.cpu_us_per_request))),
+        cpu_pct: spread(
+            s.iter()
+                .map(|x| Some(x.cpu_us_per_request * x.requests_per_sec? / 1e4)),
+        ),
         system_cpu: spread(s.iter().map(|x| Some(x.system_cpu_us_per_request))),
         client_pct: spread(s.iter().map(|x| Some(x.client_cpu_pct))),
         pss_mib: spread(s.iter().map(|x| Some(x.pss_kib as f64 / 1024.0))),
@@ -213,9 +219,9 @@ fn micros(v: f64) -> String {
 fn case_table(out: &mut String, case: &CaseResult) {
     let _ = writeln!(out, "#### {}\n", case.name);
     out.push_str(
-        "| server | req/s median (min–max) | MiB/s median (min–max) | p50 | p99 | server CPU µs/req | all CPUs µs/req | client CPU % of a core (max) | PSS MiB |\n",
+        "| server | req/s median (min–max) | MiB/s median (min–max) | p50 | p99 | server CPU µs/req | server CPU % of a core | all CPUs µs/req | client CPU % of a core (max) | PSS MiB |\n",
     );
-    out.push_str("|---|---|---|---|---|---|---|---|---|\n");
+    out.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
     let all: Vec<(&Row, Medians)> = case.rows.iter().map(|r| (r, medians(r))).collect();
     let mut notes = Vec::new();
     for (row, m) in &all {
@@ -230,12 +236,13 @@ fn case_table(out: &mut String, case: &CaseResult) {
         };
         let _ = writeln!(
             out,
-            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             with_range(m.rps, rate),
             with_range(m.mib, |v| format!("{v:.1}")),
             one(m.p50, latency),
             one(m.p99, latency),
             one(m.cpu, micros),
+            one(m.cpu_pct, |v| format!("{v:.0}")),
             one(m.system_cpu, micros),
             client,
             one(m.pss_mib, |v| format!("{v:.1}")),
@@ -304,7 +311,10 @@ pub(crate) fn markdown(report: &Report) -> String {
          - Columns: server CPU is the server's processes' utime + stime; all CPUs is every \
          core's busy time from /proc/stat (server, client, kernel softirq work wherever it \
          ran, and anything else running); client CPU is wrk's (h2load's, curl's) utime + \
-         stime over the run's wall time; PSS is summed over the server's processes.\n",
+         stime over the run's wall time; PSS is summed over the server's processes. Server \
+         CPU % of a core (CPU per request × req/s) shows how much of its core the server \
+         got: well under 100% means the shared machine's other work took the rest, and then \
+         the CPU-per-request ratios say more than the throughput ratios.\n",
     );
     if !report.complete() {
         out.push_str(
@@ -452,10 +462,29 @@ fn json_cases(cases: &[CaseResult]) -> String {
                     )
                 })
                 .collect();
+            let paired_rows: Vec<String> = match case.rows.iter().find(|r| r.gateway) {
+                Some(gw) => case
+                    .rows
+                    .iter()
+                    .filter(|r| !r.gateway)
+                    .map(|anchor| {
+                        format!(
+                            "{{\"anchor\":{},\"throughput_ratio\":{},\"cpu_ratio\":{},\"system_cpu_ratio\":{},\"client_bound_rounds\":{}}}",
+                            json_str(anchor.label),
+                            json_spread(paired_throughput(gw, anchor)),
+                            json_spread(paired(gw, anchor, |s| Some(s.cpu_us_per_request))),
+                            json_spread(paired(gw, anchor, |s| Some(s.system_cpu_us_per_request))),
+                            client_bound_rounds(gw, anchor)
+                        )
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
             format!(
-                "{{\"name\":{},\"rows\":[{}]}}",
+                "{{\"name\":{},\"rows\":[{}],\"paired\":[{}]}}",
                 json_str(&case.name),
-                rows.join(",")
+                rows.join(","),
+                paired_rows.join(",")
             )
         })
         .collect();
@@ -641,6 +670,11 @@ mod tests {
         assert!(json.contains("\"status\":\"not yet available\""), "{json}");
         assert!(json.contains("a \\\"quoted\\\" reason"), "{json}");
         assert!(json.contains("\"complete\":true"), "{json}");
+        let measured = super::json(&report(measured()));
+        assert!(
+            measured.contains("\"anchor\":\"raw hyper\",\"throughput_ratio\":{\"median\":0.857"),
+            "{measured}"
+        );
     }
 
     #[test]

@@ -565,9 +565,28 @@ impl Probe {
             _ => {}
         }
         Ok(Probed {
-            wire_bytes: header_bytes + body.len() as u64,
+            wire_bytes: wire_bytes(header_bytes, body.len() as u64, &head),
         })
     }
+}
+
+/// What a response weighs on an HTTP/1.1 connection: its head, its body, and for a
+/// chunked body the framing of one chunk and the last chunk (curl counts neither;
+/// a body sent in more chunks adds a few bytes per chunk, well inside the tolerance
+/// the load check allows).
+pub(crate) fn wire_bytes(header_bytes: u64, body: u64, head: &str) -> u64 {
+    let chunked = head.lines().any(|line| {
+        line.split_once(':').is_some_and(|(name, value)| {
+            name.trim().eq_ignore_ascii_case("transfer-encoding")
+                && value.to_ascii_lowercase().contains("chunked")
+        })
+    });
+    let framing = match (chunked, body) {
+        (false, _) => 0,
+        (true, 0) => 5,
+        (true, n) => format!("{n:x}").len() as u64 + 4 + 5,
+    };
+    header_bytes + body + framing
 }
 
 /// The `Content-Length` of the last response head in a `curl -D` dump.
@@ -597,6 +616,17 @@ mod tests {
         assert_eq!(
             content_length("HTTP/2 200\r\nContent-Length: 12\r\n\r\n"),
             Some(12)
+        );
+    }
+
+    #[test]
+    fn chunked_responses_weigh_their_framing() {
+        let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+        // "c\r\nHello World!\r\n0\r\n\r\n"
+        assert_eq!(wire_bytes(170, 12, head), 170 + 12 + 10);
+        assert_eq!(
+            wire_bytes(100, 12, "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n"),
+            112
         );
     }
 
