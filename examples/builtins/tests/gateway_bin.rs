@@ -71,7 +71,10 @@ async fn without_a_config_serves_public_of_the_current_directory() {
     assert!(index.starts_with("HTTP/1.1 200 OK\r\n"), "{index}");
     assert!(index.ends_with("<p>from here</p>"), "{index}");
     let missing = get(&running.addr, "/nope").await;
-    assert!(missing.starts_with("HTTP/1.1 404 Not Found\r\n"), "{missing}");
+    assert!(
+        missing.starts_with("HTTP/1.1 404 Not Found\r\n"),
+        "{missing}"
+    );
 }
 
 #[test]
