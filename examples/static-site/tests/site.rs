@@ -107,7 +107,7 @@ fn check_prints_the_stack_site_toml_builds() {
          └── composite.site: cascade\n    \
              ├── app.public: static_files {root = DIR/public}\n    \
              └── app.shared: static_files {root = DIR/shared}\n\
-         server.main: http {bind = 127.0.0.1:8000}\n\
+         server.main: http {bind = 127.0.0.1:8000, max_request_body = 1MiB}\n\
          listen: 127.0.0.1:8000\n\
          config OK\n"
     );
