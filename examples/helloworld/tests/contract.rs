@@ -1,36 +1,16 @@
 //! Every row of the helloworld contract (README.md), against the real binary over a
 //! real socket, with curl as the client, under development.toml and production.toml.
 
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
-
-const BIN: &str = env!("CARGO_BIN_EXE_helloworld");
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 
-/// The server process (killed on drop) and its base URL.
-struct Running(#[allow(dead_code)] tokio::process::Child, String);
+mod support;
+use support::Running;
 
+/// Serves `config`, a file of this example, on a free port.
 async fn serve(config: &str) -> Running {
-    let mut child = tokio::process::Command::new(BIN)
-        .args(["serve", &format!("{DIR}/{config}"), "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("helloworld starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    let addr = line
-        .strip_prefix("serving on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Running(child, format!("http://{addr}"))
+    support::serve(&format!("{DIR}/{config}")).await
 }
 
 struct Reply {

@@ -3,37 +3,11 @@
 //! and read back by headless Chromium, as a user's browser reads them.
 
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
-
-const BIN: &str = env!("CARGO_BIN_EXE_helloworld");
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 
-/// The server process (killed on drop) and its base URL.
-struct Running(#[allow(dead_code)] tokio::process::Child, String);
-
-/// Serves `config` (a path) on a free port.
-async fn serve(config: &str) -> Running {
-    let mut child = tokio::process::Command::new(BIN)
-        .args(["serve", config, "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("helloworld starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    let addr = line
-        .strip_prefix("serving on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Running(child, format!("http://{addr}"))
-}
+mod support;
+use support::serve;
 
 /// A config that mounts helloworld under `/site` (debug on or off).
 fn mounted_config(debug: bool) -> tempfile::TempPath {
