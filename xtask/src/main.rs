@@ -1,8 +1,10 @@
-//! `cargo xtask ci | bench | peers | scale-out | newcomer | fuzz | soak`: the project's
+//! `cargo xtask ci | bench | peers | scale-out | newcomer | fuzz | soak |
+//! hostile-memory`: the project's
 //! automation, in Rust so it runs wherever cargo does.
 
 mod bench;
 mod fuzz;
+mod hostile_memory;
 mod newcomer;
 mod peers;
 mod proc;
@@ -22,9 +24,10 @@ fn main() -> ExitCode {
         Some("scale-out") => scale_out::scale_out(&args[1..]),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("soak") => soak::soak(&args[1..]),
+        Some("hostile-memory") => hostile_memory::hostile_memory(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | bench [SCENARIO...] [--quick] [--anchors] [--no-pin] | bench instructions [SCENARIO...] | peers | scale-out | newcomer [--skip-tests] | fuzz [--seconds N] [TARGET...] | soak [--seconds N]>"
+                "usage: cargo xtask <ci | bench [SCENARIO...] [--quick] [--anchors] [--no-pin] | bench instructions [SCENARIO...] | peers | scale-out | newcomer [--skip-tests] | fuzz [--seconds N] [TARGET...] | soak [--seconds N] | hostile-memory>"
             );
             return ExitCode::from(2);
         }
