@@ -170,8 +170,8 @@ async fn router_under_a_mount_serves_hyper_incoming_over_a_socket() {
     server.abort();
 }
 
-/// The helloworld routing as the lead will wire it (see the branch report): every
-/// controller row of helloworld's contract (examples/helloworld/README.md) except `/fail`, whose panic belongs to
+/// helloworld's routing, written out here: every controller row of helloworld's
+/// contract (examples/helloworld/README.md) except `/fail`, whose panic belongs to
 /// error-catcher.
 fn helloworld_router() -> Router {
     let wsgi_app = app_fn(|_req: http::Request<Body>| async {

@@ -22,7 +22,10 @@ fn main() -> std::process::ExitCode {
     {
         use tikv_jemalloc_ctl::{Access, AsName};
         const DECAY_MS: isize = 5_000;
-        for key in [&b"arenas.dirty_decay_ms\0"[..], &b"arena.0.dirty_decay_ms\0"[..]] {
+        for key in [
+            &b"arenas.dirty_decay_ms\0"[..],
+            &b"arena.0.dirty_decay_ms\0"[..],
+        ] {
             if let Err(e) = key.name().write(DECAY_MS) {
                 eprintln!("warning: jemalloc decay time not set: {e}");
             }
