@@ -1,39 +1,20 @@
 //! The helloworld binary's command line: serving, `--bind`, `--set`, and its errors.
 
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const BIN: &str = env!("CARGO_BIN_EXE_helloworld");
+use support::BIN;
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 
-struct Running(tokio::process::Child, String);
+mod support;
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.start_kill();
-    }
-}
+/// The server process (killed on drop) and its `HOST:PORT`.
+struct Running(#[allow(dead_code)] tokio::process::Child, String);
 
 async fn serve(args: &[&str]) -> Running {
-    let mut child = tokio::process::Command::new(BIN)
-        .args(args)
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("helloworld starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    let addr = line
-        .strip_prefix("serving on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+    let (child, addr) = support::start(args).await;
     Running(child, addr)
 }
 
