@@ -14,14 +14,13 @@ use gw_core::{app_fn, Body, BoxError, IntoResponse, Response};
 use gw_server::Server;
 use http::StatusCode;
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
 mod support;
 
-type Req = http::Request<ReplayBody<Incoming>>;
+type Req = http::Request<ReplayBody<Body>>;
 type Log = Arc<Mutex<Vec<(&'static str, Vec<u8>)>>>;
 
 /// A running test server; shut down (and awaited) on drop of the sender.
@@ -40,10 +39,7 @@ impl Running {
 
 async fn serve<S, B>(service: S) -> Running
 where
-    S: tower::Service<http::Request<Incoming>, Response = http::Response<B>>
-        + Clone
-        + Send
-        + 'static,
+    S: tower::Service<http::Request<Body>, Response = http::Response<B>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
     B: http_body::Body<Data = Bytes> + Send + 'static,
@@ -666,8 +662,6 @@ async fn helloworld_serves_through_the_probed_file_servers() {
 
     let settings = gw_core::Settings::from_pairs([("public_dir", public.path().to_str().unwrap())]);
     let app = helloworld::config::middleware::make_app(&settings).unwrap();
-    let app =
-        tower::ServiceExt::map_request(app, |req: http::Request<Incoming>| req.map(Body::new));
     let running = serve(app).await;
     let client = support::http1();
     let url = |path: &str| format!("http://{}{path}", running.addr);

@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 use tower::{Layer, ServiceBuilder};
 
 /// The helloworld routes this crate pair is responsible for.
-async fn app(req: http::Request<hyper::body::Incoming>) -> Response {
+async fn app(req: http::Request<Body>) -> Response {
     match req.uri().path() {
         "/environ" => {
             let value = Environ::of(&req)

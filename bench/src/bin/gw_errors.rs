@@ -18,7 +18,7 @@ use gw_error_catcher::{ErrorCatcherLayer, ErrorDocumentsLayer};
 use gw_key_adder::KeyAdderLayer;
 use gw_server::deploy::BoxApp;
 use gw_static_files::{Embedded, StaticFiles};
-use tower::{ServiceBuilder, ServiceExt};
+use tower::ServiceBuilder;
 
 /// helloworld's `make_app` without `ErrorDocumentsLayer` and `ErrorCatcherLayer`:
 /// the key adder over the cascade, unboxed.
@@ -72,7 +72,6 @@ fn main() {
     };
     gateway_bench::runtime().block_on(async move {
         let listener = gateway_bench::std_listener(port);
-        let app = app.map_request(|req: http::Request<hyper::body::Incoming>| req.map(Body::new));
         gw_server::Server::from_std(listener)
             .expect("cannot adopt the listener")
             .quiet()

@@ -8,8 +8,7 @@ fn main() {
     let port = gateway_bench::port_arg();
     gateway_bench::runtime().block_on(async move {
         let listener = gateway_bench::std_listener(port);
-        let app =
-            app_fn(|_req: http::Request<hyper::body::Incoming>| async { gateway_bench::HELLO });
+        let app = app_fn(|_req: http::Request<gw_core::Body>| async { gateway_bench::HELLO });
         gw_server::Server::from_std(listener)
             .expect("cannot adopt the listener")
             .quiet()

@@ -1,23 +1,25 @@
 //! `RequestContext`: what Gateway's layers record about one request, kept in one
 //! entry of the request's extensions. The twin of the WSGI environ's keys beyond
-//! the HTTP ones: `SCRIPT_NAME`, `wsgiorg.routing_args`, `routes.url` and the
-//! application's own namespaced keys.
+//! the HTTP ones: `REMOTE_ADDR` and `wsgi.url_scheme`, `SCRIPT_NAME`,
+//! `wsgiorg.routing_args`, `routes.url` and the application's own namespaced
+//! keys.
 
 use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::client::{ClientInfo, PeerAddr};
 use crate::environ::Environ;
 use crate::mount::MountPrefix;
 use crate::routing_args::RoutingArgs;
 
 /// Everything Gateway's layers record about one request, in one extension entry.
 ///
-/// Each layer that adds something to a request (the key adder an environ key, a
-/// mount its prefix, the router its routing args) writes it here, so a request
-/// carries one entry in its extensions however many layers it crossed. The
-/// usual accessors read it: [`Environ::of`], [`MountPrefix::of`],
-/// [`RoutingArgs::of`].
+/// Each layer that adds something to a request (the server who sent it, the key
+/// adder an environ key, a mount its prefix, the router its routing args) writes
+/// it here, so a request carries one entry in its extensions however many layers
+/// it crossed. The usual accessors read it: [`PeerAddr::of`], [`ClientInfo::of`],
+/// [`Environ::of`], [`MountPrefix::of`], [`RoutingArgs::of`].
 ///
 /// Values put in the extensions on their own (`req.extensions_mut().insert(MountPrefix::new("/app"))`,
 /// or an axum `Extension` layer) are read too, when the context holds none of
@@ -44,6 +46,8 @@ use crate::routing_args::RoutingArgs;
 /// ```
 #[derive(Clone, Default)]
 pub struct RequestContext {
+    peer: Option<PeerAddr>,
+    client: Option<ClientInfo>,
     environ: Environ,
     mount_prefix: MountPrefix,
     routing_args: Option<RoutingArgs>,
@@ -72,6 +76,8 @@ impl RequestContext {
         let extensions = req.extensions_mut();
         if extensions.get::<RequestContext>().is_none() {
             let context = RequestContext {
+                peer: extensions.remove::<PeerAddr>(),
+                client: extensions.remove::<ClientInfo>(),
                 environ: extensions.remove::<Environ>().unwrap_or_default(),
                 mount_prefix: extensions.remove::<MountPrefix>().unwrap_or_default(),
                 routing_args: extensions.remove::<RoutingArgs>(),
@@ -80,6 +86,37 @@ impl RequestContext {
             return extensions.get_or_insert(context);
         }
         extensions.get_or_insert_default::<RequestContext>()
+    }
+
+    /// A context that knows who sent the request: what a server records before
+    /// anything else, in the request's only extension entry.
+    pub fn with_client(peer: Option<PeerAddr>, client: ClientInfo) -> RequestContext {
+        RequestContext {
+            peer,
+            client: Some(client),
+            ..RequestContext::default()
+        }
+    }
+
+    /// The address of the peer that opened the connection, if the server
+    /// recorded one.
+    pub fn peer(&self) -> Option<PeerAddr> {
+        self.peer
+    }
+
+    /// Records the peer's address.
+    pub fn set_peer(&mut self, peer: PeerAddr) {
+        self.peer = Some(peer);
+    }
+
+    /// Who the client is, if the server recorded it.
+    pub fn client(&self) -> Option<&ClientInfo> {
+        self.client.as_ref()
+    }
+
+    /// Records who the client is.
+    pub fn set_client(&mut self, client: ClientInfo) {
+        self.client = Some(client);
     }
 
     /// The environ's namespaced keys.
@@ -141,6 +178,8 @@ impl RequestContext {
 impl fmt::Debug for RequestContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequestContext")
+            .field("peer", &self.peer)
+            .field("client", &self.client)
             .field("environ", &self.environ)
             .field("mount_prefix", &self.mount_prefix)
             .field("routing_args", &self.routing_args)

@@ -42,6 +42,7 @@
 mod app;
 mod body;
 mod boxed;
+mod client;
 mod context;
 mod environ;
 pub mod lint;
@@ -57,6 +58,7 @@ pub mod test_client;
 pub use app::{app_fn, AppFn, AppFnFuture};
 pub use body::{Body, BodyClosed, BodySender};
 pub use boxed::{BoxApp, BoxAppFuture};
+pub use client::{ClientInfo, PeerAddr, Scheme};
 pub use context::RequestContext;
 pub use environ::{Environ, EnvironKey, KeyError};
 pub use mount::MountPrefix;

@@ -19,7 +19,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 
-async fn hello(_req: http::Request<Incoming>) -> Result<http::Response<Full<Bytes>>, Infallible> {
+async fn hello<B>(_req: http::Request<B>) -> Result<http::Response<Full<Bytes>>, Infallible> {
     Ok(http::Response::new(Full::new(Bytes::from_static(
         b"Hello World!",
     ))))
@@ -42,7 +42,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let conn = builder
                 .serve_connection_with_upgrades(
                     TokioIo::new(stream),
-                    hyper::service::service_fn(hello),
+                    hyper::service::service_fn(hello::<Incoming>),
                 )
                 .into_owned();
             let conn = graceful.watch(conn);
@@ -53,7 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     Server::bind(&addr)
         .await?
-        .serve(tower::service_fn(hello))
+        .serve(tower::service_fn(hello::<gw_core::Body>))
         .await?;
     Ok(())
 }

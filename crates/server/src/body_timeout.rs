@@ -18,10 +18,9 @@
 //! `Content-Length` over `max_request_body` is refused by the server before the
 //! app is called.
 //!
-//! `helloworld serve` (the deploy CLI) applies it with `body_read_timeout`
-//! (default 30 s) and `max_request_body` (default 1 MiB). A service served with
-//! [`Server::serve`](crate::Server::serve) receives hyper's `Incoming` unchanged,
-//! so add the layer yourself there.
+//! [`Server`](crate::Server) applies the same watch to every request body itself,
+//! from `body_read_timeout` (default 30 s) and `max_request_body` (default
+//! 1 MiB); the layer is for a service run by another server.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -187,25 +186,52 @@ where
     }
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        // A request without a body gets no timer and no shared flag.
-        let watched = self.timeout.is_some() || self.max_body.is_some();
-        let failed =
-            (watched && !req.body().is_end_stream()).then(|| Arc::new(AtomicU8::new(BODY_OK)));
-        let timeout = self.timeout;
-        let max_body = self.max_body;
-        let flag = failed.clone();
-        let req = req.map(|body| TimedBody {
-            body,
-            sleep: None,
-            timeout,
-            max_body,
-            received: 0,
-            failed: flag,
-        });
+        let (parts, body) = req.into_parts();
+        let (body, failed) = watch(body, self.timeout, self.max_body);
         TimeoutFuture {
-            inner: self.inner.call(req),
+            inner: self.inner.call(http::Request::from_parts(parts, body)),
             failed,
         }
+    }
+}
+
+/// Wraps a request body in a [`TimedBody`], with the flag that tells the
+/// response future how the body ended (none for a body that has ended already or
+/// is not watched: no timer, no shared flag).
+pub(crate) fn watch<B: Body>(
+    body: B,
+    timeout: Option<Duration>,
+    max_body: Option<u64>,
+) -> (TimedBody<B>, Option<Arc<AtomicU8>>) {
+    let watched = timeout.is_some() || max_body.is_some();
+    let failed = (watched && !body.is_end_stream()).then(|| Arc::new(AtomicU8::new(BODY_OK)));
+    let timed = TimedBody {
+        body,
+        sleep: None,
+        timeout,
+        max_body,
+        received: 0,
+        failed: failed.clone(),
+    };
+    (timed, failed)
+}
+
+/// How a watched request body ended, as far as the response is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyOutcome {
+    /// Read to its end, not read, or not watched.
+    Fine,
+    /// Passed `max_body`: the client gets 413 whatever the app answered.
+    TooLarge,
+    /// Timed out or failed: the rest is still on the wire, so the connection closes.
+    Failed,
+}
+
+pub(crate) fn outcome(failed: Option<&Arc<AtomicU8>>) -> BodyOutcome {
+    match failed.map(|f| f.load(Ordering::Relaxed)) {
+        Some(BODY_TOO_LARGE) => BodyOutcome::TooLarge,
+        Some(BODY_FAILED) => BodyOutcome::Failed,
+        _ => BodyOutcome::Fine,
     }
 }
 
@@ -234,8 +260,8 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut res = ready!(this.inner.poll(cx))?;
-        match this.failed.as_ref().map(|f| f.load(Ordering::Relaxed)) {
-            Some(BODY_TOO_LARGE) => {
+        match outcome(this.failed.as_ref()) {
+            BodyOutcome::TooLarge => {
                 res = http::Response::new(ResBody::from("Request body too large\n"));
                 *res.status_mut() = http::StatusCode::PAYLOAD_TOO_LARGE;
                 res.headers_mut().insert(
@@ -245,11 +271,11 @@ where
                 res.headers_mut()
                     .insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
-            Some(BODY_FAILED) => {
+            BodyOutcome::Failed => {
                 res.headers_mut()
                     .insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
-            _ => {}
+            BodyOutcome::Fine => {}
         }
         Poll::Ready(Ok(res))
     }

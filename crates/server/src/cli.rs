@@ -290,8 +290,7 @@ async fn serve_http(
             // The extra `listen` addresses are opened once, by the first server.
             config.listen.clear();
         }
-        let app = crate::RequestBodyTimeout::optional(app.clone(), config.body_read_timeout)
-            .max_body(config.max_request_body);
+        let app = app.clone();
         let server = Server::from_std(listener)?.config(config);
         let mut stopped = stopped.clone();
         servers.spawn(async move {

@@ -20,7 +20,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Instant, Sleep};
 
-use crate::service::ServerShared;
+use crate::shared::ServerShared;
 use crate::stats::StatsShard;
 
 /// State shared by a connection's IO wrapper, its request service and its driver.

@@ -2,66 +2,15 @@
 //! believed only when the connection comes from a trusted proxy.
 //!
 //! This module is pure logic; the server calls [`TrustedProxies::client_info`] for
-//! every request and puts the result in the request's extensions as [`ClientInfo`].
+//! every request and records the result in the request's
+//! [`RequestContext`](gw_core::RequestContext) as a [`ClientInfo`].
 
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
+use gw_core::{ClientInfo, Scheme};
 use http::HeaderMap;
-
-/// The scheme the client used, as far as the server can tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Scheme {
-    /// Plain `http`.
-    Http,
-    /// `https` (TLS here, or at a trusted proxy).
-    Https,
-}
-
-impl Scheme {
-    /// `"http"` or `"https"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scheme::Http => "http",
-            Scheme::Https => "https",
-        }
-    }
-}
-
-impl fmt::Display for Scheme {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Who the client is, put in every request's extensions next to
-/// [`PeerAddr`](crate::PeerAddr).
-///
-/// Without a trusted proxy in front, `addr` is the peer's address and `scheme` the
-/// listener's. When the peer is a trusted proxy, both come from its forwarding
-/// headers and `forwarded` is true.
-///
-/// ```
-/// use gw_server::{ClientInfo, Scheme, TrustedProxies};
-///
-/// let trusted: TrustedProxies = "10.0.0.0/8".parse().unwrap();
-/// let mut headers = http::HeaderMap::new();
-/// headers.insert("x-forwarded-for", "203.0.113.7".parse().unwrap());
-/// headers.insert("x-forwarded-proto", "https".parse().unwrap());
-/// let info = trusted.client_info(Some("10.1.2.3".parse().unwrap()), Scheme::Http, &headers);
-/// assert_eq!(info, ClientInfo { addr: Some("203.0.113.7".parse().unwrap()), scheme: Scheme::Https, forwarded: true });
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientInfo {
-    /// The client's IP address; `None` for a Unix-socket peer without forwarding
-    /// headers.
-    pub addr: Option<IpAddr>,
-    /// The scheme the client used.
-    pub scheme: Scheme,
-    /// True when `addr` or `scheme` came from a trusted proxy's headers.
-    pub forwarded: bool,
-}
 
 /// An IP network such as `10.0.0.0/8` or `2001:db8::/32`; a bare address is a /32
 /// or /128.

@@ -5,21 +5,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use gw_core::BoxError;
+use gw_core::{Body, BoxError};
 
 use crate::access_log::AccessLog;
 use crate::conn::{ConnShared, CountingIo, Drain, Driver, Timeouts};
-use crate::forwarded::Scheme;
 use crate::listener::{self, ListenAddr, ListenSpec, Listener};
-use crate::service::{ConnService, ServerShared};
+use crate::service::ConnService;
+use crate::shared::ServerShared;
 use crate::shed::{ConnectionShedding, Shedder};
-use crate::{ServeError, ServerConfig, Stats};
+use crate::{Scheme, ServeError, ServerConfig, Stats};
 
 /// An HTTP/1.1 and HTTP/2 server for any tower Service, on one or more listeners
 /// (TCP, Unix sockets, systemd sockets), optionally over TLS.
@@ -32,8 +31,8 @@ use crate::{ServeError, ServerConfig, Stats};
 /// use std::time::Duration;
 /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
 ///
-/// let app = app_fn(|req: http::Request<hyper::body::Incoming>| async move {
-///     let client = req.extensions().get::<ClientInfo>().unwrap();
+/// let app = app_fn(|req: http::Request<gw_core::Body>| async move {
+///     let client = ClientInfo::of(&req).unwrap();
 ///     format!("Hello {}!", client.addr.unwrap())
 /// });
 /// let server = Server::bind("127.0.0.1:0")
@@ -210,7 +209,9 @@ impl Server {
         self
     }
 
-    /// Sets the largest accepted request body; larger gets 413.
+    /// Sets the largest accepted request body; larger gets 413 (a declared
+    /// length before the app is called, a body of unknown length as its bytes
+    /// arrive).
     pub fn max_request_body(mut self, max: Option<u64>) -> Self {
         self.config.max_request_body = max;
         self
@@ -222,10 +223,24 @@ impl Server {
         self
     }
 
+    /// Sets how long a request body may go without a byte while the app waits
+    /// for it (`None`: no bound); past it the body fails and the connection
+    /// closes after the response.
+    pub fn body_read_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.config.body_read_timeout = timeout;
+        self
+    }
+
     /// Serves until SIGINT or SIGTERM, then drains. A second signal exits at once.
+    ///
+    /// The service gets every request with a [`gw_core::Body`], the same body
+    /// type as the front ends and [`BoxApp`](gw_core::BoxApp), so a loaded app is
+    /// served as it is; who sent the request is in its
+    /// [`RequestContext`](gw_core::RequestContext) ([`ClientInfo::of`](crate::ClientInfo::of),
+    /// [`PeerAddr::of`](crate::PeerAddr::of)).
     pub async fn serve<S, B>(self, service: S) -> Result<(), ServeError>
     where
-        S: tower::Service<http::Request<Incoming>, Response = http::Response<B>>
+        S: tower::Service<http::Request<Body>, Response = http::Response<B>>
             + Clone
             + Send
             + 'static,
@@ -246,7 +261,7 @@ impl Server {
         shutdown: F,
     ) -> Result<(), ServeError>
     where
-        S: tower::Service<http::Request<Incoming>, Response = http::Response<B>>
+        S: tower::Service<http::Request<Body>, Response = http::Response<B>>
             + Clone
             + Send
             + 'static,
@@ -299,6 +314,7 @@ impl Server {
                 trusted_proxies: config.trusted_proxies.clone(),
                 max_request_body: config.max_request_body,
                 request_timeout: config.request_timeout,
+                body_read_timeout: config.body_read_timeout,
             }),
             drain: drain.clone(),
             timeouts: Timeouts {
@@ -377,7 +393,7 @@ fn hyper_builder(config: &ServerConfig) -> auto::Builder<TokioExecutor> {
 /// [`Server::serve`]).
 trait App<B>:
     tower::Service<
-        http::Request<Incoming>,
+        http::Request<Body>,
         Response = http::Response<B>,
         Error: Into<BoxError>,
         Future: Send + 'static,
@@ -389,7 +405,7 @@ trait App<B>:
 
 impl<S, B> App<B> for S where
     S: tower::Service<
-            http::Request<Incoming>,
+            http::Request<Body>,
             Response = http::Response<B>,
             Error: Into<BoxError>,
             Future: Send + 'static,

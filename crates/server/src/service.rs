@@ -1,10 +1,12 @@
-//! The per-request adapter between hyper and the user's tower Service: puts
-//! [`PeerAddr`] and [`ClientInfo`] in the request, enforces the body limit and the
-//! request deadline, keeps the counters, and feeds the access log.
+//! The per-request adapter between hyper and the user's tower Service: records
+//! who sent the request in its [`RequestContext`], hands the app a [`Body`]
+//! watched by the body timeout and limit, enforces the request deadline, keeps
+//! the counters, and feeds the access log.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::atomic::AtomicU8;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
@@ -18,28 +20,11 @@ use tokio::time::{Instant, Sleep};
 use tower::util::Oneshot;
 use tower::ServiceExt;
 
-use gw_core::BoxError;
+use gw_core::{BoxError, ClientInfo, PeerAddr, RequestContext, Scheme};
 
-use crate::access_log::{AccessLog, Record};
+use crate::access_log::Record;
+use crate::body_timeout::{outcome, watch, BodyOutcome};
 use crate::conn::ConnShared;
-use crate::forwarded::{ClientInfo, Scheme, TrustedProxies};
-use crate::Stats;
-
-/// The address of the peer that opened the connection, put in every request's
-/// extensions by the server (TCP listeners only; see [`ClientInfo`] for the
-/// client behind a proxy).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PeerAddr(pub SocketAddr);
-
-/// What every connection of one server shares.
-#[derive(Debug)]
-pub(crate) struct ServerShared {
-    pub(crate) stats: Stats,
-    pub(crate) access_log: Option<AccessLog>,
-    pub(crate) trusted_proxies: TrustedProxies,
-    pub(crate) max_request_body: Option<u64>,
-    pub(crate) request_timeout: Option<Duration>,
-}
 
 /// The hyper Service of one connection.
 #[derive(Debug, Clone)]
@@ -126,16 +111,17 @@ fn plain<B>(status: StatusCode, text: &'static str) -> Response<ResponseBody<B>>
 
 impl<S, B> hyper::service::Service<Request<Incoming>> for ConnService<S>
 where
-    S: tower::Service<Request<Incoming>, Response = Response<B>> + Clone,
+    S: tower::Service<Request<gw_core::Body>, Response = Response<B>> + Clone,
     S::Error: Into<BoxError>,
     B: Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
     type Response = Response<ResponseBody<B>>;
     type Error = BoxError;
-    type Future = ResponseFuture<Oneshot<S, Request<Incoming>>, B>;
+    type Future = ResponseFuture<Oneshot<S, Request<gw_core::Body>>, B>;
 
-    fn call(&self, mut req: Request<Incoming>) -> Self::Future {
+    fn call(&self, req: Request<Incoming>) -> Self::Future {
+        let (mut parts, incoming) = req.into_parts();
         let server = &self.conn.server;
         self.conn.request_started();
         let peer_ip = self.peer.map(|p| p.ip());
@@ -148,22 +134,22 @@ where
         } else {
             server
                 .trusted_proxies
-                .client_info(peer_ip, self.scheme, req.headers())
+                .client_info(peer_ip, self.scheme, &parts.headers)
         };
         let log = server.access_log.as_ref().map(|_| {
             Box::new(LogState {
                 record: Record {
                     client: client.addr,
                     time: SystemTime::now(),
-                    method: req.method().clone(),
-                    uri: req.uri().clone(),
-                    version: req.version(),
+                    method: parts.method.clone(),
+                    uri: parts.uri.clone(),
+                    version: parts.version,
                     // Replaced by the real status; stays 500 when no response
                     // was produced (the service failed or the client left).
                     status: StatusCode::INTERNAL_SERVER_ERROR,
                     bytes: 0,
-                    referer: req.headers().get(header::REFERER).cloned(),
-                    user_agent: req.headers().get(header::USER_AGENT).cloned(),
+                    referer: parts.headers.get(header::REFERER).cloned(),
+                    user_agent: parts.headers.get(header::USER_AGENT).cloned(),
                     latency: Duration::ZERO,
                 },
                 started: Instant::now(),
@@ -175,18 +161,13 @@ where
             responding: false,
             waiting_on_app: false,
         };
-        if let Some(peer) = self.peer {
-            req.extensions_mut().insert(PeerAddr(peer));
-        }
-        req.extensions_mut().insert::<ClientInfo>(client);
-
         // RFC 9112 §3.2: a missing, repeated or invalid Host gets 400 (and a close,
         // so nothing else on this connection is read with the same doubt).
-        let refusal = match crate::host::check(req.version(), req.uri(), req.headers()) {
+        let refusal = match crate::host::check(parts.version, &parts.uri, &parts.headers) {
             Err(problem) => Some((StatusCode::BAD_REQUEST, problem.message())),
             // A body of unknown length is counted as it arrives (see
-            // `RequestBodyTimeout::max_body`); a declared length is judged here.
-            Ok(()) => match (server.max_request_body, req.body().size_hint().exact()) {
+            // `body_timeout::watch`); a declared length is judged here.
+            Ok(()) => match (server.max_request_body, incoming.size_hint().exact()) {
                 (Some(limit), Some(n)) if n > limit => {
                     Some((StatusCode::PAYLOAD_TOO_LARGE, "Request body too large\n"))
                 }
@@ -195,7 +176,7 @@ where
         };
         if let Some((status, text)) = refusal {
             let mut response = plain(status, text);
-            if req.version() <= http::Version::HTTP_11 {
+            if parts.version <= http::Version::HTTP_11 {
                 response
                     .headers_mut()
                     .insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -205,16 +186,31 @@ where
                     response: Some(response),
                 },
                 guard: Some(guard),
+                body_failed: None,
             };
         }
 
+        // One extension entry per request, which the layers further in add to.
+        parts
+            .extensions
+            .insert(RequestContext::with_client(self.peer.map(PeerAddr), client));
+        // The app gets one body type: empty when nothing follows the head (no
+        // box, no timer), else hyper's watched by the body timeout and limit.
+        let (body, body_failed) = if incoming.is_end_stream() {
+            (gw_core::Body::empty(), None)
+        } else {
+            let (timed, failed) =
+                watch(incoming, server.body_read_timeout, server.max_request_body);
+            (gw_core::Body::new(timed), failed)
+        };
         let deadline = server.request_timeout.map(tokio::time::sleep);
         ResponseFuture {
             state: State::Call {
-                call: self.inner.clone().oneshot(req),
+                call: self.inner.clone().oneshot(Request::from_parts(parts, body)),
                 deadline: OptionSleep { sleep: deadline },
             },
             guard: Some(guard),
+            body_failed,
         }
     }
 }
@@ -247,6 +243,8 @@ pin_project! {
         #[pin]
         state: State<F, B>,
         guard: Option<RequestGuard>,
+        // How a watched request body ended (see `body_timeout::watch`).
+        body_failed: Option<Arc<AtomicU8>>,
     }
 }
 
@@ -261,7 +259,22 @@ where
         let this = self.project();
         let response = match this.state.project() {
             StateProj::Call { call, deadline } => match call.poll(cx) {
-                Poll::Ready(Ok(res)) => res.map(ResponseBody::inner),
+                Poll::Ready(Ok(res)) => match outcome(this.body_failed.as_ref()) {
+                    BodyOutcome::Fine => res.map(ResponseBody::inner),
+                    BodyOutcome::Failed => {
+                        let mut res = res.map(ResponseBody::inner);
+                        res.headers_mut()
+                            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                        res
+                    }
+                    BodyOutcome::TooLarge => {
+                        let mut res =
+                            plain(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large\n");
+                        res.headers_mut()
+                            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                        res
+                    }
+                },
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
                 Poll::Pending => {
                     let Some(sleep) = deadline.project().sleep.as_pin_mut() else {

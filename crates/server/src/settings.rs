@@ -50,9 +50,8 @@ pub struct ServerConfig {
     pub request_timeout: Option<Duration>,
     /// How long a request body may go without a byte while the app reads it
     /// (default 30 s; `None` turns it off): stops slow-POST clients that send a
-    /// head and then trickle or withhold the body. Applied by the deploy CLI
-    /// (`helloworld serve`); with [`Server::serve`](crate::Server::serve), add
-    /// [`RequestBodyTimeoutLayer`](crate::RequestBodyTimeoutLayer) to your service.
+    /// head and then trickle or withhold the body. [`Server`](crate::Server)
+    /// applies it to every request body.
     pub body_read_timeout: Option<Duration>,
     /// How long in-flight requests may run after a shutdown signal (default 30 s).
     pub drain_timeout: Duration,

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use gw_core::app_fn;
 use gw_server::{ClientInfo, PeerAddr, Server, ServerConfig, Stats, TrustedProxies};
-use hyper::body::Incoming;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -29,16 +28,16 @@ impl Drop for Running {
 }
 
 fn hello_app() -> impl tower::Service<
-    http::Request<Incoming>,
+    http::Request<gw_core::Body>,
     Response = http::Response<gw_core::Body>,
     Error = std::convert::Infallible,
     Future = impl Send,
 > + Clone
        + Send
        + 'static {
-    app_fn(|req: http::Request<Incoming>| async move {
-        let client = req.extensions().get::<ClientInfo>().copied();
-        let peer = req.extensions().get::<PeerAddr>().copied();
+    app_fn(|req: http::Request<gw_core::Body>| async move {
+        let client = ClientInfo::of(&req).copied();
+        let peer = PeerAddr::of(&req);
         match req.uri().path() {
             "/client" => {
                 let c = client.expect("ClientInfo is always set");
@@ -244,7 +243,7 @@ async fn the_connection_cap_holds_with_2000_clients_against_500() {
     let app = {
         let in_handler = in_handler.clone();
         let most = most.clone();
-        app_fn(move |_req: http::Request<Incoming>| {
+        app_fn(move |_req: http::Request<gw_core::Body>| {
             let in_handler = in_handler.clone();
             let most = most.clone();
             async move {

@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use gw_core::{app_fn, Body};
-use gw_server::{RequestBodyTimeout, Server, ServerConfig, TimedBody};
+use gw_server::{Server, ServerConfig};
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::oneshot;
@@ -42,10 +41,11 @@ struct Running {
 /// `/echo` reads the body and answers it; bodies are limited to `max_body`.
 async fn start(mut config: ServerConfig, max_body: Option<u64>) -> Running {
     config.announce = false;
+    config.max_request_body = max_body;
     let server = Server::bind("127.0.0.1:0").await.unwrap().config(config);
     let addr = server.local_addr();
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = app_fn(|req: http::Request<TimedBody<Incoming>>| async move {
+    let app = app_fn(|req: http::Request<Body>| async move {
         let body = match req.uri().path() {
             "/big" => Body::from(Bytes::from(vec![b'x'; BIG])),
             "/slow" => {
@@ -65,7 +65,6 @@ async fn start(mut config: ServerConfig, max_body: Option<u64>) -> Running {
         };
         http::Response::new(body)
     });
-    let app = RequestBodyTimeout::optional(app, None).max_body(max_body);
     tokio::spawn(server.serve_with_shutdown(app, async move {
         let _ = stopped.await;
     }));

@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use gw_core::app_fn;
 use gw_server::{Server, ServerConfig};
-use hyper::body::Incoming;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -58,7 +57,7 @@ async fn start(mut config: ServerConfig) -> Running {
     let server = Server::bind("127.0.0.1:0").await.unwrap().config(config);
     let addr = server.local_addr();
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = app_fn(|_req: http::Request<Incoming>| async { "Hello World!" });
+    let app = app_fn(|_req: http::Request<gw_core::Body>| async { "Hello World!" });
     tokio::spawn(server.serve_with_shutdown(app, async move {
         let _ = stopped.await;
     }));

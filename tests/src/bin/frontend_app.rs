@@ -11,9 +11,8 @@ use std::time::Duration;
 
 use gw_core::{app_fn, Body, BoxError, MountPrefix, Response};
 use gw_server::frontend::{run_cgi, FastCgiServer, ScgiServer};
-use gw_server::{PeerAddr, Server};
+use gw_server::{ClientInfo, PeerAddr, Server};
 use http_body_util::BodyExt;
-use tower::ServiceExt;
 
 fn app() -> impl tower::Service<
     http::Request<Body>,
@@ -61,15 +60,11 @@ fn app() -> impl tower::Service<
                 Response::text(text)
             }
             "/peer" => {
-                let peer = req
-                    .extensions()
-                    .get::<PeerAddr>()
+                let peer = PeerAddr::of(&req)
                     .map(|p| p.0.ip().to_string())
                     .unwrap_or_default();
-                let scheme = req
-                    .extensions()
-                    .get::<http::uri::Scheme>()
-                    .map(|s| s.to_string())
+                let scheme = ClientInfo::of(&req)
+                    .map(|c| c.scheme.to_string())
                     .unwrap_or_default();
                 Response::text(format!("peer={peer} scheme={scheme}"))
             }
@@ -106,8 +101,7 @@ fn main() -> Result<std::process::ExitCode, BoxError> {
             "fastcgi" => FastCgiServer::bind(&addr).await?.serve(app()).await?,
             "scgi" => ScgiServer::bind(&addr).await?.serve(app()).await?,
             "http" => {
-                let app = app()
-                    .map_request(|req: http::Request<hyper::body::Incoming>| req.map(Body::new));
+                let app = app();
                 // The FastCGI and SCGI front ends have no body limit: none here
                 // either, so the 10 MiB echo compares like with like.
                 Server::bind(&addr)

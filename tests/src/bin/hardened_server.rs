@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use gw_core::{app_fn, Body, Settings};
 use gw_server::{Server, ServerConfig};
-use hyper::body::Incoming;
 
 #[tokio::main]
 async fn main() {
@@ -49,7 +48,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let stats = server.stats();
     let app = {
         let stats = stats.clone();
-        app_fn(move |req: http::Request<Incoming>| {
+        app_fn(move |req: http::Request<Body>| {
             let stats = stats.clone();
             async move {
                 match req.uri().path() {

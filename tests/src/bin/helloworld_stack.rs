@@ -42,10 +42,10 @@ fn probe(settings: &Settings) -> Result<BoxApp, BoxError> {
             .extensions()
             .get::<OriginalMethod>()
             .map_or_else(|| "-".to_owned(), |m| m.0.to_string());
-        let info = req.extensions().get::<ClientInfo>();
+        let info = ClientInfo::of(&req);
         let addr = info
             .and_then(|c| c.addr)
-            .or_else(|| req.extensions().get::<PeerAddr>().map(|p| p.0.ip()))
+            .or_else(|| PeerAddr::of(&req).map(|p| p.0.ip()))
             .map_or_else(|| "-".to_owned(), |ip| ip.to_string());
         let scheme = match info.map(|c| c.scheme) {
             Some(Scheme::Https) => "https",

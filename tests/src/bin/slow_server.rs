@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use gw_core::app_fn;
 use gw_server::Server;
-use hyper::body::Incoming;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -14,7 +13,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(5000);
-    let app = app_fn(|req: http::Request<Incoming>| async move {
+    let app = app_fn(|req: http::Request<gw_core::Body>| async move {
         let ms = gateway_tests::query_ms(req.uri());
         tokio::time::sleep(Duration::from_millis(ms)).await;
         format!("slept {ms} ms")

@@ -12,8 +12,11 @@
 //! | `SERVER_PROTOCOL` | the HTTP version |
 //! | `CONTENT_TYPE`, `CONTENT_LENGTH` | those headers; the body is never read past `CONTENT_LENGTH` |
 //! | `HTTP_*` | headers (`HTTP_X_FOO` → `x-foo`) |
-//! | `REMOTE_ADDR`, `REMOTE_PORT` | [`PeerAddr`], as the HTTP server records its peer |
-//! | `HTTPS` (`on`/`1`) | [`http::uri::Scheme::HTTPS`] in the extensions (otherwise `HTTP`) |
+//! | `REMOTE_ADDR`, `REMOTE_PORT` | [`PeerAddr`] and [`ClientInfo::addr`], as the HTTP server records them |
+//! | `HTTPS` (`on`/`1`) | [`ClientInfo::scheme`] `Https` (otherwise `Http`) |
+//!
+//! Peer and client go in the request's [`RequestContext`], as the HTTP server
+//! puts them.
 //!
 //! All variables stay reachable as [`CgiVars`].
 
@@ -21,7 +24,7 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 
 use bytes::{BufMut, Bytes, BytesMut};
-use gw_core::{Body, MountPrefix};
+use gw_core::{Body, ClientInfo, MountPrefix, RequestContext, Scheme};
 use http::header::{HeaderName, HeaderValue};
 use http::{Method, Version};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
@@ -233,25 +236,28 @@ pub fn build_request(vars: CgiVars, body: Body) -> Result<http::Request<Body>, M
     *req.method_mut() = method;
     *req.uri_mut() = uri;
     *req.version_mut() = version;
-    if let Some(addr) =
-        text("REMOTE_ADDR", known.remote_addr)?.and_then(|a| a.parse::<IpAddr>().ok())
-    {
-        let port = text("REMOTE_PORT", known.remote_port)?
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
-        req.extensions_mut()
-            .insert(PeerAddr(SocketAddr::new(addr, port)));
-    }
+    let addr = text("REMOTE_ADDR", known.remote_addr)?.and_then(|a| a.parse::<IpAddr>().ok());
+    let peer = match addr {
+        Some(addr) => {
+            let port = text("REMOTE_PORT", known.remote_port)?
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0);
+            Some(PeerAddr(SocketAddr::new(addr, port)))
+        }
+        None => None,
+    };
     let https = text("HTTPS", known.https)?.is_some_and(|https| {
         ["on", "1", "yes"]
             .iter()
             .any(|on| https.eq_ignore_ascii_case(on))
     });
-    req.extensions_mut().insert(if https {
-        http::uri::Scheme::HTTPS
-    } else {
-        http::uri::Scheme::HTTP
-    });
+    let client = ClientInfo {
+        addr,
+        scheme: if https { Scheme::Https } else { Scheme::Http },
+        forwarded: false,
+    };
+    req.extensions_mut()
+        .insert(RequestContext::with_client(peer, client));
     if !script_name.is_empty() {
         MountPrefix::push(&mut req, script_name);
     }
@@ -409,13 +415,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            req.extensions().get::<PeerAddr>(),
-            Some(&PeerAddr("192.0.2.7:4242".parse().unwrap()))
+            PeerAddr::of(&req),
+            Some(PeerAddr("192.0.2.7:4242".parse().unwrap()))
         );
-        assert_eq!(
-            req.extensions().get::<http::uri::Scheme>(),
-            Some(&http::uri::Scheme::HTTPS)
-        );
+        let client = ClientInfo::of(&req).unwrap();
+        assert_eq!(client.scheme, Scheme::Https);
+        assert_eq!(client.addr, Some("192.0.2.7".parse().unwrap()));
         assert_eq!(
             req.extensions().get::<CgiVars>().unwrap().get_str("HTTPS"),
             Some("on")

@@ -3,15 +3,13 @@
 //! CGI.
 
 use super::Controller;
-use gw_core::{app_fn, Body};
-use gw_server::{ClientInfo, PeerAddr};
+use gw_core::{app_fn, Body, ClientInfo};
 
 /// Answers the client's IP address, or `unknown` (e.g. a Unix-socket peer).
 pub fn controller() -> impl Controller {
     app_fn(|req: http::Request<Body>| async move {
-        let info = req.extensions().get::<ClientInfo>().and_then(|c| c.addr);
-        let peer = req.extensions().get::<PeerAddr>().map(|p| p.0.ip());
-        info.or(peer)
+        ClientInfo::of(&req)
+            .and_then(|c| c.addr)
             .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
     })
 }
