@@ -9,6 +9,8 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use tower_service::Service;
 
+use pin_project_lite::pin_project;
+
 use crate::{Body, BoxError, Probe, Probed};
 
 /// The response future of a [`BoxApp`].
@@ -248,12 +250,7 @@ where
         Some(match service.probe(req) {
             Probed::Miss => Probed::Miss,
             Probed::Ready(res) => Probed::Ready(res.map(Body::new)),
-            Probed::Pending(future) => Probed::Pending(Box::pin(async move {
-                future
-                    .await
-                    .map(|res| res.map(Body::new))
-                    .map_err(Into::into)
-            })),
+            Probed::Pending(future) => Probed::Pending(Box::pin(Answer { inner: future })),
         })
     }
 }
@@ -268,19 +265,27 @@ where
     M: Mode<S>,
 {
     fn call(&self, req: http::Request<Body>) -> BoxAppFuture {
+        // The one box between the caller and the service: the call, and the
+        // body and error types made ours. A service ready at once (the usual
+        // case) is called here, so the box holds only its future; one not ready
+        // yet is readied in the box, with the task's waker.
         let mut service = self.service.clone();
-        // The one box between the caller and the service: readiness, the call,
-        // and the body and error types made ours.
-        Box::pin(async move {
-            std::future::poll_fn(|cx| service.poll_ready(cx))
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        match service.poll_ready(&mut cx) {
+            Poll::Ready(Ok(())) => Box::pin(Answer {
+                inner: service.call(req),
+            }),
+            Poll::Ready(Err(error)) => Box::pin(std::future::ready(Err(error.into()))),
+            Poll::Pending => Box::pin(async move {
+                std::future::poll_fn(|cx| service.poll_ready(cx))
+                    .await
+                    .map_err(Into::into)?;
+                Answer {
+                    inner: service.call(req),
+                }
                 .await
-                .map_err(Into::into)?;
-            service
-                .call(req)
-                .await
-                .map(|res| res.map(Body::new))
-                .map_err(Into::into)
-        })
+            }),
+        }
     }
 
     fn can_probe(&self) -> bool {
@@ -292,6 +297,32 @@ where
         req: &mut http::Request<Body>,
     ) -> Option<Probed<http::Response<Body>, BoxAppFuture>> {
         M::probe(&self.service, req)
+    }
+}
+
+pin_project! {
+    /// A service's answer with its body and error types made ours.
+    struct Answer<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F, RB, E> Future for Answer<F>
+where
+    F: Future<Output = Result<http::Response<RB>, E>>,
+    RB: http_body::Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+    E: Into<BoxError>,
+{
+    type Output = Result<http::Response<Body>, BoxError>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project()
+            .inner
+            .poll(cx)
+            .map(|answer| answer.map(|res| res.map(Body::new)).map_err(Into::into))
     }
 }
 
