@@ -1,40 +1,16 @@
 //! Who sent a request: the peer's socket address and the client behind it, the
 //! twins of the WSGI environ's `REMOTE_ADDR`, `REMOTE_PORT` and
 //! `wsgi.url_scheme`. A server records them in the request's
-//! [`RequestContext`]; a front end or a test may put them in the extensions on
-//! their own, and the accessors read either.
+//! [`RequestContext`](crate::RequestContext); a front end or a test may put
+//! them in the extensions on their own, and the accessors read either.
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
-
-use crate::context::RequestContext;
 
 /// The address of the peer that opened the connection (TCP only; see
 /// [`ClientInfo`] for the client behind a proxy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeerAddr(pub SocketAddr);
-
-impl PeerAddr {
-    /// The peer of a request: the one in its [`RequestContext`], or else one put
-    /// in its extensions on its own.
-    ///
-    /// ```
-    /// use gw_core::PeerAddr;
-    ///
-    /// let mut req = http::Request::new(());
-    /// assert_eq!(PeerAddr::of(&req), None);
-    /// let peer = PeerAddr("192.0.2.7:4242".parse().unwrap());
-    /// req.extensions_mut().insert(peer);
-    /// assert_eq!(PeerAddr::of(&req), Some(peer));
-    /// ```
-    #[inline]
-    pub fn of<B>(req: &http::Request<B>) -> Option<PeerAddr> {
-        match RequestContext::of(req).and_then(RequestContext::peer) {
-            Some(peer) => Some(peer),
-            None => req.extensions().get::<PeerAddr>().copied(),
-        }
-    }
-}
 
 /// The scheme the client used, as far as the server can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,16 +60,4 @@ pub struct ClientInfo {
     pub scheme: Scheme,
     /// True when `addr` or `scheme` came from a trusted proxy's headers.
     pub forwarded: bool,
-}
-
-impl ClientInfo {
-    /// The client of a request: the one in its [`RequestContext`], or else one
-    /// put in its extensions on its own.
-    #[inline]
-    pub fn of<B>(req: &http::Request<B>) -> Option<&ClientInfo> {
-        match RequestContext::of(req).and_then(RequestContext::client) {
-            Some(client) => Some(client),
-            None => req.extensions().get::<ClientInfo>(),
-        }
-    }
 }

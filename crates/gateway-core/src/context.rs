@@ -210,6 +210,40 @@ impl Environ {
     }
 }
 
+impl PeerAddr {
+    /// The peer of a request: the one in its [`RequestContext`], or else one put
+    /// in its extensions on its own.
+    ///
+    /// ```
+    /// use gw_core::PeerAddr;
+    ///
+    /// let mut req = http::Request::new(());
+    /// assert_eq!(PeerAddr::of(&req), None);
+    /// let peer = PeerAddr("192.0.2.7:4242".parse().unwrap());
+    /// req.extensions_mut().insert(peer);
+    /// assert_eq!(PeerAddr::of(&req), Some(peer));
+    /// ```
+    #[inline]
+    pub fn of<B>(req: &http::Request<B>) -> Option<PeerAddr> {
+        match RequestContext::of(req).and_then(RequestContext::peer) {
+            Some(peer) => Some(peer),
+            None => req.extensions().get::<PeerAddr>().copied(),
+        }
+    }
+}
+
+impl ClientInfo {
+    /// The client of a request: the one in its [`RequestContext`], or else one
+    /// put in its extensions on its own.
+    #[inline]
+    pub fn of<B>(req: &http::Request<B>) -> Option<&ClientInfo> {
+        match RequestContext::of(req).and_then(RequestContext::client) {
+            Some(client) => Some(client),
+            None => req.extensions().get::<ClientInfo>(),
+        }
+    }
+}
+
 impl MountPrefix {
     /// The mount prefix of a request (`""` when nothing was mounted): the one in
     /// its [`RequestContext`], or else one put in its extensions on its own.
@@ -281,6 +315,33 @@ mod tests {
         assert_eq!(MountPrefix::of(&req), "/app/admin");
         assert_eq!(Environ::of(&req).unwrap().get("x.y"), Some("z"));
         assert_eq!(RoutingArgs::of(&req).unwrap().get("action"), Some("show"));
+    }
+
+    #[test]
+    fn peer_and_client_are_read_from_the_context_or_on_their_own() {
+        let peer = PeerAddr("192.0.2.7:4242".parse().unwrap());
+        let client = ClientInfo {
+            addr: Some("203.0.113.9".parse().unwrap()),
+            scheme: crate::Scheme::Https,
+            forwarded: true,
+        };
+        let mut req = http::Request::new(());
+        assert_eq!((PeerAddr::of(&req), ClientInfo::of(&req)), (None, None));
+        req.extensions_mut().insert(peer);
+        req.extensions_mut().insert(client);
+        assert_eq!(PeerAddr::of(&req), Some(peer));
+        assert_eq!(ClientInfo::of(&req), Some(&client));
+        // A context created later takes them in: one entry, same answers.
+        Environ::of_mut(&mut req).insert(EnvironKey::new("a.b").unwrap(), "1");
+        assert_eq!(req.extensions().len(), 1);
+        assert_eq!(PeerAddr::of(&req), Some(peer));
+        assert_eq!(ClientInfo::of(&req), Some(&client));
+
+        let mut req = http::Request::new(());
+        req.extensions_mut()
+            .insert(RequestContext::with_client(Some(peer), client));
+        assert_eq!(PeerAddr::of(&req), Some(peer));
+        assert_eq!(ClientInfo::of(&req), Some(&client));
     }
 
     #[test]
