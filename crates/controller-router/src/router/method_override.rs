@@ -28,12 +28,12 @@ pub(crate) fn wants_look(method: &Method, headers: &HeaderMap, limit: usize) -> 
                 .trim()
                 .eq_ignore_ascii_case("application/x-www-form-urlencoded")
         });
-    let small = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n <= limit);
-    is_form && small
+    is_form
+        && headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok())
+            .is_some_and(|n| n <= limit)
 }
 
 /// The override a form body asks for: `PUT`, `PATCH` or `DELETE` (any case).
