@@ -422,4 +422,64 @@ mod tests {
         assert_eq!(text(app.call(get("/")).await.unwrap()).await, "hello");
         assert_eq!(format!("{app:?}"), "BoxApp { can_probe: false, .. }");
     }
+
+    /// Not ready for its first `pending` readiness checks (waking each time),
+    /// then fails or answers with the path it was called with.
+    #[derive(Clone)]
+    struct Slow {
+        pending: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        fail: bool,
+    }
+
+    impl Service<http::Request<Body>> for Slow {
+        type Response = http::Response<Body>;
+        type Error = BoxError;
+        type Future = Ready<Result<http::Response<Body>, BoxError>>;
+        fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+            use std::sync::atomic::Ordering;
+            if self.pending.load(Ordering::SeqCst) > 0 {
+                self.pending.fetch_sub(1, Ordering::SeqCst);
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            if self.fail {
+                return Poll::Ready(Err("not ready".into()));
+            }
+            Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, req: http::Request<Body>) -> Self::Future {
+            ready(Ok(http::Response::new(Body::from(req.uri().to_string()))))
+        }
+    }
+
+    proptest::proptest! {
+        /// A service ready at once is called in place; one that is not is readied
+        /// inside the box: both answer what the service answers, and a readiness
+        /// error is the outcome either way.
+        #[test]
+        fn the_box_answers_as_the_service_whether_it_is_ready_at_once_or_later(
+            pending in 0usize..4,
+            fail in proptest::bool::ANY,
+            path in "/[a-z]{0,8}",
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let slow = Slow {
+                pending: std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(pending)),
+                fail,
+            };
+            let mut app = BoxApp::new(slow);
+            let req = get(&path);
+            let answer = runtime.block_on(async move {
+                match app.call(req).await {
+                    Ok(res) => Ok(text(res).await),
+                    Err(e) => Err(e.to_string()),
+                }
+            });
+            if fail {
+                proptest::prop_assert_eq!(answer, Err("not ready".to_owned()));
+            } else {
+                proptest::prop_assert_eq!(answer, Ok(path));
+            }
+        }
+    }
 }
