@@ -150,16 +150,21 @@ impl Mapper {
     }
 
     /// The controller names a `{controller}` variable matches: the twin of
-    /// Routes' `create_regs(['content', 'admin/user'])`, which the router
-    /// calls with the names it dispatches to.
+    /// Routes' `create_regs(['content', 'admin/user'])`.
+    /// [`Router`](crate::Router) calls it with the names of its controllers,
+    /// so a mapper given to a router needs no call of its own; a mapper used on
+    /// its own (or by another dispatcher) may.
     ///
-    /// Without it a `{controller}` matches any one segment, and an unknown name
-    /// is a `404` from the router. With it, a route whose `{controller}` (with
-    /// no requirement of its own) would get an unknown name does not match, so
-    /// a later route gets its turn; and a name with a `/` matches its segments
-    /// (`/{controller}/{action}` matches `/admin/user/show` with controller
-    /// `admin/user`), longer names first. Generation is not restricted, and a
-    /// name with a `/` is generated with its `/` as written.
+    /// Without it a `{controller}` matches any one segment. With it, a route
+    /// whose `{controller}` (with no requirement of its own) would get an
+    /// unknown name does not match, so a later route gets its turn; and a name
+    /// with a `/` matches its segments (`/{controller}/{action}` matches
+    /// `/admin/user/show` with controller `admin/user`), longer names first.
+    /// Generation is not restricted, and a name with a `/` is generated with
+    /// its `/` as written.
+    ///
+    /// It cannot fail: every route was checked when it was added, and a name is
+    /// put into a route as literal text, escaped.
     ///
     /// ```
     /// use gw_controller_router::Mapper;
@@ -168,41 +173,47 @@ impl Mapper {
     /// let mapper = Mapper::new()
     ///     .connect("/hi/{controller}").unwrap()
     ///     .connect("/{controller}/{action}/{id}").unwrap()
-    ///     .controllers(["content", "admin/user"]).unwrap();
+    ///     .controllers(["content", "admin/user"]);
     /// let m = mapper.recognize(&Method::GET, "/admin/user/show/7").unwrap();
     /// assert_eq!(m.get("controller").as_deref(), Some("admin/user"));
     /// assert!(mapper.recognize(&Method::GET, "/hi/13870948").is_none());
     /// assert_eq!(mapper.url_for("admin/user", "show", &[("id", "7")]).unwrap(), "/admin/user/show/7");
     /// ```
-    pub fn controllers<I, S>(mut self, names: I) -> Result<Self, RouteError>
+    pub fn controllers<I, S>(mut self, names: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.set_controllers(names)?;
-        Ok(self)
+        self.set_controllers(names);
+        self
     }
 
-    /// [`controllers`](Self::controllers) in place, for a router that learns
-    /// its controller names after it was given the mapper.
-    pub fn set_controllers<I, S>(&mut self, names: I) -> Result<(), RouteError>
+    /// [`controllers`](Self::controllers) in place, replacing the names given
+    /// before.
+    pub fn set_controllers<I, S>(&mut self, names: I)
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let mut known = KnownControllers::default();
-        for name in names {
-            let name: String = name.into();
-            if name.contains('/') && !known.nested.contains(&name) {
-                known.nested.push(name.clone());
+        let known = KnownControllers::new(names);
+        match &self.controllers {
+            // The same names with a `/`: the same routes, so only the set of
+            // names each route checks changes.
+            Some(old) if old.nested == known.nested => {
+                let known = Arc::new(known);
+                for route in &mut self.routes {
+                    if let Some((_, k)) = &mut route.known_controllers {
+                        *k = known.clone();
+                    }
+                }
+                self.controllers = Some(known);
             }
-            known.names.insert(name.into());
+            _ => *self = self.with_controllers(known),
         }
-        known
-            .nested
-            .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        // Compile every route again, in order, with the names in force; on
-        // an error the mapper stays as it was.
+    }
+
+    /// This mapper's routes compiled again, in order, with `known` in force.
+    pub(crate) fn with_controllers(&self, known: KnownControllers) -> Mapper {
         let mut fresh = Mapper::new();
         fresh.strict_slashes = self.strict_slashes;
         fresh.path_prefix = self.path_prefix.clone();
@@ -211,7 +222,9 @@ impl Mapper {
         let mut moved = vec![0; self.sources.len()];
         for (old, source) in self.sources.iter().enumerate() {
             if let Some(route) = source {
-                moved[old] = fresh.push(route.clone())?;
+                moved[old] = fresh
+                    .push(route.clone())
+                    .expect("a route that compiled once compiles again, names added as escaped literal text");
             }
         }
         fresh.names = self
@@ -219,8 +232,7 @@ impl Mapper {
             .iter()
             .map(|(name, &index)| (name.clone(), moved[index]))
             .collect();
-        *self = fresh;
-        Ok(())
+        fresh
     }
 
     fn add_name(&mut self, name: String, index: usize, pattern: &str) -> Result<(), RouteError> {
@@ -702,15 +714,22 @@ impl<'m, 'p> Match<'m, 'p> {
     /// let m = mapper.recognize(&Method::GET, "/myapp/").unwrap();
     /// assert_eq!(m.path_info_split(), Some(("/myapp", "/")));
     /// ```
+    ///
+    /// [`Router`](crate::Router) does this move itself: the controller sees
+    /// the first part in its [`MountPrefix`](gw_core::MountPrefix) and the
+    /// rest as its path.
     pub fn path_info_split(&self) -> Option<(&'p str, &'p str)> {
-        let v = self.route.pattern.var("path_info")?;
-        if !matches!(self.route.pattern.segments.last(), Some(Segment::Greedy(g)) if *g == v) {
-            return None;
-        }
+        let cut = self.path_info_cut()?;
+        Some((&self.path[..cut], &self.path[cut..]))
+    }
+
+    /// Where [`path_info_split`](Self::path_info_split) splits the path.
+    #[inline]
+    pub(crate) fn path_info_cut(&self) -> Option<usize> {
+        let v = self.route.path_info?;
         let (_, start, _) = self.caps.iter().find(|&(var, _, _)| var == v)?;
         // The value starts after a `/`, which goes with the rest.
-        let cut = start.checked_sub(1)?;
-        Some((&self.path[..cut], &self.path[cut..]))
+        start.checked_sub(1)
     }
 
     /// The raw (still percent-encoded) value of a captured variable.

@@ -539,9 +539,7 @@ pub(crate) fn meets(route: &CompiledRoute, var: usize, raw: &str) -> bool {
     };
     required
         && match &route.known_controllers {
-            Some((v, known)) if *v == var => {
-                decode(raw).is_some_and(|name| known.names.contains(&*name))
-            }
+            Some((v, known)) if *v == var => decode(raw).is_some_and(|name| known.contains(&name)),
             _ => true,
         }
 }
