@@ -323,8 +323,12 @@ impl Mapper {
     /// | DELETE | `/messages/{id}{.format}` | `delete` | |
     ///
     /// `{.format}` is optional, so each route has its `.json` variant built in.
-    /// `new` comes before `{id}`, so `/messages/new` is never `show`.
+    /// `new` comes before `{id}`, so `/messages/new` is never `show`. A `/`
+    /// at either end of `collection` is dropped (`messages/` is `messages`).
     pub fn resource(mut self, member: &str, collection: &str) -> Result<Self, RouteError> {
+        // One slash at either end is not part of the name (`messages/`).
+        let collection = collection.strip_prefix('/').unwrap_or(collection);
+        let collection = collection.strip_suffix('/').unwrap_or(collection);
         let base = format!("/{collection}");
         let table: [(&str, Method, String, Option<String>); 7] = [
             (

@@ -560,16 +560,31 @@ pub(crate) fn match_route(
     }
     let mut pos = 1; // after the leading '/'
     let mut more = true;
-    for seg in &route.pattern.segments {
+    let segments = &route.pattern.segments;
+    for (i, seg) in segments.iter().enumerate() {
         if !more {
             return false;
         }
         if let Segment::Greedy(v) = seg {
-            if !meets(route, *v, &path[pos..]) {
+            // The segments after it match the path's last segments; the
+            // greedy value is what lies before them.
+            let tail = segments.len() - i - 1;
+            let mut end = path.len();
+            for _ in 0..tail {
+                match path[pos..end].rfind('/') {
+                    Some(slash) => end = pos + slash,
+                    None => return false,
+                }
+            }
+            if !meets(route, *v, &path[pos..end]) {
                 return false;
             }
-            caps.push(*v, pos, path.len());
-            return true;
+            caps.push(*v, pos, end);
+            if tail == 0 {
+                return true;
+            }
+            pos = end + 1;
+            continue;
         }
         let (text, next) = split_segment(&path[pos..]);
         let end = pos + text.len();
