@@ -14,12 +14,17 @@ use crate::Mapper;
 /// For each request it:
 /// 1. honours a `_method` override on a small POST form (see [`Router::method_override`]);
 /// 2. finds the first route that accepts the request ([`Mapper::recognize_request`]);
-///    none gives `404`, so a cascade moves on;
+///    none gives `404`, so a cascade moves on. A `{controller}` matches only
+///    the name of a registered controller (see [`Router::new`]);
 /// 3. answers a redirect route itself;
 /// 4. puts the values in the request's [`RequestContext`](gw_core::RequestContext)
 ///    as [`gw_core::RoutingArgs`], with its route table, so that
 ///    [`Urls::of`](crate::Urls::of) generates URLs that start with the mount prefix;
-/// 5. calls the controller named by the `controller` value; an unknown name gives `404`.
+/// 5. for a route ending in `{*path_info}`, moves the matched part of the path
+///    into the [`MountPrefix`](gw_core::MountPrefix) and gives the controller
+///    the rest as its path (Routes' `SCRIPT_NAME`/`PATH_INFO` split);
+/// 6. calls the controller named by the `controller` value (a route's fixed
+///    `controller` default that names no registered controller gives `404`).
 ///
 /// The controllers sit in a table sorted by name, built with the router: a
 /// request finds its controller with a binary search and calls it through a
