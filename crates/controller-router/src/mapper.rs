@@ -9,7 +9,7 @@ use gw_core::{RoutingArgs, Settings, SettingsError};
 use http::{Method, StatusCode};
 
 use crate::generate::{self, GenerationError};
-use crate::matcher::{decode, match_route, meets, Captures, Node, Slots, Walk};
+use crate::matcher::{decode, is_known, match_route, meets, Captures, Node, Slots, Walk};
 use crate::pattern::Segment;
 use crate::route::{CompiledRoute, KnownControllers, Route, RouteError, Target};
 
@@ -447,13 +447,22 @@ impl Mapper {
         }
         let routes = &self.routes;
         let hot = &self.hot;
+        let controllers = self.controllers.as_deref();
         // `found` holds the values of the best route so far.
         let mut found = Captures::default();
         let accept = |r: u32, slots: &Slots| {
-            if let Some(vars) = hot[r as usize].plain() {
-                // Any method, no requirement, no complex segment, no custom
-                // condition: the trie's ranges are the values.
+            let h = &hot[r as usize];
+            if let Some(vars) = h.plain() {
+                // Any method, no regex requirement, no complex segment, no
+                // custom condition: the trie's ranges are the values, once a
+                // `{controller}` among them names a known controller.
                 if let Some(ranges) = slots.ranges() {
+                    if let (Some(k), Some(known)) = (h.known(), controllers) {
+                        let (s, e) = ranges[k];
+                        if !is_known(known, &path[s as usize..e as usize]) {
+                            return false;
+                        }
+                    }
                     found.clear();
                     for (&(s, e), &v) in ranges.iter().zip(vars) {
                         found.push(usize::from(v), s as usize, e as usize);
@@ -644,6 +653,9 @@ fn nested_variant(route: &Route, at: usize, name: &str) -> Route {
 struct Hot {
     /// How many of `vars` are used, or `u8::MAX` if the route is not plain.
     len: u8,
+    /// Which of `vars` is a `{controller}` that must name a known controller
+    /// ([`Mapper::controllers`]), or `u8::MAX`.
+    known: u8,
     /// The variable of each whole-segment or greedy segment, in path order.
     vars: [u16; 7],
 }
@@ -652,19 +664,27 @@ impl Hot {
     fn of(route: &CompiledRoute) -> Self {
         let mut hot = Hot {
             len: u8::MAX,
+            known: u8::MAX,
             vars: [0; 7],
         };
+        // The known-controller check is the one requirement a plain route
+        // may have: `find` makes it on the trie's range.
+        let known = match &route.known_controllers {
+            Some((v, _)) => route.slots.iter().position(|s| s == v),
+            None => Some(usize::from(u8::MAX)),
+        };
         let plain = route.methods.is_none()
-            && !route.has_requirements
+            && route.requirements.iter().all(Option::is_none)
             && !route.complex
             && route.predicate.is_none()
             && route.slots.len() <= hot.vars.len()
             && route.slots.iter().all(|&v| u16::try_from(v).is_ok());
-        if plain {
+        if let (true, Some(known)) = (plain, known) {
             for (d, &v) in hot.vars.iter_mut().zip(&route.slots) {
                 *d = v as u16;
             }
             hot.len = route.slots.len() as u8;
+            hot.known = known as u8;
         }
         hot
     }
@@ -673,6 +693,12 @@ impl Hot {
     #[inline]
     fn plain(&self) -> Option<&[u16]> {
         self.vars.get(..usize::from(self.len))
+    }
+
+    /// For a plain route, which of its variables must name a known controller.
+    #[inline]
+    fn known(&self) -> Option<usize> {
+        (self.known != u8::MAX).then_some(usize::from(self.known))
     }
 }
 
@@ -796,5 +822,56 @@ impl<'m, 'p> Match<'m, 'p> {
 
     pub(crate) fn target(&self) -> &'m Target {
         &self.route.target
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The route a linear scan picks: the first, in order, that
+    /// `match_route` accepts (every requirement and known name checked the
+    /// slow way).
+    fn linear(mapper: &Mapper, path: &str) -> Option<usize> {
+        let mut caps = Captures::default();
+        mapper.routes.iter().position(|route| {
+            !route.generate_only && match_route(route, Some(&Method::GET), path, &mut caps)
+        })
+    }
+
+    fn segment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("content".to_owned()),
+            Just("admin".to_owned()),
+            Just("user".to_owned()),
+            Just("show".to_owned()),
+            Just("%C3%A9".to_owned()),
+            Just("%FF".to_owned()),
+            "[a-z0-9]{0,4}",
+        ]
+    }
+
+    proptest! {
+        /// The lookup's fast path for plain routes whose `{controller}` must
+        /// name a known controller picks the route a linear scan picks.
+        #[test]
+        fn known_controllers_fast_path_agrees_with_a_linear_scan(
+            names in proptest::sample::subsequence(vec!["content", "admin", "admin/user", "é", "show"], 0..5),
+            segments in proptest::collection::vec(segment(), 1..5),
+        ) {
+            let mapper = Mapper::new()
+                .connect("/hi/{controller}").unwrap()
+                .route(Route::new("/x/{controller}/{id}").requirement("id", r"\d+")).unwrap()
+                .connect("/{controller}/{*rest}").unwrap()
+                .default_routes().unwrap()
+                .controllers(names);
+            let path = format!("/{}", segments.join("/"));
+            let fast = mapper.find(&Method::GET, &path, None).map(|m| {
+                mapper.routes.iter().position(|r| std::ptr::eq(r, m.route)).unwrap()
+            });
+            prop_assert_eq!(fast, linear(&mapper, &path));
+        }
     }
 }

@@ -31,7 +31,7 @@ use http::Method;
 use percent_encoding::percent_decode_str;
 
 use crate::pattern::{match_pieces, split_segment, Piece, Segment};
-use crate::route::CompiledRoute;
+use crate::route::{CompiledRoute, KnownControllers};
 
 /// A trie node.
 #[derive(Debug, Default)]
@@ -539,9 +539,15 @@ pub(crate) fn meets(route: &CompiledRoute, var: usize, raw: &str) -> bool {
     };
     required
         && match &route.known_controllers {
-            Some((v, known)) if *v == var => decode(raw).is_some_and(|name| known.contains(&name)),
+            Some((v, known)) if *v == var => is_known(known, raw),
             _ => true,
         }
+}
+
+/// Whether the raw value `raw` is one of the `known` controller names.
+#[inline]
+pub(crate) fn is_known(known: &KnownControllers, raw: &str) -> bool {
+    decode(raw).is_some_and(|name| known.contains(&name))
 }
 
 /// Matches one route against `path` (which starts with `/`), checking its

@@ -249,8 +249,9 @@ impl From<PatternError> for RouteError {
 /// ([`Mapper::controllers`](crate::Mapper::controllers)).
 #[derive(Debug, Default)]
 pub(crate) struct KnownControllers {
-    /// Every name, sorted (a binary search is cheaper than hashing for the
-    /// few names an application has).
+    /// Every name, sorted by length, then text: a binary search that mostly
+    /// compares lengths is cheaper than hashing for the few names an
+    /// application has.
     pub(crate) names: Vec<Box<str>>,
     /// The names with a `/`, longest first: each gets a route of its own.
     pub(crate) nested: Vec<String>,
@@ -263,7 +264,7 @@ impl KnownControllers {
         S: Into<String>,
     {
         let mut names: Vec<Box<str>> = names.into_iter().map(|n| n.into().into()).collect();
-        names.sort_unstable();
+        names.sort_unstable_by(|a, b| by_length_then_text(a, b));
         names.dedup();
         let mut nested: Vec<String> = names
             .iter()
@@ -276,8 +277,15 @@ impl KnownControllers {
 
     #[inline]
     pub(crate) fn contains(&self, name: &str) -> bool {
-        self.names.binary_search_by(|n| (**n).cmp(name)).is_ok()
+        self.names
+            .binary_search_by(|n| by_length_then_text(n, name))
+            .is_ok()
     }
+}
+
+#[inline]
+fn by_length_then_text(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 /// What a matched route leads to.
