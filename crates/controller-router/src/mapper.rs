@@ -447,7 +447,6 @@ impl Mapper {
         }
         let routes = &self.routes;
         let hot = &self.hot;
-        let controllers = self.controllers.as_deref();
         // `found` holds the values of the best route so far.
         let mut found = Captures::default();
         let accept = |r: u32, slots: &Slots| {
@@ -457,9 +456,12 @@ impl Mapper {
                 // custom condition: the trie's ranges are the values, once a
                 // `{controller}` among them names a known controller.
                 if let Some(ranges) = slots.ranges() {
-                    if let (Some(k), Some(known)) = (h.known(), controllers) {
+                    if let Some(k) = h.known() {
                         let (s, e) = ranges[k];
-                        if !is_known(known, &path[s as usize..e as usize]) {
+                        let known = routes[r as usize].known_controllers.as_ref();
+                        if !known.is_some_and(|(_, known)| {
+                            is_known(known, &path[s as usize..e as usize])
+                        }) {
                             return false;
                         }
                     }
