@@ -17,6 +17,19 @@ use crate::route::{CompiledRoute, Target};
 /// Bytes escaped in a query key or value.
 const QUERY: &AsciiSet = &SEGMENT.add(b'&').add(b'=').add(b'+').add(b';');
 
+/// Bytes escaped in a literal URL given to `Urls::path`.
+const LITERAL_URL: &AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'|')
+    .add(b'\\')
+    .add(b'^');
+
 /// Why no URL could be generated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GenerationError {
@@ -518,7 +531,9 @@ fn pick<'a>(
 }
 
 /// A literal path or URL with `params` as its query (Routes' `url_for('/x.jpg')`).
+/// Text a URL cannot hold (non-ASCII, spaces, controls, quotes and angle
+/// brackets) is percent-encoded; everything else, `%` included, is kept.
 pub(crate) fn literal(url: &str, params: &[(&str, &str)], out: &mut String) {
-    out.push_str(url);
+    out.extend(utf8_percent_encode(url, LITERAL_URL));
     push_query(out, params.iter().copied());
 }

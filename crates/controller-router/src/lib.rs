@@ -63,7 +63,8 @@
 //! | `{name}` | one non-empty piece of a path segment, never a `/` |
 //! | `{name:regex}` | the same, and the percent-decoded value must match `regex` in full |
 //! | `{.format}` | an optional `.ext` at the very end (`/m/7` and `/m/7.json`) |
-//! | `{*path}` | the rest of the path, `/` included, possibly empty; a whole last segment |
+//! | `{*path}` | the rest of the path, `/` included, possibly empty; a whole segment, one per pattern |
+//! | `/{*file}/login` | segments after a greedy variable match the path's last segments; the greedy value is what lies before them |
 //! | `/archive/{year}-{month}` | static text between variables; a variable takes the shortest value that lets the rest match |
 //! | `\{` | a literal `{` |
 //!
@@ -81,6 +82,9 @@
 //!   A route whose method does not fit is passed over, and if nothing fits the
 //!   answer is `404`, which a cascade passes over (no `405`, as in Routes).
 //! - **Custom conditions** ([`Route::condition`]) see the request head and values.
+//! - **Controller names.** Under a [`Router`], a `{controller}` matches only the
+//!   name of a registered controller ([`Mapper::controllers`]): an unknown name
+//!   lets a later route try, and a name with a `/` (`admin/user`) spans segments.
 //! - **Trailing slash.** `/a/` and `/a` differ unless [`Mapper::strict_slashes`] is off.
 //! - **Decoding.** Values are percent-decoded; literal text is compared with the raw
 //!   path. A value that is not UTF-8 once decoded gives `400`.

@@ -9,7 +9,7 @@ use gw_core::{RoutingArgs, Settings, SettingsError};
 use http::{Method, StatusCode};
 
 use crate::generate::{self, GenerationError};
-use crate::matcher::{decode, match_route, meets, Captures, Node, Slots, Walk};
+use crate::matcher::{decode, is_known, match_route, meets, Captures, Node, Slots, Walk};
 use crate::pattern::Segment;
 use crate::route::{CompiledRoute, KnownControllers, Route, RouteError, Target};
 
@@ -150,16 +150,21 @@ impl Mapper {
     }
 
     /// The controller names a `{controller}` variable matches: the twin of
-    /// Routes' `create_regs(['content', 'admin/user'])`, which the router
-    /// calls with the names it dispatches to.
+    /// Routes' `create_regs(['content', 'admin/user'])`.
+    /// [`Router`](crate::Router) calls it with the names of its controllers,
+    /// so a mapper given to a router needs no call of its own; a mapper used on
+    /// its own (or by another dispatcher) may.
     ///
-    /// Without it a `{controller}` matches any one segment, and an unknown name
-    /// is a `404` from the router. With it, a route whose `{controller}` (with
-    /// no requirement of its own) would get an unknown name does not match, so
-    /// a later route gets its turn; and a name with a `/` matches its segments
-    /// (`/{controller}/{action}` matches `/admin/user/show` with controller
-    /// `admin/user`), longer names first. Generation is not restricted, and a
-    /// name with a `/` is generated with its `/` as written.
+    /// Without it a `{controller}` matches any one segment. With it, a route
+    /// whose `{controller}` (with no requirement of its own) would get an
+    /// unknown name does not match, so a later route gets its turn; and a name
+    /// with a `/` matches its segments (`/{controller}/{action}` matches
+    /// `/admin/user/show` with controller `admin/user`), longer names first.
+    /// Generation is not restricted, and a name with a `/` is generated with
+    /// its `/` as written.
+    ///
+    /// It cannot fail: every route was checked when it was added, and a name is
+    /// put into a route as literal text, escaped.
     ///
     /// ```
     /// use gw_controller_router::Mapper;
@@ -168,41 +173,47 @@ impl Mapper {
     /// let mapper = Mapper::new()
     ///     .connect("/hi/{controller}").unwrap()
     ///     .connect("/{controller}/{action}/{id}").unwrap()
-    ///     .controllers(["content", "admin/user"]).unwrap();
+    ///     .controllers(["content", "admin/user"]);
     /// let m = mapper.recognize(&Method::GET, "/admin/user/show/7").unwrap();
     /// assert_eq!(m.get("controller").as_deref(), Some("admin/user"));
     /// assert!(mapper.recognize(&Method::GET, "/hi/13870948").is_none());
     /// assert_eq!(mapper.url_for("admin/user", "show", &[("id", "7")]).unwrap(), "/admin/user/show/7");
     /// ```
-    pub fn controllers<I, S>(mut self, names: I) -> Result<Self, RouteError>
+    pub fn controllers<I, S>(mut self, names: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.set_controllers(names)?;
-        Ok(self)
+        self.set_controllers(names);
+        self
     }
 
-    /// [`controllers`](Self::controllers) in place, for a router that learns
-    /// its controller names after it was given the mapper.
-    pub fn set_controllers<I, S>(&mut self, names: I) -> Result<(), RouteError>
+    /// [`controllers`](Self::controllers) in place, replacing the names given
+    /// before.
+    pub fn set_controllers<I, S>(&mut self, names: I)
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let mut known = KnownControllers::default();
-        for name in names {
-            let name: String = name.into();
-            if name.contains('/') && !known.nested.contains(&name) {
-                known.nested.push(name.clone());
+        let known = KnownControllers::new(names);
+        match &self.controllers {
+            // The same names with a `/`: the same routes, so only the set of
+            // names each route checks changes.
+            Some(old) if old.nested == known.nested => {
+                let known = Arc::new(known);
+                for route in &mut self.routes {
+                    if let Some((_, k)) = &mut route.known_controllers {
+                        *k = known.clone();
+                    }
+                }
+                self.controllers = Some(known);
             }
-            known.names.insert(name.into());
+            _ => *self = self.with_controllers(known),
         }
-        known
-            .nested
-            .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        // Compile every route again, in order, with the names in force; on
-        // an error the mapper stays as it was.
+    }
+
+    /// This mapper's routes compiled again, in order, with `known` in force.
+    pub(crate) fn with_controllers(&self, known: KnownControllers) -> Mapper {
         let mut fresh = Mapper::new();
         fresh.strict_slashes = self.strict_slashes;
         fresh.path_prefix = self.path_prefix.clone();
@@ -211,7 +222,9 @@ impl Mapper {
         let mut moved = vec![0; self.sources.len()];
         for (old, source) in self.sources.iter().enumerate() {
             if let Some(route) = source {
-                moved[old] = fresh.push(route.clone())?;
+                moved[old] = fresh
+                    .push(route.clone())
+                    .expect("a route that compiled once compiles again, names added as escaped literal text");
             }
         }
         fresh.names = self
@@ -219,8 +232,7 @@ impl Mapper {
             .iter()
             .map(|(name, &index)| (name.clone(), moved[index]))
             .collect();
-        *self = fresh;
-        Ok(())
+        fresh
     }
 
     fn add_name(&mut self, name: String, index: usize, pattern: &str) -> Result<(), RouteError> {
@@ -311,8 +323,12 @@ impl Mapper {
     /// | DELETE | `/messages/{id}{.format}` | `delete` | |
     ///
     /// `{.format}` is optional, so each route has its `.json` variant built in.
-    /// `new` comes before `{id}`, so `/messages/new` is never `show`.
+    /// `new` comes before `{id}`, so `/messages/new` is never `show`. A `/`
+    /// at either end of `collection` is dropped (`messages/` is `messages`).
     pub fn resource(mut self, member: &str, collection: &str) -> Result<Self, RouteError> {
+        // One slash at either end is not part of the name (`messages/`).
+        let collection = collection.strip_prefix('/').unwrap_or(collection);
+        let collection = collection.strip_suffix('/').unwrap_or(collection);
         let base = format!("/{collection}");
         let table: [(&str, Method, String, Option<String>); 7] = [
             (
@@ -434,10 +450,21 @@ impl Mapper {
         // `found` holds the values of the best route so far.
         let mut found = Captures::default();
         let accept = |r: u32, slots: &Slots| {
-            if let Some(vars) = hot[r as usize].plain() {
-                // Any method, no requirement, no complex segment, no custom
-                // condition: the trie's ranges are the values.
+            let h = &hot[r as usize];
+            if let Some(vars) = h.plain() {
+                // Any method, no regex requirement, no complex segment, no
+                // custom condition: the trie's ranges are the values, once a
+                // `{controller}` among them names a known controller.
                 if let Some(ranges) = slots.ranges() {
+                    if let Some(k) = h.known() {
+                        let (s, e) = ranges[k];
+                        let known = routes[r as usize].known_controllers.as_ref();
+                        if !known.is_some_and(|(_, known)| {
+                            is_known(known, &path[s as usize..e as usize])
+                        }) {
+                            return false;
+                        }
+                    }
                     found.clear();
                     for (&(s, e), &v) in ranges.iter().zip(vars) {
                         found.push(usize::from(v), s as usize, e as usize);
@@ -628,6 +655,9 @@ fn nested_variant(route: &Route, at: usize, name: &str) -> Route {
 struct Hot {
     /// How many of `vars` are used, or `u8::MAX` if the route is not plain.
     len: u8,
+    /// Which of `vars` is a `{controller}` that must name a known controller
+    /// ([`Mapper::controllers`]), or `u8::MAX`.
+    known: u8,
     /// The variable of each whole-segment or greedy segment, in path order.
     vars: [u16; 7],
 }
@@ -636,19 +666,27 @@ impl Hot {
     fn of(route: &CompiledRoute) -> Self {
         let mut hot = Hot {
             len: u8::MAX,
+            known: u8::MAX,
             vars: [0; 7],
         };
+        // The known-controller check is the one requirement a plain route
+        // may have: `find` makes it on the trie's range.
+        let known = match &route.known_controllers {
+            Some((v, _)) => route.slots.iter().position(|s| s == v),
+            None => Some(usize::from(u8::MAX)),
+        };
         let plain = route.methods.is_none()
-            && !route.has_requirements
+            && route.requirements.iter().all(Option::is_none)
             && !route.complex
             && route.predicate.is_none()
             && route.slots.len() <= hot.vars.len()
             && route.slots.iter().all(|&v| u16::try_from(v).is_ok());
-        if plain {
+        if let (true, Some(known)) = (plain, known) {
             for (d, &v) in hot.vars.iter_mut().zip(&route.slots) {
                 *d = v as u16;
             }
             hot.len = route.slots.len() as u8;
+            hot.known = known as u8;
         }
         hot
     }
@@ -657,6 +695,12 @@ impl Hot {
     #[inline]
     fn plain(&self) -> Option<&[u16]> {
         self.vars.get(..usize::from(self.len))
+    }
+
+    /// For a plain route, which of its variables must name a known controller.
+    #[inline]
+    fn known(&self) -> Option<usize> {
+        (self.known != u8::MAX).then_some(usize::from(self.known))
     }
 }
 
@@ -702,15 +746,22 @@ impl<'m, 'p> Match<'m, 'p> {
     /// let m = mapper.recognize(&Method::GET, "/myapp/").unwrap();
     /// assert_eq!(m.path_info_split(), Some(("/myapp", "/")));
     /// ```
+    ///
+    /// [`Router`](crate::Router) does this move itself: the controller sees
+    /// the first part in its [`MountPrefix`](gw_core::MountPrefix) and the
+    /// rest as its path.
     pub fn path_info_split(&self) -> Option<(&'p str, &'p str)> {
-        let v = self.route.pattern.var("path_info")?;
-        if !matches!(self.route.pattern.segments.last(), Some(Segment::Greedy(g)) if *g == v) {
-            return None;
-        }
+        let cut = self.path_info_cut()?;
+        Some((&self.path[..cut], &self.path[cut..]))
+    }
+
+    /// Where [`path_info_split`](Self::path_info_split) splits the path.
+    #[inline]
+    pub(crate) fn path_info_cut(&self) -> Option<usize> {
+        let v = self.route.path_info?;
         let (_, start, _) = self.caps.iter().find(|&(var, _, _)| var == v)?;
         // The value starts after a `/`, which goes with the rest.
-        let cut = start.checked_sub(1)?;
-        Some((&self.path[..cut], &self.path[cut..]))
+        start.checked_sub(1)
     }
 
     /// The raw (still percent-encoded) value of a captured variable.
@@ -773,5 +824,56 @@ impl<'m, 'p> Match<'m, 'p> {
 
     pub(crate) fn target(&self) -> &'m Target {
         &self.route.target
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The route a linear scan picks: the first, in order, that
+    /// `match_route` accepts (every requirement and known name checked the
+    /// slow way).
+    fn linear(mapper: &Mapper, path: &str) -> Option<usize> {
+        let mut caps = Captures::default();
+        mapper.routes.iter().position(|route| {
+            !route.generate_only && match_route(route, Some(&Method::GET), path, &mut caps)
+        })
+    }
+
+    fn segment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("content".to_owned()),
+            Just("admin".to_owned()),
+            Just("user".to_owned()),
+            Just("show".to_owned()),
+            Just("%C3%A9".to_owned()),
+            Just("%FF".to_owned()),
+            "[a-z0-9]{0,4}",
+        ]
+    }
+
+    proptest! {
+        /// The lookup's fast path for plain routes whose `{controller}` must
+        /// name a known controller picks the route a linear scan picks.
+        #[test]
+        fn known_controllers_fast_path_agrees_with_a_linear_scan(
+            names in proptest::sample::subsequence(vec!["content", "admin", "admin/user", "é", "show"], 0..5),
+            segments in proptest::collection::vec(segment(), 1..5),
+        ) {
+            let mapper = Mapper::new()
+                .connect("/hi/{controller}").unwrap()
+                .route(Route::new("/x/{controller}/{id}").requirement("id", r"\d+")).unwrap()
+                .connect("/{controller}/{*rest}").unwrap()
+                .default_routes().unwrap()
+                .controllers(names);
+            let path = format!("/{}", segments.join("/"));
+            let fast = mapper.find(&Method::GET, &path, None).map(|m| {
+                mapper.routes.iter().position(|r| std::ptr::eq(r, m.route)).unwrap()
+            });
+            prop_assert_eq!(fast, linear(&mapper, &path));
+        }
     }
 }

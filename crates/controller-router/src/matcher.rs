@@ -31,7 +31,7 @@ use http::Method;
 use percent_encoding::percent_decode_str;
 
 use crate::pattern::{match_pieces, split_segment, Piece, Segment};
-use crate::route::CompiledRoute;
+use crate::route::{CompiledRoute, KnownControllers};
 
 /// A trie node.
 #[derive(Debug, Default)]
@@ -539,11 +539,15 @@ pub(crate) fn meets(route: &CompiledRoute, var: usize, raw: &str) -> bool {
     };
     required
         && match &route.known_controllers {
-            Some((v, known)) if *v == var => {
-                decode(raw).is_some_and(|name| known.names.contains(&*name))
-            }
+            Some((v, known)) if *v == var => is_known(known, raw),
             _ => true,
         }
+}
+
+/// Whether the raw value `raw` is one of the `known` controller names.
+#[inline]
+pub(crate) fn is_known(known: &KnownControllers, raw: &str) -> bool {
+    decode(raw).is_some_and(|name| known.contains(&name))
 }
 
 /// Matches one route against `path` (which starts with `/`), checking its
@@ -562,16 +566,31 @@ pub(crate) fn match_route(
     }
     let mut pos = 1; // after the leading '/'
     let mut more = true;
-    for seg in &route.pattern.segments {
+    let segments = &route.pattern.segments;
+    for (i, seg) in segments.iter().enumerate() {
         if !more {
             return false;
         }
         if let Segment::Greedy(v) = seg {
-            if !meets(route, *v, &path[pos..]) {
+            // The segments after it match the path's last segments; the
+            // greedy value is what lies before them.
+            let tail = segments.len() - i - 1;
+            let mut end = path.len();
+            for _ in 0..tail {
+                match path[pos..end].rfind('/') {
+                    Some(slash) => end = pos + slash,
+                    None => return false,
+                }
+            }
+            if !meets(route, *v, &path[pos..end]) {
                 return false;
             }
-            caps.push(*v, pos, path.len());
-            return true;
+            caps.push(*v, pos, end);
+            if tail == 0 {
+                return true;
+            }
+            pos = end + 1;
+            continue;
         }
         let (text, next) = split_segment(&path[pos..]);
         let end = pos + text.len();

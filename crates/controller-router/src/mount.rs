@@ -121,7 +121,7 @@ impl Mount {
 }
 
 /// The URI with the first `cut` bytes of its path removed (`/` if nothing is left).
-fn strip_prefix(uri: &Uri, cut: usize) -> Option<Uri> {
+pub(crate) fn strip_prefix(uri: &Uri, cut: usize) -> Option<Uri> {
     let rest = &uri.path()[cut..];
     let rest = if rest.is_empty() { "/" } else { rest };
     let pq = match uri.query() {

@@ -7,9 +7,12 @@
 //! | static | `archive` | exactly that text |
 //! | param | `{id}`, `{id:\d+}` | one non-empty segment |
 //! | complex | `{year}-{month}`, `{id}{.format}`, `v{n}` | literals and variables inside one segment |
-//! | greedy | `{*path}` | the rest of the path, `/` included (may be empty) |
+//! | greedy | `{*path}` | the rest of the path, `/` included (may be empty); with segments after it, everything up to the path's last segments that those match |
 //!
-//! Variables never span a `/`, except the greedy one. A variable inside a complex
+//! Variables never span a `/`, except the greedy one, of which a pattern has at
+//! most one. Segments after a greedy variable match the same number of
+//! segments at the end of the path (`/{*file}/login` on `/a/b/login` gives
+//! `a/b`), as Routes' `.*` does. A variable inside a complex
 //! segment takes the shortest text that lets the rest of the segment match (the
 //! Routes rule: `[^/]+?`), so `{year}-{month}` on `2024-01-02` gives `2024` and
 //! `01-02`. `{.format}` is an optional `.ext` ending the last segment, whose value
@@ -256,6 +259,13 @@ impl Pattern {
             let last = n + 1 == count;
             segments.push(Self::segment(group, last, &vars, &err)?);
         }
+        let mut greedy = vars.iter().filter(|v| v.kind == VarKind::Greedy);
+        if let (Some(_), Some(second)) = (greedy.next(), greedy.next()) {
+            return Err(err(
+                second.position,
+                "a pattern may have only one greedy `{*name}`",
+            ));
+        }
         Ok(Pattern {
             source: source.to_owned(),
             segments,
@@ -284,11 +294,8 @@ impl Pattern {
                 }
                 Token::Var(v) => match vars[v].kind {
                     VarKind::Greedy => {
-                        if !(last_segment && len == 1) {
-                            return Err(err(
-                                pos,
-                                "a greedy `{*name}` must be a whole segment at the end of the pattern",
-                            ));
+                        if len != 1 {
+                            return Err(err(pos, "a greedy `{*name}` must be a whole segment"));
                         }
                         return Ok(Segment::Greedy(v));
                     }
@@ -321,11 +328,19 @@ impl Pattern {
         self.vars.iter().position(|v| v.name == name)
     }
 
-    /// Whether any segment needs the backtracking matcher.
+    /// Whether any segment needs the backtracking matcher (a complex
+    /// segment, or a greedy variable with segments after it).
     pub(crate) fn has_complex(&self) -> bool {
-        self.segments
+        let greedy_tail = self
+            .segments
             .iter()
-            .any(|s| matches!(s, Segment::Complex(_)))
+            .position(|s| matches!(s, Segment::Greedy(_)))
+            .is_some_and(|g| g + 1 < self.segments.len());
+        greedy_tail
+            || self
+                .segments
+                .iter()
+                .any(|s| matches!(s, Segment::Complex(_)))
     }
 }
 
@@ -451,6 +466,9 @@ mod tests {
             Segment::Complex(vec![Piece::Var(0), Piece::Format(1)])
         );
         assert_eq!(segs("/files/{*path}")[1], Segment::Greedy(0));
+        assert_eq!(segs("/{*file}/login")[0], Segment::Greedy(0));
+        assert!(Pattern::parse("/{*a}/{*b}").is_err());
+        assert!(Pattern::parse("/x{*a}/b").is_err());
     }
 
     #[test]
@@ -483,7 +501,7 @@ mod tests {
         assert_eq!(Pattern::parse("/{1a}").unwrap_err().position, 1);
         assert_eq!(Pattern::parse("/{a}/{a}").unwrap_err().position, 5);
         assert_eq!(Pattern::parse("/{a}{b}").unwrap_err().position, 4);
-        assert_eq!(Pattern::parse("/{*a}/b").unwrap_err().position, 1);
+        assert_eq!(Pattern::parse("/{*a}/{*b}").unwrap_err().position, 6);
         assert_eq!(Pattern::parse("/x{*a}").unwrap_err().position, 2);
         assert_eq!(Pattern::parse("/{.f}/b").unwrap_err().position, 1);
         assert_eq!(Pattern::parse("/{a:}").unwrap_err().position, 1);

@@ -249,10 +249,43 @@ impl From<PatternError> for RouteError {
 /// ([`Mapper::controllers`](crate::Mapper::controllers)).
 #[derive(Debug, Default)]
 pub(crate) struct KnownControllers {
-    /// Every name.
-    pub(crate) names: std::collections::HashSet<Box<str>>,
+    /// Every name, sorted by length, then text: a binary search that mostly
+    /// compares lengths is cheaper than hashing for the few names an
+    /// application has.
+    pub(crate) names: Vec<Box<str>>,
     /// The names with a `/`, longest first: each gets a route of its own.
     pub(crate) nested: Vec<String>,
+}
+
+impl KnownControllers {
+    pub(crate) fn new<I, S>(names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut names: Vec<Box<str>> = names.into_iter().map(|n| n.into().into()).collect();
+        names.sort_unstable_by(|a, b| by_length_then_text(a, b));
+        names.dedup();
+        let mut nested: Vec<String> = names
+            .iter()
+            .filter(|n| n.contains('/'))
+            .map(|n| n.to_string())
+            .collect();
+        nested.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        KnownControllers { names, nested }
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.names
+            .binary_search_by(|n| by_length_then_text(n, name))
+            .is_ok()
+    }
+}
+
+#[inline]
+fn by_length_then_text(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 /// What a matched route leads to.
@@ -290,6 +323,9 @@ pub(crate) struct CompiledRoute {
     /// With [`Mapper::controllers`](crate::Mapper::controllers): the
     /// `controller` variable, and the names it may match.
     pub(crate) known_controllers: Option<(usize, Arc<KnownControllers>)>,
+    /// The variable of a last segment `{*path_info}`: its matched prefix is a
+    /// mount prefix for the controller.
+    pub(crate) path_info: Option<usize>,
     /// An absolute URL (generate-only): parsed with a `/` in front, which
     /// generation drops again.
     pub(crate) absolute: bool,
@@ -425,6 +461,10 @@ impl CompiledRoute {
             })
             .collect();
         let args = arg_slots(&pattern, &var_defaults, &fixed);
+        let path_info = match pattern.segments.last() {
+            Some(Segment::Greedy(v)) if pattern.vars[*v].name == "path_info" => Some(*v),
+            _ => None,
+        };
         Ok(CompiledRoute {
             args,
             slots,
@@ -442,6 +482,7 @@ impl CompiledRoute {
             formats,
             absolute,
             known_controllers: None,
+            path_info,
         })
     }
 

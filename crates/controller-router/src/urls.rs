@@ -106,7 +106,9 @@ impl Urls {
 
     /// A literal path with `params` as its query, the mount prefix first
     /// (Routes' `url_for('/delicious.jpg')`). A URL with a scheme
-    /// (`https://...`) is taken as it is, without the prefix.
+    /// (`https://...`) is taken without the prefix. Text a URL cannot hold
+    /// (non-ASCII, spaces, controls, quotes) is percent-encoded as UTF-8;
+    /// the rest, `%` included, is kept as written.
     ///
     /// ```
     /// use std::sync::Arc;
@@ -116,6 +118,7 @@ impl Urls {
     /// assert_eq!(urls.path("/delicious.jpg", &[]), "/webapp/delicious.jpg");
     /// assert_eq!(urls.path("/search", &[("v", "a b")]), "/webapp/search?v=a%20b");
     /// assert_eq!(urls.path("http://example.com/x", &[("q", "1")]), "http://example.com/x?q=1");
+    /// assert_eq!(urls.path("/caf\u{e9} menu", &[]), "/webapp/caf%C3%A9%20menu");
     /// ```
     pub fn path(&self, url: &str, params: &[(&str, &str)]) -> String {
         let mut out = String::new();

@@ -486,3 +486,143 @@ async fn generation_under_a_mount_includes_the_prefix() {
         .await
         .assert_header("location", "/app/hello");
 }
+
+/// A controller that answers with what it was given: controller, mount prefix,
+/// path and query.
+#[derive(Clone)]
+struct EchoWhere;
+
+impl tower_service::Service<http::Request<Body>> for EchoWhere {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = Ready<Result<Self::Response, Infallible>>;
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+    fn call(&mut self, req: http::Request<Body>) -> Self::Future {
+        let args = RoutingArgs::of(&req).expect("the router sets routing args");
+        let text = format!(
+            "{} {} {}",
+            args.get("controller").unwrap_or("-"),
+            MountPrefix::of(&req),
+            req.uri()
+        );
+        ready(Ok(text.into_response()))
+    }
+}
+
+fn echo_where() -> EchoWhere {
+    EchoWhere
+}
+
+#[tokio::test]
+async fn unknown_controller_gives_later_routes_their_turn() {
+    // Routes' behaviour: `/hi/{controller}` does not match an unknown name,
+    // so the next route does; nobody has to tell the mapper the names.
+    let mapper = Mapper::new()
+        .connect("/hi/{controller}")
+        .unwrap()
+        .route(Route::new("/hi/{name}").defaults([("controller", "fallback")]))
+        .unwrap();
+    let router = Router::new(mapper)
+        .controller("content", echo_where())
+        .controller("fallback", echo_where());
+    let client = TestClient::new(router);
+    client
+        .get("/hi/content")
+        .send()
+        .await
+        .assert_body("content  /hi/content");
+    client
+        .get("/hi/13870948")
+        .send()
+        .await
+        .assert_body("fallback  /hi/13870948");
+}
+
+#[tokio::test]
+async fn controller_names_with_a_slash_dispatch() {
+    let router = Router::new(Mapper::new().default_routes().unwrap())
+        .controller("admin/user", echo_where())
+        .controller("admin", echo_where());
+    let client = TestClient::new(router.clone());
+    client
+        .get("/admin/user/show/bbangert")
+        .send()
+        .await
+        .assert_body("admin/user  /admin/user/show/bbangert");
+    client
+        .get("/admin/show/7")
+        .send()
+        .await
+        .assert_body("admin  /admin/show/7");
+    client.get("/nobody/show/7").send().await.assert_status(404);
+    // The mapper the controllers' `Urls` use knows the names too.
+    assert_eq!(
+        router
+            .mapper()
+            .url_for("admin/user", "show", &[("id", "7")])
+            .unwrap(),
+        "/admin/user/show/7"
+    );
+}
+
+#[tokio::test]
+async fn a_router_shared_before_a_controller_is_added_still_learns_it() {
+    // `shared_mapper` holds the mapper: the router makes its own copy with the
+    // new name, and the copy taken before is left as it was.
+    let router = Router::new(Mapper::new().connect("/{controller}").unwrap());
+    let before = router.shared_mapper();
+    let router = router.controller("a/b", echo_where());
+    let client = TestClient::new(router);
+    client.get("/a/b").send().await.assert_body("a/b  /a/b");
+    assert!(before.recognize(&Method::GET, "/a/b").is_none());
+}
+
+#[tokio::test]
+async fn path_info_moves_the_matched_prefix_into_the_mount_prefix() {
+    // Routes' `myapp/*path_info`: SCRIPT_NAME gets `/myapp`, PATH_INFO the rest.
+    let mapper = Mapper::new()
+        .route(Route::new("/myapp/{*path_info}").defaults([("controller", "myapp")]))
+        .unwrap()
+        .route(Route::new("/project/{*path_info}").defaults([("controller", "myapp")]))
+        .unwrap();
+    let router = Router::new(mapper).controller("myapp", echo_where());
+    let app = Mount::new().mount("/site", router).unwrap();
+    let client = TestClient::new(app);
+    client
+        .get("/site/myapp/some/other/url?x=1")
+        .send()
+        .await
+        .assert_body("myapp /site/myapp /some/other/url?x=1");
+    client
+        .get("/site/project/pylonshq/browser/+package+/controllers")
+        .send()
+        .await
+        .assert_body("myapp /site/project /pylonshq/browser/+package+/controllers");
+    client
+        .get("/site/myapp/")
+        .send()
+        .await
+        .assert_body("myapp /site/myapp /");
+}
+
+#[tokio::test]
+async fn path_info_prefix_is_in_generated_urls() {
+    // Inside the mounted app, `Urls` puts the moved prefix first, as Routes'
+    // url_for puts SCRIPT_NAME first.
+    let mapper = Mapper::new()
+        .route(Route::new("/blog/{*path_info}").defaults([("controller", "blog")]))
+        .unwrap();
+    let router = Router::new(mapper).controller(
+        "blog",
+        app_fn(
+            |req: http::Request<Body>| async move { Urls::of(&req).unwrap().path("/post/1", &[]) },
+        ),
+    );
+    TestClient::new(router)
+        .get("/blog/anything")
+        .send()
+        .await
+        .assert_body("/blog/post/1");
+}

@@ -22,6 +22,8 @@ fn mapper() -> Mapper {
         .unwrap()
         .route(Route::new("/files/{*path}").name("files"))
         .unwrap()
+        .route(Route::new("/wiki/{*page}/edit/{rev}").name("wiki_edit"))
+        .unwrap()
         .route(Route::new(r"/v{major:\d+}.{minor:\d+}/{name}").name("version"))
         .unwrap()
 }
@@ -80,6 +82,15 @@ proptest! {
         let url = m.url_for_route("files", &[("path", &path)]).unwrap();
         let args = matched(m, &url);
         assert_has(&args, "path", &path);
+    }
+
+    #[test]
+    fn greedy_path_with_segments_after_it_round_trips(page in "[a-z/ %é]{0,20}", rev in "[a-z0-9/]{1,6}") {
+        let m = &*MAPPER;
+        let url = m.url_for_route("wiki_edit", &[("page", &page), ("rev", &rev)]).unwrap();
+        let args = matched(m, &url);
+        assert_has(&args, "page", &page);
+        assert_has(&args, "rev", &rev);
     }
 
     #[test]

@@ -22,7 +22,6 @@ static MAPPER: LazyLock<Mapper> = LazyLock::new(|| {
         .default_routes()
         .unwrap()
         .controllers(["content", "admin/user", "admin", "xml", "people"])
-        .unwrap()
 });
 
 /// Any text, including `/`, `%`, `?`, `\`, `.`, spaces and non-ASCII.

@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::controller::{BoxController, IntoController};
+use crate::route::KnownControllers;
 use crate::Mapper;
 
 /// Routes requests to controllers: the twin of a Pylons app's `RoutesMiddleware`
@@ -13,12 +14,17 @@ use crate::Mapper;
 /// For each request it:
 /// 1. honours a `_method` override on a small POST form (see [`Router::method_override`]);
 /// 2. finds the first route that accepts the request ([`Mapper::recognize_request`]);
-///    none gives `404`, so a cascade moves on;
+///    none gives `404`, so a cascade moves on. A `{controller}` matches only
+///    the name of a registered controller (see [`Router::new`]);
 /// 3. answers a redirect route itself;
 /// 4. puts the values in the request's [`RequestContext`](gw_core::RequestContext)
 ///    as [`gw_core::RoutingArgs`], with its route table, so that
 ///    [`Urls::of`](crate::Urls::of) generates URLs that start with the mount prefix;
-/// 5. calls the controller named by the `controller` value; an unknown name gives `404`.
+/// 5. for a route ending in `{*path_info}`, moves the matched part of the path
+///    into the [`MountPrefix`](gw_core::MountPrefix) and gives the controller
+///    the rest as its path (Routes' `SCRIPT_NAME`/`PATH_INFO` split);
+/// 6. calls the controller named by the `controller` value (a route's fixed
+///    `controller` default that names no registered controller gives `404`).
 ///
 /// The controllers sit in a table sorted by name, built with the router: a
 /// request finds its controller with a binary search and calls it through a
@@ -87,7 +93,14 @@ impl fmt::Debug for Router {
 
 impl Router {
     /// A router over `mapper` with no controllers yet.
-    pub fn new(mapper: Mapper) -> Self {
+    ///
+    /// The router gives the mapper the names of its controllers
+    /// ([`Mapper::set_controllers`]), replacing any the mapper had: a
+    /// `{controller}` matches only a registered name, so a route that would
+    /// name an unknown controller does not match and a later route gets its
+    /// turn, and a name with a `/` (`admin/user`) matches across segments.
+    pub fn new(mut mapper: Mapper) -> Self {
+        mapper.set_controllers(std::iter::empty::<String>());
         Router {
             inner: Arc::new(Inner {
                 mapper: Arc::new(mapper),
@@ -100,7 +113,8 @@ impl Router {
 
     /// Registers `service` as the controller called `name` (the value of the
     /// `controller` routing arg). A second registration under the same name
-    /// replaces the first.
+    /// replaces the first. A name may contain `/` (`admin/user`): a
+    /// `{controller}` in a route then matches it across segments.
     ///
     /// The service's errors become a logged `500`; its response body may be any
     /// `http_body::Body<Data = Bytes>`.
@@ -110,10 +124,25 @@ impl Router {
     {
         let name: String = name.into();
         let controller = service.into_controller();
-        let controllers = &mut Arc::make_mut(&mut self.inner).controllers;
-        match controllers.binary_search_by(|(n, _)| (**n).cmp(&*name)) {
-            Ok(i) => controllers[i].1 = controller,
-            Err(i) => controllers.insert(i, (Arc::from(name), controller)),
+        let inner = Arc::make_mut(&mut self.inner);
+        match inner
+            .controllers
+            .binary_search_by(|(n, _)| (**n).cmp(&*name))
+        {
+            Ok(i) => inner.controllers[i].1 = controller,
+            Err(i) => {
+                inner.controllers.insert(i, (Arc::from(name), controller));
+                // The mapper learns the new name now, while the router is
+                // being built, so that a request never waits for it.
+                let names = inner.controllers.iter().map(|(n, _)| &**n);
+                match Arc::get_mut(&mut inner.mapper) {
+                    Some(mapper) => mapper.set_controllers(names),
+                    None => {
+                        let known = KnownControllers::new(names);
+                        inner.mapper = Arc::new(inner.mapper.with_controllers(known));
+                    }
+                }
+            }
         }
         self
     }

@@ -18,6 +18,7 @@ use super::builder::{Inner, Router};
 use super::method_override::{form_method, wants_look, OriginalMethod};
 use crate::controller::{bad_request, internal_error, not_found, BoxResponse, ControllerFuture};
 use crate::generate::build_path;
+use crate::mount::strip_prefix;
 use crate::route::Target;
 
 /// The response future of [`Router`]: the controller's future, or the router's
@@ -138,10 +139,11 @@ async fn dispatch_form(inner: Arc<Inner>, req: http::Request<Body>) -> http::Res
 }
 
 /// Finds the route, answers a redirect, or hands the request to its controller
-/// with the routing args and the route table in its context.
+/// with the routing args and the route table in its context (and, for a route
+/// ending in `{*path_info}`, the matched part moved into the mount prefix).
 fn dispatch(inner: &Arc<Inner>, req: http::Request<Body>) -> Dispatched {
     let (parts, body) = req.into_parts();
-    let (args, target) = {
+    let (args, target, path_info) = {
         let Some(found) = inner.mapper.recognize_request(&parts) else {
             return Dispatched::Answered(not_found());
         };
@@ -153,7 +155,7 @@ fn dispatch(inner: &Arc<Inner>, req: http::Request<Body>) -> Dispatched {
                 "Bad Request: a path value is not UTF-8 once decoded",
             ));
         };
-        (args, found.target())
+        (args, found.target(), found.path_info_cut())
     };
     let mut req = http::Request::from_parts(parts, body);
 
@@ -180,6 +182,15 @@ fn dispatch(inner: &Arc<Inner>, req: http::Request<Body>) -> Dispatched {
     else {
         return Dispatched::Answered(not_found());
     };
+    if let Some(cut) = path_info {
+        // Routes' `*path_info`: the matched part becomes the mount prefix and
+        // the controller sees the rest as its path.
+        let Some(uri) = strip_prefix(req.uri(), cut) else {
+            return Dispatched::Answered(bad_request("Bad Request: the path could not be split"));
+        };
+        let prefix = std::mem::replace(req.uri_mut(), uri);
+        MountPrefix::push(&mut req, &prefix.path()[..cut]);
+    }
     let head = req.method() == http::Method::HEAD;
     let context = RequestContext::of_mut(&mut req);
     let routes: Arc<dyn Any + Send + Sync> = inner.mapper.clone();
