@@ -131,7 +131,7 @@ impl StaticFiles {
     /// | `cache_size` | size (`64MiB`) | 64 MiB |
     /// | `cache_file_max` | size | 64 KiB |
     /// | `revalidate` | duration | 1 s |
-    /// | `chunk_size` | size | 256 KiB |
+    /// | `chunk_size` | size | 64 KiB |
     /// | `max_ranges` | integer | 16 |
     /// | `open_files` | integer: large files' descriptors kept open (`0`: none) | 256 |
     ///
@@ -362,7 +362,7 @@ impl StaticFiles {
         self.configure(|c| c.revalidate = every)
     }
 
-    /// The read size when streaming a large file. Default: 256 KiB. At most
+    /// The read size when streaming a large file. Default: 64 KiB. At most
     /// three chunks per response are in memory at once (one or two with the
     /// connection, one read ahead), plus at most 4 MiB of spare buffers per
     /// process.
