@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use crate::hash::IndexMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
@@ -14,14 +13,15 @@ use http::HeaderValue;
 
 use crate::config::Config;
 use crate::encoding::Encoding;
+use crate::open_files::DiskFile;
 
 /// Where a representation's bytes are.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum Source {
     /// In memory: served without any I/O.
     Memory(Bytes),
-    /// On disk, opened per request and streamed.
-    Disk(PathBuf),
+    /// On disk, streamed; its descriptor may be kept open between requests.
+    Disk(DiskFile),
 }
 
 /// What identifies one version of a file on disk, to reuse cached bytes.

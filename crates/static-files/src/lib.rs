@@ -15,13 +15,15 @@ mod future;
 pub mod fuzzing;
 mod hash;
 mod lookup;
+mod open_files;
 mod path;
 mod range;
 mod respond;
 
 pub use config::{
     BuildError, ContentDisposition, Dotfiles, Symlinks, DEFAULT_CACHE_FILE_MAX, DEFAULT_CACHE_SIZE,
-    DEFAULT_CHUNK_SIZE, DEFAULT_MAX_RANGES, DEFAULT_REVALIDATE, IMMUTABLE_MAX_AGE,
+    DEFAULT_CHUNK_SIZE, DEFAULT_MAX_RANGES, DEFAULT_OPEN_FILES, DEFAULT_REVALIDATE,
+    IMMUTABLE_MAX_AGE,
 };
 pub use dir::{StaticFiles, SETTINGS_KEYS};
 pub use embedded::Embedded;

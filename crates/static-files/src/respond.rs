@@ -53,7 +53,7 @@ pub(crate) fn choose<'e>(
 pub(crate) struct OnDisk<'e> {
     pub(crate) encoding: Option<Encoding>,
     pub(crate) repr: &'e Arc<Representation>,
-    pub(crate) path: &'e std::path::Path,
+    pub(crate) file: &'e crate::open_files::DiskFile,
 }
 
 /// Answers a GET or HEAD of `entry` at once when the chosen representation is in
@@ -74,10 +74,10 @@ pub(crate) fn from_memory<'e, B>(
             Payload::Memory(bytes.clone()),
             config,
         )),
-        crate::entry::Source::Disk(path) => Err(OnDisk {
+        crate::entry::Source::Disk(file) => Err(OnDisk {
             encoding,
             repr,
-            path,
+            file,
         }),
     }
 }

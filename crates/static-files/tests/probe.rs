@@ -89,15 +89,22 @@ async fn a_known_path_with_another_method_is_a_ready_405_not_a_miss() {
 }
 
 #[tokio::test]
-async fn a_large_file_is_read_in_the_future_and_head_gets_no_body() {
+async fn a_large_file_is_opened_in_the_future_then_answered_at_once_from_its_descriptor() {
     let (_dir, mut files) = tree();
     warm(&files).await;
+    let mut answers = Vec::new();
+    let Probed::Pending(future) = files.probe(&mut request(Method::GET, "/large.bin")) else {
+        panic!("a file too large for memory is first opened in the future");
+    };
+    answers.push((Method::GET, future.await.unwrap()));
+    // Its descriptor is now kept: no future, for GET and HEAD alike.
     for method in [Method::GET, Method::HEAD] {
-        let mut req = request(method.clone(), "/large.bin");
-        let Probed::Pending(future) = files.probe(&mut req) else {
-            panic!("a file too large for memory is opened in the future");
+        let Probed::Ready(res) = files.probe(&mut request(method.clone(), "/large.bin")) else {
+            panic!("{method}: a kept descriptor is answered at once");
         };
-        let res = future.await.unwrap();
+        answers.push((method, res));
+    }
+    for (method, res) in answers {
         assert_eq!(res.status(), 200);
         assert_eq!(res.headers()["content-length"], "204800");
         let body = http_body_util::BodyExt::collect(res.into_body())
@@ -105,6 +112,15 @@ async fn a_large_file_is_read_in_the_future_and_head_gets_no_body() {
             .unwrap();
         let expected = if method == Method::HEAD { 0 } else { 204_800 };
         assert_eq!(body.to_bytes().len(), expected, "{method}");
+    }
+    // With the open-file cache off, every request opens the file in the future.
+    let mut files = files.open_files(0);
+    warm(&files).await;
+    for _ in 0..2 {
+        let Probed::Pending(future) = files.probe(&mut request(Method::GET, "/large.bin")) else {
+            panic!("open_files(0): opened in the future every time");
+        };
+        assert_eq!(future.await.unwrap().status(), 200);
     }
 }
 

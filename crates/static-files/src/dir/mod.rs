@@ -22,6 +22,7 @@ use crate::encoding::Encoding;
 use crate::entry::{FileEntry, Index, Representation, Source};
 use crate::future::ResponseFuture;
 use crate::lookup::{lookup, Lookup};
+use crate::open_files::{still_linked, Budget, DiskFile};
 use crate::respond::{self, Payload};
 
 /// Serves the files under a root directory: the twin of Paste's
@@ -60,6 +61,8 @@ struct Shared {
     config: Config,
     index: RwLock<Arc<Index>>,
     scan_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The bound on the descriptors kept open (see `open_files.rs`).
+    open_files: Arc<Budget>,
 }
 
 impl std::fmt::Debug for StaticFiles {
@@ -88,6 +91,7 @@ pub const SETTINGS_KEYS: &[&str] = &[
     "revalidate",
     "chunk_size",
     "max_ranges",
+    "open_files",
 ];
 
 impl StaticFiles {
@@ -127,8 +131,9 @@ impl StaticFiles {
     /// | `cache_size` | size (`64MiB`) | 64 MiB |
     /// | `cache_file_max` | size | 64 KiB |
     /// | `revalidate` | duration | 1 s |
-    /// | `chunk_size` | size | 256 KiB |
+    /// | `chunk_size` | size | 64 KiB |
     /// | `max_ranges` | integer | 16 |
+    /// | `open_files` | integer: large files' descriptors kept open (`0`: none) | 256 |
     ///
     /// ```
     /// use gw_core::Settings;
@@ -227,6 +232,9 @@ impl StaticFiles {
         if let Some(n) = settings.get_int::<usize>("max_ranges")? {
             files = files.max_ranges(n);
         }
+        if let Some(n) = settings.get_int::<usize>("open_files")? {
+            files = files.open_files(n);
+        }
         Ok(files)
     }
 
@@ -234,9 +242,10 @@ impl StaticFiles {
         StaticFiles {
             shared: Arc::new(Shared {
                 root,
-                config,
                 index: RwLock::new(Arc::new(Index::default())),
                 scan_lock: Arc::new(tokio::sync::Mutex::new(())),
+                open_files: Budget::new(config.open_files),
+                config,
             }),
         }
     }
@@ -353,7 +362,7 @@ impl StaticFiles {
         self.configure(|c| c.revalidate = every)
     }
 
-    /// The read size when streaming a large file. Default: 256 KiB. At most
+    /// The read size when streaming a large file. Default: 64 KiB. At most
     /// three chunks per response are in memory at once (one or two with the
     /// connection, one read ahead), plus at most 4 MiB of spare buffers per
     /// process.
@@ -365,6 +374,23 @@ impl StaticFiles {
     /// more are answered with the whole file. Default: 16.
     pub fn max_ranges(self, parts: usize) -> Self {
         self.configure(|c| c.max_ranges = parts.max(1))
+    }
+
+    /// How many descriptors of files too large for the memory cache are kept
+    /// open between requests (an open-file cache, like nginx's
+    /// `open_file_cache`). Default: 256. `0` opens the file for every request.
+    ///
+    /// A request for a kept file makes no `open` and no thread hand-off: it
+    /// `fstat`s the descriptor on the worker thread (a file changed in place gets
+    /// fresh headers; a file deleted or replaced by a new one is opened again by
+    /// its path) and streams it with positioned reads. Each index rescan (see
+    /// [`revalidate_interval`](Self::revalidate_interval)) closes the descriptors
+    /// no request used since the previous rescan, and those of files that
+    /// changed. When the bound is reached, other files are opened per request.
+    /// The bound counts kept descriptors; each response in flight also holds its
+    /// file open until it ends, with or without this cache.
+    pub fn open_files(self, max: usize) -> Self {
+        self.configure(|c| c.open_files = max)
     }
 }
 
@@ -503,8 +529,9 @@ fn serve<B>(
     }
 }
 
-/// Answers a file from memory, or says that it must be opened; only then is the
-/// part of the request head a file answer needs (method, headers) copied.
+/// Answers a file from memory or from its kept descriptor, or says that it must
+/// be opened; only then is the part of the request head a file answer needs
+/// (method, headers) copied.
 fn serve_file<B>(
     shared: &Shared,
     entry: &Arc<FileEntry>,
@@ -514,16 +541,76 @@ fn serve_file<B>(
         Ok(res) => return Ok(res),
         Err(disk) => disk,
     };
+    if let Some(file) = disk.file.kept() {
+        // `fstat` of an open descriptor does not wait for the disk: done here,
+        // on the worker, with no hand-off to the blocking pool.
+        match file.metadata() {
+            Ok(meta) if meta.is_file() && still_linked(&meta) => {
+                return Ok(respond_open(
+                    shared,
+                    entry,
+                    disk.encoding,
+                    disk.repr,
+                    disk.file.path(),
+                    file,
+                    &meta,
+                    req.method(),
+                    req.headers(),
+                ));
+            }
+            // Deleted or replaced since it was kept: open the path again.
+            _ => disk.file.forget(),
+        }
+    }
     let mut parts = Request::new(()).into_parts().0;
     parts.method = req.method().clone();
     parts.headers = req.headers().clone();
     Err(Box::new(DiskRequest {
         encoding: disk.encoding,
         repr: disk.repr.clone(),
-        path: disk.path.to_path_buf(),
+        path: disk.file.path().to_path_buf(),
         parts,
         entry: entry.clone(),
     }))
+}
+
+/// Answers from `file`, opened from `path`, whose metadata is
+/// `meta`. The index may be up to one interval old, so the open file is the
+/// truth: when it is not the version `repr` describes (changed in place, or a
+/// new file at the path), the answer is built from `meta` instead.
+#[allow(clippy::too_many_arguments)]
+fn respond_open(
+    shared: &Shared,
+    entry: &FileEntry,
+    encoding: Option<Encoding>,
+    repr: &Arc<Representation>,
+    path: &Path,
+    file: Arc<File>,
+    meta: &std::fs::Metadata,
+    method: &http::Method,
+    headers: &http::HeaderMap,
+) -> Response<Body> {
+    let stamp = scan::stamp_of(meta);
+    let fresh;
+    let repr = if repr.stamp == Some(stamp) {
+        repr
+    } else {
+        fresh = Representation::on_disk(
+            stamp,
+            encoding,
+            Source::Disk(DiskFile::new(path.to_path_buf())),
+        );
+        &fresh
+    };
+    respond::respond(
+        entry,
+        encoding,
+        repr,
+        method,
+        headers,
+        Payload::Disk(file),
+        &shared.config,
+    )
 }
 
 impl DiskRequest {
@@ -535,32 +622,29 @@ impl DiskRequest {
             Ok((file, meta))
         })
         .await;
-        let Ok((file, meta)) = opened else {
-            // Deleted since the last scan.
-            return respond::not_found();
+        let (file, meta) = match opened {
+            Ok((file, meta)) if meta.is_file() => (file, meta),
+            // Deleted since the last scan (a HEAD answer has no body).
+            _ => return respond::for_method(&self.parts.method, respond::not_found()),
         };
-        if !meta.is_file() {
-            return respond::not_found();
+        let file = Arc::new(file);
+        // Only the version the index describes is kept: a newer one gets its
+        // own representation at the next rescan.
+        if let Source::Disk(disk) = &self.repr.source {
+            if self.repr.stamp == Some(scan::stamp_of(&meta)) {
+                disk.keep(&file, &shared.open_files);
+            }
         }
-        // The index may be up to one interval old; the open file is the truth.
-        let stamp = scan::stamp_of(&meta);
-        let repr = if self.repr.stamp == Some(stamp) {
-            self.repr
-        } else {
-            Arc::new(Representation::on_disk(
-                stamp,
-                self.encoding,
-                Source::Disk(self.path),
-            ))
-        };
-        respond::respond(
+        respond_open(
+            &shared,
             &self.entry,
             self.encoding,
-            &repr,
+            &self.repr,
+            &self.path,
+            file,
+            &meta,
             &self.parts.method,
             &self.parts.headers,
-            Payload::Disk(Arc::new(file)),
-            &shared.config,
         )
     }
 }

@@ -11,10 +11,11 @@ use crate::lookup::{lookup, Lookup};
 /// - A path the index does not know (or that cannot exist: `..`, a dotfile when
 ///   they are hidden, a directory without an index file) is [`Probed::Miss`], with
 ///   no 404 built and no system call.
-/// - A file held in memory, a 304, a 416, a redirect, a 405 or a listing is
-///   [`Probed::Ready`], built from the borrowed request.
-/// - A file that must be read from disk, or any request while the index is due
-///   for a rescan (the first request, say), is [`Probed::Pending`]: only then are
+/// - A file held in memory or whose descriptor is kept open (see
+///   [`StaticFiles::open_files`]), a 304, a 416, a redirect, a 405 or a listing
+///   is [`Probed::Ready`], built from the borrowed request.
+/// - A file that must be opened, or any request while the index is due for a
+///   rescan (the first request, say), is [`Probed::Pending`]: only then are
 ///   the method and headers (or, for a rescan, the whole head) copied, into the
 ///   future. That future may still answer 404 (a file deleted since the last
 ///   scan); the caller, which kept the request, goes on with it.

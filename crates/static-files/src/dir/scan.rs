@@ -18,6 +18,7 @@ use bytes::Bytes;
 use crate::config::{Config, Symlinks};
 use crate::encoding::Encoding;
 use crate::entry::{FileEntry, Index, Node, Representation, Source, Stamp};
+use crate::open_files::DiskFile;
 use crate::path::check_segment;
 
 /// Directories nested deeper than this are not indexed (a guard against link loops).
@@ -176,8 +177,9 @@ impl Walker<'_> {
             Some(enc) => f.variants.iter().find(|(e, _)| *e == enc).map(|(_, r)| r),
         });
         if let Some(prev) = previous.filter(|p| p.stamp == Some(stamp)) {
-            if let Source::Memory(_) = prev.source {
-                self.budget = self.budget.saturating_sub(prev.len);
+            match &prev.source {
+                Source::Memory(_) => self.budget = self.budget.saturating_sub(prev.len),
+                Source::Disk(file) => file.close_if_idle(),
             }
             return prev.clone();
         }
@@ -198,7 +200,7 @@ impl Walker<'_> {
         Arc::new(Representation::on_disk(
             stamp,
             encoding,
-            Source::Disk(found.path.clone()),
+            Source::Disk(DiskFile::new(found.path.clone())),
         ))
     }
 }
