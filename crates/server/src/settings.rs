@@ -370,4 +370,39 @@ mod tests {
             assert!(err.contains(key), "{err}");
         }
     }
+
+    #[test]
+    fn limits_are_checked_at_their_bounds() {
+        let config = |key: &str, value: &str| {
+            ServerConfig::from_settings(&Settings::from_pairs([(key, value)]))
+        };
+        assert_eq!(
+            config("max_header_bytes", "8KiB").unwrap().max_header_bytes,
+            8192
+        );
+        assert!(config("max_header_bytes", "8191").is_err());
+        assert_eq!(
+            config("max_connections", "4294967295")
+                .unwrap()
+                .max_connections,
+            4_294_967_295
+        );
+        let err = config("max_connections", "4294967296").unwrap_err();
+        assert!(err.to_string().contains("at most 4294967295"), "{err}");
+    }
+
+    #[test]
+    fn a_certificate_and_key_together_need_the_tls_feature() {
+        let got = ServerConfig::from_settings(&Settings::from_pairs([
+            ("tls_cert", "/etc/cert.pem"),
+            ("tls_key", "/etc/key.pem"),
+        ]));
+        if cfg!(feature = "tls") {
+            let tls = got.unwrap().tls.expect("both files given");
+            assert_eq!(tls.cert, std::path::PathBuf::from("/etc/cert.pem"));
+        } else {
+            let err = got.unwrap_err().to_string();
+            assert!(err.contains("the `tls` feature"), "{err}");
+        }
+    }
 }

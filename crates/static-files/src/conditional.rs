@@ -321,4 +321,19 @@ mod tests {
             }
         );
     }
+
+    #[test]
+    fn if_range_is_ignored_without_range_or_on_other_methods() {
+        // A failing validator matters only to a GET that asks for a range.
+        assert_eq!(run(Method::GET, &[("if-range", "\"old\"")]), PROCEED);
+        let range = ("range", "bytes=0-0");
+        assert_eq!(
+            run(Method::HEAD, &[range, ("if-range", "\"old\"")]),
+            PROCEED
+        );
+        assert_eq!(
+            run(Method::POST, &[range, ("if-range", "\"old\"")]),
+            PROCEED
+        );
+    }
 }

@@ -179,6 +179,27 @@ mod tests {
     }
 
     #[test]
+    fn tokens_extensions_and_setting_words() {
+        let tokens: Vec<_> = Encoding::ALL.iter().map(|e| e.token()).collect();
+        assert_eq!(tokens, ["br", "zstd", "gzip"]);
+        let extensions: Vec<_> = Encoding::ALL.iter().map(|e| e.extension()).collect();
+        assert_eq!(extensions, ["br", "zst", "gz"]);
+        assert_eq!(Zstd.to_string(), "zstd");
+        for (word, expected) in [
+            ("br", Some(Br)),
+            (" BR ", Some(Br)),
+            ("zstd", Some(Zstd)),
+            ("zst", Some(Zstd)),
+            ("gzip", Some(Gzip)),
+            ("Gz", Some(Gzip)),
+            ("deflate", None),
+            ("", None),
+        ] {
+            assert_eq!(Encoding::from_word(word), expected, "{word:?}");
+        }
+    }
+
+    #[test]
     fn qvalue_parsing() {
         assert_eq!(qvalue("0.125"), Some(125));
         assert_eq!(qvalue("1.0"), Some(1000));

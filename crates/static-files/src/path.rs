@@ -255,6 +255,18 @@ mod tests {
     }
 
     #[test]
+    fn rejections_say_what_is_wrong() {
+        assert_eq!(
+            PathRejection::DotSegment.to_string(),
+            "path has a . or .. segment"
+        );
+        assert_eq!(
+            resolve("/%zz", false).unwrap_err().to_string(),
+            "path has a broken percent escape"
+        );
+    }
+
+    #[test]
     fn encode_segment_escapes_markup_and_spaces() {
         assert_eq!(encode_segment("a b<c>.txt"), "a%20b%3Cc%3E.txt");
     }

@@ -190,6 +190,27 @@ mod tests {
     }
 
     #[test]
+    fn the_spec_limit_is_exactly_max_specs() {
+        let specs = |n: u64| {
+            let list = (0..n).map(|i| format!("{i}-{i}")).collect::<Vec<_>>();
+            format!("bytes={}", list.join(","))
+        };
+        assert_eq!(
+            parse(&specs(MAX_SPECS as u64), 10_000, 1000),
+            Partial(vec![0..MAX_SPECS as u64])
+        );
+        assert_eq!(parse(&specs(MAX_SPECS as u64 + 1), 10_000, 1000), Full);
+    }
+
+    #[test]
+    fn a_position_must_be_digits() {
+        assert_eq!(parse("bytes=-", 10, 8), Unsatisfiable);
+        assert_eq!(parse("bytes=0-x", 10, 8), Unsatisfiable);
+        assert_eq!(parse("bytes=-1x", 10, 8), Unsatisfiable);
+        assert_eq!(parse("bytes=+1-2", 10, 8), Unsatisfiable);
+    }
+
+    #[test]
     fn empty_file_ignores_ranges() {
         assert_eq!(parse("bytes=0-0", 0, 8), Full);
     }

@@ -451,6 +451,40 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_substitution_in_an_escaped_string_points_at_the_string() {
+        // With escapes the text is not the source, so the `$` cannot be located.
+        let err = parse("[global]\nroot = \"\\t${NOPE}\"\n").unwrap_err();
+        assert_eq!(err.position(), Some((2, 8)));
+        let err = parse("[app.a]\nuse = [\"x\", \"-${NOPE}\"]\n").unwrap_err();
+        assert_eq!(err.position(), Some((2, 15)));
+    }
+
+    #[test]
+    fn filters_and_servers_have_their_own_namespaces() {
+        let doc =
+            parse("[app.main]\nuse = \"x\"\n[filter.main]\nuse = \"y\"\n[server.main]\n").unwrap();
+        assert_eq!(doc.sections.len(), 3);
+        assert_eq!(doc.app_like("main").unwrap().id(), "app.main");
+        assert_eq!(
+            doc.section(Kind::Filter, "main").unwrap().id(),
+            "filter.main"
+        );
+        assert!(doc.app_like("other").is_none());
+        let doc = parse("[composite.c]\nuse = \"cascade\"\n").unwrap();
+        assert_eq!(doc.app_like("c").unwrap().kind, Kind::Composite);
+        assert_eq!(Kind::Pipeline.to_string(), "pipeline");
+        assert!(!Kind::Filter.is_app_like() && !Kind::Server.is_app_like());
+    }
+
+    #[test]
+    fn the_directory_of_a_bare_file_name_is_the_current_one() {
+        let bare = Document::parse_with_env("", Path::new("dev.toml"), &|_| None).unwrap();
+        assert_eq!(bare.dir(), PathBuf::from("."));
+        let nested = parse("").unwrap();
+        assert_eq!(nested.dir(), PathBuf::from("/etc/app"));
+    }
+
+    #[test]
     fn a_bad_section_name_is_an_error() {
         let err = parse("[app.\"a#b\"]\nuse = \"x\"\n").unwrap_err();
         assert_eq!(

@@ -169,6 +169,26 @@ mod tests {
         assert_eq!(err.offset(), 9);
     }
 
+    #[test]
+    fn offsets_count_past_lone_dollars_and_earlier_references() {
+        assert_eq!(sub("$x${NOPE}").unwrap_err().offset(), 2);
+        assert_eq!(sub("${here}-${NOPE}").unwrap_err().offset(), 8);
+        assert_eq!(sub("${PORT:-1}${}").unwrap_err().offset(), 10);
+        assert_eq!(sub("ab${here}cd").unwrap(), "ab/srv/appcd");
+    }
+
+    #[test]
+    fn errors_say_how_to_write_the_value() {
+        assert_eq!(
+            sub("${here").unwrap_err().to_string(),
+            "`${` is not closed by `}` (write `$$` for a literal `$`)"
+        );
+        assert_eq!(
+            sub("${:-x}").unwrap_err().to_string(),
+            "`${}` names no variable"
+        );
+    }
+
     proptest::proptest! {
         #[test]
         fn text_without_a_dollar_is_unchanged(raw in "[^$]*") {

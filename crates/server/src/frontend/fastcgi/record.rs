@@ -479,4 +479,139 @@ mod tests {
         }
         assert_eq!(total, data.len());
     }
+
+    #[test]
+    fn every_type_byte_round_trips() {
+        let named = [
+            (1, RecordType::BeginRequest),
+            (2, RecordType::AbortRequest),
+            (3, RecordType::EndRequest),
+            (4, RecordType::Params),
+            (5, RecordType::Stdin),
+            (6, RecordType::Stdout),
+            (7, RecordType::Stderr),
+            (8, RecordType::Data),
+            (9, RecordType::GetValues),
+            (10, RecordType::GetValuesResult),
+            (11, RecordType::UnknownType),
+        ];
+        for (byte, kind) in named {
+            assert_eq!(RecordType::from_byte(byte), kind);
+            assert_eq!(kind.to_byte(), byte);
+        }
+        for byte in [0, 12, 255] {
+            assert_eq!(RecordType::from_byte(byte), RecordType::Other(byte));
+            assert_eq!(RecordType::Other(byte).to_byte(), byte);
+        }
+    }
+
+    #[test]
+    fn a_record_header_is_the_specified_bytes() {
+        let mut out = BytesMut::from(&b"x"[..]);
+        encode_record(&mut out, RecordType::Stderr, 0x0102, b"abc");
+        assert_eq!(&out[..], b"x\x01\x07\x01\x02\x00\x03\x05\x00abc\0\0\0\0\0");
+        let mut empty = BytesMut::new();
+        encode_record(&mut empty, RecordType::Params, 1, b"");
+        assert_eq!(&empty[..], b"\x01\x04\x00\x01\x00\x00\x00\x00");
+    }
+
+    #[test]
+    fn a_record_with_padding_and_a_following_record_parse_apart() {
+        // Content 3 bytes, padding 2 (not the 5 we would write), then a second record.
+        let mut buf = BytesMut::from(&b"\x01\x05\x00\x09\x00\x03\x02\x00abcPP"[..]);
+        encode_record(&mut buf, RecordType::Stdin, 9, b"");
+        let first = parse_record(&mut buf).unwrap().unwrap();
+        assert_eq!(
+            (first.kind, first.request_id, &first.content[..]),
+            (RecordType::Stdin, 9, &b"abc"[..])
+        );
+        let second = parse_record(&mut buf).unwrap().unwrap();
+        assert_eq!((second.kind, second.content.len()), (RecordType::Stdin, 0));
+        assert!(buf.is_empty());
+        // Every byte but the last padding byte is not yet a record.
+        let mut short = BytesMut::from(&b"\x01\x05\x00\x09\x00\x03\x02\x00abcP"[..]);
+        assert_eq!(parse_record(&mut short), Ok(None));
+        assert_eq!(short.len(), 12, "a partial record is left in place");
+    }
+
+    #[test]
+    fn an_end_request_carries_app_and_protocol_status() {
+        let mut out = BytesMut::new();
+        encode_end_request(&mut out, 5, 0x0A0B_0C0D, ProtocolStatus::UnknownRole);
+        let record = parse_record(&mut out).unwrap().unwrap();
+        assert_eq!(record.kind, RecordType::EndRequest);
+        assert_eq!(record.request_id, 5);
+        assert_eq!(&record.content[..], &[0x0A, 0x0B, 0x0C, 0x0D, 3, 0, 0, 0]);
+    }
+
+    #[test]
+    fn keep_conn_is_the_low_flag_bit_only() {
+        let flags = |f: u8| {
+            parse_begin_request(&[0, 1, f, 0, 0, 0, 0, 0])
+                .unwrap()
+                .keep_conn
+        };
+        assert!(flags(1));
+        assert!(flags(3));
+        assert!(!flags(0));
+        assert!(!flags(2));
+        let role = |hi: u8, lo: u8| {
+            parse_begin_request(&[hi, lo, 0, 0, 0, 0, 0, 0])
+                .unwrap()
+                .role
+        };
+        assert_eq!(role(1, 1), Role::Other(257), "the role is big-endian");
+        assert_eq!(
+            parse_begin_request(&[0, 1, 0, 0, 0, 0, 0, 0, 0]),
+            Err(RecordError::BadBeginRequest)
+        );
+    }
+
+    #[test]
+    fn pair_lengths_are_one_byte_below_128_and_four_above() {
+        let mut out = BytesMut::new();
+        encode_pair(&mut out, &[b'n'; 127], &[b'v'; 128]);
+        assert_eq!(&out[..5], &[127, 0x80, 0, 0, 128]);
+        assert_eq!(out.len(), 5 + 127 + 128);
+        // A four-byte length with high bits: the top bit is the flag, not length.
+        let mut big = BytesMut::new();
+        big.extend_from_slice(&[0x80, 0x00, 0x01, 0x00, 1]);
+        big.extend_from_slice(&[b'n'; 256]);
+        big.extend_from_slice(b"v");
+        let pairs = parse_pairs(&big).unwrap();
+        assert_eq!(pairs.len(), 1);
+        assert_eq!((pairs[0].0.len(), &pairs[0].1[..]), (256, &b"v"[..]));
+        // Two pairs one after the other, and a name of 0 bytes.
+        let mut two = BytesMut::new();
+        encode_pair(&mut two, b"", b"a");
+        encode_pair(&mut two, b"B", b"cd");
+        assert_eq!(
+            parse_pairs(&two).unwrap(),
+            [
+                (Bytes::new(), Bytes::from_static(b"a")),
+                (Bytes::from_static(b"B"), Bytes::from_static(b"cd"))
+            ]
+        );
+        assert_eq!(parse_pairs(b""), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        assert_eq!(
+            RecordError::BadVersion(2).to_string(),
+            "FastCGI record with version 2, expected 1"
+        );
+        assert_eq!(
+            RecordError::BadBeginRequest.to_string(),
+            "FastCGI BEGIN_REQUEST body is not 8 bytes"
+        );
+        assert_eq!(
+            RecordError::TruncatedPair.to_string(),
+            "FastCGI name-value pair runs past its record"
+        );
+        assert_eq!(
+            RecordError::ParamsTooLarge(10).to_string(),
+            "FastCGI params exceed 10 bytes"
+        );
+    }
 }
