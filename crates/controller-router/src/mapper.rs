@@ -790,15 +790,15 @@ impl<'m, 'p> Match<'m, 'p> {
     /// All values as routing args (defaults first, then captured values in
     /// pattern order), or `None` if a value does not decode to UTF-8.
     pub fn routing_args(&self) -> Option<RoutingArgs> {
-        self.routing_args_sharing(|_| None)
+        self.routing_args_sharing(|_, _| None)
     }
 
     /// [`routing_args`](Self::routing_args), taking a captured value from
-    /// `known` when it has the same text (the router passes its controller
-    /// names), instead of copying it.
+    /// `known(name, value)` when it has one of the same text (the router passes
+    /// its controller names for the `controller` slot), instead of copying it.
     pub(crate) fn routing_args_sharing<'k>(
         &self,
-        known: impl Fn(&str) -> Option<&'k Arc<str>>,
+        mut known: impl FnMut(&str, &str) -> Option<&'k Arc<str>>,
     ) -> Option<RoutingArgs> {
         // Names and defaults are the route's shared strings; only captured values
         // are new text.
@@ -810,7 +810,7 @@ impl<'m, 'p> Match<'m, 'p> {
             match (captured, &slot.default) {
                 (Some((_, s, e)), _) => {
                     let value = decode(&self.path[s..e])?;
-                    match known(&value) {
+                    match known(&slot.name, &value) {
                         Some(shared) => args.insert(slot.name.clone(), shared.clone()),
                         None => args.insert(slot.name.clone(), value),
                     }

@@ -143,14 +143,21 @@ async fn dispatch_form(inner: Arc<Inner>, req: http::Request<Body>) -> http::Res
 /// ending in `{*path_info}`, the matched part moved into the mount prefix).
 fn dispatch(inner: &Arc<Inner>, req: http::Request<Body>) -> Dispatched {
     let (parts, body) = req.into_parts();
+    let mut chosen = None;
     let (args, target, path_info) = {
         let Some(found) = inner.mapper.recognize_request(&parts) else {
             return Dispatched::Answered(not_found());
         };
-        // A captured controller name shares the table's copy of its text.
-        let Some(args) =
-            found.routing_args_sharing(|text| inner.controller(text).map(|(name, _)| name))
-        else {
+        // A captured controller name shares the table's copy of its text, and
+        // the controller found for it is the one called: one lookup.
+        let Some(args) = found.routing_args_sharing(|name, text| {
+            if name != "controller" {
+                return None;
+            }
+            let entry = inner.controller(text)?;
+            chosen = Some(entry);
+            Some(&entry.0)
+        }) else {
             return Dispatched::Answered(bad_request(
                 "Bad Request: a path value is not UTF-8 once decoded",
             ));
@@ -176,9 +183,9 @@ fn dispatch(inner: &Arc<Inner>, req: http::Request<Body>) -> Dispatched {
         Target::RedirectUrl(url, status) => return Dispatched::Answered(redirect(url, *status)),
     }
 
-    let Some((_, controller)) = args
-        .get("controller")
-        .and_then(|name| inner.controller(name))
+    // A controller the route names (not captured) is found by its name.
+    let Some((_, controller)) =
+        chosen.or_else(|| args.get("controller").and_then(|name| inner.controller(name)))
     else {
         return Dispatched::Answered(not_found());
     };

@@ -53,7 +53,7 @@ proptest! {
             return Ok(());
         };
         let plain = found.routing_args();
-        let shared = found.routing_args_sharing(|text| inner.controller(text).map(|(name, _)| name));
+        let shared = found.routing_args_sharing(|_, text| inner.controller(text).map(|(name, _)| name));
         prop_assert_eq!(&shared, &plain);
         if let Some(args) = &shared {
             let order: Vec<_> = args.named().collect();
