@@ -182,3 +182,28 @@ fn routes_added_after_the_names_follow_them_too() {
     );
     assert_eq!(args(&m, "/nobody/view"), None);
 }
+
+#[test]
+fn any_name_text_is_taken_literally() {
+    // Pattern syntax in a name (`{`, `}`, `\`, `*`, `.`) and empty pieces are
+    // literal text: giving the names never fails, and each matches itself.
+    let names = ["a{b}/c", r"x\y/z", "p/{*q}", "a//b", "v/{.f}", "ok"];
+    let m = Mapper::new()
+        .connect("/{controller}/{action}")
+        .unwrap()
+        .controllers(names);
+    for (name, path) in [
+        ("a{b}/c", "/a%7Bb%7D/c/show"),
+        (r"x\y/z", "/x%5Cy/z/show"),
+        ("p/{*q}", "/p/%7B*q%7D/show"),
+        ("a//b", "/a//b/show"),
+        ("ok", "/ok/show"),
+    ] {
+        assert_eq!(
+            args(&m, path),
+            pairs(&[("controller", name), ("action", "show")]),
+            "{path}"
+        );
+    }
+    assert_eq!(args(&m, "/p/anything/show"), None);
+}

@@ -6,14 +6,25 @@
 //! function is one case here, in one of three forms:
 //!
 //! - `same!(ours, routes)`: we give Routes' answer;
-//! - `ours!(ours, routes, "why")`: we answer differently on purpose; `why`
-//!   names the row of the README's "Differences from Routes" table;
+//! - `ours!(ours, want, routes, "why")`: we answer `want`, differently on
+//!   purpose; `why` must appear in the README's "Differences from Routes" table;
 //! - `fails!(ours, routes)`: we answer differently and it is not a chosen
 //!   difference (a failing case, checked so that a fix is noticed).
 //!
-//! A Routes assertion inside a loop counts once. Routes' legacy `:var` and
-//! `*var` spellings are written as `{var}` and `{*var}` (the crate has one
-//! syntax), and a pattern gets its leading `/`.
+//! A Routes assertion inside a loop counts once; a call of a Routes helper
+//! (`_assert_restful_routes`) counts the helper's assertions. Routes' legacy
+//! `:var` and `*var` spellings are written as `{var}` and `{*var}` (the crate
+//! has one syntax), and a pattern gets its leading `/`. Routes' `None` for a
+//! missing value is an absent key. A `month=None`-style default has no form:
+//! the value is simply required. Routes' conveniences that make routes
+//! (`submapper(controller=..)`, `action()`, `link()`, `parent_resource=`) are
+//! written as the routes they make.
+//!
+//! Out of scope, and only counted in the ledger: what the crate's README
+//! leaves out (minimization and implicit defaults, sub-domains, route memory,
+//! qualified URLs, `mapper.prefix`, `_filter`, ...). In a Routes function that
+//! turns minimization on, a case is in scope when its answer does not depend
+//! on minimization or on implicit defaults.
 //!
 //! `ledger_matches_the_cases` checks that [`LEDGER`] agrees with the cases in
 //! this file, function by function; the README quotes its totals.
