@@ -118,6 +118,8 @@ pub(crate) struct FileBody {
     segments: VecDeque<Segment>,
     /// The read of the next chunk, when it runs as a task of its own.
     ahead: Option<JoinHandle<io::Result<Bytes>>>,
+    /// Whether the body has let other tasks run since its last chunk.
+    yielded: bool,
     chunk_size: usize,
     remaining: u64,
 }
@@ -134,8 +136,9 @@ impl std::fmt::Debug for FileBody {
 /// task that runs while the connection waits for its socket. A long download
 /// is bound by one connection's round trips, and overlapping them with the read
 /// pays (about 1.4× on one 100 MiB download here); a short body is not, so it
-/// reads each chunk when the connection asks for it, without a task.
-const READ_AHEAD_CHUNKS: u64 = 8;
+/// reads each chunk when the connection asks for it, without a task (a task
+/// per chunk costs about 10% more CPU per 1 MiB response).
+const READ_AHEAD_CHUNKS: u64 = 32;
 
 /// What the next piece gave when read on the spot.
 enum Now {
@@ -159,6 +162,7 @@ impl FileBody {
             version,
             segments: segments.into_iter().filter(|s| s.len() > 0).collect(),
             ahead: None,
+            yielded: true,
             chunk_size: chunk_size.max(4096),
             remaining,
         }
@@ -371,6 +375,7 @@ impl FileBody {
     /// Counts `chunk` as sent and, for a long body, starts reading the next.
     fn sent(&mut self, chunk: Bytes) -> Frame<Bytes> {
         self.remaining -= chunk.len() as u64;
+        self.yielded = false;
         if self.ahead.is_none() && self.reads_ahead() {
             if let Ok(rt) = tokio::runtime::Handle::try_current() {
                 self.start_read(&rt);
@@ -389,6 +394,21 @@ impl http_body::Body for FileBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = self.get_mut();
+        // Between two chunks read on the spot, let the other connections on
+        // this worker run first: they then take turns chunk by chunk instead
+        // of one writing its whole body while the others wait, which costs
+        // the kernel's TCP path less (with a core to itself, about 40% less
+        // CPU per 1 MiB response at 8 connections; see the README for a shared
+        // core). Outside a runtime there is nobody to yield to.
+        if this.ahead.is_none()
+            && !this.yielded
+            && this.remaining > 0
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            this.yielded = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         if this.ahead.is_none() {
             match this.read_now() {
                 Now::Chunk(chunk) => return Poll::Ready(Some(Ok(this.sent(chunk)))),
@@ -595,6 +615,40 @@ mod tests {
         }
         assert_eq!(sizes, [8192, 8192, 8192, 8192, 8192, 100]);
         assert_eq!(got, data);
+    }
+
+    #[tokio::test]
+    async fn between_chunks_a_body_lets_other_tasks_run_once() {
+        struct Count(std::sync::atomic::AtomicUsize);
+        impl std::task::Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        let (_dir, path, data) = numbered_file(3 * 4096);
+        let mut body = std::pin::pin!(body_over(&path, 4096));
+        let count = Arc::new(Count(std::sync::atomic::AtomicUsize::new(0)));
+        let waker = std::task::Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut got = Vec::new();
+        let mut pending = 0;
+        // Bounded: 3 chunks, a yield before each of the last two, and the end.
+        for _ in 0..20 {
+            match body.as_mut().poll_frame(&mut cx) {
+                Poll::Ready(Some(frame)) => {
+                    got.extend_from_slice(&frame.unwrap().into_data().unwrap())
+                }
+                Poll::Ready(None) => break,
+                Poll::Pending => pending += 1,
+            }
+        }
+        assert_eq!(got, data);
+        assert_eq!(pending, 2, "one yield between two chunks");
+        assert_eq!(
+            count.0.load(std::sync::atomic::Ordering::Relaxed),
+            2,
+            "each yield wakes the task again"
+        );
     }
 
     #[tokio::test]
