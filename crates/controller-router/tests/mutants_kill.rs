@@ -43,3 +43,46 @@ fn urls_expose_their_prefix_and_mapper() {
         "{debug}"
     );
 }
+
+#[test]
+fn an_empty_format_generates_no_extension() {
+    let m = Mapper::new()
+        .route(gw_controller_router::Route::new("/m/{id}{.format}").name("item"))
+        .unwrap();
+    assert_eq!(
+        m.url_for_route("item", &[("id", "7"), ("format", "")])
+            .unwrap(),
+        "/m/7"
+    );
+    assert_eq!(
+        m.url_for_route("item", &[("id", "7"), ("format", "json")])
+            .unwrap(),
+        "/m/7.json"
+    );
+}
+
+#[test]
+fn generation_errors_name_the_route_and_the_value() {
+    let m = Mapper::new()
+        .route(gw_controller_router::Route::new("/n/{id:\\d+}").name("num"))
+        .unwrap();
+    let err = m.url_for_route("num", &[("id", "x")]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "route \"/n/{id:\\\\d+}\" does not accept \"x\" for {id}"
+    );
+    assert_eq!(
+        m.url_for_route("nope", &[]).unwrap_err().to_string(),
+        "no route is named \"nope\""
+    );
+    assert_eq!(
+        m.url_for_route("num", &[]).unwrap_err().to_string(),
+        "route \"/n/{id:\\\\d+}\" needs a value for {id}"
+    );
+}
+
+#[test]
+fn a_one_letter_key_with_an_empty_value_goes_to_the_query() {
+    let m = Mapper::new().connect("/hi/{fred}").unwrap();
+    assert_eq!(m.generate(&[("fred", "x"), ("q", "")]).unwrap(), "/hi/x?q=");
+}
