@@ -86,3 +86,27 @@ fn a_one_letter_key_with_an_empty_value_goes_to_the_query() {
     let m = Mapper::new().connect("/hi/{fred}").unwrap();
     assert_eq!(m.generate(&[("fred", "x"), ("q", "")]).unwrap(), "/hi/x?q=");
 }
+
+#[test]
+fn long_static_segments_are_compared_past_their_first_sixteen_bytes() {
+    let m = Mapper::new()
+        .connect("/abcdefgh_ijklmnop_tail")
+        .unwrap()
+        .connect("/abcdefgh_ijklmnoq_tail")
+        .unwrap()
+        .connect("/abcdefgh_ijklmnop_tain")
+        .unwrap();
+    let pattern = |path: &str| {
+        m.recognize(&http::Method::GET, path)
+            .map(|found| found.pattern().to_owned())
+    };
+    for path in [
+        "/abcdefgh_ijklmnop_tail",
+        "/abcdefgh_ijklmnoq_tail",
+        "/abcdefgh_ijklmnop_tain",
+    ] {
+        assert_eq!(pattern(path).as_deref(), Some(path));
+    }
+    assert_eq!(pattern("/abcdefgh_ijklmnoX_tail"), None);
+    assert_eq!(pattern("/abcdefgh_ijklmnop_taiX"), None);
+}
