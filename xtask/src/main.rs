@@ -1,10 +1,11 @@
 //! `cargo xtask ci | bench | peers | scale-out | newcomer | fuzz | soak |
-//! hostile-memory`: the project's
+//! hostile-memory | mutants`: the project's
 //! automation, in Rust so it runs wherever cargo does.
 
 mod bench;
 mod fuzz;
 mod hostile_memory;
+mod mutants;
 mod newcomer;
 mod peers;
 mod proc;
@@ -25,9 +26,10 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("soak") => soak::soak(&args[1..]),
         Some("hostile-memory") => hostile_memory::hostile_memory(&args[1..]),
+        Some("mutants") => mutants::mutants(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | bench [SCENARIO...] [--quick] [--anchors] [--no-pin] | bench instructions [SCENARIO...] | peers | scale-out | newcomer [--skip-tests] | fuzz [--seconds N] [TARGET...] | soak [--seconds N] | hostile-memory>"
+                "usage: cargo xtask <ci | bench [SCENARIO...] [--quick] [--anchors] [--no-pin] | bench instructions [SCENARIO...] | peers | scale-out | newcomer [--skip-tests] | fuzz [--seconds N] [TARGET...] | soak [--seconds N] | hostile-memory | mutants [GROUP...]>"
             );
             return ExitCode::from(2);
         }

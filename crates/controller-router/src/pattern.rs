@@ -554,4 +554,25 @@ mod tests {
             [("id".into(), "7.".into())]
         );
     }
+
+    #[test]
+    fn escapes_anywhere_in_a_pattern_or_a_requirement_are_kept() {
+        // An escape past the first literal byte, and one that is not the last.
+        assert_eq!(
+            segs(r"/x/ab\.c"),
+            [Segment::Static("x".into()), Segment::Static("ab.c".into())]
+        );
+        // Inside braces, an escaped brace neither opens nor closes the variable.
+        let p = Pattern::parse(r"/{a:x\}y}/{b:\{}").unwrap();
+        assert_eq!(p.vars[0].regex.as_deref(), Some(r"x\}y"));
+        assert_eq!(p.vars[1].regex.as_deref(), Some(r"\{"));
+    }
+
+    #[test]
+    fn split_segment_gives_the_segment_and_what_follows_its_slash() {
+        assert_eq!(split_segment("a/b/c"), ("a", Some("b/c")));
+        assert_eq!(split_segment("/b"), ("", Some("b")));
+        assert_eq!(split_segment("a/"), ("a", Some("")));
+        assert_eq!(split_segment("abc"), ("abc", None));
+    }
 }
