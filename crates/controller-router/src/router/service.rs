@@ -184,9 +184,10 @@ fn dispatch(inner: &Arc<Inner>, req: http::Request<Body>) -> Dispatched {
     }
 
     // A controller the route names (not captured) is found by its name.
-    let Some((_, controller)) =
-        chosen.or_else(|| args.get("controller").and_then(|name| inner.controller(name)))
-    else {
+    let Some((_, controller)) = chosen.or_else(|| {
+        args.get("controller")
+            .and_then(|name| inner.controller(name))
+    }) else {
         return Dispatched::Answered(not_found());
     };
     if let Some(cut) = path_info {
