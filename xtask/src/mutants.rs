@@ -98,6 +98,9 @@ pub(crate) fn mutants(args: &[String]) -> Result<(), String> {
     let mut failed = Vec::new();
     for group in chosen {
         let out = out_root.join(group.name);
+        // cargo-mutants makes `mutants.out` inside this folder, not the folder.
+        std::fs::create_dir_all(&out)
+            .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
         let out = out.to_string_lossy();
         let mut argv = vec![
             "-n",
