@@ -49,29 +49,6 @@ fn cargo(nightly: bool, nice: bool) -> Command {
     cargo
 }
 
-/// Installs cargo-fuzz unless `cargo fuzz` already runs.
-fn ensure_cargo_fuzz() -> Result<(), String> {
-    let present = Command::new("cargo")
-        .args(["fuzz", "--version"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if present {
-        return Ok(());
-    }
-    eprintln!("xtask: installing cargo-fuzz (cargo install cargo-fuzz --locked)");
-    let status = Command::new("cargo")
-        .args(["install", "cargo-fuzz", "--locked"])
-        .status()
-        .map_err(|e| format!("cannot start cargo install: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("cargo install cargo-fuzz failed with {status}"))
-    }
-}
-
 /// libFuzzer's final `stat::number_of_executed_units: N`.
 fn executions(stderr: &str) -> Option<u64> {
     stderr
@@ -104,7 +81,7 @@ pub(crate) fn fuzz(args: &[String]) -> Result<(), String> {
     if targets.is_empty() {
         targets = TARGETS.to_vec();
     }
-    ensure_cargo_fuzz()?;
+    crate::ensure_cargo_subcommand("fuzz", "cargo-fuzz")?;
     let nightly = has_nightly();
     let fuzz_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
     let status = cargo(nightly, false)

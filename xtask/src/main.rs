@@ -68,6 +68,20 @@ fn ci() -> Result<(), String> {
     Ok(())
 }
 
+/// Installs the crates.io crate `krate` unless `cargo SUBCOMMAND --version` runs.
+fn ensure_cargo_subcommand(subcommand: &str, krate: &str) -> Result<(), String> {
+    let present = Command::new("cargo")
+        .args([subcommand, "--version"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if present {
+        return Ok(());
+    }
+    run("cargo", &["install", krate, "--locked"], &[])
+}
+
 fn run(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
     eprintln!("xtask: running {program} {}", args.join(" "));
     let status = Command::new(program)

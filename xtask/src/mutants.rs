@@ -7,7 +7,7 @@
 //! missing. Each group writes `target/mutants/GROUP/mutants.out/`. Too slow for CI
 //! (minutes per group on a quiet machine), so CI does not run it.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// One run: a package, the files whose mutants are tested, and which of the
 /// package's tests judge them (`--lib`: unit tests; `--tests`: unit and
@@ -65,20 +65,6 @@ const GROUPS: &[Group] = &[
     },
 ];
 
-/// Installs cargo-mutants unless `cargo mutants` already runs.
-fn ensure_cargo_mutants() -> Result<(), String> {
-    let present = Command::new("cargo")
-        .args(["mutants", "--version"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if present {
-        return Ok(());
-    }
-    crate::run("cargo", &["install", "cargo-mutants", "--locked"], &[])
-}
-
 pub(crate) fn mutants(args: &[String]) -> Result<(), String> {
     let chosen: Vec<&Group> = if args.is_empty() {
         GROUPS.iter().collect()
@@ -92,7 +78,7 @@ pub(crate) fn mutants(args: &[String]) -> Result<(), String> {
             })
             .collect::<Result<_, _>>()?
     };
-    ensure_cargo_mutants()?;
+    crate::ensure_cargo_subcommand("mutants", "cargo-mutants")?;
     let root = crate::workspace_root()?;
     let out_root = crate::target_dir(&root).join("mutants");
     let mut failed = Vec::new();
