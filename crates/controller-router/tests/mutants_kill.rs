@@ -110,3 +110,29 @@ fn long_static_segments_are_compared_past_their_first_sixteen_bytes() {
     assert_eq!(pattern("/abcdefgh_ijklmnoX_tail"), None);
     assert_eq!(pattern("/abcdefgh_ijklmnop_taiX"), None);
 }
+
+#[test]
+fn a_route_tried_after_one_that_failed_late_gets_only_its_own_values() {
+    // Both routes have a segment with text around a variable, so each is
+    // checked by matching its whole pattern; the first captures `a`, then fails
+    // on its requirement, and the second must not see that capture.
+    let m = Mapper::new()
+        .route(
+            gw_controller_router::Route::new("/p/{a}.json/{n}")
+                .requirement("n", r"\d+")
+                .default("controller", "first"),
+        )
+        .unwrap()
+        .route(
+            gw_controller_router::Route::new("/{b}/{c}.json/{m}").default("controller", "second"),
+        )
+        .unwrap();
+    let found = m.recognize(&http::Method::GET, "/p/q.json/zz").unwrap();
+    let args = found.routing_args().unwrap();
+    assert_eq!(args.get("controller"), Some("second"));
+    assert_eq!(
+        (args.get("b"), args.get("c"), args.get("m")),
+        (Some("p"), Some("q"), Some("zz"))
+    );
+    assert_eq!(args.get("a"), None);
+}
