@@ -4,7 +4,7 @@
 //! `RWF_NOWAIT`, which copies what the page cache holds and never waits for the
 //! disk: a warm file streams with no blocking-pool round trip and no thread
 //! switch. What the page cache does not hold (and every read elsewhere) goes to
-//! tokio's blocking pool. A long body (see [`READ_AHEAD_CHUNKS`]) reads its next
+//! tokio's blocking pool. A long body (see [`READ_AHEAD_BYTES`]) reads its next
 //! chunk ahead, as a task that runs while the connection waits for its socket;
 //! a short one reads each chunk when the connection asks for it, which costs
 //! less CPU. A chunk is a `Bytes` that owns its buffer; when the connection has
@@ -51,7 +51,16 @@ impl Segment {
 /// in the process (a body of a few chunks would otherwise rarely get to reuse
 /// one). Their bytes stay initialised, so a reused buffer is read into without
 /// being zeroed again, and a download faults in no fresh memory.
-static SPARE: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+static SPARE: Mutex<Spare> = Mutex::new(Spare {
+    buffers: Vec::new(),
+    bytes: 0,
+});
+
+struct Spare {
+    buffers: Vec<Vec<u8>>,
+    /// Their lengths, summed.
+    bytes: usize,
+}
 
 /// How much the spare buffers may hold in all: 64 chunks of the default size.
 const SPARE_BYTES: usize = 4 << 20;
@@ -63,7 +72,12 @@ const SPARE_MAX: usize = 64;
 /// bytes (the chunk size; a short last chunk still gets a reusable buffer, whose
 /// untouched pages cost nothing).
 fn take_buffer(len: usize, size: usize) -> Vec<u8> {
-    let spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner).pop();
+    let spare = {
+        let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
+        let buf = spare.buffers.pop();
+        spare.bytes -= buf.as_ref().map_or(0, Vec::len);
+        buf
+    };
     match spare {
         Some(buf) if buf.len() >= len => buf,
         _ => vec![0; len.max(size)],
@@ -96,9 +110,9 @@ impl Drop for Chunk {
     fn drop(&mut self) {
         let buf = std::mem::take(&mut self.buf);
         let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
-        let held: usize = spare.iter().map(Vec::len).sum();
-        if spare.len() < SPARE_MAX && held + buf.len() <= SPARE_BYTES {
-            spare.push(buf);
+        if spare.buffers.len() < SPARE_MAX && spare.bytes + buf.len() <= SPARE_BYTES {
+            spare.bytes += buf.len();
+            spare.buffers.push(buf);
         }
     }
 }
@@ -132,13 +146,20 @@ impl std::fmt::Debug for FileBody {
     }
 }
 
-/// A body with at least this many chunks left reads the next one ahead, as a
-/// task that runs while the connection waits for its socket. A long download
-/// is bound by one connection's round trips, and overlapping them with the read
+/// A body with at least this much left reads the next chunk ahead, as a task
+/// that runs while the connection waits for its socket. A long download is
+/// bound by one connection's round trips, and overlapping them with the read
 /// pays (about 1.4× on one 100 MiB download here); a short body is not, so it
 /// reads each chunk when the connection asks for it, without a task (a task
 /// per chunk costs about 10% more CPU per 1 MiB response).
-const READ_AHEAD_CHUNKS: u64 = 32;
+const READ_AHEAD_BYTES: u64 = 2 << 20;
+
+/// A body that reads ahead reads this many chunks at a time: one long download
+/// pays per read (a task, a hand-off) and not for the size of its writes, as
+/// many downloads at once do (see [`DEFAULT_CHUNK_SIZE`]).
+///
+/// [`DEFAULT_CHUNK_SIZE`]: crate::DEFAULT_CHUNK_SIZE
+const READ_AHEAD_SCALE: usize = 4;
 
 /// What the next piece gave when read on the spot.
 enum Now {
@@ -170,11 +191,13 @@ impl FileBody {
 
     /// The offset and length of the next file chunk, if the next piece is one.
     fn next_chunk(&self) -> Option<(u64, usize)> {
+        let size = if self.reads_ahead() {
+            self.chunk_size * READ_AHEAD_SCALE
+        } else {
+            self.chunk_size
+        };
         match self.segments.front()? {
-            Segment::File(r) => Some((
-                r.start,
-                (r.end - r.start).min(self.chunk_size as u64) as usize,
-            )),
+            Segment::File(r) => Some((r.start, (r.end - r.start).min(size as u64) as usize)),
             Segment::Bytes(_) => None,
         }
     }
@@ -240,11 +263,11 @@ impl FileBody {
         self.ahead = Some(spawn_read(rt, file, version, chunk, offset));
     }
 
-    /// Whether the next chunk should be read ahead (see [`READ_AHEAD_CHUNKS`]).
+    /// Whether the next chunk should be read ahead (see [`READ_AHEAD_BYTES`]).
     /// Where the page cache cannot be read on the spot, every read goes to the
     /// blocking pool and always runs ahead.
     fn reads_ahead(&self) -> bool {
-        !cfg!(target_os = "linux") || self.remaining >= READ_AHEAD_CHUNKS * self.chunk_size as u64
+        !cfg!(target_os = "linux") || self.remaining >= READ_AHEAD_BYTES
     }
 
     fn fail(&mut self, e: io::Error) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
@@ -498,45 +521,49 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_long_body_reads_ahead_and_its_chunks_keep_file_order() {
-        let (_dir, path, data) = numbered_file(300_000);
+        let (_dir, path, data) = numbered_file(READ_AHEAD_BYTES as usize + 300_000);
         let mut body = body_over(&path, 4096);
         let mut got = Vec::new();
         let mut read_ahead = false;
+        let mut sizes = std::collections::BTreeSet::new();
         while let Some(frame) = body.frame().await {
             let chunk = frame.unwrap().into_data().unwrap();
-            assert!(chunk.len() <= 4096);
+            sizes.insert(chunk.len());
             got.extend_from_slice(&chunk);
             read_ahead |= body.ahead.is_some();
         }
-        assert!(read_ahead, "a body of 73 chunks never read ahead");
+        assert!(read_ahead, "a body of 2.3 MiB never read ahead");
+        // Read ahead 4 chunks at a time, then chunk by chunk below 2 MiB left.
+        assert_eq!(sizes.iter().max(), Some(&(4 * 4096)));
+        assert!(sizes.contains(&4096), "{sizes:?}");
         assert!(body.ahead.is_none(), "a read ahead past the end");
         assert_eq!(got, data);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn fixed_bytes_and_file_ranges_interleave_in_order_while_reading_ahead() {
-        let (_dir, path, data) = numbered_file(200_000);
+        let (_dir, path, data) = numbered_file(2_200_000);
         let file = Arc::new(File::open(&path).unwrap());
         let segments = vec![
             Segment::Bytes(Bytes::from_static(b"<head>")),
-            Segment::File(1000..150_000),
+            Segment::File(1000..2_150_000),
             Segment::Bytes(Bytes::from_static(b"<mid>")),
             Segment::File(0..10),
             Segment::Bytes(Bytes::new()),
-            Segment::File(199_990..200_000),
+            Segment::File(2_199_990..2_200_000),
             Segment::Bytes(Bytes::from_static(b"<tail>")),
         ];
         let body = FileBody::new(file, None, segments, 4096);
         assert_eq!(
             body.size_hint().exact(),
-            Some(6 + 149_000 + 5 + 10 + 10 + 6)
+            Some(6 + 2_149_000 + 5 + 10 + 10 + 6)
         );
         let got = body.collect().await.unwrap().to_bytes();
         let mut want = b"<head>".to_vec();
-        want.extend_from_slice(&data[1000..150_000]);
+        want.extend_from_slice(&data[1000..2_150_000]);
         want.extend_from_slice(b"<mid>");
         want.extend_from_slice(&data[..10]);
-        want.extend_from_slice(&data[199_990..]);
+        want.extend_from_slice(&data[2_199_990..]);
         want.extend_from_slice(b"<tail>");
         assert_eq!(got, want);
     }
@@ -545,9 +572,11 @@ mod tests {
     fn spare_buffers_hold_at_most_4_mib() {
         let chunks: Vec<Chunk> = (0..10).map(|_| Chunk::new(1 << 20, 1 << 20)).collect();
         drop(chunks);
-        let held: usize = SPARE.lock().unwrap().iter().map(Vec::len).sum();
+        let spare = SPARE.lock().unwrap();
+        let held: usize = spare.buffers.iter().map(Vec::len).sum();
         // Other tests may take buffers meanwhile, never add past the bound.
         assert!(held <= SPARE_BYTES, "{held} bytes of spare buffers");
+        assert_eq!(spare.bytes, held, "the running total is the sum");
     }
 
     #[test]
