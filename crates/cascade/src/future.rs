@@ -1,9 +1,8 @@
 //! Response futures.
 //!
 //! Each member is readied only when the request reaches it: called (or probed) at
-//! once, in place, if it is ready; else cloned and readied inside the future (see
-//! `call.rs`). So
-//! `Cascade::poll_ready` never waits on a member that the request may never reach,
+//! once, in place, if it is ready; else cloned and readied inside the future
+//! ([`gw_core::ReadyCall`]). So `Cascade::poll_ready` never waits on a member that the request may never reach,
 //! and a member that is not ready delays only the requests that get as far as it.
 
 use std::future::Future;
@@ -12,12 +11,11 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
-use gw_core::{Body, BoxApp, BoxAppFuture, BoxError, Probed};
+use gw_core::{Body, BoxApp, BoxAppFuture, BoxError, Probed, ReadyCall};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
 use crate::body::CascadeBody;
-use crate::call::MemberCall;
 use crate::catch::{Policy, Verdict};
 use crate::handoff::{Handoff, Lent, Pending, Settled};
 use crate::list::Members;
@@ -32,7 +30,7 @@ pin_project! {
         A: Service<MemberRequest<B>>,
     {
         #[pin]
-        call: MemberCall<A, MemberRequest<B>>,
+        call: ReadyCall<A, MemberRequest<B>>,
         policy: Policy,
     }
 }
@@ -41,7 +39,7 @@ impl<A, B> LastFuture<A, B>
 where
     A: Service<MemberRequest<B>>,
 {
-    pub(crate) fn new(call: MemberCall<A, MemberRequest<B>>, policy: Policy) -> Self {
+    pub(crate) fn new(call: ReadyCall<A, MemberRequest<B>>, policy: Policy) -> Self {
         LastFuture { call, policy }
     }
 }
@@ -82,7 +80,7 @@ pin_project! {
     {
         First {
             #[pin]
-            call: MemberCall<A, MemberRequest<B>>,
+            call: ReadyCall<A, MemberRequest<B>>,
             rest: Option<R>,
             handoff: Option<Handoff<B>>,
         },
@@ -98,7 +96,7 @@ where
     A: Service<MemberRequest<B>>,
     R: Members<B>,
 {
-    pub(crate) fn new(call: MemberCall<A, MemberRequest<B>>, rest: R, handoff: Handoff<B>) -> Self {
+    pub(crate) fn new(call: ReadyCall<A, MemberRequest<B>>, rest: R, handoff: Handoff<B>) -> Self {
         OrFuture {
             state: OrState::First {
                 call,
@@ -389,7 +387,7 @@ where
     /// The member is called by value: the head is copied, as for a plain member.
     pub(crate) fn plain(member: A, rest: &R, pending: Pending<B>) -> Self {
         let (req, handoff) = pending.split();
-        let call = OrFuture::new(MemberCall::start(member, req), rest.clone(), handoff);
+        let call = OrFuture::new(ReadyCall::new(member, req), rest.clone(), handoff);
         Self::from_state(ProbeState::Plain {
             call: Box::pin(call),
         })

@@ -155,7 +155,6 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod body;
-mod call;
 mod catch;
 mod config;
 mod error;

@@ -12,11 +12,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use std::task::{Context, Poll, Waker};
 
-use gw_core::{Body, BoxApp, BoxError, Probe, Probed};
+use gw_core::{Body, BoxApp, BoxError, Probe, Probed, ReadyCall};
 use tower_service::Service;
 
 use crate::body::CascadeBody;
-use crate::call::MemberCall;
 use crate::future::{DynFuture, LastFuture, OrFuture, ProbeFuture};
 use crate::handoff::Pending;
 use crate::list::sealed;
@@ -86,7 +85,7 @@ where
     B::Error: Into<BoxError>,
 {
     let policy = pending.policy();
-    LastFuture::new(MemberCall::start_ref(member, pending.into_last()), policy)
+    LastFuture::new(ReadyCall::new_ref(member, pending.into_last()), policy)
 }
 
 impl<A, B, RB> Members<B> for Last<A>
@@ -120,7 +119,7 @@ where
     fn start(&mut self, pending: Pending<B>) -> Self::Future {
         let (req, handoff) = pending.split();
         OrFuture::new(
-            MemberCall::start_ref(&mut self.first, req),
+            ReadyCall::new_ref(&mut self.first, req),
             self.rest.clone(),
             handoff,
         )

@@ -67,7 +67,7 @@ pub(crate) fn check(version: Version, uri: &Uri, headers: &HeaderMap) -> Result<
 /// IP-literal in brackets, or a reg-name / IPv4 address; empty is allowed (a
 /// target URI without an authority).
 fn is_valid_host(value: &[u8]) -> bool {
-    let (host, port) = if let Some(rest) = value.strip_prefix(b"[") {
+    let port = if let Some(rest) = value.strip_prefix(b"[") {
         let Some(end) = rest.iter().position(|&b| b == b']') else {
             return false;
         };
@@ -79,22 +79,20 @@ fn is_valid_host(value: &[u8]) -> bool {
         if !ok {
             return false;
         }
-        (&[][..], &rest[end + 1..])
+        &rest[end + 1..]
     } else {
-        match value.iter().position(|&b| b == b':') {
-            Some(colon) => (&value[..colon], &value[colon..]),
-            None => (value, &[][..]),
-        }
+        // One pass: the name runs to the first byte it may not hold, which must
+        // be the port's `:` (a `:` is not a name byte).
+        let name = value.iter().position(|&b| !REG_NAME[b as usize]);
+        &value[name.unwrap_or(value.len())..]
     };
-    let port_ok = match port.split_first() {
+    match port.split_first() {
         None => true,
         Some((b':', digits)) => digits.iter().all(u8::is_ascii_digit),
         Some(_) => false,
-    };
-    port_ok && host.iter().all(|&b| REG_NAME[b as usize])
+    }
 }
 
-/// [`is_reg_name_byte`] for every byte, looked up once per byte of every Host.
 const REG_NAME: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
@@ -138,6 +136,38 @@ mod tests {
         for b in 0..=255u8 {
             let rule = b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(&b);
             assert_eq!(REG_NAME[b as usize], rule, "byte {b:#04x}");
+        }
+    }
+
+    /// The rule read literally, for a value without brackets: the name up to
+    /// the first `:`, every byte of it a name byte, then nothing or `:` digits.
+    fn by_the_rule(value: &[u8]) -> bool {
+        let (name, port) = match value.iter().position(|&b| b == b':') {
+            Some(colon) => (&value[..colon], &value[colon..]),
+            None => (value, &[][..]),
+        };
+        let port_ok = match port.split_first() {
+            None => true,
+            Some((b':', digits)) => digits.iter().all(u8::is_ascii_digit),
+            Some(_) => false,
+        };
+        port_ok && name.iter().all(|&b| REG_NAME[b as usize])
+    }
+
+    proptest::proptest! {
+        /// The one-pass check answers what the rule says, for any bytes.
+        #[test]
+        fn one_pass_matches_the_rule(
+            value in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(b"az09.-:_~%[]@/ ".to_vec()),
+                    proptest::num::u8::ANY,
+                ],
+                0..24,
+            )
+        ) {
+            proptest::prop_assume!(value.first() != Some(&b'['));
+            proptest::prop_assert_eq!(is_valid_host(&value), by_the_rule(&value));
         }
     }
 

@@ -245,7 +245,7 @@ impl Server {
             + Send
             + 'static,
         S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
+        S::Error: Into<BoxError> + Send,
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
@@ -266,7 +266,7 @@ impl Server {
             + Send
             + 'static,
         S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
+        S::Error: Into<BoxError> + Send,
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
         F: Future<Output = ()> + Send,
@@ -395,7 +395,7 @@ trait App<B>:
     tower::Service<
         http::Request<Body>,
         Response = http::Response<B>,
-        Error: Into<BoxError>,
+        Error: Into<BoxError> + Send,
         Future: Send + 'static,
     > + Clone
     + Send
@@ -407,7 +407,7 @@ impl<S, B> App<B> for S where
     S: tower::Service<
             http::Request<Body>,
             Response = http::Response<B>,
-            Error: Into<BoxError>,
+            Error: Into<BoxError> + Send,
             Future: Send + 'static,
         > + Clone
         + Send

@@ -17,10 +17,8 @@ use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
-use tower::util::Oneshot;
-use tower::ServiceExt;
 
-use gw_core::{BoxError, ClientInfo, PeerAddr, RequestContext, Scheme};
+use gw_core::{BoxError, ClientInfo, PeerAddr, ReadyCall, RequestContext, Scheme};
 
 use crate::access_log::Record;
 use crate::body_timeout::{outcome, watch, BodyOutcome};
@@ -118,7 +116,7 @@ where
 {
     type Response = Response<ResponseBody<B>>;
     type Error = BoxError;
-    type Future = ResponseFuture<Oneshot<S, Request<gw_core::Body>>, B>;
+    type Future = ResponseFuture<ReadyCall<S, Request<gw_core::Body>>, B>;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
         let (mut parts, incoming) = req.into_parts();
@@ -206,7 +204,7 @@ where
         let deadline = server.request_timeout.map(tokio::time::sleep);
         ResponseFuture {
             state: State::Call {
-                call: self.inner.clone().oneshot(Request::from_parts(parts, body)),
+                call: ReadyCall::new(self.inner.clone(), Request::from_parts(parts, body)),
                 deadline: OptionSleep { sleep: deadline },
             },
             guard: Some(guard),
