@@ -17,7 +17,7 @@ use tower_service::Service;
 
 use crate::body::CascadeBody;
 use crate::catch::{Policy, Verdict};
-use crate::handoff::{Handoff, Lent, Pending, Settled};
+use crate::handoff::{Handoff, Judged, Lease, Pending, Settled};
 use crate::list::Members;
 use crate::replay::ReplayBody;
 
@@ -363,7 +363,7 @@ pin_project! {
         Waiting {
             #[pin]
             future: A::Future,
-            kept: Option<Box<(Lent<B>, R)>>,
+            kept: Option<Box<(Pending<B>, Lease<B>, R)>>,
         },
         // The member missed: the rest of the cascade.
         Rest { #[pin] call: R::Future },
@@ -399,30 +399,52 @@ where
         Self::from_state(ProbeState::Rest { call })
     }
 
-    /// The member answered (or failed) at once.
+    /// The member answered (or failed) at once. The outcome is put where the
+    /// answer will be sent from first, then judged there
+    /// ([`outcome_mut`](ProbeFuture::outcome_mut)): a hit moves the response
+    /// once.
     #[inline(always)]
-    pub(crate) fn settled(
-        lent: Lent<B>,
-        outcome: Result<http::Response<RA>, A::Error>,
-        rest: &mut R,
-    ) -> Self {
-        Self::from_state(settle(lent, outcome, rest))
+    pub(crate) fn answered(outcome: Result<http::Response<RA>, A::Error>) -> Self {
+        Self::from_state(ProbeState::Answered {
+            outcome: Some(outcome),
+        })
+    }
+
+    /// The outcome of a future made by [`answered`](ProbeFuture::answered).
+    #[inline(always)]
+    pub(crate) fn outcome_mut(&mut self) -> &mut Result<http::Response<RA>, A::Error> {
+        match &mut self.state {
+            ProbeState::Answered {
+                outcome: Some(outcome),
+            } => outcome,
+            _ => unreachable!("only called on an answered future"),
+        }
+    }
+
+    /// The cascade's own answer (413, 507).
+    pub(crate) fn own(res: http::Response<Bytes>) -> Self {
+        Self::from_state(ProbeState::Own { res: Some(res) })
     }
 
     /// The member's answer needs waiting.
-    pub(crate) fn waiting(future: A::Future, lent: Lent<B>, rest: &R) -> Self {
+    pub(crate) fn waiting(
+        future: A::Future,
+        pending: Pending<B>,
+        lease: Lease<B>,
+        rest: &R,
+    ) -> Self {
         Self::from_state(ProbeState::Waiting {
             future,
-            kept: Some(Box::new((lent, rest.clone()))),
+            kept: Some(Box::new((pending, lease, rest.clone()))),
         })
     }
 }
 
-/// Judges a probed member's outcome; the lent request goes to the next member on a
-/// miss, after the outcome is dropped.
-#[inline(always)]
+/// Judges a probed member's outcome after a wait; the request goes to the next
+/// member on a miss, after the outcome is dropped.
 fn settle<A, R, B, RA>(
-    lent: Lent<B>,
+    mut pending: Pending<B>,
+    lease: Lease<B>,
     mut outcome: Result<http::Response<RA>, A::Error>,
     rest: &mut R,
 ) -> ProbeState<A, R, B>
@@ -432,15 +454,15 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    match lent.settle(&mut outcome) {
-        Settled::Done => ProbeState::Answered {
+    match pending.judge(lease, &mut outcome) {
+        Judged::Done => ProbeState::Answered {
             outcome: Some(outcome),
         },
-        Settled::Own(res) => {
+        Judged::Own(res) => {
             drop(outcome);
             ProbeState::Own { res: Some(res) }
         }
-        Settled::Next(pending) => {
+        Judged::Next => {
             // Dropped before the next member is even called.
             drop(outcome);
             ProbeState::Rest {
@@ -480,9 +502,9 @@ where
                 ProbeStateProj::Plain { call } => return call.as_mut().poll(cx),
                 ProbeStateProj::Waiting { future, kept } => {
                     let outcome = ready!(future.poll(cx));
-                    let (lent, mut rest) =
+                    let (pending, lease, mut rest) =
                         *kept.take().expect("ProbeFuture polled after completion");
-                    settle(lent, outcome, &mut rest)
+                    settle(pending, lease, outcome, &mut rest)
                 }
             };
             state.set(next);

@@ -1,49 +1,67 @@
 //! Passing one request from member to member: the request head kept for the next
 //! member, and the recorded body.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use gw_core::BoxError;
-use http::request::Parts;
 use http::{header, HeaderValue, StatusCode};
 
 use crate::catch::Policy;
-use crate::replay::{lock, Failure, ReplayBody, ReplayConfig, ReplayState};
+use crate::replay::{lock, Failure, ReplayBody, ReplayConfig, ReplayState, Slot};
 
 /// A request on its way through a cascade, before the next member gets it.
 ///
 /// It is opaque: [`Members`](crate::members::Members) implementations receive it and
 /// hand it on; nothing else can be done with it.
+///
+/// It holds the request whole, as the next member will get it: a probed member
+/// is lent it in place, and after a miss the same request goes on, so the probe
+/// path never takes the head apart. Its body is empty (the client sent none),
+/// not read by any member yet, or the replay of what earlier members read.
 pub struct Pending<B> {
-    parts: Parts,
-    source: Source<B>,
+    req: http::Request<ReplayBody<B>>,
+    /// The replay limits, kept while a body no member has read is waiting: its
+    /// recording starts when a member that may miss gets it.
+    config: Option<Arc<ReplayConfig>>,
     policy: Policy,
 }
 
 impl<B> std::fmt::Debug for Pending<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pending")
-            .field("method", &self.parts.method)
-            .field("uri", &self.parts.uri)
+            .field("method", self.req.method())
+            .field("uri", self.req.uri())
             .finish_non_exhaustive()
     }
 }
 
-enum Source<B> {
-    /// The client sent no body.
-    Empty,
-    /// No member has seen the body yet.
-    Fresh { body: B, config: Arc<ReplayConfig> },
-    /// An earlier member missed; this is what it left.
-    Resumed(Box<ReplayState<B>>),
+/// The cascade's handle on the recording of a body lent to a member that may
+/// miss (`None`: the client sent no body).
+pub(crate) struct Lease<B>(Option<Slot<B>>);
+
+impl<B> Lease<B> {
+    /// Nothing lent.
+    pub(crate) fn none() -> Self {
+        Lease(None)
+    }
 }
 
-/// What the cascade keeps while a member that may miss is working.
+/// What the cascade keeps while a plain member (given the request by value) is
+/// working: a copy of the head, to go on with if it misses, and the lease.
 pub(crate) struct Handoff<B> {
-    parts: Parts,
-    slot: Option<crate::replay::Slot<B>>,
-    pub(crate) policy: Policy,
+    kept: Pending<B>,
+    lease: Lease<B>,
+}
+
+/// How a lent member's outcome settles the cascade (see [`Pending::judge`]).
+pub(crate) enum Judged {
+    /// Send the member's outcome (response or error) as it is.
+    Done,
+    /// Drop the outcome; the cascade answers by itself (413 and friends).
+    Own(http::Response<Bytes>),
+    /// Drop the outcome at once, then try the next member with the request.
+    Next,
 }
 
 /// How a member's outcome settles the cascade. The outcome itself stays with the
@@ -66,17 +84,14 @@ where
     pub(crate) fn new(req: http::Request<B>, config: &Arc<ReplayConfig>, policy: Policy) -> Self {
         let (parts, body) = req.into_parts();
         // A request without a body costs nothing: no recording, no shared state.
-        let source = if body.is_end_stream() {
-            Source::Empty
+        let (body, config) = if body.is_end_stream() {
+            (ReplayBody::empty(), None)
         } else {
-            Source::Fresh {
-                body,
-                config: config.clone(),
-            }
+            (ReplayBody::direct(body), Some(config.clone()))
         };
         Pending {
-            parts,
-            source,
+            req: http::Request::from_parts(parts, body),
+            config,
             policy,
         }
     }
@@ -85,18 +100,17 @@ where
     /// and declined: the next member gets its head and an empty body.
     #[inline(always)]
     pub(crate) fn bare<X>(req: http::Request<X>, policy: Policy) -> Self {
-        let (parts, _empty) = req.into_parts();
         Pending {
-            parts,
-            source: Source::Empty,
+            req: req.map(|_empty| ReplayBody::empty()),
+            config: None,
             policy,
         }
     }
 
-    #[inline(always)]
     /// True if the client sent a body.
+    #[inline(always)]
     pub(crate) fn has_body(&self) -> bool {
-        !matches!(self.source, Source::Empty)
+        self.req.body().has_body()
     }
 
     /// The request of a client that sent no body (see [`has_body`]) as a
@@ -105,119 +119,96 @@ where
     /// [`has_body`]: Pending::has_body
     pub(crate) fn into_bare(self) -> http::Request<gw_core::Body> {
         debug_assert!(!self.has_body(), "only for a request without a body");
-        http::Request::from_parts(self.parts, gw_core::Body::empty())
+        self.req.map(|_empty| gw_core::Body::empty())
     }
 
     pub(crate) fn policy(&self) -> Policy {
         self.policy
     }
 
-    /// The request for the last member: the kept head, and a body that replays what
-    /// was read before and then reads on without recording.
-    pub(crate) fn into_last(self) -> http::Request<ReplayBody<B>> {
-        let body = match self.source {
-            Source::Empty => ReplayBody::empty(),
-            Source::Fresh { body, .. } => ReplayBody::direct(body),
-            Source::Resumed(mut state) => {
-                state.stop_recording();
-                ReplayBody::owned(state)
+    /// The request for the last member: a body that replays what was read before
+    /// and then reads on without recording.
+    #[inline(always)]
+    pub(crate) fn into_last(mut self) -> http::Request<ReplayBody<B>> {
+        self.req.body_mut().stop_recording();
+        self.req
+    }
+
+    /// Lends the request, in place, to a member that may miss: its body (if any)
+    /// records as the member reads it. A probed member is then given
+    /// [`request_mut`](Pending::request_mut).
+    #[inline(always)]
+    pub(crate) fn lend(&mut self) -> Lease<B> {
+        Lease(self.req.body_mut().share(self.config.take().as_ref()))
+    }
+
+    /// The request, as lent to a probed member.
+    #[inline(always)]
+    pub(crate) fn request_mut(&mut self) -> &mut http::Request<ReplayBody<B>> {
+        &mut self.req
+    }
+
+    /// The request for a plain member that may miss, and what the cascade keeps to
+    /// carry on if it does: a copy of the head and a handle on the recording.
+    pub(crate) fn split(mut self) -> (http::Request<ReplayBody<B>>, Handoff<B>) {
+        let lease = self.lend();
+        let (parts, body) = self.req.into_parts();
+        let kept = Pending {
+            req: http::Request::from_parts(parts.clone(), ReplayBody::empty()),
+            config: None,
+            policy: self.policy,
+        };
+        (
+            http::Request::from_parts(parts, body),
+            Handoff { kept, lease },
+        )
+    }
+
+    /// After a miss: the request gets back the recording, rewound for the next
+    /// member (the member that missed keeps a detached view, if any).
+    #[inline(always)]
+    pub(crate) fn resume(&mut self, lease: Lease<B>) {
+        let Some(slot) = lease.0 else {
+            return;
+        };
+        let body = match lock(&slot).take() {
+            None => ReplayBody::empty(),
+            Some(mut state) => {
+                state.rewind();
+                ReplayBody::owned(Box::new(state))
             }
         };
-        http::Request::from_parts(self.parts, body)
+        *self.req.body_mut() = body;
     }
 
-    /// The request for a member that may miss, and what the cascade keeps to carry on
-    /// if it does: a copy of the head and a handle on the recording.
-    pub(crate) fn split(self) -> (http::Request<ReplayBody<B>>, Handoff<B>) {
-        let kept = self.parts.clone();
-        let (body, slot) = share(self.source);
-        let handoff = Handoff {
-            parts: kept,
-            slot,
-            policy: self.policy,
-        };
-        (http::Request::from_parts(self.parts, body), handoff)
-    }
-
-    /// The request for a member that is probed: lent, not given, so no copy of the
-    /// head is made. The body records as it would for any member that may miss.
+    /// Judges the outcome of the member this request was lent to, in place. On
+    /// `Own` and `Next` the caller drops the outcome before doing anything else: a
+    /// caught body never holds a file, a socket or a task while the cascade goes on.
+    /// On `Next` the request has its body back, ready for the next member.
     #[inline(always)]
-    pub(crate) fn lend(self) -> Lent<B> {
-        let (body, slot) = share(self.source);
-        Lent {
-            req: http::Request::from_parts(self.parts, body),
-            slot,
-            policy: self.policy,
+    pub(crate) fn judge<R, E>(
+        &mut self,
+        lease: Lease<B>,
+        outcome: &mut Result<http::Response<R>, E>,
+    ) -> Judged {
+        if let Some(slot) = &lease.0 {
+            let failure = lock(slot).as_ref().and_then(ReplayState::failure);
+            if let Some(failure) = failure {
+                // The member's answer was built on a body it could not read whole.
+                return Judged::Own(own_response(failure));
+            }
         }
-    }
-}
-
-/// The body a member that may miss reads, and the cascade's handle on its recording.
-#[inline(always)]
-fn share<B>(source: Source<B>) -> (ReplayBody<B>, Option<crate::replay::Slot<B>>)
-where
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
-{
-    match source {
-        Source::Empty => (ReplayBody::empty(), None),
-        Source::Fresh { body, config } => {
-            let slot = Arc::new(Mutex::new(Some(ReplayState::new(body, config))));
-            (ReplayBody::shared(slot.clone()), Some(slot))
+        if self.policy.answers(outcome) {
+            // No one will replay, so recording stops.
+            if let Some(slot) = &lease.0 {
+                if let Some(state) = lock(slot).as_mut() {
+                    state.stop_recording();
+                }
+            }
+            return Judged::Done;
         }
-        Source::Resumed(state) => {
-            let slot = Arc::new(Mutex::new(Some(*state)));
-            (ReplayBody::shared(slot.clone()), Some(slot))
-        }
-    }
-}
-
-/// A request lent to a probed member (see [`gw_core::Probe`]): the cascade
-/// keeps it, so it needs no copy of the head to go on after a miss.
-pub(crate) struct Lent<B> {
-    pub(crate) req: http::Request<ReplayBody<B>>,
-    slot: Option<crate::replay::Slot<B>>,
-    policy: Policy,
-}
-
-impl<B> Lent<B>
-where
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
-{
-    /// What the cascade needs to judge the member's outcome. The member's view of
-    /// the body (if it left it in the request) is dropped: the recording lives on
-    /// in the slot.
-    #[inline(always)]
-    pub(crate) fn into_handoff(self) -> Handoff<B> {
-        let (parts, _body) = self.req.into_parts();
-        Handoff {
-            parts,
-            slot: self.slot,
-            policy: self.policy,
-        }
-    }
-
-    /// The member declined without answering: on to the next one.
-    #[inline(always)]
-    pub(crate) fn into_next(self) -> Pending<B> {
-        self.into_handoff().next()
-    }
-
-    /// Judges a probed member's outcome, as [`Handoff::settle`] does. A request
-    /// without a body (nothing recorded, nothing to fail) is judged in place: the
-    /// answer path never moves the head.
-    #[inline(always)]
-    pub(crate) fn settle<R, E>(self, outcome: &mut Result<http::Response<R>, E>) -> Settled<B> {
-        if self.slot.is_some() {
-            return self.into_handoff().settle(outcome);
-        }
-        let answered = self.policy.answers(outcome);
-        if answered {
-            Settled::Done
-        } else {
-            Settled::Next(self.into_next())
-        }
+        self.resume(lease);
+        Judged::Next
     }
 }
 
@@ -226,49 +217,14 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    /// Judges a member's outcome, in place. On `Own` and `Next` the caller drops the
-    /// outcome before doing anything else: a caught body never holds a file, a
-    /// socket or a task while the cascade goes on.
+    /// Judges a plain member's outcome, as [`Pending::judge`] does; on a miss the
+    /// kept head goes on with the recording.
     pub(crate) fn settle<R, E>(self, outcome: &mut Result<http::Response<R>, E>) -> Settled<B> {
-        let failure = self
-            .slot
-            .as_ref()
-            .and_then(|slot| lock(slot).as_ref().and_then(ReplayState::failure));
-        if let Some(failure) = failure {
-            // The member's answer was built on a body it could not read whole.
-            return Settled::Own(own_response(failure));
-        }
-        let answered = self.policy.answers(outcome);
-        if answered {
-            self.answered();
-            return Settled::Done;
-        }
-        Settled::Next(self.next())
-    }
-
-    /// The member answered: no one will replay, so recording stops.
-    fn answered(self) {
-        if let Some(slot) = &self.slot {
-            if let Some(state) = lock(slot).as_mut() {
-                state.stop_recording();
-            }
-        }
-    }
-
-    /// Takes the recording from the member that missed (its body is detached) and
-    /// rewinds it for the next one.
-    fn next(self) -> Pending<B> {
-        let source = match self.slot.and_then(|slot| lock(&slot).take()) {
-            None => Source::Empty,
-            Some(mut state) => {
-                state.rewind();
-                Source::Resumed(Box::new(state))
-            }
-        };
-        Pending {
-            parts: self.parts,
-            source,
-            policy: self.policy,
+        let Handoff { mut kept, lease } = self;
+        match kept.judge(lease, outcome) {
+            Judged::Done => Settled::Done,
+            Judged::Own(res) => Settled::Own(res),
+            Judged::Next => Settled::Next(kept),
         }
     }
 }

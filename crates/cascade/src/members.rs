@@ -17,7 +17,7 @@ use tower_service::Service;
 
 use crate::body::CascadeBody;
 use crate::future::{DynFuture, LastFuture, OrFuture, ProbeFuture};
-use crate::handoff::Pending;
+use crate::handoff::{Judged, Lease, Pending};
 use crate::list::sealed;
 pub use crate::list::{Append, Members};
 use crate::replay::ReplayBody;
@@ -246,7 +246,7 @@ where
     type Future = ProbeFuture<A, R, B>;
 
     #[inline(always)]
-    fn start(&mut self, pending: Pending<B>) -> Self::Future {
+    fn start(&mut self, mut pending: Pending<B>) -> Self::Future {
         // A `Miss` is a 404 nobody built: only worth it when 404 means "go on".
         if !pending.policy().catch.contains(http::StatusCode::NOT_FOUND) {
             return ProbeFuture::plain(self.first.0.clone(), &self.rest, pending);
@@ -258,16 +258,46 @@ where
         match member.poll_ready(&mut cx) {
             Poll::Ready(Ok(())) => {}
             Poll::Ready(Err(error)) => {
-                return ProbeFuture::settled(pending.lend(), Err(error), &mut self.rest)
+                let mut future = ProbeFuture::answered(Err(error));
+                return match pending.judge(Lease::none(), future.outcome_mut()) {
+                    Judged::Done => future,
+                    Judged::Own(res) => {
+                        drop(future);
+                        ProbeFuture::own(res)
+                    }
+                    Judged::Next => {
+                        drop(future);
+                        ProbeFuture::rest(self.rest.start(pending))
+                    }
+                };
             }
             // A clone is readied in the future, on the plain path.
             Poll::Pending => return ProbeFuture::plain(member.clone(), &self.rest, pending),
         }
-        let mut lent = pending.lend();
-        match member.probe(&mut lent.req) {
-            Probed::Miss => ProbeFuture::rest(self.rest.start(lent.into_next())),
-            Probed::Ready(res) => ProbeFuture::settled(lent, Ok(res), &mut self.rest),
-            Probed::Pending(future) => ProbeFuture::waiting(future, lent, &self.rest),
+        // The request stays where it is: lent in place, handed on in place.
+        let lease = pending.lend();
+        match member.probe(pending.request_mut()) {
+            Probed::Miss => {
+                pending.resume(lease);
+                ProbeFuture::rest(self.rest.start(pending))
+            }
+            Probed::Ready(res) => {
+                // Judged where it will be sent from: a hit moves the response once.
+                let mut future = ProbeFuture::answered(Ok(res));
+                match pending.judge(lease, future.outcome_mut()) {
+                    Judged::Done => future,
+                    // A caught answer is dropped before anything else happens.
+                    Judged::Own(res) => {
+                        drop(future);
+                        ProbeFuture::own(res)
+                    }
+                    Judged::Next => {
+                        drop(future);
+                        ProbeFuture::rest(self.rest.start(pending))
+                    }
+                }
+            }
+            Probed::Pending(future) => ProbeFuture::waiting(future, pending, lease, &self.rest),
         }
     }
 }

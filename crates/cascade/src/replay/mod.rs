@@ -391,15 +391,49 @@ impl<B> ReplayBody<B> {
         }
     }
 
-    pub(crate) fn shared(slot: Slot<B>) -> Self {
-        ReplayBody {
-            kind: Kind::Shared { slot },
-        }
-    }
-
     pub(crate) fn owned(state: Box<ReplayState<B>>) -> Self {
         ReplayBody {
             kind: Kind::Owned { state },
+        }
+    }
+}
+
+impl<B> ReplayBody<B>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    /// True unless the client sent no body.
+    pub(crate) fn has_body(&self) -> bool {
+        !matches!(self.kind, Kind::Empty)
+    }
+
+    /// Turns this body, in place, into one that records as it reads, for a member
+    /// that may miss; returns the recording's slot (`None` for no body). A body no
+    /// member has read yet starts a recording under `config`; a resumed one goes on
+    /// with its own.
+    pub(crate) fn share(&mut self, config: Option<&Arc<ReplayConfig>>) -> Option<Slot<B>> {
+        let state = match std::mem::replace(&mut self.kind, Kind::Empty) {
+            Kind::Empty => return None,
+            Kind::Direct { body } => {
+                let config = config.expect("a fresh body comes with its replay config");
+                ReplayState::new(body, config.clone())
+            }
+            Kind::Owned { state } => *state,
+            Kind::Shared { slot } => {
+                self.kind = Kind::Shared { slot: slot.clone() };
+                return Some(slot);
+            }
+        };
+        let slot = Arc::new(Mutex::new(Some(state)));
+        self.kind = Kind::Shared { slot: slot.clone() };
+        Some(slot)
+    }
+
+    /// For the last member: a replayed body stops recording (no one comes after).
+    pub(crate) fn stop_recording(&mut self) {
+        if let Kind::Owned { state } = &mut self.kind {
+            state.stop_recording();
         }
     }
 }

@@ -740,3 +740,58 @@ mod equivalence {
         }
     }
 }
+
+/// Answers every probe at once with a caught 404 whose body records its drop.
+#[derive(Clone)]
+struct CaughtAtOnce {
+    dropped: Arc<AtomicBool>,
+}
+
+impl<B> Service<http::Request<B>> for CaughtAtOnce {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<http::Response<Body>, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _req: http::Request<B>) -> Self::Future {
+        unreachable!("a probed member that is ready is never called")
+    }
+}
+
+impl<B> Probe<http::Request<B>> for CaughtAtOnce {
+    fn probe(&mut self, _req: &mut http::Request<B>) -> Probed<Self::Response, Self::Future> {
+        let mut res = http::Response::new(Body::new(DropFlag {
+            dropped: self.dropped.clone(),
+        }));
+        *res.status_mut() = StatusCode::NOT_FOUND;
+        Probed::Ready(res)
+    }
+}
+
+#[tokio::test]
+async fn a_caught_probed_answer_is_dropped_before_the_next_member_is_called() {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let seen = dropped.clone();
+    let next = app_fn(move |_req: Req| {
+        let was_dropped = seen.load(Ordering::SeqCst);
+        async move {
+            Response::text(if was_dropped {
+                "dropped"
+            } else {
+                "still alive"
+            })
+        }
+    });
+    let caught = CaughtAtOnce {
+        dropped: dropped.clone(),
+    };
+    TestClient::new(cascade!(Probing(caught), next))
+        .get("/")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_body("dropped");
+}
