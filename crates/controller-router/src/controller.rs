@@ -2,13 +2,13 @@
 
 use std::convert::Infallible;
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gw_core::{Body, BoxError, Response};
+use gw_core::{Body, BoxError, ReadyCall, Response};
 use http::StatusCode;
 use tower_service::Service;
 
@@ -18,8 +18,9 @@ pub(crate) type BoxResponse = Pin<Box<dyn Future<Output = http::Response<Body>> 
 /// A controller, boxed: any Service from `Request<Body>` to `Response<Body>`.
 ///
 /// Cloning it is a reference-count bump. Each call clones the service inside
-/// (as `oneshot` on a clone would), drives it to readiness and calls it, all in
-/// one boxed future: the one box between the router and the controller.
+/// and calls it with [`gw_core::ReadyCall`]: at once when it is ready (the usual
+/// case), else readied in the future; all in one boxed future, the one box
+/// between the router and the controller.
 #[derive(Clone)]
 pub struct BoxController {
     inner: Arc<dyn Dispatch>,
@@ -98,7 +99,7 @@ impl<S, RB> IntoController<RB> for S
 where
     S: Service<http::Request<Body>, Response = http::Response<RB>> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
+    S::Error: Into<BoxError> + Send,
     RB: http_body::Body<Data = Bytes> + Send + 'static,
     RB::Error: Into<BoxError>,
 {
@@ -120,25 +121,49 @@ impl<S, RB> Dispatch for Controller<S>
 where
     S: Service<http::Request<Body>, Response = http::Response<RB>> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
+    S::Error: Into<BoxError> + Send,
     RB: http_body::Body<Data = Bytes> + Send + 'static,
     RB::Error: Into<BoxError>,
 {
     fn dispatch(&self, req: http::Request<Body>) -> BoxResponse {
-        let mut service = self.0.clone();
-        Box::pin(async move {
-            if let Err(err) = poll_fn(|cx| service.poll_ready(cx)).await {
+        // Called at once when it is ready (the usual case): the box holds only
+        // the service's future.
+        Box::pin(Answer {
+            call: ReadyCall::new(self.0.clone(), req),
+        })
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A controller's call, its response body made ours and an error made a
+    /// logged `500`.
+    struct Answer<S>
+    where
+        S: Service<http::Request<Body>>,
+    {
+        #[pin]
+        call: ReadyCall<S, http::Request<Body>>,
+    }
+}
+
+impl<S, RB> Future for Answer<S>
+where
+    S: Service<http::Request<Body>, Response = http::Response<RB>>,
+    S::Error: Into<BoxError>,
+    RB: http_body::Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    type Output = http::Response<Body>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Poll::Ready(match std::task::ready!(self.project().call.poll(cx)) {
+            Ok(res) => res.map(Body::new),
+            Err(err) => {
+                // Not ready, or failed when called: either way a logged 500.
                 let err: BoxError = err.into();
-                tracing::error!(error = %err, "controller not ready");
-                return internal_error();
-            }
-            match service.call(req).await {
-                Ok(res) => res.map(Body::new),
-                Err(err) => {
-                    let err: BoxError = err.into();
-                    tracing::error!(error = %err, "controller failed");
-                    internal_error()
-                }
+                tracing::error!(error = %err, "controller failed");
+                internal_error()
             }
         })
     }

@@ -3,6 +3,7 @@
 
 use std::convert::Infallible;
 use std::future::{ready, Ready};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use gw_controller_router::{Actions, Mapper, Mount, OriginalMethod, Route, Router, Urls};
@@ -385,6 +386,61 @@ async fn failing_controller_gives_500() {
         .send()
         .await
         .assert_status(500);
+}
+
+#[tokio::test]
+async fn a_controller_that_fails_its_readiness_check_gives_500() {
+    #[derive(Clone)]
+    struct Broken;
+    impl tower_service::Service<http::Request<Body>> for Broken {
+        type Response = http::Response<Body>;
+        type Error = std::io::Error;
+        type Future = Ready<Result<Self::Response, std::io::Error>>;
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), std::io::Error>> {
+            Poll::Ready(Err(std::io::Error::other("overloaded")))
+        }
+        fn call(&mut self, _req: http::Request<Body>) -> Self::Future {
+            unreachable!("never called when not ready")
+        }
+    }
+    let router = Router::new(Mapper::new().default_routes().unwrap()).controller("b", Broken);
+    TestClient::new(router)
+        .get("/b")
+        .send()
+        .await
+        .assert_status(500);
+}
+
+#[tokio::test]
+async fn a_controller_not_ready_at_first_is_readied_then_called() {
+    /// Pending (waking at once) for its first two readiness checks.
+    #[derive(Clone)]
+    struct Slow(Arc<std::sync::atomic::AtomicUsize>);
+    impl tower_service::Service<http::Request<Body>> for Slow {
+        type Response = http::Response<Body>;
+        type Error = Infallible;
+        type Future = Ready<Result<Self::Response, Infallible>>;
+        fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            if self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 2 {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, _req: http::Request<Body>) -> Self::Future {
+            ready(Ok(http::Response::new(Body::from("ready at last"))))
+        }
+    }
+    let checks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let router =
+        Router::new(Mapper::new().default_routes().unwrap()).controller("s", Slow(checks.clone()));
+    TestClient::new(router)
+        .get("/s")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_body("ready at last");
+    assert_eq!(checks.load(std::sync::atomic::Ordering::SeqCst), 3);
 }
 
 // ---- mounts ----
