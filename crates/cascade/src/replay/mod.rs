@@ -412,7 +412,11 @@ where
     /// that may miss; returns the recording's slot (`None` for no body). A body no
     /// member has read yet starts a recording under `config`; a resumed one goes on
     /// with its own.
+    #[inline]
     pub(crate) fn share(&mut self, config: Option<&Arc<ReplayConfig>>) -> Option<Slot<B>> {
+        if let Kind::Empty = self.kind {
+            return None;
+        }
         let state = match std::mem::replace(&mut self.kind, Kind::Empty) {
             Kind::Empty => return None,
             Kind::Direct { body } => {
