@@ -255,49 +255,39 @@ where
         // the member, so neither is cloned. Its readiness is used at once.
         let member = &mut self.first.0;
         let mut cx = Context::from_waker(Waker::noop());
-        match member.poll_ready(&mut cx) {
-            Poll::Ready(Ok(())) => {}
-            Poll::Ready(Err(error)) => {
-                let mut future = ProbeFuture::answered(Err(error));
-                return match pending.judge(Lease::none(), future.outcome_mut()) {
-                    Judged::Done => future,
-                    Judged::Own(res) => {
-                        drop(future);
-                        ProbeFuture::own(res)
+        // The member answered at once (or failed its readiness check), or not.
+        let (lease, answered) = match member.poll_ready(&mut cx) {
+            Poll::Ready(Ok(())) => {
+                // The request stays where it is: lent in place, handed on in place.
+                let lease = pending.lend();
+                match member.probe(pending.request_mut()) {
+                    Probed::Miss => {
+                        pending.resume(lease);
+                        return ProbeFuture::rest(self.rest.start(pending));
                     }
-                    Judged::Next => {
-                        drop(future);
-                        ProbeFuture::rest(self.rest.start(pending))
-                    }
-                };
-            }
-            // A clone is readied in the future, on the plain path.
-            Poll::Pending => return ProbeFuture::plain(member.clone(), &self.rest, pending),
-        }
-        // The request stays where it is: lent in place, handed on in place.
-        let lease = pending.lend();
-        match member.probe(pending.request_mut()) {
-            Probed::Miss => {
-                pending.resume(lease);
-                ProbeFuture::rest(self.rest.start(pending))
-            }
-            Probed::Ready(res) => {
-                // Judged where it will be sent from: a hit moves the response once.
-                let mut future = ProbeFuture::answered(Ok(res));
-                match pending.judge(lease, future.outcome_mut()) {
-                    Judged::Done => future,
-                    // A caught answer is dropped before anything else happens.
-                    Judged::Own(res) => {
-                        drop(future);
-                        ProbeFuture::own(res)
-                    }
-                    Judged::Next => {
-                        drop(future);
-                        ProbeFuture::rest(self.rest.start(pending))
+                    // Judged where it will be sent from: a hit moves the response once.
+                    Probed::Ready(res) => (lease, ProbeFuture::answered(Ok(res))),
+                    Probed::Pending(future) => {
+                        return ProbeFuture::waiting(future, pending, lease, &self.rest)
                     }
                 }
             }
-            Probed::Pending(future) => ProbeFuture::waiting(future, pending, lease, &self.rest),
+            Poll::Ready(Err(error)) => (Lease::none(), ProbeFuture::answered(Err(error))),
+            // A clone is readied in the future, on the plain path.
+            Poll::Pending => return ProbeFuture::plain(member.clone(), &self.rest, pending),
+        };
+        let mut future = answered;
+        match pending.judge(lease, future.outcome_mut()) {
+            Judged::Done => future,
+            // A caught answer is dropped before anything else happens.
+            Judged::Own(res) => {
+                drop(future);
+                ProbeFuture::own(res)
+            }
+            Judged::Next => {
+                drop(future);
+                ProbeFuture::rest(self.rest.start(pending))
+            }
         }
     }
 }
