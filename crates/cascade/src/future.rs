@@ -2,8 +2,9 @@
 //!
 //! Each member is readied only when the request reaches it: called (or probed) at
 //! once, in place, if it is ready; else cloned and readied inside the future
-//! ([`gw_core::ReadyCall`]). So `Cascade::poll_ready` never waits on a member that the request may never reach,
-//! and a member that is not ready delays only the requests that get as far as it.
+//! ([`gw_core::ReadyCall`]). So `Cascade::poll_ready` never waits on a member that
+//! the request may never reach, and a member that is not ready delays only the
+//! requests that get as far as it.
 
 use std::future::Future;
 use std::pin::Pin;

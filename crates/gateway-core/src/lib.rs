@@ -16,6 +16,7 @@
 //! | [`app_fn`], [`Response`], [`IntoResponse`], [`Html`] | writing an app without `start_response` |
 //! | [`Probe`], [`Probed`] | answering from a borrowed request (a cascade's fast path) |
 //! | [`BoxApp`] | one boxed, cloneable type for any app, that keeps a `Probe` when asked |
+//! | [`ReadyCall`] | one call of a service, made at once when the service is ready |
 //! | [`lint::Lint`] | `wsgiref.validate`, `paste.lint`, `Rack::Lint` |
 //! | `test_client::TestClient` (feature `test-util`) | WebTest's `TestApp` |
 //!
