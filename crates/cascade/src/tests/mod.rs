@@ -236,6 +236,23 @@ impl http_body::Body for DropFlag {
     }
 }
 
+/// A member that answers "dropped" if `dropped` was set when it was called,
+/// "still alive" if not.
+fn reports_drop(
+    dropped: Arc<AtomicBool>,
+) -> impl Service<Req, Response = http::Response<Body>, Error = Infallible, Future: Send> + Clone {
+    app_fn(move |_req: Req| {
+        let was_dropped = dropped.load(Ordering::SeqCst);
+        async move {
+            Response::text(if was_dropped {
+                "dropped"
+            } else {
+                "still alive"
+            })
+        }
+    })
+}
+
 #[tokio::test]
 async fn a_caught_body_is_dropped_before_the_next_member_is_called() {
     let dropped = Arc::new(AtomicBool::new(false));
@@ -248,17 +265,7 @@ async fn a_caught_body_is_dropped_before_the_next_member_is_called() {
             res
         }
     });
-    let seen = dropped.clone();
-    let second = app_fn(move |_req: Req| {
-        let was_dropped = seen.load(Ordering::SeqCst);
-        async move {
-            Response::text(if was_dropped {
-                "dropped"
-            } else {
-                "still alive"
-            })
-        }
-    });
+    let second = reports_drop(dropped.clone());
     TestClient::new(cascade!(first, second))
         .get("/")
         .send()

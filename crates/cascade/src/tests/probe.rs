@@ -774,17 +774,7 @@ impl<B> Probe<http::Request<B>> for CaughtAtOnce {
 #[tokio::test]
 async fn a_caught_probed_answer_is_dropped_before_the_next_member_is_called() {
     let dropped = Arc::new(AtomicBool::new(false));
-    let seen = dropped.clone();
-    let next = app_fn(move |_req: Req| {
-        let was_dropped = seen.load(Ordering::SeqCst);
-        async move {
-            Response::text(if was_dropped {
-                "dropped"
-            } else {
-                "still alive"
-            })
-        }
-    });
+    let next = reports_drop(dropped.clone());
     let caught = CaughtAtOnce {
         dropped: dropped.clone(),
     };
