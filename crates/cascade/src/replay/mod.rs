@@ -70,12 +70,13 @@ pub(crate) struct ReplayState<B> {
     hint: SizeHint,
     recording: bool,
     failure: Option<Failure>,
-    upstream_error: Option<String>,
-    trailers: Option<HeaderMap>,
+    // The rare parts are boxed: the state is built per request with a body.
+    upstream_error: Option<Box<str>>,
+    trailers: Option<Box<HeaderMap>>,
     // The recording.
     head: Vec<Bytes>,
     head_len: u64,
-    spill: Option<Spill>,
+    spill: Option<Box<Spill>>,
     tail: Vec<Bytes>,
     tail_len: u64,
     total: u64,
@@ -164,7 +165,9 @@ where
         if self.tail_len > 0 {
             let config = &self.config;
             let spill = self.spill.get_or_insert_with(|| {
-                Spill::new(config.spill_dir.clone().unwrap_or_else(std::env::temp_dir))
+                Box::new(Spill::new(
+                    config.spill_dir.clone().unwrap_or_else(std::env::temp_dir),
+                ))
             });
             if !spill.is_busy() {
                 self.flush_tail();
@@ -203,7 +206,7 @@ where
                 self.pos += chunk.len() as u64;
                 return Poll::Ready(Some(Ok(Frame::data(chunk))));
             }
-            let spill_len = self.spill.as_ref().map_or(0, Spill::len);
+            let spill_len = self.spill.as_deref().map_or(0, Spill::len);
             if self.pos < self.head_len + spill_len {
                 let offset = self.pos - self.head_len;
                 let spill = self.spill.as_mut().expect("spill_len > 0");
@@ -224,7 +227,7 @@ where
             // At the live edge.
             if let Some(msg) = &self.upstream_error {
                 self.finished = true;
-                return Poll::Ready(Some(Err(ReplayError::Upstream(msg.clone()).into())));
+                return Poll::Ready(Some(Err(ReplayError::Upstream(msg.to_string()).into())));
             }
             if self.live.is_none() {
                 // The body ends only once what was kept is safely on disk: a spill
@@ -240,7 +243,7 @@ where
                 }
                 if let Some(trailers) = self.trailers.as_ref().filter(|_| !self.trailers_sent) {
                     self.trailers_sent = true;
-                    return Poll::Ready(Some(Ok(Frame::trailers(trailers.clone()))));
+                    return Poll::Ready(Some(Ok(Frame::trailers((**trailers).clone()))));
                 }
                 self.finished = true;
                 return Poll::Ready(None);
@@ -269,7 +272,7 @@ where
                 Some(Err(e)) => {
                     let e: BoxError = e.into();
                     self.live = None;
-                    self.upstream_error = Some(e.to_string());
+                    self.upstream_error = Some(e.to_string().into());
                     self.finished = true;
                     return Poll::Ready(Some(Err(e)));
                 }
@@ -296,7 +299,7 @@ where
                 Err(frame) => {
                     if let Some(trailers) = frame.trailers_ref() {
                         if self.recording {
-                            self.trailers = Some(trailers.clone());
+                            self.trailers = Some(Box::new(trailers.clone()));
                         }
                         self.trailers_sent = true;
                     }
@@ -417,19 +420,19 @@ where
         if let Kind::Empty = self.kind {
             return None;
         }
-        let state = match std::mem::replace(&mut self.kind, Kind::Empty) {
+        // Each state is built where it will live, in the slot.
+        let slot = match std::mem::replace(&mut self.kind, Kind::Empty) {
             Kind::Empty => return None,
             Kind::Direct { body } => {
                 let config = config.expect("a fresh body comes with its replay config");
-                ReplayState::new(body, config.clone())
+                Arc::new(Mutex::new(Some(ReplayState::new(body, config.clone()))))
             }
-            Kind::Owned { state } => *state,
+            Kind::Owned { state } => Arc::new(Mutex::new(Some(*state))),
             Kind::Shared { slot } => {
                 self.kind = Kind::Shared { slot: slot.clone() };
                 return Some(slot);
             }
         };
-        let slot = Arc::new(Mutex::new(Some(state)));
         self.kind = Kind::Shared { slot: slot.clone() };
         Some(slot)
     }
