@@ -121,25 +121,23 @@ where
         // the page service cannot loop.
         let documents = self.config.documents.is_some()
             && req.extensions().get::<ErrorDocumentRequest>().is_none();
-        let context = RequestContext {
+        let mut response = ResponseFuture::new(RequestContext {
             config: self.config.clone(),
             request,
             documents,
-        };
+        });
         if let Some(error) = self.not_ready.take() {
-            let failure = Failure::Error {
+            response.fail(Failure::Error {
                 kind: ErrorKind::ServiceError,
                 error_type: std::any::type_name::<S::Error>(),
                 error,
-            };
-            return ResponseFuture::failed(failure, context);
+            });
+            return response;
         }
         let inner = &mut self.inner;
-        match catch(move || inner.call(req)) {
-            Ok(future) => ResponseFuture::called(future, context),
-            Err(panic) => {
-                ResponseFuture::failed(Failure::Panic(ErrorKind::PanicInCall, panic), context)
-            }
+        if let Err(panic) = catch(|| response.calling(inner.call(req))) {
+            response.fail(Failure::Panic(ErrorKind::PanicInCall, panic));
         }
+        response
     }
 }
