@@ -171,6 +171,11 @@ where
         let Some(slot) = lease.0 else {
             return;
         };
+        // A member that read nothing (a probe's miss): the body goes on shared,
+        // and the next member is lent the same recording.
+        if self.req.body().is_untouched_share(&slot) {
+            return;
+        }
         let body = match lock(&slot).take() {
             None => ReplayBody::empty(),
             Some(mut state) => {

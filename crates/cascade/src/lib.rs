@@ -105,7 +105,8 @@
 //!
 //! No head is copied on a hit or on a miss; the body is recorded as for any member
 //! (a probed member may take it with `std::mem::take` and read it in its future,
-//! and the next member still gets every byte). `gw_static_files::StaticFiles` and
+//! and the next member still gets every byte; a miss that read nothing hands the
+//! next member the same recording, untouched). `gw_static_files::StaticFiles` and
 //! `Embedded` implement `Probe`: use `cascade!(Probing(files), Probing(assets), app)`.
 //! The member is lent the request every member gets, `Request<ReplayBody<B>>`, so
 //! it implements `Probe` for that one request type (one generic over its request

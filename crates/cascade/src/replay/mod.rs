@@ -137,6 +137,16 @@ where
         self.recording = false;
     }
 
+    /// True while no member has read a byte, an error or the end of the body.
+    fn untouched(&self) -> bool {
+        self.pos == 0
+            && self.total == 0
+            && !self.finished
+            && self.failure.is_none()
+            && self.upstream_error.is_none()
+            && self.trailers.is_none()
+    }
+
     /// Starts a new reader at byte 0.
     pub(crate) fn rewind(&mut self) {
         self.pos = 0;
@@ -437,10 +447,30 @@ where
         Some(slot)
     }
 
+    /// After a member that was lent this body as `slot` declined: true if the
+    /// body is still that share, no one else holds it, and no member read from it.
+    /// It can then go on to the next member as it is, with no copy of the state.
+    pub(crate) fn is_untouched_share(&self, slot: &Slot<B>) -> bool {
+        match &self.kind {
+            Kind::Shared { slot: ours } => {
+                Arc::ptr_eq(ours, slot)
+                    && Arc::strong_count(slot) == 2
+                    && lock(slot).as_ref().is_some_and(ReplayState::untouched)
+            }
+            _ => false,
+        }
+    }
+
     /// For the last member: a replayed body stops recording (no one comes after).
     pub(crate) fn stop_recording(&mut self) {
-        if let Kind::Owned { state } = &mut self.kind {
-            state.stop_recording();
+        match &mut self.kind {
+            Kind::Owned { state } => state.stop_recording(),
+            Kind::Shared { slot } => {
+                if let Some(state) = lock(slot).as_mut() {
+                    state.stop_recording();
+                }
+            }
+            Kind::Empty | Kind::Direct { .. } => {}
         }
     }
 }

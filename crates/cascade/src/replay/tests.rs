@@ -189,3 +189,34 @@ async fn an_empty_replay_body_is_ended_and_sized_zero() {
     assert!(body.is_end_stream());
     assert_eq!(body.size_hint().exact(), Some(0));
 }
+
+#[tokio::test]
+async fn a_share_no_one_read_from_goes_on_as_it_is_and_a_read_one_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(1000, u64::MAX, dir.path());
+    let (data, live) = chunks(3000, 1000);
+    let mut body = ReplayBody::direct(live);
+    let slot = body.share(Some(&config)).unwrap();
+    assert!(body.is_untouched_share(&slot), "a fresh share");
+    // Lent again (the next member): the same recording, no new state.
+    let again = body.share(None).unwrap();
+    assert!(Arc::ptr_eq(&slot, &again));
+    assert!(
+        !body.is_untouched_share(&slot),
+        "a third holder: not only ours"
+    );
+    drop(again);
+    // Someone reads one frame: the share is no longer untouched.
+    let first = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
+    let first = first.unwrap().unwrap().into_data().unwrap();
+    assert_eq!(first, data[..1000]);
+    assert!(!body.is_untouched_share(&slot));
+    // The last reader stops the recording and still gets the rest.
+    body.stop_recording();
+    drop(slot);
+    let mut rest = Vec::new();
+    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        rest.extend_from_slice(&frame.unwrap().into_data().unwrap());
+    }
+    assert_eq!(rest, data[1000..]);
+}
