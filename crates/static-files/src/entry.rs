@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 
 use crate::hash::IndexMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
-use http::HeaderValue;
+use http::{HeaderMap, HeaderValue};
 
 use crate::config::Config;
 use crate::encoding::Encoding;
@@ -42,6 +42,11 @@ pub(crate) struct Representation {
     pub(crate) content_length: HeaderValue,
     pub(crate) source: Source,
     pub(crate) stamp: Option<Stamp>,
+    /// For a representation held in memory: the headers of its whole `200`
+    /// answer, built for its first one and cloned for the next (see
+    /// `respond::full_head`), with whether its entry had variants then (`Vary`,
+    /// the one header that can change while a rescan reuses a representation).
+    pub(crate) full_head: OnceLock<Box<(bool, HeaderMap)>>,
 }
 
 impl Representation {
@@ -92,6 +97,7 @@ impl Representation {
             content_length: HeaderValue::from(len),
             source,
             stamp,
+            full_head: OnceLock::new(),
         }
     }
 
