@@ -127,9 +127,7 @@ pub(crate) fn respond(
             if head {
                 (StatusCode::OK, out, Body::empty())
             } else {
-                #[allow(clippy::single_range_in_vec_init)]
-                let body = body_for(payload, repr, vec![Segment::File(0..repr.len)], config);
-                (StatusCode::OK, out, body)
+                (StatusCode::OK, out, body_for(payload, repr, None, config))
             }
         }
         RangeAnswer::Unsatisfiable => {
@@ -150,7 +148,7 @@ pub(crate) fn respond(
             (
                 StatusCode::PARTIAL_CONTENT,
                 out,
-                body_for(payload, repr, vec![Segment::File(r)], config),
+                body_for(payload, repr, Some(vec![Segment::File(r)]), config),
             )
         }
         RangeAnswer::Partial(ranges) => {
@@ -166,7 +164,7 @@ pub(crate) fn respond(
             (
                 StatusCode::PARTIAL_CONTENT,
                 out,
-                body_for(payload, repr, segments, config),
+                body_for(payload, repr, Some(segments), config),
             )
         }
     };
@@ -242,14 +240,17 @@ fn finish(status: StatusCode, headers: HeaderMap, body: Body) -> Response<Body> 
     res
 }
 
+/// The body of `segments` of the representation, or of all of it (`None`).
 fn body_for(
     payload: Payload,
     repr: &Representation,
-    segments: Vec<Segment>,
+    segments: Option<Vec<Segment>>,
     config: &Config,
 ) -> Body {
-    match payload {
-        Payload::Memory(bytes) => {
+    match (payload, segments) {
+        // The whole of a file in memory is its bytes, shared.
+        (Payload::Memory(bytes), None) => Body::from(bytes),
+        (Payload::Memory(bytes), Some(segments)) => {
             if let [Segment::File(r)] = segments.as_slice() {
                 return Body::from(bytes.slice(r.start as usize..r.end as usize));
             }
@@ -265,7 +266,9 @@ fn body_for(
             }
             Body::from(buf.freeze())
         }
-        Payload::Disk(file) => {
+        (Payload::Disk(file), segments) => {
+            #[allow(clippy::single_range_in_vec_init)]
+            let segments = segments.unwrap_or_else(|| vec![Segment::File(0..repr.len)]);
             let version = repr.stamp.map(|s| Version {
                 len: s.len,
                 mtime: s.mtime,
