@@ -60,13 +60,106 @@ pub(crate) struct Record {
     pub(crate) client: Option<IpAddr>,
     pub(crate) time: SystemTime,
     pub(crate) method: Method,
-    pub(crate) uri: Uri,
+    pub(crate) text: RequestText,
     pub(crate) version: Version,
     pub(crate) status: StatusCode,
     pub(crate) bytes: u64,
-    pub(crate) referer: Option<HeaderValue>,
-    pub(crate) user_agent: Option<HeaderValue>,
     pub(crate) latency: Duration,
+}
+
+/// The request's URI and its `Referer` and `User-Agent` values, copied out of the
+/// request into one buffer. A clone of the `Uri` or of a header value would share
+/// hyper's read buffer and keep it referenced until the line is written, so hyper
+/// would allocate a new buffer for the connection's next request.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestText {
+    /// The URI as it displays, then the Referer, then the User-Agent.
+    bytes: Box<[u8]>,
+    /// Where the request target (what the combined line shows) starts in the URI:
+    /// after `scheme://authority` when the URI has them.
+    target_start: u32,
+    uri_end: u32,
+    referer_end: Option<u32>,
+    user_agent_end: Option<u32>,
+}
+
+impl RequestText {
+    pub(crate) fn capture(uri: &Uri, headers: &http::HeaderMap) -> RequestText {
+        let referer = headers
+            .get(http::header::REFERER)
+            .map(HeaderValue::as_bytes);
+        let user_agent = headers
+            .get(http::header::USER_AGENT)
+            .map(HeaderValue::as_bytes);
+        let mut bytes = Vec::with_capacity(
+            uri.path_and_query().map_or(0, |pq| pq.as_str().len())
+                + referer.map_or(0, <[u8]>::len)
+                + user_agent.map_or(0, <[u8]>::len),
+        );
+        let target_start = match uri.path_and_query() {
+            Some(pq) => {
+                if let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) {
+                    bytes.extend_from_slice(scheme.as_str().as_bytes());
+                    bytes.extend_from_slice(b"://");
+                    bytes.extend_from_slice(authority.as_str().as_bytes());
+                }
+                let start = bytes.len();
+                bytes.extend_from_slice(pq.as_str().as_bytes());
+                start
+            }
+            // The authority form (`CONNECT host:port`): the target is the URI.
+            None => {
+                bytes.extend_from_slice(uri.to_string().as_bytes());
+                0
+            }
+        };
+        let uri_end = bytes.len();
+        let mut end_of = |value: Option<&[u8]>| {
+            value.map(|v| {
+                bytes.extend_from_slice(v);
+                bytes.len() as u32
+            })
+        };
+        let referer_end = end_of(referer);
+        let user_agent_end = end_of(user_agent);
+        RequestText {
+            bytes: bytes.into_boxed_slice(),
+            target_start: target_start as u32,
+            uri_end: uri_end as u32,
+            referer_end,
+            user_agent_end,
+        }
+    }
+
+    /// The URI as `http::Uri` displays it.
+    fn uri(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.uri_end as usize]).unwrap_or("-")
+    }
+
+    /// The request target: the path and query, or the URI when it has none.
+    fn target(&self) -> &[u8] {
+        &self.bytes[self.target_start as usize..self.uri_end as usize]
+    }
+
+    fn referer(&self) -> Option<&[u8]> {
+        let end = self.referer_end?;
+        Some(&self.bytes[self.uri_end as usize..end as usize])
+    }
+
+    fn user_agent(&self) -> Option<&[u8]> {
+        let end = self.user_agent_end?;
+        let start = self.referer_end.unwrap_or(self.uri_end);
+        Some(&self.bytes[start as usize..end as usize])
+    }
+}
+
+/// A header value as `HeaderValue::to_str` gives it: visible ASCII, space and tab.
+fn visible(bytes: &[u8]) -> Option<&str> {
+    bytes
+        .iter()
+        .all(|&b| b == b'\t' || (0x20..0x7f).contains(&b))
+        .then(|| std::str::from_utf8(bytes).ok())
+        .flatten()
 }
 
 /// The sending side of the access log, cloned into every connection.
@@ -121,12 +214,12 @@ impl AccessLog {
                 target: "gw_server::access",
                 client = %record.client.map_or_else(|| "-".to_owned(), |ip| ip.to_string()),
                 method = %record.method,
-                uri = %record.uri,
+                uri = %record.text.uri(),
                 version = ?record.version,
                 status = record.status.as_u16(),
                 bytes = record.bytes,
-                referer = record.referer.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("-"),
-                user_agent = record.user_agent.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("-"),
+                referer = record.text.referer().and_then(visible).unwrap_or("-"),
+                user_agent = record.text.user_agent().and_then(visible).unwrap_or("-"),
                 latency_us = record.latency.as_micros() as u64,
                 "{}", combined_line(&record)
             ),
@@ -143,6 +236,7 @@ impl AccessLog {
 fn write_lines(receiver: Receiver<Record>, out: Box<dyn std::io::Write + Send>, stats: &Stats) {
     let mut out = std::io::BufWriter::new(out);
     let mut line = String::with_capacity(256);
+    let mut time = TimeCache::default();
     let mut failing = false;
     while let Ok(record) = receiver.recv() {
         let mut next = Some(record);
@@ -151,7 +245,7 @@ fn write_lines(receiver: Receiver<Record>, out: Box<dyn std::io::Write + Send>, 
         let mut result = Ok(());
         while let Some(record) = next {
             line.clear();
-            format_combined(&mut line, &record);
+            format_combined(&mut line, &record, &mut time);
             line.push('\n');
             batch += 1;
             if result.is_ok() {
@@ -191,54 +285,112 @@ fn write_lines(receiver: Receiver<Record>, out: Box<dyn std::io::Write + Send>, 
 /// The combined-format line for a record, without the newline.
 pub(crate) fn combined_line(record: &Record) -> String {
     let mut line = String::with_capacity(200);
-    format_combined(&mut line, record);
+    format_combined(&mut line, record, &mut TimeCache::default());
     line
 }
 
-fn format_combined(line: &mut String, r: &Record) {
+/// The timestamp of the last line, formatted: lines of the same second share it,
+/// so the writer formats a date once a second.
+#[derive(Debug, Default)]
+struct TimeCache {
+    secs: Option<u64>,
+    text: String,
+}
+
+/// Apache's combined format, written by hand: `std::fmt` cost the writer thread
+/// more than all the rest of the line.
+fn format_combined(line: &mut String, r: &Record, time: &mut TimeCache) {
     match r.client {
+        Some(IpAddr::V4(ip)) => {
+            for (i, octet) in ip.octets().into_iter().enumerate() {
+                if i > 0 {
+                    line.push('.');
+                }
+                push_number(line, u64::from(octet));
+            }
+        }
         Some(ip) => {
             let _ = write!(line, "{ip}");
         }
         None => line.push('-'),
     }
     line.push_str(" - - [");
-    format_time(line, r.time);
+    format_time(line, r.time, time);
     line.push_str("] \"");
     escape(line, r.method.as_str().as_bytes());
     line.push(' ');
-    let target = r
-        .uri
-        .path_and_query()
-        .map_or_else(|| r.uri.to_string(), |pq| pq.as_str().to_owned());
-    escape(line, target.as_bytes());
-    let _ = write!(line, " {:?}\" {} ", r.version, r.status.as_u16());
+    escape(line, r.text.target());
+    line.push(' ');
+    line.push_str(version_name(r.version));
+    line.push_str("\" ");
+    push_number(line, u64::from(r.status.as_u16()));
+    line.push(' ');
     if r.bytes == 0 {
         line.push('-');
     } else {
-        let _ = write!(line, "{}", r.bytes);
+        push_number(line, r.bytes);
     }
-    for value in [&r.referer, &r.user_agent] {
+    for value in [r.text.referer(), r.text.user_agent()] {
         line.push_str(" \"");
         match value {
-            Some(v) => escape(line, v.as_bytes()),
+            Some(v) => escape(line, v),
             None => line.push('-'),
         }
         line.push('"');
     }
-    let _ = write!(line, " {}", r.latency.as_micros());
+    line.push(' ');
+    push_number(
+        line,
+        u64::try_from(r.latency.as_micros()).unwrap_or(u64::MAX),
+    );
+}
+
+/// As `Version`'s `Debug` names it.
+fn version_name(version: Version) -> &'static str {
+    if version == Version::HTTP_11 {
+        "HTTP/1.1"
+    } else if version == Version::HTTP_2 {
+        "HTTP/2.0"
+    } else if version == Version::HTTP_10 {
+        "HTTP/1.0"
+    } else if version == Version::HTTP_09 {
+        "HTTP/0.9"
+    } else if version == Version::HTTP_3 {
+        "HTTP/3.0"
+    } else {
+        "HTTP/?"
+    }
+}
+
+fn push_number(line: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[start..] {
+        line.push(char::from(d));
+    }
 }
 
 /// Apache's escaping: `"` and `\` get a backslash, other bytes outside printable
 /// ASCII become `\xHH`, so a client cannot forge a log line.
 fn escape(line: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     for &b in bytes {
         match b {
             b'"' => line.push_str("\\\""),
             b'\\' => line.push_str("\\\\"),
-            0x20..=0x7e => line.push(b as char),
+            0x20..=0x7e => line.push(char::from(b)),
             _ => {
-                let _ = write!(line, "\\x{b:02x}");
+                line.push_str("\\x");
+                line.push(char::from(HEX[usize::from(b >> 4)]));
+                line.push(char::from(HEX[usize::from(b & 0xf)]));
             }
         }
     }
@@ -249,19 +401,24 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// `10/Oct/2000:13:55:36 +0000` (UTC).
-fn format_time(line: &mut String, time: SystemTime) {
+fn format_time(line: &mut String, time: SystemTime, cache: &mut TimeCache) {
     let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    let _ = write!(
-        line,
-        "{day:02}/{}/{year}:{:02}:{:02}:{:02} +0000",
-        MONTHS[(month - 1) as usize],
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    );
+    if cache.secs != Some(secs) {
+        let days = (secs / 86_400) as i64;
+        let rem = secs % 86_400;
+        let (year, month, day) = civil_from_days(days);
+        cache.text.clear();
+        let _ = write!(
+            cache.text,
+            "{day:02}/{}/{year}:{:02}:{:02}:{:02} +0000",
+            MONTHS[(month - 1) as usize],
+            rem / 3600,
+            rem / 60 % 60,
+            rem % 60
+        );
+        cache.secs = Some(secs);
+    }
+    line.push_str(&cache.text);
 }
 
 /// Days since 1970-01-01 to (year, month 1-12, day 1-31), proleptic Gregorian
@@ -358,18 +515,38 @@ mod tests {
         assert_eq!(stats.snapshot().access_log_dropped, 3);
     }
 
+    fn text(
+        uri: &str,
+        referer: Option<&'static [u8]>,
+        user_agent: Option<&'static [u8]>,
+    ) -> RequestText {
+        let mut headers = http::HeaderMap::new();
+        if let Some(v) = referer {
+            headers.insert(http::header::REFERER, HeaderValue::from_bytes(v).unwrap());
+        }
+        if let Some(v) = user_agent {
+            headers.insert(
+                http::header::USER_AGENT,
+                HeaderValue::from_bytes(v).unwrap(),
+            );
+        }
+        RequestText::capture(&uri.parse().unwrap(), &headers)
+    }
+
     fn record() -> Record {
         Record {
             client: Some("192.0.2.1".parse().unwrap()),
             // 2000-10-10 13:55:36 UTC
             time: UNIX_EPOCH + Duration::from_secs(971_186_136),
             method: Method::GET,
-            uri: "/apache_pb.gif?a=1".parse().unwrap(),
+            text: text(
+                "/apache_pb.gif?a=1",
+                Some(b"http://example.com/start.html"),
+                Some(b"Mozilla/4.08 \"quoted\""),
+            ),
             version: Version::HTTP_11,
             status: StatusCode::OK,
             bytes: 2326,
-            referer: Some(HeaderValue::from_static("http://example.com/start.html")),
-            user_agent: Some(HeaderValue::from_static("Mozilla/4.08 \"quoted\"")),
             latency: Duration::from_micros(1234),
         }
     }
@@ -387,8 +564,7 @@ mod tests {
     fn no_body_bytes_and_missing_headers_are_dashes() {
         let mut r = record();
         r.bytes = 0;
-        r.referer = None;
-        r.user_agent = None;
+        r.text = text("/apache_pb.gif?a=1", None, None);
         r.client = None;
         r.status = StatusCode::NOT_MODIFIED;
         assert_eq!(
@@ -400,8 +576,101 @@ mod tests {
     #[test]
     fn control_bytes_are_escaped_so_lines_cannot_be_forged() {
         let mut r = record();
-        r.user_agent = Some(HeaderValue::from_bytes(b"a\tb\xff").unwrap());
-        assert!(combined_line(&r).contains("\"a\\x09b\\xff\""));
+        r.text = text("/", None, Some(b"a\tb\xff"));
+        assert!(combined_line(&r).contains("\"-\" \"a\\x09b\\xff\""));
+    }
+
+    #[test]
+    fn a_user_agent_without_a_referer_and_an_ipv6_client_and_h2() {
+        let mut r = record();
+        r.text = text("/x", None, Some(b"curl/8"));
+        r.client = Some("2001:db8::1".parse().unwrap());
+        r.version = Version::HTTP_2;
+        r.bytes = 1_234_567_890_123;
+        r.latency = Duration::from_micros(7);
+        assert_eq!(
+            combined_line(&r),
+            "2001:db8::1 - - [10/Oct/2000:13:55:36 +0000] \"GET /x HTTP/2.0\" 200 1234567890123 \"-\" \"curl/8\" 7"
+        );
+    }
+
+    #[test]
+    fn an_absolute_uri_logs_its_path_and_the_tracing_field_the_whole_uri() {
+        let t = text("http://example.com:8080/a/b?q=1", Some(b"r"), None);
+        assert_eq!(t.target(), b"/a/b?q=1");
+        assert_eq!(t.uri(), "http://example.com:8080/a/b?q=1");
+        assert_eq!(t.referer(), Some(&b"r"[..]));
+        assert_eq!(t.user_agent(), None);
+        let connect = text("example.com:443", None, None);
+        assert_eq!(connect.target(), b"example.com:443");
+        assert_eq!(connect.uri(), "example.com:443");
+    }
+
+    #[test]
+    fn the_captured_text_shares_no_bytes_with_the_request() {
+        let buffer = bytes::Bytes::from(b"/a/b?x=1refererMozilla".to_vec());
+        let path = http::uri::PathAndQuery::from_maybe_shared(buffer.slice(..8)).unwrap();
+        let uri = Uri::from(path);
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::REFERER,
+            HeaderValue::from_maybe_shared(buffer.slice(8..15)).unwrap(),
+        );
+        headers.insert(
+            http::header::USER_AGENT,
+            HeaderValue::from_maybe_shared(buffer.slice(15..)).unwrap(),
+        );
+        let t = RequestText::capture(&uri, &headers);
+        drop((uri, headers));
+        assert!(
+            buffer.try_into_mut().is_ok(),
+            "the capture still shares the buffer"
+        );
+        assert_eq!(t.target(), b"/a/b?x=1");
+        assert_eq!(t.referer(), Some(&b"referer"[..]));
+        assert_eq!(t.user_agent(), Some(&b"Mozilla"[..]));
+    }
+
+    #[test]
+    fn lines_of_one_second_share_a_timestamp_and_the_next_second_gets_its_own() {
+        let mut cache = TimeCache::default();
+        let mut line = String::new();
+        let t = UNIX_EPOCH + Duration::from_secs(971_186_136);
+        format_time(&mut line, t, &mut cache);
+        format_time(&mut line, t + Duration::from_millis(999), &mut cache);
+        format_time(&mut line, t + Duration::from_secs(1), &mut cache);
+        assert_eq!(
+            line,
+            "10/Oct/2000:13:55:36 +000010/Oct/2000:13:55:36 +000010/Oct/2000:13:55:37 +0000"
+        );
+    }
+
+    proptest::proptest! {
+        /// The escaping writes what `format!` writes for each byte, and the line
+        /// holds printable ASCII only.
+        #[test]
+        fn escaping_writes_printable_ascii_as_format_would(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            let mut by_byte = String::new();
+            for &b in &bytes {
+                match b {
+                    b'"' => by_byte.push_str("\\\""),
+                    b'\\' => by_byte.push_str("\\\\"),
+                    0x20..=0x7e => by_byte.push(char::from(b)),
+                    _ => by_byte.push_str(&format!("\\x{b:02x}")),
+                }
+            }
+            let mut line = String::new();
+            escape(&mut line, &bytes);
+            proptest::prop_assert_eq!(&line, &by_byte);
+            proptest::prop_assert!(line.bytes().all(|b| (0x20..=0x7e).contains(&b)));
+        }
+
+        #[test]
+        fn numbers_are_written_as_display_writes_them(n in proptest::num::u64::ANY) {
+            let mut line = String::new();
+            push_number(&mut line, n);
+            proptest::prop_assert_eq!(line, n.to_string());
+        }
     }
 
     #[test]

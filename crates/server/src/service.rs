@@ -20,7 +20,7 @@ use tokio::time::{Instant, Sleep};
 
 use gw_core::{BoxError, ClientInfo, PeerAddr, ReadyCall, RequestContext, Scheme};
 
-use crate::access_log::Record;
+use crate::access_log::{Record, RequestText};
 use crate::body_timeout::{outcome, watch, BodyOutcome};
 use crate::conn::ConnShared;
 
@@ -140,14 +140,12 @@ where
                     client: client.addr,
                     time: SystemTime::now(),
                     method: parts.method.clone(),
-                    uri: parts.uri.clone(),
+                    text: RequestText::capture(&parts.uri, &parts.headers),
                     version: parts.version,
                     // Replaced by the real status; stays 500 when no response
                     // was produced (the service failed or the client left).
                     status: StatusCode::INTERNAL_SERVER_ERROR,
                     bytes: 0,
-                    referer: parts.headers.get(header::REFERER).cloned(),
-                    user_agent: parts.headers.get(header::USER_AGENT).cloned(),
                     latency: Duration::ZERO,
                 },
                 started: Instant::now(),
