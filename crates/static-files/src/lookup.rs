@@ -35,10 +35,29 @@ pub(crate) fn missing<B>(req: &Request<B>) -> Response<Body> {
 }
 
 fn find<B>(index: &Index, req: &Request<B>, config: &Config) -> Lookup {
-    let Ok(path) = path::resolve(req.uri().path(), config.allow_dotfiles()) else {
-        return Lookup::Missing;
+    let raw = req.uri().path();
+    let (found, path) = match path::plain(raw) {
+        // Nothing to decode: the key is the path as it stands, so a key the
+        // index lacks is a miss whether or not the path would pass the checks
+        // (the usual probe of a cascade, which falls through to the app). Only
+        // a path that names something is checked.
+        Some(path) => {
+            let Some(node) = index.get(&path.key) else {
+                return Lookup::Missing;
+            };
+            if path::check_plain(&path, config.allow_dotfiles()).is_err() {
+                return Lookup::Missing;
+            }
+            (Some(node), path)
+        }
+        None => {
+            let Ok(path) = path::resolve(raw, config.allow_dotfiles()) else {
+                return Lookup::Missing;
+            };
+            (index.get(&path.key), path)
+        }
     };
-    let node = match index.get(&path.key) {
+    let node = match found {
         // A file asked for as a directory (`/a.txt/`) does not exist.
         Some(Node::File(_)) if path.trailing_slash => None,
         other => other,
