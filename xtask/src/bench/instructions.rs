@@ -7,8 +7,11 @@
 //! then the counters are dumped (`callgrind_control -d`). Instructions per request are
 //! the dump's total `Ir` divided by 5,000; allocations per request are the calls to
 //! `__rust_alloc`, `__rust_realloc` and `__rust_alloc_zeroed` (the `calls=` lines of
-//! the dump) divided by 5,000. Unlike req/s on a shared machine, these counts repeat
-//! from run to run.
+//! the dump) divided by 5,000. The hot code is the machine code that runs on every
+//! request: the distinct 64-byte lines of code whose instructions ran at least
+//! 5,000 times in all (the dump is written with `--dump-instr=yes`, so each cost has
+//! its address). Unlike req/s on a shared machine, these counts repeat from run to
+//! run.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -193,6 +196,8 @@ type Cell = Option<Result<Counts, String>>;
 pub(crate) struct Counts {
     pub(crate) instructions: f64,
     pub(crate) allocations: Option<f64>,
+    /// The hot code, in KiB.
+    pub(crate) hot_code_kib: f64,
 }
 
 /// `cargo xtask bench instructions ...`.
@@ -324,6 +329,7 @@ fn count_subject(
         .arg(format!("--callgrind-out-file={}", out_file.display()))
         .arg("--compress-strings=no")
         .arg("--compress-pos=no")
+        .arg("--dump-instr=yes")
         .arg(&program)
         .args(&args)
         .current_dir(&env.root)
@@ -355,12 +361,13 @@ fn count_subject(
             let text = wait_for_dump(&dump, Duration::from_secs(120))?;
             let target = dump_dir.join(format!("{slug}.{}.out", scenario.name()));
             let _ = fs::rename(&dump, &target);
-            let counted = parse_dump(&text)?;
+            let counted = parse_dump(&text, u64::from(REQUESTS))?;
             let nginx = matches!(subject.start, Start::Nginx { .. });
             Ok(Counts {
                 instructions: counted.instructions as f64 / f64::from(REQUESTS),
                 // nginx allocates from its own pools: no Rust allocator to count.
                 allocations: (!nginx).then(|| counted.allocations as f64 / f64::from(REQUESTS)),
+                hot_code_kib: (counted.hot_lines * CODE_LINE) as f64 / 1024.0,
             })
         })();
         results.push((*scenario, Some(result)));
@@ -501,7 +508,12 @@ fn wait_for_dump(path: &Path, limit: Duration) -> Result<String, String> {
 pub(crate) struct Dump {
     pub(crate) instructions: u64,
     pub(crate) allocations: u64,
+    /// The 64-byte lines of code whose instructions ran at least `per` times.
+    pub(crate) hot_lines: u64,
 }
+
+/// The size of a line of the instruction cache (and of the lines counted as hot code).
+const CODE_LINE: u64 = 64;
 
 /// The Rust allocator's entry points; newer compilers mangle them into the `__rustc`
 /// namespace (`__rustc::__rust_alloc` once demangled).
@@ -513,13 +525,18 @@ fn is_allocation(name: &str) -> bool {
     )
 }
 
-/// Reads a dump written with `--compress-strings=no`: total `Ir` from `totals:` (or
-/// `summary:`), and the calls into the allocator from the `calls=` line after each
-/// `cfn=` naming it.
-pub(crate) fn parse_dump(text: &str) -> Result<Dump, String> {
+/// Reads a dump written with `--compress-strings=no --compress-pos=no
+/// --dump-instr=yes`: total `Ir` from `totals:` (or `summary:`), the calls into the
+/// allocator from the `calls=` line after each `cfn=` naming it, and the lines of
+/// code whose own instructions ran at least `per` times. A cost line is
+/// `ADDRESS LINE Ir`; the one right after a `calls=` line is the call's inclusive
+/// cost, charged to the call site, so it is not the site's own.
+pub(crate) fn parse_dump(text: &str, per: u64) -> Result<Dump, String> {
     let mut instructions = None;
     let mut allocations = 0u64;
     let mut callee_is_alloc = false;
+    let mut after_call = false;
+    let mut lines: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
     for line in text.lines() {
         if let Some(rest) = line
             .strip_prefix("totals:")
@@ -546,11 +563,27 @@ pub(crate) fn parse_dump(text: &str) -> Result<Dump, String> {
                     .map_err(|e| format!("callgrind `{line}`: {e}"))?;
             }
             callee_is_alloc = false;
+            after_call = true;
+        } else if let Some(hex) = line.strip_prefix("0x") {
+            if std::mem::take(&mut after_call) {
+                continue;
+            }
+            let mut fields = line.split_whitespace();
+            let address = hex.split_whitespace().next().unwrap_or("");
+            let address =
+                u64::from_str_radix(address, 16).map_err(|e| format!("callgrind `{line}`: {e}"))?;
+            let ir = fields
+                .nth(2)
+                .ok_or_else(|| format!("callgrind `{line}`: no Ir"))?
+                .parse::<u64>()
+                .map_err(|e| format!("callgrind `{line}`: {e}"))?;
+            *lines.entry(address / CODE_LINE).or_default() += ir;
         }
     }
     Ok(Dump {
         instructions: instructions.ok_or("the callgrind dump has no totals line")?,
         allocations,
+        hot_lines: lines.values().filter(|&&ir| ir >= per).count() as u64,
     })
 }
 
@@ -568,8 +601,9 @@ fn markdown(
          {CONNECTIONS} keep-alive connections (`h2load --h1 -n {REQUESTS} -c {CONNECTIONS}`; \
          h2c without `--h1`), counters dumped. Each cell is user-space instructions per \
          request in thousands, then heap allocations per request (calls to \
-         `__rust_alloc`, `__rust_realloc`, `__rust_alloc_zeroed`); – where the server \
-         does not serve that request. nginx allocates from its own pools, so it has no \
+         `__rust_alloc`, `__rust_realloc`, `__rust_alloc_zeroed`), then the hot code: \
+         the 64-byte lines of machine code whose instructions ran at least {REQUESTS} \
+         times, in KiB; – where the server does not serve that request. nginx allocates from its own pools, so it has no \
          allocation count. Gateway rows are in bold.\n"
     );
     out.push_str("| server |");
@@ -597,9 +631,11 @@ fn markdown(
 }
 
 fn cell_text(c: &Counts) -> String {
+    let instr = c.instructions / 1000.0;
+    let hot = c.hot_code_kib;
     match c.allocations {
-        Some(a) => format!("{:.1}k instr, {a:.1} allocs", c.instructions / 1000.0),
-        None => format!("{:.1}k instr", c.instructions / 1000.0),
+        Some(a) => format!("{instr:.1}k instr, {a:.1} allocs, {hot:.0} KiB"),
+        None => format!("{instr:.1}k instr, {hot:.0} KiB"),
     }
 }
 
@@ -609,39 +645,52 @@ mod tests {
 
     const DUMP: &str = "version: 1
 creator: callgrind-3.19.0
+positions: instr line
 events: Ir
 fn=main
-5 100
+0x1000 5 6000
+0x1010 5 4000
 cfn=__rustc::__rust_alloc
-calls=7 0
-5 300
+calls=7 0x9000 0
+0x1020 5 300000
 cfn=hyper::proto::h1::role::encode
-calls=2 0
-5 40
+calls=2 0x9100 0
+0x1024 5 40
 cfn=__rust_realloc
-calls=3 0
-5 20
+calls=3 0x9200 0
+0x1028 5 20
+0x1040 6 4999
 fn=other
+0x2000 1 5000
 cfn=(12) __rust_alloc_zeroed
-calls=4 0
-5 8
+calls=4 0x9300 0
+0x2004 5 8
 cfn=__rust_dealloc
-calls=9 0
-5 8
+calls=9 0x9400 0
+0x2008 5 8
 totals: 123456
 ";
 
     #[test]
     fn dump_gives_total_ir_and_allocator_calls_only() {
-        let dump = parse_dump(DUMP).unwrap();
+        let dump = parse_dump(DUMP, 5000).unwrap();
         assert_eq!(dump.instructions, 123_456);
         assert_eq!(dump.allocations, 7 + 3 + 4);
     }
 
     #[test]
+    fn hot_lines_count_own_instructions_only() {
+        // 0x1000..0x1040 ran 10,000 (the 300,000 after a call is the callee's),
+        // 0x1040.. ran 4,999, 0x2000.. ran 5,000.
+        assert_eq!(parse_dump(DUMP, 5000).unwrap().hot_lines, 2);
+        assert_eq!(parse_dump(DUMP, 4999).unwrap().hot_lines, 3);
+        assert_eq!(parse_dump(DUMP, 10_001).unwrap().hot_lines, 0);
+    }
+
+    #[test]
     fn dump_without_totals_is_an_error() {
         let text = DUMP.replace("totals: 123456\n", "");
-        assert!(parse_dump(&text).is_err());
+        assert!(parse_dump(&text, 5000).is_err());
     }
 
     #[test]
@@ -649,12 +698,14 @@ totals: 123456
         let c = Counts {
             instructions: 9_049.6,
             allocations: Some(3.84),
+            hot_code_kib: 52.3,
         };
-        assert_eq!(cell_text(&c), "9.0k instr, 3.8 allocs");
+        assert_eq!(cell_text(&c), "9.0k instr, 3.8 allocs, 52 KiB");
         let nginx = Counts {
             instructions: 21_000.0,
             allocations: None,
+            hot_code_kib: 40.0,
         };
-        assert_eq!(cell_text(&nginx), "21.0k instr");
+        assert_eq!(cell_text(&nginx), "21.0k instr, 40 KiB");
     }
 }
