@@ -350,16 +350,48 @@ fn read_cached(_: &File, _: &mut [u8], _: u64) -> usize {
 /// Checks that the file is still the version the response describes.
 fn check_version(file: &File, version: Option<Version>) -> io::Result<()> {
     if let Some(expected) = version {
-        let meta = file.metadata()?;
-        let now = Version {
-            len: meta.len(),
-            mtime: meta.modified().ok(),
-        };
-        if now != expected {
+        if current_version(file)? != expected {
             return Err(io::Error::other("the file changed while it was being sent"));
         }
     }
     Ok(())
+}
+
+/// The file's length and modification time now, as `std::fs::Metadata` gives
+/// them. On Linux one `fstat`: std's `metadata` goes through `statx` and costs
+/// about 230 user-space instructions more per call, and this runs after every
+/// chunk (about 7,500 instructions per 1 MiB response).
+#[cfg(target_os = "linux")]
+fn current_version(file: &File) -> io::Result<Version> {
+    let stat = rustix::fs::fstat(file)?;
+    Ok(Version {
+        len: stat.st_size as u64,
+        mtime: system_time(stat.st_mtime as i64, stat.st_mtime_nsec as i64),
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn current_version(file: &File) -> io::Result<Version> {
+    let meta = file.metadata()?;
+    Ok(Version {
+        len: meta.len(),
+        mtime: meta.modified().ok(),
+    })
+}
+
+/// The `SystemTime` std builds from a `stat` time (seconds from the epoch, which
+/// may be negative, and nanoseconds).
+#[cfg(target_os = "linux")]
+fn system_time(secs: i64, nanos: i64) -> Option<std::time::SystemTime> {
+    let nanos = std::time::Duration::from_nanos(u64::try_from(nanos).ok()?);
+    let epoch = std::time::UNIX_EPOCH;
+    let whole = std::time::Duration::from_secs(secs.unsigned_abs());
+    let at = if secs >= 0 {
+        epoch.checked_add(whole)?
+    } else {
+        epoch.checked_sub(whole)?
+    };
+    at.checked_add(nanos)
 }
 
 /// Fills `chunk` from `offset`, then checks that the file is still the version
@@ -686,6 +718,30 @@ mod tests {
             2,
             "each yield wakes the task again"
         );
+    }
+
+    #[test]
+    fn the_version_read_per_chunk_is_the_one_std_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        std::fs::write(&path, b"abc").unwrap();
+        let epoch = std::time::UNIX_EPOCH;
+        let times = [
+            epoch + std::time::Duration::new(1_700_000_000, 123_456_789),
+            epoch + std::time::Duration::new(5, 0),
+            epoch - std::time::Duration::new(86_400, 0) + std::time::Duration::new(0, 999),
+        ];
+        for at in times {
+            let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            file.set_modified(at).unwrap();
+            let meta = file.metadata().unwrap();
+            let std_version = Version {
+                len: meta.len(),
+                mtime: meta.modified().ok(),
+            };
+            assert_eq!(current_version(&file).unwrap(), std_version, "{at:?}");
+            assert_eq!(std_version.len, 3);
+        }
     }
 
     #[tokio::test]
