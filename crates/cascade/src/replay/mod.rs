@@ -321,8 +321,15 @@ where
     }
 
     pub(crate) fn is_end_stream(&self) -> bool {
+        // A live body that says it has ended has: but while recording, the end
+        // is only known once a spill write in flight has landed (see
+        // `poll_frame`), so only the last member's reader trusts it.
+        let live_ended = match &self.live {
+            None => true,
+            Some(live) => !self.recording && live.is_end_stream(),
+        };
         self.finished
-            || (self.live.is_none()
+            || (live_ended
                 && self.upstream_error.is_none()
                 && self.pos >= self.total
                 && (self.trailers.is_none() || self.trailers_sent))

@@ -184,6 +184,24 @@ async fn size_hint_counts_down_from_the_content_length() {
 }
 
 #[tokio::test]
+async fn the_last_reader_ends_with_the_live_bodys_last_frame_a_recording_one_at_its_end() {
+    let dir = tempfile::tempdir().unwrap();
+    for recording in [false, true] {
+        let mut state = ReplayState::new(Body::from("abc"), config(1024, 4096, dir.path()));
+        if !recording {
+            state.stop_recording();
+        }
+        let frame = poll_fn(|cx| state.poll_frame(cx)).await.unwrap().unwrap();
+        assert_eq!(frame.into_data().unwrap(), "abc");
+        // While recording, the end waits for the live body's own end (and any
+        // spill write), so a reader polls once more.
+        assert_eq!(state.is_end_stream(), !recording, "recording: {recording}");
+        assert!(poll_fn(|cx| state.poll_frame(cx)).await.is_none());
+        assert!(state.is_end_stream());
+    }
+}
+
+#[tokio::test]
 async fn an_empty_replay_body_is_ended_and_sized_zero() {
     let body: ReplayBody<Body> = ReplayBody::empty();
     assert!(body.is_end_stream());
