@@ -137,6 +137,22 @@ async fn common_rows(config: &str) {
         echo.body.len()
     );
 
+    // A small body arrives in one frame and goes back as it came.
+    let sent = "one frame \u{1}\u{ff}";
+    let small = curl(
+        &format!("{base}/echo"),
+        &[
+            "--data-binary",
+            sent,
+            "-H",
+            "content-type: application/octet-stream",
+        ],
+    );
+    assert_eq!(small.status, 200);
+    assert_eq!(small.body, sent.as_bytes());
+    let length = format!("content-length: {}", sent.len());
+    assert!(small.headers.contains(&length), "{}", small.headers);
+
     let late = row("/fail_late");
     assert_eq!(late.status, 200, "the head went out before the failure");
     assert_eq!(text(&late), "partial");

@@ -4,6 +4,7 @@ use super::Controller;
 use bytes::{Bytes, BytesMut};
 use gw_core::{app_fn, Body, Response};
 use http::{header, HeaderValue, StatusCode};
+use http_body::Body as _;
 use http_body_util::BodyExt;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
@@ -52,6 +53,10 @@ async fn read_body(mut body: Body) -> Result<Kept, gw_core::BoxError> {
         let Ok(data) = frame?.into_data() else {
             continue; // trailers
         };
+        // The usual small body is one frame: kept as it came, without a copy.
+        if memory.is_empty() && file.is_none() && data.len() <= IN_MEMORY && body.is_end_stream() {
+            return Ok(Kept::Memory(data));
+        }
         if let Some((file, len)) = &mut file {
             file.write_all(&data).await?;
             *len += data.len() as u64;
