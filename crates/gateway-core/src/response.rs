@@ -54,7 +54,20 @@ impl Response {
         Self::with_type(body, TEXT)
     }
 
-    fn with_type(body: impl Into<Body>, content_type: HeaderValue) -> Self {
+    /// `200 OK` with `body` and its `Content-Type` (WebOb's
+    /// `Response(body, content_type=...)`): one header insert, where
+    /// [`new`](Self::new) followed by [`header`](Self::header) sets the type twice.
+    ///
+    /// ```
+    /// use gw_core::Response;
+    /// use http::HeaderValue;
+    ///
+    /// let res = Response::with_type(vec![0u8, 1, 2], HeaderValue::from_static("application/octet-stream"))
+    ///     .into_http();
+    /// assert_eq!(res.headers()["content-type"], "application/octet-stream");
+    /// assert_eq!(res.headers().len(), 1);
+    /// ```
+    pub fn with_type(body: impl Into<Body>, content_type: HeaderValue) -> Self {
         let mut inner = http::Response::new(body.into());
         inner
             .headers_mut()

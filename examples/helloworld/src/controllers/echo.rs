@@ -12,6 +12,8 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 /// file, so an echo of any size costs this much memory per request.
 const IN_MEMORY: usize = 64 * 1024;
 
+const OCTET_STREAM: HeaderValue = HeaderValue::from_static("application/octet-stream");
+
 /// Reads the whole request body, then answers it.
 ///
 /// It reads before it answers, as a Pylons action reading `wsgi.input` does. An echo
@@ -24,15 +26,8 @@ const IN_MEMORY: usize = 64 * 1024;
 pub fn controller() -> impl Controller {
     app_fn(|req: http::Request<Body>| async move {
         match read_body(req.into_body()).await {
-            Ok(Kept::Memory(bytes)) => Response::new(bytes).header(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            ),
-            Ok(Kept::File(file, len)) => Response::new(stream_file(file))
-                .header(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/octet-stream"),
-                )
+            Ok(Kept::Memory(bytes)) => Response::with_type(bytes, OCTET_STREAM),
+            Ok(Kept::File(file, len)) => Response::with_type(stream_file(file), OCTET_STREAM)
                 .header(header::CONTENT_LENGTH, HeaderValue::from(len)),
             Err(_) => Response::text("the request body could not be read\n")
                 .with_status(StatusCode::BAD_REQUEST),
