@@ -321,9 +321,10 @@ where
     }
 
     pub(crate) fn is_end_stream(&self) -> bool {
-        // A live body that says it has ended has: but while recording, the end
-        // is only known once a spill write in flight has landed (see
-        // `poll_frame`), so only the last member's reader trusts it.
+        // The live body's own `is_end_stream` is trusted only once recording
+        // has stopped (the last member's reader): while recording, the body
+        // ends only after any spill write in flight has landed (see
+        // `poll_frame`).
         let live_ended = match &self.live {
             None => true,
             Some(live) => !self.recording && live.is_end_stream(),

@@ -19,8 +19,7 @@ pub(crate) fn wants_look(method: &Method, headers: &HeaderMap, limit: usize) -> 
     if *method != Method::POST {
         return false;
     }
-    let is_form = headers.get(CONTENT_TYPE).is_some_and(is_form_type);
-    is_form
+    headers.get(CONTENT_TYPE).is_some_and(is_form_type)
         && headers
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
