@@ -62,7 +62,7 @@ struct Spare {
     bytes: usize,
 }
 
-/// How much the spare buffers may hold in all: 64 chunks of the default size.
+/// How much the spare buffers may hold in all: 68 chunks of the default size.
 const SPARE_BYTES: usize = 4 << 20;
 
 /// How many spare buffers are kept at most (for small chunk sizes).
@@ -163,7 +163,7 @@ const READ_AHEAD_BYTES: u64 = 2 << 20;
 /// many downloads at once do (see [`DEFAULT_CHUNK_SIZE`]).
 ///
 /// [`DEFAULT_CHUNK_SIZE`]: crate::DEFAULT_CHUNK_SIZE
-const READ_AHEAD_SCALE: usize = 4;
+const READ_AHEAD_SCALE: usize = 2;
 
 /// What the next piece gave when read on the spot.
 enum Now {
@@ -462,10 +462,11 @@ impl http_body::Body for FileBody {
         // next, so each chunk is one write. Without this, hyper queues chunks up
         // to its buffer limit (64 KiB under gw-server) and writes them together,
         // each connection until its socket is full, and that costs the kernel's
-        // TCP path far more: about 1.8× the system CPU per 1 MiB response at 8
-        // connections on loopback here. What matters is the size of the writes,
-        // not the connections taking turns: flushing every chunk through a
-        // 32 KiB buffer limit, without yielding, cost the same as yielding.
+        // TCP path far more: with 32 KiB chunks, about 1.8× the system CPU per
+        // 1 MiB response at 8 connections on loopback here. What matters is the
+        // size of the writes, not the connections taking turns: flushing every
+        // chunk through a 32 KiB buffer limit, without yielding, cost the same
+        // as yielding (see `DEFAULT_CHUNK_SIZE` for the size itself).
         // Outside a runtime there is nobody to yield to.
         if this.yields && this.ahead.is_none() && !this.yielded && this.remaining > 0 {
             this.yielded = true;
@@ -573,8 +574,8 @@ mod tests {
             read_ahead |= body.ahead.is_some();
         }
         assert!(read_ahead, "a body of 2.3 MiB never read ahead");
-        // Read ahead 4 chunks at a time, then chunk by chunk below 2 MiB left.
-        assert_eq!(sizes.iter().max(), Some(&(4 * 4096)));
+        // Read ahead 2 chunks at a time, then chunk by chunk below 2 MiB left.
+        assert_eq!(sizes.iter().max(), Some(&(READ_AHEAD_SCALE * 4096)));
         assert!(sizes.contains(&4096), "{sizes:?}");
         assert!(body.ahead.is_none(), "a read ahead past the end");
         assert_eq!(got, data);

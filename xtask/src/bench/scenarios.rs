@@ -300,7 +300,7 @@ pub(crate) fn build(name: &str, env: &Env, fixtures: &Fixtures) -> Scenario {
                 title: "files from a directory",
                 servers: vec![
                     ServerSpec::gateway("static-files (Gateway)", bench_bin("gw-static", &[www]))
-                        .note("indexes the tree in memory and keeps files up to 64 KiB in memory with their headers: a small-file hit makes no file system call and one writev; a larger file's descriptor is kept open between requests (fstat'ed per request on the worker thread) and read in 32 KiB chunks (preadv2) into user space, 128 KiB at a time for a body with 2 MiB or more left"),
+                        .note("indexes the tree in memory and keeps files up to 64 KiB in memory with their headers: a small-file hit makes no file system call and one writev; a larger file's descriptor is kept open between requests (fstat'ed per request on the worker thread) and read in 60 KiB chunks (preadv2) into user space, 120 KiB at a time for a body with 2 MiB or more left"),
                     nginx(
                         true,
                         "nginx sendfile on",

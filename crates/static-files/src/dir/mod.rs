@@ -131,7 +131,7 @@ impl StaticFiles {
     /// | `cache_size` | size (`64MiB`) | 64 MiB |
     /// | `cache_file_max` | size | 64 KiB |
     /// | `revalidate` | duration | 1 s |
-    /// | `chunk_size` | size | 32 KiB |
+    /// | `chunk_size` | size | 60 KiB |
     /// | `max_ranges` | integer | 16 |
     /// | `open_files` | integer: large files' descriptors kept open (`0`: none) | 256 |
     ///
