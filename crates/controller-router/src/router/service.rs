@@ -87,17 +87,19 @@ where
     }
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        let req = req.map(Body::new);
+        let (parts, body) = req.into_parts();
+        let body = Body::new(body);
         let inner = &self.inner;
-        if inner.method_override && wants_look(req.method(), req.headers(), inner.override_limit) {
+        if inner.method_override && wants_look(&parts.method, &parts.headers, inner.override_limit)
+        {
             let inner = inner.clone();
             return ResponseFuture {
                 state: State::Form {
-                    future: Box::pin(dispatch_form(inner, req)),
+                    future: Box::pin(dispatch_form(inner, parts, body)),
                 },
             };
         }
-        let state = match dispatch(inner, req) {
+        let state = match dispatch(inner, parts, body) {
             Dispatched::Controller(future, head) => State::Controller { future, head },
             Dispatched::Answered(response) => State::Ready {
                 response: Some(response),
@@ -116,8 +118,11 @@ enum Dispatched {
 }
 
 /// Reads a small POST form for `_method`, then dispatches as [`dispatch`] does.
-async fn dispatch_form(inner: Arc<Inner>, req: http::Request<Body>) -> http::Response<Body> {
-    let (mut parts, body) = req.into_parts();
+async fn dispatch_form(
+    inner: Arc<Inner>,
+    mut parts: http::request::Parts,
+    body: Body,
+) -> http::Response<Body> {
     let bytes = match Limited::new(body, inner.override_limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => return bad_request("Bad Request: the form body could not be read"),
@@ -126,7 +131,7 @@ async fn dispatch_form(inner: Arc<Inner>, req: http::Request<Body>) -> http::Res
         let original = std::mem::replace(&mut parts.method, method);
         parts.extensions.insert(OriginalMethod(original));
     }
-    match dispatch(&inner, http::Request::from_parts(parts, Body::from(bytes))) {
+    match dispatch(&inner, parts, Body::from(bytes)) {
         Dispatched::Controller(future, head) => {
             let Ok(mut response) = future.await;
             if head {
@@ -141,8 +146,7 @@ async fn dispatch_form(inner: Arc<Inner>, req: http::Request<Body>) -> http::Res
 /// Finds the route, answers a redirect, or hands the request to its controller
 /// with the routing args and the route table in its context (and, for a route
 /// ending in `{*path_info}`, the matched part moved into the mount prefix).
-fn dispatch(inner: &Arc<Inner>, req: http::Request<Body>) -> Dispatched {
-    let (parts, body) = req.into_parts();
+fn dispatch(inner: &Arc<Inner>, parts: http::request::Parts, body: Body) -> Dispatched {
     let mut chosen = None;
     let (args, target, path_info) = {
         let Some(found) = inner.mapper.recognize_request(&parts) else {
