@@ -65,7 +65,7 @@ mod render;
 mod report;
 mod settings;
 
-pub use catch::{AbortedResponse, CatchBody, ErrorCatcher, ErrorCatcherLayer, ResponseFuture};
+pub use catch::{AbortedResponse, ErrorCatcher, ErrorCatcherLayer, ResponseFuture};
 /// The response future of [`ErrorDocuments`].
 pub use documents::ResponseFuture as DocumentsFuture;
 pub use documents::{

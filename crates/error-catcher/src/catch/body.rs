@@ -12,69 +12,40 @@ use crate::panic_hook::catch;
 use crate::report::{dispatch, ErrorId, ErrorKind, Failure};
 
 pin_project! {
-    /// The response body of [`ErrorCatcher`](super::ErrorCatcher): the inner body
-    /// passed through, or an error page.
+    /// The body of a response whose headers [`ErrorCatcher`](super::ErrorCatcher)
+    /// has let out while the inner body goes on: the first frame, read before the
+    /// headers, then the rest of the inner body. It is boxed in a
+    /// [`gw_core::Body`]; a body that ended with its first frame is not wrapped at
+    /// all (its bytes become a fixed `Body`).
     ///
     /// A failure once the headers are out (an error frame, or a panic in
     /// `poll_frame`) is reported, then the body ends with an [`AbortedResponse`]
     /// error, so the server aborts the connection and the client sees a truncated
     /// response. Nothing is appended to the body, unlike Paste's ErrorMiddleware.
-    pub struct CatchBody<B> {
+    pub(crate) struct CatchBody<B> {
         #[pin]
-        kind: Kind<B>,
-    }
-}
-
-pin_project! {
-    #[project = KindProj]
-    enum Kind<B> {
-        Page { page: Option<Bytes> },
-        Inner {
-            #[pin]
-            body: B,
-            first: Buffered,
-            ended: bool,
-            context: Option<Box<RequestContext>>,
-        },
-    }
-}
-
-impl<B> fmt::Debug for CatchBody<B> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            Kind::Page { .. } => f.write_str("CatchBody::Page"),
-            Kind::Inner { .. } => f.write_str("CatchBody::Inner"),
-        }
+        body: B,
+        first: Buffered,
+        ended: bool,
+        context: Option<Box<RequestContext>>,
     }
 }
 
 impl<B> CatchBody<B> {
-    pub(crate) fn page(page: Bytes) -> Self {
-        CatchBody {
-            kind: Kind::Page {
-                page: (!page.is_empty()).then_some(page),
-            },
-        }
-    }
-
     #[inline]
-    pub(crate) fn inner(body: B, first: Buffered, context: Option<Box<RequestContext>>) -> Self {
+    pub(crate) fn new(body: B, first: Buffered, context: Option<Box<RequestContext>>) -> Self {
         CatchBody {
-            kind: Kind::Inner {
-                body,
-                first,
-                ended: false,
-                context,
-            },
+            body,
+            first,
+            ended: false,
+            context,
         }
     }
 
     /// The inner body has nothing more to give (it returned `None`, or says it is at
     /// its end): never poll it again.
     pub(crate) fn mark_ended(&mut self) {
-        if let Kind::Inner { ended, .. } = &mut self.kind {
-            *ended = true;
-        }
+        self.ended = true;
     }
 }
 
@@ -147,76 +118,53 @@ where
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        match self.project().kind.project() {
-            KindProj::Page { page } => Poll::Ready(page.take().map(|p| Ok(Frame::data(p)))),
-            KindProj::Inner {
-                body,
-                first,
-                ended,
-                context,
-            } => {
-                if let Some(frame) = first.take() {
-                    return Poll::Ready(Some(Ok(frame)));
-                }
-                if *ended {
-                    return Poll::Ready(None);
-                }
-                let failure = match catch(|| body.poll_frame(cx)) {
-                    Ok(Poll::Ready(Some(Err(error)))) => Failure::Error {
-                        kind: ErrorKind::BodyError,
-                        error_type: std::any::type_name::<B::Error>(),
-                        error: error.into(),
-                    },
-                    Ok(Poll::Ready(None)) => {
-                        *ended = true;
-                        return Poll::Ready(None);
-                    }
-                    Ok(other) => return other.map_err(Into::into),
-                    Err(panic) => Failure::Panic(ErrorKind::PanicInBody, panic),
-                };
-                *ended = true;
-                let id = match context.take() {
-                    Some(context) => {
-                        let report = failure.into_report(&context.request, true);
-                        dispatch(&report, &context.config.reporters);
-                        report.id
-                    }
-                    None => ErrorId::generate(),
-                };
-                Poll::Ready(Some(Err(Box::new(AbortedResponse { id }))))
-            }
+        let this = self.project();
+        if let Some(frame) = this.first.take() {
+            return Poll::Ready(Some(Ok(frame)));
         }
+        if *this.ended {
+            return Poll::Ready(None);
+        }
+        let failure = match catch(|| this.body.poll_frame(cx)) {
+            Ok(Poll::Ready(Some(Err(error)))) => Failure::Error {
+                kind: ErrorKind::BodyError,
+                error_type: std::any::type_name::<B::Error>(),
+                error: error.into(),
+            },
+            Ok(Poll::Ready(None)) => {
+                *this.ended = true;
+                return Poll::Ready(None);
+            }
+            Ok(other) => return other.map_err(Into::into),
+            Err(panic) => Failure::Panic(ErrorKind::PanicInBody, panic),
+        };
+        *this.ended = true;
+        let id = match this.context.take() {
+            Some(context) => {
+                let report = failure.into_report(&context.request, true);
+                dispatch(&report, &context.config.reporters);
+                report.id
+            }
+            None => ErrorId::generate(),
+        };
+        Poll::Ready(Some(Err(Box::new(AbortedResponse { id }))))
     }
 
     fn is_end_stream(&self) -> bool {
-        match &self.kind {
-            Kind::Page { page } => page.is_none(),
-            Kind::Inner {
-                body, first, ended, ..
-            } => first.is_none() && (*ended || body.is_end_stream()),
-        }
+        self.first.is_none() && (self.ended || self.body.is_end_stream())
     }
 
     fn size_hint(&self) -> SizeHint {
-        match &self.kind {
-            Kind::Page { page } => {
-                SizeHint::with_exact(page.as_ref().map_or(0, |p| p.len() as u64))
-            }
-            Kind::Inner {
-                body, first, ended, ..
-            } => {
-                let buffered = first.data_len();
-                if *ended {
-                    return SizeHint::with_exact(buffered);
-                }
-                let inner = body.size_hint();
-                let mut hint = SizeHint::new();
-                hint.set_lower(inner.lower() + buffered);
-                if let Some(upper) = inner.upper() {
-                    hint.set_upper(upper + buffered);
-                }
-                hint
-            }
+        let buffered = self.first.data_len();
+        if self.ended {
+            return SizeHint::with_exact(buffered);
         }
+        let inner = self.body.size_hint();
+        let mut hint = SizeHint::new();
+        hint.set_lower(inner.lower() + buffered);
+        if let Some(upper) = inner.upper() {
+            hint.set_upper(upper + buffered);
+        }
+        hint
     }
 }

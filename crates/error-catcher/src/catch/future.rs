@@ -4,7 +4,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gw_core::BoxError;
+use gw_core::{Body, BoxError};
 use pin_project_lite::pin_project;
 
 use super::body::{Buffered, CatchBody};
@@ -70,10 +70,10 @@ impl<F, B, E> Future for ResponseFuture<F, B>
 where
     F: Future<Output = Result<http::Response<B>, E>>,
     E: Into<BoxError>,
-    B: http_body::Body<Data = Bytes> + Unpin,
+    B: http_body::Body<Data = Bytes> + Unpin + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    type Output = Result<http::Response<CatchBody<B>>, Infallible>;
+    type Output = Result<http::Response<Body>, Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
@@ -102,8 +102,7 @@ where
                                 .as_ref()
                                 .is_some_and(|c| c.config.wait_for_first_frame);
                             if !wait || body.is_end_stream() {
-                                let context = keep_if_streaming(&body, this.context.take());
-                                let body = CatchBody::inner(body, Buffered::Nothing, context);
+                                let body = unread(body, this.context);
                                 this.state.set(State::Done);
                                 return Poll::Ready(Ok(http::Response::from_parts(parts, body)));
                             }
@@ -191,7 +190,7 @@ where
                     this.state.set(State::Done);
                     return Poll::Ready(Ok(http::Response::from_parts(
                         *parts,
-                        CatchBody::page(page),
+                        Body::from(page),
                     )));
                 }
                 StateProj::Done => unreachable_state(),
@@ -236,48 +235,53 @@ fn drop_body<B>(body: B) {
     let _ = catch(move || drop(body));
 }
 
-/// The response body once its first frame is known: the frame is buffered, and a
-/// body with nothing after it is never polled again (nor given a context to keep).
+/// The response body once its first frame is known. A body with nothing after
+/// that frame is never polled again: its bytes (the usual fixed body) go out as
+/// a fixed [`Body`], with no box and no context kept.
 #[inline]
-fn with_first_frame<B: http_body::Body>(
-    inner: B,
-    first: Buffered,
-    context: &mut Option<RequestContext>,
-) -> CatchBody<B> {
+fn with_first_frame<B>(inner: B, first: Buffered, context: &mut Option<RequestContext>) -> Body
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
     let ended = first.is_none() || inner.is_end_stream();
     if !ended {
-        return CatchBody::inner(inner, first, context.take().map(Box::new));
+        return Body::new(CatchBody::new(inner, first, context.take().map(Box::new)));
     }
-    // The usual fixed body: its only frame is at hand, so the inner body is done
-    // with and the response carries the bytes alone, as a page does.
     match first {
         Buffered::Data(data) => {
             drop_body(inner);
-            CatchBody::page(data)
+            Body::from(data)
         }
         Buffered::Nothing => {
             drop_body(inner);
-            CatchBody::page(Bytes::new())
+            Body::empty()
         }
         trailers @ Buffered::Trailers(_) => {
-            let mut body = CatchBody::inner(inner, trailers, None);
+            let mut body = CatchBody::new(inner, trailers, None);
             body.mark_ended();
-            body
+            Body::new(body)
         }
     }
 }
 
-/// The context a body needs to report a failure after the headers: none for a
-/// body that has already ended (a fixed body, once its only frame is buffered), so
-/// the common case allocates nothing.
-fn keep_if_streaming<B: http_body::Body>(
-    body: &B,
-    context: Option<RequestContext>,
-) -> Option<Box<RequestContext>> {
+/// The response body when the first frame is not waited for: a body that has
+/// already ended is empty; any other keeps the context, to report a failure
+/// after the headers.
+fn unread<B>(body: B, context: &mut Option<RequestContext>) -> Body
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
     if body.is_end_stream() {
-        None
+        drop_body(body);
+        Body::empty()
     } else {
-        context.map(Box::new)
+        Body::new(CatchBody::new(
+            body,
+            Buffered::Nothing,
+            context.take().map(Box::new),
+        ))
     }
 }
 

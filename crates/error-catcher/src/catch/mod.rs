@@ -39,12 +39,11 @@ mod future;
 mod layer;
 mod service;
 
-pub use body::{AbortedResponse, CatchBody};
+pub use body::AbortedResponse;
 pub use future::ResponseFuture;
 pub use layer::ErrorCatcherLayer;
 pub use service::ErrorCatcher;
 
-use bytes::Bytes;
 use http::header::{self, HeaderValue};
 
 use crate::documents::NoErrorDocument;
@@ -53,7 +52,7 @@ use crate::report::{dispatch, Failure};
 use context::RequestContext;
 
 /// Reports `failure` and builds the 500 response for it.
-fn error_response<B>(failure: Failure, context: &RequestContext) -> http::Response<CatchBody<B>> {
+fn error_response(failure: Failure, context: &RequestContext) -> http::Response<gw_core::Body> {
     let report = failure.into_report(&context.request, false);
     dispatch(&report, &context.config.reporters);
     let format = negotiate(context.request.accept());
@@ -62,7 +61,7 @@ fn error_response<B>(failure: Failure, context: &RequestContext) -> http::Respon
     } else {
         render::production(&report, format)
     };
-    let mut res = http::Response::new(CatchBody::page(Bytes::from(page)));
+    let mut res = http::Response::new(gw_core::Body::from(page));
     *res.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
     let headers = res.headers_mut();
     headers.insert(header::CONTENT_TYPE, format.content_type());

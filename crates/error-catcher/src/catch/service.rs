@@ -3,10 +3,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gw_core::BoxError;
+use gw_core::{Body, BoxError};
 use tower_service::Service;
 
-use super::body::CatchBody;
 use super::context::RequestContext;
 use super::future::ResponseFuture;
 use super::layer::{Config, ErrorCatcherLayer};
@@ -95,10 +94,10 @@ impl<S, ReqB, ResB> Service<http::Request<ReqB>> for ErrorCatcher<S>
 where
     S: Service<http::Request<ReqB>, Response = http::Response<ResB>>,
     S::Error: Into<BoxError>,
-    ResB: http_body::Body<Data = Bytes> + Unpin,
+    ResB: http_body::Body<Data = Bytes> + Unpin + Send + 'static,
     ResB::Error: Into<BoxError>,
 {
-    type Response = http::Response<CatchBody<ResB>>;
+    type Response = http::Response<Body>;
     type Error = Infallible;
     type Future = ResponseFuture<S::Future, ResB>;
 
