@@ -790,26 +790,32 @@ impl<'m, 'p> Match<'m, 'p> {
     /// All values as routing args (defaults first, then captured values in
     /// pattern order), or `None` if a value does not decode to UTF-8.
     pub fn routing_args(&self) -> Option<RoutingArgs> {
-        self.routing_args_sharing(|_, _| None)
+        let mut args = RoutingArgs::with_capacity(self.arg_count());
+        self.routing_args_sharing(&mut args, |_, _| None)
+            .then_some(args)
     }
 
-    /// [`routing_args`](Self::routing_args), taking a captured value from
-    /// `known(name, value)` when it has one of the same text (the router passes
-    /// its controller names for the `controller` slot), instead of copying it.
+    /// [`routing_args`](Self::routing_args), written into `args` (which the
+    /// caller made with room for [`arg_count`](Self::arg_count) values), taking a
+    /// captured value from `known(name, value)` when it has one of the same text
+    /// (the router passes its controller names for the `controller` slot),
+    /// instead of copying it. False if a value does not decode to UTF-8.
     pub(crate) fn routing_args_sharing<'k>(
         &self,
+        args: &mut RoutingArgs,
         mut known: impl FnMut(&str, &str) -> Option<&'k Arc<str>>,
-    ) -> Option<RoutingArgs> {
+    ) -> bool {
         // Names and defaults are the route's shared strings; only captured values
         // are new text.
-        let mut args = RoutingArgs::with_capacity(self.route.args.len());
         for slot in &self.route.args {
             let captured = slot
                 .var
                 .and_then(|v| self.caps.iter().find(|&(var, _, _)| var == v));
             match (captured, &slot.default) {
                 (Some((_, s, e)), _) => {
-                    let value = decode(&self.path[s..e])?;
+                    let Some(value) = decode(&self.path[s..e]) else {
+                        return false;
+                    };
                     match known(&slot.name, &value) {
                         Some(shared) => args.insert(slot.name.clone(), shared.clone()),
                         None => args.insert(slot.name.clone(), value),
@@ -819,7 +825,12 @@ impl<'m, 'p> Match<'m, 'p> {
                 (None, None) => {}
             }
         }
-        Some(args)
+        true
+    }
+
+    /// How many routing args the route has at most.
+    pub(crate) fn arg_count(&self) -> usize {
+        self.route.args.len()
     }
 
     pub(crate) fn target(&self) -> &'m Target {

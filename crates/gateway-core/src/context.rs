@@ -147,7 +147,14 @@ impl RequestContext {
 
     /// Sets the routing args, returning those they replace.
     pub fn set_routing_args(&mut self, args: RoutingArgs) -> Option<RoutingArgs> {
-        self.routing_args.replace(args)
+        // The usual first set moves the args once, into place.
+        match &mut self.routing_args {
+            Some(old) => Some(std::mem::replace(old, args)),
+            None => {
+                self.routing_args = Some(args);
+                None
+            }
+        }
     }
 
     /// Records the route table of the router dispatching the request, opaque to

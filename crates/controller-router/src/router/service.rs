@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use gw_core::{Body, BoxError, MountPrefix, RequestContext, Response};
+use gw_core::{Body, BoxError, MountPrefix, RequestContext, Response, RoutingArgs};
 use http::header::{HeaderValue, LOCATION};
 use http_body_util::{BodyExt, Limited};
 use tower_service::Service;
@@ -146,27 +146,31 @@ async fn dispatch_form(
 /// Finds the route, answers a redirect, or hands the request to its controller
 /// with the routing args and the route table in its context (and, for a route
 /// ending in `{*path_info}`, the matched part moved into the mount prefix).
+#[inline(always)]
 fn dispatch(inner: &Arc<Inner>, parts: http::request::Parts, body: Body) -> Dispatched {
     let mut chosen = None;
-    let (args, target, path_info) = {
+    let mut args;
+    let (target, path_info) = {
         let Some(found) = inner.mapper.recognize_request(&parts) else {
             return Dispatched::Answered(not_found());
         };
         // A captured controller name shares the table's copy of its text, and
         // the controller found for it is the one called: one lookup.
-        let Some(args) = found.routing_args_sharing(|name, text| {
+        args = RoutingArgs::with_capacity(found.arg_count());
+        let decoded = found.routing_args_sharing(&mut args, |name, text| {
             if name != "controller" {
                 return None;
             }
             let entry = inner.controller(text)?;
             chosen = Some(entry);
             Some(&entry.0)
-        }) else {
+        });
+        if !decoded {
             return Dispatched::Answered(bad_request(
                 "Bad Request: a path value is not UTF-8 once decoded",
             ));
-        };
-        (args, found.target(), found.path_info_cut())
+        }
+        (found.target(), found.path_info_cut())
     };
     let mut req = http::Request::from_parts(parts, body);
 

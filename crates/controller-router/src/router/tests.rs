@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use gw_core::{app_fn, Body};
+use gw_core::{app_fn, Body, RoutingArgs};
 use http::Method;
 use proptest::prelude::*;
 
@@ -54,12 +54,14 @@ proptest! {
         };
         let plain = found.routing_args();
         // As the router does: a captured controller name is shared.
-        let shared = found.routing_args_sharing(|name, text| {
+        let mut args = RoutingArgs::with_capacity(found.arg_count());
+        let decoded = found.routing_args_sharing(&mut args, |name, text| {
             if name != "controller" {
                 return None;
             }
             inner.controller(text).map(|(name, _)| name)
         });
+        let shared = decoded.then_some(args);
         prop_assert_eq!(&shared, &plain);
         if let Some(args) = &shared {
             let order: Vec<_> = args.named().collect();
