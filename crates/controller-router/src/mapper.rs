@@ -791,19 +791,19 @@ impl<'m, 'p> Match<'m, 'p> {
     /// pattern order), or `None` if a value does not decode to UTF-8.
     pub fn routing_args(&self) -> Option<RoutingArgs> {
         let mut args = RoutingArgs::with_capacity(self.arg_count());
-        self.routing_args_sharing(&mut args, |_, _| None)
+        self.routing_args_sharing(&mut args, |_| None)
             .then_some(args)
     }
 
     /// [`routing_args`](Self::routing_args), written into `args` (which the
     /// caller made with room for [`arg_count`](Self::arg_count) values), taking a
-    /// captured value from `known(name, value)` when it has one of the same text
-    /// (the router passes its controller names for the `controller` slot),
-    /// instead of copying it. False if a value does not decode to UTF-8.
+    /// captured `controller` value from `known(value)` when it has one of the
+    /// same text (the router passes its controller names), instead of copying
+    /// it. False if a value does not decode to UTF-8.
     pub(crate) fn routing_args_sharing<'k>(
         &self,
         args: &mut RoutingArgs,
-        mut known: impl FnMut(&str, &str) -> Option<&'k Arc<str>>,
+        mut known: impl FnMut(&str) -> Option<&'k Arc<str>>,
     ) -> bool {
         // Names and defaults are the route's shared strings; only captured values
         // are new text.
@@ -816,7 +816,7 @@ impl<'m, 'p> Match<'m, 'p> {
                     let Some(value) = decode(&self.path[s..e]) else {
                         return false;
                     };
-                    match known(&slot.name, &value) {
+                    match slot.controller.then(|| known(&value)).flatten() {
                         Some(shared) => args.insert(slot.name.clone(), shared.clone()),
                         None => args.insert(slot.name.clone(), value),
                     }

@@ -284,7 +284,7 @@ impl KnownControllers {
 }
 
 #[inline]
-fn by_length_then_text(a: &str, b: &str) -> std::cmp::Ordering {
+pub(crate) fn by_length_then_text(a: &str, b: &str) -> std::cmp::Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
@@ -341,6 +341,8 @@ pub(crate) struct ArgSlot {
     pub(crate) default: Option<Arc<str>>,
     /// The pattern variable whose captured value replaces the default.
     pub(crate) var: Option<usize>,
+    /// The arg is `controller`, taken from a variable.
+    pub(crate) controller: bool,
 }
 
 /// The args of a route in the order Routes gives them: fixed defaults, then
@@ -354,6 +356,7 @@ fn arg_slots(
         name: Arc::from(k.as_str()),
         default: Some(Arc::from(v.as_str())),
         var: None,
+        controller: false,
     });
     let vars = |with_default: bool| {
         pattern
@@ -366,6 +369,7 @@ fn arg_slots(
                 name: Arc::from(var.name.as_str()),
                 default: d.as_deref().map(Arc::from),
                 var: Some(i),
+                controller: var.name == "controller",
             })
     };
     fixed.chain(vars(true)).chain(vars(false)).collect()

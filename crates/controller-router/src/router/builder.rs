@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::controller::{BoxController, IntoController};
-use crate::route::KnownControllers;
+use crate::route::{by_length_then_text, KnownControllers};
 use crate::Mapper;
 
 /// Routes requests to controllers: the twin of a Pylons app's `RoutesMiddleware`
@@ -62,7 +62,8 @@ pub struct Router {
 #[derive(Clone)]
 pub(super) struct Inner {
     pub(super) mapper: Arc<Mapper>,
-    /// Sorted by name.
+    /// Sorted by name length, then text, as the mapper's known names are: a
+    /// lookup mostly compares lengths.
     pub(super) controllers: Vec<(Arc<str>, BoxController)>,
     pub(super) method_override: bool,
     pub(super) override_limit: usize,
@@ -74,7 +75,7 @@ impl Inner {
     pub(super) fn controller(&self, name: &str) -> Option<&(Arc<str>, BoxController)> {
         let i = self
             .controllers
-            .binary_search_by(|(n, _)| (**n).cmp(name))
+            .binary_search_by(|(n, _)| by_length_then_text(n, name))
             .ok()?;
         Some(&self.controllers[i])
     }
@@ -127,7 +128,7 @@ impl Router {
         let inner = Arc::make_mut(&mut self.inner);
         match inner
             .controllers
-            .binary_search_by(|(n, _)| (**n).cmp(&*name))
+            .binary_search_by(|(n, _)| by_length_then_text(n, &name))
         {
             Ok(i) => inner.controllers[i].1 = controller,
             Err(i) => {

@@ -157,10 +157,7 @@ fn dispatch(inner: &Arc<Inner>, parts: http::request::Parts, body: Body) -> Disp
         // A captured controller name shares the table's copy of its text, and
         // the controller found for it is the one called: one lookup.
         args = RoutingArgs::with_capacity(found.arg_count());
-        let decoded = found.routing_args_sharing(&mut args, |name, text| {
-            if name != "controller" {
-                return None;
-            }
+        let decoded = found.routing_args_sharing(&mut args, |text| {
             let entry = inner.controller(text)?;
             chosen = Some(entry);
             Some(&entry.0)

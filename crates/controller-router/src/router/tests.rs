@@ -55,10 +55,7 @@ proptest! {
         let plain = found.routing_args();
         // As the router does: a captured controller name is shared.
         let mut args = RoutingArgs::with_capacity(found.arg_count());
-        let decoded = found.routing_args_sharing(&mut args, |name, text| {
-            if name != "controller" {
-                return None;
-            }
+        let decoded = found.routing_args_sharing(&mut args, |text| {
             inner.controller(text).map(|(name, _)| name)
         });
         let shared = decoded.then_some(args);
