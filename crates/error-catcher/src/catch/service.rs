@@ -114,6 +114,7 @@ where
         Poll::Ready(Ok(()))
     }
 
+    #[inline]
     fn call(&mut self, req: http::Request<ReqB>) -> Self::Future {
         let request = RequestSummary::capture(&req, self.config.report_request_details);
         // An error-page request gets no document: using the application itself as
