@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use gw_core::Settings;
 
-use crate::catch::{CatchSet, Policy};
-use crate::replay::ReplayConfig;
+use crate::catch::CatchSet;
+use crate::replay::Shared;
 use crate::CascadeError;
 
 /// Everything about a cascade but its members.
@@ -28,8 +28,7 @@ use crate::CascadeError;
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CascadeConfig {
-    pub(crate) policy: Policy,
-    pub(crate) replay: Arc<ReplayConfig>,
+    pub(crate) shared: Arc<Shared>,
 }
 
 /// The keys [`CascadeConfig::from_settings`] reads.
@@ -124,20 +123,20 @@ impl CascadeConfig {
 
     /// Sets the statuses that mean "try the next member".
     pub fn catch(mut self, catch: CatchSet) -> Self {
-        self.policy.catch = catch;
+        Arc::make_mut(&mut self.shared).policy.catch = catch;
         self
     }
 
     /// When true, a member's `Err` is a miss like a caught status; the last member's
     /// error is still returned. Default false: an `Err` ends the cascade.
     pub fn errors_as_misses(mut self, on: bool) -> Self {
-        self.policy.errors_as_misses = on;
+        Arc::make_mut(&mut self.shared).policy.errors_as_misses = on;
         self
     }
 
     /// Body bytes kept in memory before the rest goes to a spill file (default 64 KiB).
     pub fn replay_threshold(mut self, bytes: u64) -> Self {
-        Arc::make_mut(&mut self.replay).threshold = bytes;
+        Arc::make_mut(&mut self.shared).replay.threshold = bytes;
         self
     }
 
@@ -145,7 +144,7 @@ impl CascadeConfig {
     /// (default 16 MiB). A member that reads past it gets a body error, and the client
     /// gets 413. The last member is not limited: it records nothing.
     pub fn replay_limit(mut self, bytes: u64) -> Self {
-        Arc::make_mut(&mut self.replay).limit = bytes;
+        Arc::make_mut(&mut self.shared).replay.limit = bytes;
         self
     }
 
@@ -154,33 +153,33 @@ impl CascadeConfig {
     /// that cannot be created or written makes the cascade answer 507 Insufficient
     /// Storage and log the error.
     pub fn spill_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        Arc::make_mut(&mut self.replay).spill_dir = Some(dir.into());
+        Arc::make_mut(&mut self.shared).replay.spill_dir = Some(dir.into());
         self
     }
 
     /// The catch set.
     pub fn catch_set(&self) -> CatchSet {
-        self.policy.catch
+        self.shared.policy.catch
     }
 
     /// Whether errors are misses.
     pub fn treats_errors_as_misses(&self) -> bool {
-        self.policy.errors_as_misses
+        self.shared.policy.errors_as_misses
     }
 
     /// The in-memory threshold, in bytes.
     pub fn threshold(&self) -> u64 {
-        self.replay.threshold
+        self.shared.replay.threshold
     }
 
     /// The replay cap, in bytes.
     pub fn limit(&self) -> u64 {
-        self.replay.limit
+        self.shared.replay.limit
     }
 
     /// The spill directory, when one was set.
     pub fn spill_directory(&self) -> Option<&std::path::Path> {
-        self.replay.spill_dir.as_deref()
+        self.shared.replay.spill_dir.as_deref()
     }
 }
 

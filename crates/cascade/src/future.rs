@@ -239,7 +239,7 @@ where
                 && !pending.has_body()
                 && policy.catch.contains(http::StatusCode::NOT_FOUND);
             if probes {
-                let mut req = pending.into_bare();
+                let (mut req, shared) = pending.into_bare();
                 match member.probe(&mut req) {
                     Some(Probed::Ready(mut res)) => {
                         if policy.judge(&mut res) == Verdict::Answer {
@@ -253,13 +253,13 @@ where
                     Some(Probed::Pending(future)) => {
                         return DynState::Probe {
                             future,
-                            kept: Some(Box::new(Pending::bare(req, policy))),
+                            kept: Some(Box::new(Pending::bare(req, shared))),
                         }
                     }
                     Some(Probed::Miss) => {}
                     // Not ready at once: called instead, with the head back.
                     None => {
-                        let pending = Pending::bare(req, policy);
+                        let pending = Pending::bare(req, shared);
                         let (req, handoff) = pending.split();
                         return DynState::Call {
                             call: member.call(req.map(Body::from)),
@@ -267,7 +267,7 @@ where
                         };
                     }
                 }
-                pending = Pending::bare(req, policy);
+                pending = Pending::bare(req, shared);
                 *index += 1;
                 continue;
             }

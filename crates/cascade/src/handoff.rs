@@ -8,7 +8,7 @@ use gw_core::BoxError;
 use http::{header, HeaderValue, StatusCode};
 
 use crate::catch::Policy;
-use crate::replay::{lock, Failure, ReplayBody, ReplayConfig, ReplayState, Slot};
+use crate::replay::{lock, Failure, ReplayBody, ReplayState, Shared, Slot};
 
 /// A request on its way through a cascade, before the next member gets it.
 ///
@@ -21,10 +21,11 @@ use crate::replay::{lock, Failure, ReplayBody, ReplayConfig, ReplayState, Slot};
 /// not read by any member yet, or the replay of what earlier members read.
 pub struct Pending<B> {
     req: http::Request<ReplayBody<B>>,
-    /// The replay limits, kept while a body no member has read is waiting: its
-    /// recording starts when a member that may miss gets it.
-    config: Option<Arc<ReplayConfig>>,
-    policy: Policy,
+    /// The cascade's policy and replay limits.
+    shared: Arc<Shared>,
+    /// A body no member has read is waiting: its recording starts when a
+    /// member that may miss gets it.
+    fresh: bool,
 }
 
 impl<B> std::fmt::Debug for Pending<B> {
@@ -81,29 +82,29 @@ where
     B::Error: Into<BoxError>,
 {
     #[inline(always)]
-    pub(crate) fn new(req: http::Request<B>, config: &Arc<ReplayConfig>, policy: Policy) -> Self {
+    pub(crate) fn new(req: http::Request<B>, shared: &Arc<Shared>) -> Self {
         let (parts, body) = req.into_parts();
         // A request without a body costs nothing: no recording, no shared state.
-        let (body, config) = if body.is_end_stream() {
-            (ReplayBody::empty(), None)
+        let (body, fresh) = if body.is_end_stream() {
+            (ReplayBody::empty(), false)
         } else {
-            (ReplayBody::direct(body), Some(config.clone()))
+            (ReplayBody::direct(body), true)
         };
         Pending {
             req: http::Request::from_parts(parts, body),
-            config,
-            policy,
+            shared: shared.clone(),
+            fresh,
         }
     }
 
     /// A request without a body that a boxed member probed (as a `Request<Body>`)
     /// and declined: the next member gets its head and an empty body.
     #[inline(always)]
-    pub(crate) fn bare<X>(req: http::Request<X>, policy: Policy) -> Self {
+    pub(crate) fn bare<X>(req: http::Request<X>, shared: Arc<Shared>) -> Self {
         Pending {
             req: req.map(|_empty| ReplayBody::empty()),
-            config: None,
-            policy,
+            shared,
+            fresh: false,
         }
     }
 
@@ -117,13 +118,13 @@ where
     /// `Request<Body>` with an empty body, for a boxed member's probe.
     ///
     /// [`has_body`]: Pending::has_body
-    pub(crate) fn into_bare(self) -> http::Request<gw_core::Body> {
+    pub(crate) fn into_bare(self) -> (http::Request<gw_core::Body>, Arc<Shared>) {
         debug_assert!(!self.has_body(), "only for a request without a body");
-        self.req.map(|_empty| gw_core::Body::empty())
+        (self.req.map(|_empty| gw_core::Body::empty()), self.shared)
     }
 
     pub(crate) fn policy(&self) -> Policy {
-        self.policy
+        self.shared.policy
     }
 
     /// The request for the last member: a body that replays what was read before
@@ -139,7 +140,8 @@ where
     /// [`request_mut`](Pending::request_mut).
     #[inline(always)]
     pub(crate) fn lend(&mut self) -> Lease<B> {
-        Lease(self.req.body_mut().share(self.config.take().as_ref()))
+        let fresh = std::mem::take(&mut self.fresh);
+        Lease(self.req.body_mut().share(fresh.then_some(&self.shared)))
     }
 
     /// The request, as lent to a probed member.
@@ -155,8 +157,8 @@ where
         let (parts, body) = self.req.into_parts();
         let kept = Pending {
             req: http::Request::from_parts(parts.clone(), ReplayBody::empty()),
-            config: None,
-            policy: self.policy,
+            shared: self.shared,
+            fresh: false,
         };
         (
             http::Request::from_parts(parts, body),
@@ -203,7 +205,7 @@ where
                 return Judged::Own(own_response(failure));
             }
         }
-        if self.policy.answers(outcome) {
+        if self.shared.policy.answers(outcome) {
             // No one will replay, so recording stops.
             if let Some(slot) = &lease.0 {
                 if let Some(state) = lock(slot).as_mut() {

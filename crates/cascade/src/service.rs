@@ -194,9 +194,7 @@ where
 
     #[inline]
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        let config = &self.config;
-        self.members
-            .start(Pending::new(req, &config.replay, config.policy))
+        self.members.start(Pending::new(req, &self.config.shared))
     }
 }
 

@@ -29,10 +29,20 @@ use http::HeaderMap;
 use http_body::{Frame, SizeHint};
 use pin_project_lite::pin_project;
 
+use crate::catch::Policy;
 use crate::ReplayError;
 use spill::{Spill, SPILL_CHUNK};
 
-/// Replay limits, shared by every request of one cascade.
+/// What every request through one cascade shares, behind one `Arc`: how an
+/// answer is judged, and the replay limits. A request holds it by a pointer, so
+/// the request and what the cascade keeps with it move as 256 bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Shared {
+    pub(crate) policy: Policy,
+    pub(crate) replay: ReplayConfig,
+}
+
+/// Replay limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ReplayConfig {
     pub(crate) threshold: u64,
@@ -64,7 +74,7 @@ pub(crate) enum Failure {
 
 /// A recorded body and the position of the member that reads it now.
 pub(crate) struct ReplayState<B> {
-    config: Arc<ReplayConfig>,
+    config: Arc<Shared>,
     live: Option<Pin<Box<B>>>,
     /// The live body's size hint when the cascade received it.
     hint: SizeHint,
@@ -93,11 +103,11 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    pub(crate) fn new(live: B, config: Arc<ReplayConfig>) -> Self {
+    pub(crate) fn new(live: Pin<Box<B>>, config: Arc<Shared>) -> Self {
         ReplayState {
             config,
             hint: live.size_hint(),
-            live: Some(Box::pin(live)),
+            live: Some(live),
             recording: true,
             failure: None,
             upstream_error: None,
@@ -158,7 +168,7 @@ where
 
     fn record(&mut self, chunk: &Bytes) {
         let mut rest = chunk.clone();
-        let room = self.config.threshold.saturating_sub(self.head_len);
+        let room = self.config.replay.threshold.saturating_sub(self.head_len);
         if room > 0 && self.tail_len == 0 && self.spill.is_none() {
             let take = (rest.len() as u64).min(room) as usize;
             let head = rest.split_to(take);
@@ -173,7 +183,7 @@ where
         }
         self.total += chunk.len() as u64;
         if self.tail_len > 0 {
-            let config = &self.config;
+            let config = &self.config.replay;
             let spill = self.spill.get_or_insert_with(|| {
                 Box::new(Spill::new(
                     config.spill_dir.clone().unwrap_or_else(std::env::temp_dir),
@@ -292,7 +302,7 @@ where
                 Ok(data) if data.is_empty() => continue,
                 Ok(data) => {
                     if self.recording {
-                        let limit = self.config.limit;
+                        let limit = self.config.replay.limit;
                         if self.total + data.len() as u64 > limit {
                             self.failure = Some(Failure::OverLimit(limit));
                             self.finished = true;
@@ -392,8 +402,11 @@ pin_project! {
     enum Kind<B> {
         // The request had no body: nothing to record, nothing to share.
         Empty,
-        // The only member of a cascade reads the client's body itself.
-        Direct { #[pin] body: B },
+        // No member has read the client's body yet, or the only member of a
+        // cascade reads it itself. Boxed, so that a member's request moves as
+        // a few bytes more than its head (a `Request<ReplayBody<Body>>` is 240
+        // bytes); the recording takes this box over.
+        Direct { body: Pin<Box<B>> },
         // A member that may miss: it records while it reads.
         Shared { slot: Slot<B> },
         // The last member after a miss: replays, then reads on, without recording.
@@ -408,7 +421,9 @@ impl<B> ReplayBody<B> {
 
     pub(crate) fn direct(body: B) -> Self {
         ReplayBody {
-            kind: Kind::Direct { body },
+            kind: Kind::Direct {
+                body: Box::pin(body),
+            },
         }
     }
 
@@ -434,7 +449,7 @@ where
     /// member has read yet starts a recording under `config`; a resumed one goes on
     /// with its own.
     #[inline]
-    pub(crate) fn share(&mut self, config: Option<&Arc<ReplayConfig>>) -> Option<Slot<B>> {
+    pub(crate) fn share(&mut self, config: Option<&Arc<Shared>>) -> Option<Slot<B>> {
         if let Kind::Empty = self.kind {
             return None;
         }
@@ -509,7 +524,7 @@ where
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         match self.project().kind.project() {
             KindProj::Empty => Poll::Ready(None),
-            KindProj::Direct { body } => body.poll_frame(cx).map_err(Into::into),
+            KindProj::Direct { body } => body.as_mut().poll_frame(cx).map_err(Into::into),
             KindProj::Shared { slot } => match lock(slot).as_mut() {
                 Some(state) => state.poll_frame(cx),
                 None => Poll::Ready(Some(Err(ReplayError::Detached.into()))),
@@ -547,8 +562,6 @@ where
     fn from(body: ReplayBody<B>) -> Self {
         match body.kind {
             Kind::Empty => gw_core::Body::empty(),
-            // `Body::new` does not box a `gw_core::Body` again.
-            Kind::Direct { body } => gw_core::Body::new(body),
             kind => gw_core::Body::new(ReplayBody { kind }),
         }
     }

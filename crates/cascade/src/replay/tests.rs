@@ -7,11 +7,14 @@ use http_body::Body as _;
 
 use super::*;
 
-fn config(threshold: u64, limit: u64, dir: &std::path::Path) -> Arc<ReplayConfig> {
-    Arc::new(ReplayConfig {
-        threshold,
-        limit,
-        spill_dir: Some(dir.to_path_buf()),
+fn config(threshold: u64, limit: u64, dir: &std::path::Path) -> Arc<Shared> {
+    Arc::new(Shared {
+        policy: Policy::default(),
+        replay: ReplayConfig {
+            threshold,
+            limit,
+            spill_dir: Some(dir.to_path_buf()),
+        },
     })
 }
 
@@ -48,7 +51,7 @@ fn chunks(total: usize, size: usize) -> (Vec<u8>, Body) {
 async fn bytes_past_the_threshold_spill_and_replay_identically() {
     let dir = tempfile::tempdir().unwrap();
     let (data, body) = chunks(300 * 1024, 10_000);
-    let mut state = ReplayState::new(body, config(1000, u64::MAX, dir.path()));
+    let mut state = ReplayState::new(Box::pin(body), config(1000, u64::MAX, dir.path()));
     let (first, _) = read(&mut state, None).await;
     assert_eq!(first, data);
     assert!(state.spilled());
@@ -67,7 +70,7 @@ async fn bytes_past_the_threshold_spill_and_replay_identically() {
 async fn a_partial_reader_leaves_the_rest_on_the_connection_for_the_next() {
     let dir = tempfile::tempdir().unwrap();
     let (data, body) = chunks(200 * 1024, 7_000);
-    let mut state = ReplayState::new(body, config(4096, u64::MAX, dir.path()));
+    let mut state = ReplayState::new(Box::pin(body), config(4096, u64::MAX, dir.path()));
     let (first, _) = read(&mut state, Some(100_000)).await;
     assert!(first.len() >= 100_000 && first.len() < data.len());
     state.rewind();
@@ -79,7 +82,7 @@ async fn a_partial_reader_leaves_the_rest_on_the_connection_for_the_next() {
 fn spilling_works_outside_a_tokio_runtime() {
     let dir = tempfile::tempdir().unwrap();
     let (data, body) = chunks(150 * 1024, 9_000);
-    let mut state = ReplayState::new(body, config(100, u64::MAX, dir.path()));
+    let mut state = ReplayState::new(Box::pin(body), config(100, u64::MAX, dir.path()));
     let got = futures_util::FutureExt::now_or_never(read(&mut state, None))
         .expect("inline I/O never waits");
     assert_eq!(got.0, data);
@@ -93,7 +96,7 @@ fn spilling_works_outside_a_tokio_runtime() {
 async fn the_limit_counts_recorded_bytes_and_is_reported_as_a_failure() {
     let dir = tempfile::tempdir().unwrap();
     let (_, body) = chunks(1000, 100);
-    let mut state = ReplayState::new(body, config(10, 550, dir.path()));
+    let mut state = ReplayState::new(Box::pin(body), config(10, 550, dir.path()));
     let mut got = 0;
     let err = loop {
         match poll_fn(|cx| state.poll_frame(cx)).await.unwrap() {
@@ -114,7 +117,7 @@ async fn a_missing_spill_dir_fails_the_body_and_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let gone = dir.path().join("gone");
     let (_, body) = chunks(200 * 1024, 16 * 1024);
-    let mut state = ReplayState::new(body, config(1024, u64::MAX, &gone));
+    let mut state = ReplayState::new(Box::pin(body), config(1024, u64::MAX, &gone));
     let err = loop {
         match poll_fn(|cx| state.poll_frame(cx)).await {
             Some(Ok(_)) => continue,
@@ -158,7 +161,7 @@ async fn trailers_are_replayed_after_the_data() {
         Some(Frame::data(Bytes::from_static(b"abc"))),
         Some(trailers.clone()),
     );
-    let mut state = ReplayState::new(body, config(1024, 4096, dir.path()));
+    let mut state = ReplayState::new(Box::pin(body), config(1024, 4096, dir.path()));
     assert_eq!(
         read(&mut state, None).await,
         (b"abc".to_vec(), Some(trailers.clone()))
@@ -174,7 +177,7 @@ async fn trailers_are_replayed_after_the_data() {
 #[tokio::test]
 async fn size_hint_counts_down_from_the_content_length() {
     let dir = tempfile::tempdir().unwrap();
-    let mut state = ReplayState::new(Body::from("0123456789"), config(1024, 4096, dir.path()));
+    let mut state = ReplayState::new(Box::pin(Body::from("0123456789")), config(1024, 4096, dir.path()));
     assert_eq!(state.size_hint().exact(), Some(10));
     read(&mut state, None).await;
     assert_eq!(state.size_hint().exact(), Some(0));
@@ -187,7 +190,7 @@ async fn size_hint_counts_down_from_the_content_length() {
 async fn the_last_reader_ends_with_the_live_bodys_last_frame_a_recording_one_at_its_end() {
     let dir = tempfile::tempdir().unwrap();
     for recording in [false, true] {
-        let mut state = ReplayState::new(Body::from("abc"), config(1024, 4096, dir.path()));
+        let mut state = ReplayState::new(Box::pin(Body::from("abc")), config(1024, 4096, dir.path()));
         if !recording {
             state.stop_recording();
         }
