@@ -187,9 +187,12 @@ where
         }
 
         // One extension entry per request, which the layers further in add to.
+        // Built where it is boxed (the context is larger than the request
+        // head): `insert` would take it by value first.
+        let peer = self.peer.map(PeerAddr);
         parts
             .extensions
-            .insert(RequestContext::with_client(self.peer.map(PeerAddr), client));
+            .get_or_insert_with(|| RequestContext::with_client(peer, client));
         // The app gets one body type: empty when nothing follows the head (no
         // box, no timer), else hyper's watched by the body timeout and limit.
         let (body, body_failed) = if incoming.is_end_stream() {

@@ -257,7 +257,7 @@ pub fn build_request(vars: CgiVars, body: Body) -> Result<http::Request<Body>, M
         forwarded: false,
     };
     req.extensions_mut()
-        .insert(RequestContext::with_client(peer, client));
+        .get_or_insert_with(|| RequestContext::with_client(peer, client));
     if !script_name.is_empty() {
         MountPrefix::push(&mut req, script_name);
     }
