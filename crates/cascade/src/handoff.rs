@@ -140,6 +140,10 @@ where
     /// [`request_mut`](Pending::request_mut).
     #[inline(always)]
     pub(crate) fn lend(&mut self) -> Lease<B> {
+        // The usual GET has no body: nothing to share, and no call to find out.
+        if !self.has_body() {
+            return Lease(None);
+        }
         let fresh = std::mem::take(&mut self.fresh);
         Lease(self.req.body_mut().share(fresh.then_some(&self.shared)))
     }
