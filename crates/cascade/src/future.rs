@@ -20,7 +20,7 @@ use crate::body::CascadeBody;
 use crate::catch::{Policy, Verdict};
 use crate::handoff::{Handoff, Judged, Lease, Pending, Settled};
 use crate::list::Members;
-use crate::replay::ReplayBody;
+use crate::replay::{ReplayBody, Shared};
 
 type MemberRequest<B> = http::Request<ReplayBody<B>>;
 
@@ -32,7 +32,8 @@ pin_project! {
     {
         #[pin]
         call: ReadyCall<A, MemberRequest<B>>,
-        policy: Policy,
+        // The policy, shared: a pointer keeps the future small.
+        shared: Arc<Shared>,
     }
 }
 
@@ -40,8 +41,8 @@ impl<A, B> LastFuture<A, B>
 where
     A: Service<MemberRequest<B>>,
 {
-    pub(crate) fn new(call: ReadyCall<A, MemberRequest<B>>, policy: Policy) -> Self {
-        LastFuture { call, policy }
+    pub(crate) fn new(call: ReadyCall<A, MemberRequest<B>>, shared: Arc<Shared>) -> Self {
+        LastFuture { call, shared }
     }
 }
 
@@ -55,7 +56,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut res = ready!(this.call.poll(cx))?;
-        this.policy.finish(&mut res);
+        this.shared.policy.finish(&mut res);
         Poll::Ready(Ok(res))
     }
 }

@@ -135,6 +135,14 @@ where
         self.req
     }
 
+    /// [`into_last`](Pending::into_last), with the cascade's shared settings for
+    /// the last member's future.
+    #[inline(always)]
+    pub(crate) fn into_last_with_shared(mut self) -> (http::Request<ReplayBody<B>>, Arc<Shared>) {
+        self.req.body_mut().stop_recording();
+        (self.req, self.shared)
+    }
+
     /// Lends the request, in place, to a member that may miss: its body (if any)
     /// records as the member reads it. A probed member is then given
     /// [`request_mut`](Pending::request_mut).

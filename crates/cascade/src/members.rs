@@ -84,8 +84,8 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let policy = pending.policy();
-    LastFuture::new(ReadyCall::new_ref(member, pending.into_last()), policy)
+    let (req, shared) = pending.into_last_with_shared();
+    LastFuture::new(ReadyCall::new_ref(member, req), shared)
 }
 
 impl<A, B, RB> Members<B> for Last<A>

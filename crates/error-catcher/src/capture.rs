@@ -11,6 +11,7 @@
 //! new one (measured: one allocation and about 300 instructions per request
 //! more than the copy). The full URI is kept only for the other forms.
 
+use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Uri};
 
 /// A request's method and target.
@@ -58,17 +59,16 @@ impl RequestLine {
 /// compares in one step) rather than by hashing: a request carries few headers.
 /// Copied, for the reason in the module's header.
 #[inline]
-pub(crate) fn accept(headers: &HeaderMap) -> Option<HeaderValue> {
+pub(crate) fn accept(headers: &HeaderMap) -> Option<Bytes> {
     headers
         .iter()
         .find(|(name, _)| *name == http::header::ACCEPT)
-        .and_then(|(_, value)| {
-            let mut copy =
-                HeaderValue::from_maybe_shared(bytes::Bytes::copy_from_slice(value.as_bytes()))
-                    .ok()?;
-            copy.set_sensitive(value.is_sensitive());
-            Some(copy)
-        })
+        .map(|(_, value)| Bytes::copy_from_slice(value.as_bytes()))
+}
+
+/// A copied `Accept` value as a header value again (on the error path only).
+pub(crate) fn accept_value(accept: Option<&Bytes>) -> Option<HeaderValue> {
+    accept.and_then(|bytes| HeaderValue::from_maybe_shared(bytes.clone()).ok())
 }
 
 #[cfg(test)]

@@ -251,14 +251,18 @@ impl Reporter for JsonLinesReporter {
 
 /// What the catcher knows about the request, taken before `call`.
 ///
-/// The request line and `Accept` are reference-count clones (see
-/// [`RequestLine`]). The headers and the environ (the "details") cost a copy of the
-/// header map, so they are taken only when the catcher is configured to report them.
+/// The request line and `Accept` are copied, not shared with the connection's
+/// read buffer (see [`RequestLine`]). The headers and the environ (the "details")
+/// cost a copy of the header map, so they are taken only when the catcher is
+/// configured to report them.
 #[derive(Debug, Clone)]
 pub(crate) struct RequestSummary {
     line: RequestLine,
     version: http::Version,
-    accept: Option<http::HeaderValue>,
+    /// The request is itself one for an error document (never given one).
+    error_page: bool,
+    // The bytes, not a `HeaderValue`: 8 bytes less in every catcher's future.
+    accept: Option<bytes::Bytes>,
     details: Option<Box<(http::HeaderMap, Option<Environ>)>>,
 }
 
@@ -268,6 +272,10 @@ impl RequestSummary {
         RequestSummary {
             line: RequestLine::capture(req),
             version: req.version(),
+            error_page: req
+                .extensions()
+                .get::<crate::documents::ErrorDocumentRequest>()
+                .is_some(),
             accept: capture::accept(req.headers()),
             details: details.then(|| Box::new((req.headers().clone(), Environ::of(req).cloned()))),
         }
@@ -277,8 +285,14 @@ impl RequestSummary {
         &self.line
     }
 
-    pub(crate) fn accept(&self) -> Option<&http::HeaderValue> {
+    /// The request's first `Accept` value.
+    pub(crate) fn accept(&self) -> Option<&bytes::Bytes> {
         self.accept.as_ref()
+    }
+
+    /// True if the request is itself one for an error document.
+    pub(crate) fn is_error_page(&self) -> bool {
+        self.error_page
     }
 
     fn info(&self) -> RequestInfo {

@@ -11,8 +11,6 @@ use crate::report::RequestSummary;
 pub(crate) struct RequestContext {
     pub(crate) config: Arc<Config>,
     pub(crate) request: RequestSummary,
-    /// The catcher serves error documents and this is not an error-page request.
-    pub(crate) documents: bool,
 }
 
 impl RequestContext {
@@ -21,7 +19,9 @@ impl RequestContext {
     #[inline]
     pub(super) fn page_for(&self, parts: &mut http::response::Parts) -> Option<(PageFuture, bool)> {
         let documents = self.config.documents.as_ref()?;
-        if self.documents {
+        // An error-page request gets no document: using the application
+        // itself as the page service cannot loop.
+        if !self.request.is_error_page() {
             documents.page_for(parts, self.request.line(), self.request.accept())
         } else {
             take_opt_out_header(&mut parts.headers);

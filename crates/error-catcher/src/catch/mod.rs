@@ -55,7 +55,7 @@ use context::RequestContext;
 fn error_response(failure: Failure, context: &RequestContext) -> http::Response<gw_core::Body> {
     let report = failure.into_report(&context.request, false);
     dispatch(&report, &context.config.reporters);
-    let format = negotiate(context.request.accept());
+    let format = negotiate(crate::capture::accept_value(context.request.accept()).as_ref());
     let page = if context.config.debug {
         render::debug(&report, format)
     } else {

@@ -9,7 +9,6 @@ use tower_service::Service;
 use super::context::RequestContext;
 use super::future::ResponseFuture;
 use super::layer::{Config, ErrorCatcherLayer};
-use crate::documents::ErrorDocumentRequest;
 use crate::panic_hook::catch;
 use crate::report::{ErrorKind, Failure, RequestSummary};
 
@@ -117,14 +116,9 @@ where
     #[inline]
     fn call(&mut self, req: http::Request<ReqB>) -> Self::Future {
         let request = RequestSummary::capture(&req, self.config.report_request_details);
-        // An error-page request gets no document: using the application itself as
-        // the page service cannot loop.
-        let documents = self.config.documents.is_some()
-            && req.extensions().get::<ErrorDocumentRequest>().is_none();
         let mut response = ResponseFuture::new(RequestContext {
             config: self.config.clone(),
             request,
-            documents,
         });
         if let Some(error) = self.not_ready.take() {
             response.fail(Failure::Error {

@@ -38,7 +38,7 @@ pin_project! {
         state: State<F>,
         shared: Arc<Shared<P>>,
         original: Option<RequestLine>,
-        accept: Option<HeaderValue>,
+        accept: Option<Bytes>,
     }
 }
 
@@ -57,7 +57,7 @@ impl<F, P> ResponseFuture<F, P> {
         future: F,
         shared: Arc<Shared<P>>,
         original: Option<RequestLine>,
-        accept: Option<HeaderValue>,
+        accept: Option<Bytes>,
     ) -> Self {
         ResponseFuture {
             state: State::Inner { future },
@@ -112,7 +112,8 @@ where
                     };
                     drop(body);
                     let head = original.method == http::Method::HEAD;
-                    let about = about(&parts, &original, this.accept.take());
+                    let accept = crate::capture::accept_value(this.accept.as_ref());
+                    let about = about(&parts, &original, accept);
                     let page =
                         render_page(this.shared.page.clone(), &this.shared.document_path, about);
                     this.state.set(State::Page {
@@ -236,12 +237,13 @@ impl Documents {
         &self,
         parts: &mut http::response::Parts,
         original: &RequestLine,
-        accept: Option<&HeaderValue>,
+        accept: Option<&bytes::Bytes>,
     ) -> Option<(PageFuture, bool)> {
         if !wants_document(&self.statuses, parts) {
             return None;
         }
-        let page = (self.render)(about(parts, original, accept.cloned()));
+        let accept = crate::capture::accept_value(accept);
+        let page = (self.render)(about(parts, original, accept));
         Some((page, original.method == http::Method::HEAD))
     }
 
