@@ -52,7 +52,9 @@ impl Body {
     /// An empty body.
     pub const fn empty() -> Self {
         Body {
-            kind: Kind::Full { chunk: Bytes::new() },
+            kind: Kind::Full {
+                chunk: Bytes::new(),
+            },
         }
     }
 
@@ -181,9 +183,9 @@ impl http_body::Body for Body {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         match &mut self.get_mut().kind {
-            Kind::Full { chunk } => Poll::Ready(
-                (!chunk.is_empty()).then(|| Ok(Frame::data(std::mem::take(chunk)))),
-            ),
+            Kind::Full { chunk } => {
+                Poll::Ready((!chunk.is_empty()).then(|| Ok(Frame::data(std::mem::take(chunk)))))
+            }
             Kind::Boxed { body } => body.as_mut().poll_frame(cx),
         }
     }

@@ -177,7 +177,10 @@ async fn trailers_are_replayed_after_the_data() {
 #[tokio::test]
 async fn size_hint_counts_down_from_the_content_length() {
     let dir = tempfile::tempdir().unwrap();
-    let mut state = ReplayState::new(Box::pin(Body::from("0123456789")), config(1024, 4096, dir.path()));
+    let mut state = ReplayState::new(
+        Box::pin(Body::from("0123456789")),
+        config(1024, 4096, dir.path()),
+    );
     assert_eq!(state.size_hint().exact(), Some(10));
     read(&mut state, None).await;
     assert_eq!(state.size_hint().exact(), Some(0));
@@ -190,7 +193,8 @@ async fn size_hint_counts_down_from_the_content_length() {
 async fn the_last_reader_ends_with_the_live_bodys_last_frame_a_recording_one_at_its_end() {
     let dir = tempfile::tempdir().unwrap();
     for recording in [false, true] {
-        let mut state = ReplayState::new(Box::pin(Body::from("abc")), config(1024, 4096, dir.path()));
+        let mut state =
+            ReplayState::new(Box::pin(Body::from("abc")), config(1024, 4096, dir.path()));
         if !recording {
             state.stop_recording();
         }

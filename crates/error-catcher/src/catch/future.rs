@@ -188,10 +188,7 @@ where
                     };
                     let page = finish_page(&mut parts, rendered, *head);
                     this.state.set(State::Done);
-                    return Poll::Ready(Ok(http::Response::from_parts(
-                        *parts,
-                        Body::from(page),
-                    )));
+                    return Poll::Ready(Ok(http::Response::from_parts(*parts, Body::from(page))));
                 }
                 StateProj::Done => unreachable_state(),
             }
