@@ -230,7 +230,8 @@ where
             // Only the member about to be tried is cloned.
             let mut member = members[*index].clone();
             if *index + 1 == members.len() {
-                let call = member.call(pending.into_last().map(Body::from));
+                let (req, _) = pending.into_last();
+                let call = member.call(req.map(Body::from));
                 return DynState::Call {
                     call,
                     handoff: None,

@@ -84,7 +84,7 @@ where
     #[inline(always)]
     pub(crate) fn new(req: http::Request<B>, shared: &Arc<Shared>) -> Self {
         let (parts, body) = req.into_parts();
-        // A request without a body costs nothing: no recording, no shared state.
+        // A request without a body records nothing and boxes nothing.
         let (body, fresh) = if body.is_end_stream() {
             (ReplayBody::empty(), false)
         } else {
@@ -127,18 +127,11 @@ where
         self.shared.policy
     }
 
-    /// The request for the last member: a body that replays what was read before
-    /// and then reads on without recording.
+    /// The request for the last member (a body that replays what was read
+    /// before and then reads on without recording), and the cascade's shared
+    /// settings for the last member's future.
     #[inline(always)]
-    pub(crate) fn into_last(mut self) -> http::Request<ReplayBody<B>> {
-        self.req.body_mut().stop_recording();
-        self.req
-    }
-
-    /// [`into_last`](Pending::into_last), with the cascade's shared settings for
-    /// the last member's future.
-    #[inline(always)]
-    pub(crate) fn into_last_with_shared(mut self) -> (http::Request<ReplayBody<B>>, Arc<Shared>) {
+    pub(crate) fn into_last(mut self) -> (http::Request<ReplayBody<B>>, Arc<Shared>) {
         self.req.body_mut().stop_recording();
         (self.req, self.shared)
     }

@@ -84,7 +84,7 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let (req, shared) = pending.into_last_with_shared();
+    let (req, shared) = pending.into_last();
     LastFuture::new(ReadyCall::new_ref(member, req), shared)
 }
 

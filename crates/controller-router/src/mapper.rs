@@ -790,13 +790,12 @@ impl<'m, 'p> Match<'m, 'p> {
     /// All values as routing args (defaults first, then captured values in
     /// pattern order), or `None` if a value does not decode to UTF-8.
     pub fn routing_args(&self) -> Option<RoutingArgs> {
-        let mut args = RoutingArgs::with_capacity(self.arg_count());
+        let mut args = RoutingArgs::default();
         self.routing_args_sharing(&mut args, |_| None)
             .then_some(args)
     }
 
-    /// [`routing_args`](Self::routing_args), written into `args` (which the
-    /// caller made with room for [`arg_count`](Self::arg_count) values), taking a
+    /// [`routing_args`](Self::routing_args), written into `args`, taking a
     /// captured `controller` value from `known(value)` when it has one of the
     /// same text (the router passes its controller names), instead of copying
     /// it. False if a value does not decode to UTF-8.
@@ -826,11 +825,6 @@ impl<'m, 'p> Match<'m, 'p> {
             }
         }
         true
-    }
-
-    /// How many routing args the route has at most.
-    pub(crate) fn arg_count(&self) -> usize {
-        self.route.args.len()
     }
 
     pub(crate) fn target(&self) -> &'m Target {

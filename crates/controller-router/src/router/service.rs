@@ -156,7 +156,9 @@ fn dispatch(inner: &Arc<Inner>, parts: http::request::Parts, body: Body) -> Disp
         };
         // A captured controller name shares the table's copy of its text, and
         // the controller found for it is the one called: one lookup.
-        args = RoutingArgs::with_capacity(found.arg_count());
+        // Four args live in the value itself (built in place: a capacity
+        // would have it built elsewhere and moved).
+        args = RoutingArgs::default();
         let decoded = found.routing_args_sharing(&mut args, |text| {
             let entry = inner.controller(text)?;
             chosen = Some(entry);

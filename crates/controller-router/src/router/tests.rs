@@ -54,7 +54,7 @@ proptest! {
         };
         let plain = found.routing_args();
         // As the router does: a captured controller name is shared.
-        let mut args = RoutingArgs::with_capacity(found.arg_count());
+        let mut args = RoutingArgs::default();
         let decoded = found.routing_args_sharing(&mut args, |text| {
             inner.controller(text).map(|(name, _)| name)
         });
