@@ -55,9 +55,12 @@ where
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let mut res = ready!(this.call.poll(cx))?;
-        this.shared.policy.finish(&mut res);
-        Poll::Ready(Ok(res))
+        // Cleaned where it lies: the answer is not moved out and back.
+        let mut answer = this.call.poll(cx);
+        if let Poll::Ready(Ok(res)) = &mut answer {
+            this.shared.policy.finish(res);
+        }
+        answer
     }
 }
 

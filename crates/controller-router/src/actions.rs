@@ -73,7 +73,7 @@ impl Actions {
     {
         let action: Action = Arc::new(move |req, args| {
             let fut = f(req, args);
-            Box::pin(async move { fut.await.into_response() })
+            Box::pin(async move { Ok(fut.await.into_response()) })
         });
         self.add(name.into(), action)
     }
@@ -133,7 +133,7 @@ impl Future for ActionsFuture {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.inner.as_mut() {
-            Some(fut) => fut.as_mut().poll(cx).map(Ok),
+            Some(fut) => fut.as_mut().poll(cx),
             None => Poll::Ready(Ok(not_found())),
         }
     }

@@ -13,7 +13,10 @@ use http::StatusCode;
 use tower_service::Service;
 
 /// The boxed future of one controller call, as the router and actions hold it.
-pub(crate) type BoxResponse = Pin<Box<dyn Future<Output = http::Response<Body>> + Send>>;
+/// It never fails; its output is already the `Result` a Service's future gives,
+/// so a holder hands it on as it came, without moving the response.
+pub(crate) type BoxResponse =
+    Pin<Box<dyn Future<Output = Result<http::Response<Body>, Infallible>> + Send>>;
 
 /// A controller, boxed: any Service from `Request<Body>` to `Response<Body>`.
 ///
@@ -80,7 +83,7 @@ impl Future for ControllerFuture {
 
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.inner.as_mut().poll(cx).map(Ok)
+        self.inner.as_mut().poll(cx)
     }
 }
 
@@ -153,11 +156,11 @@ where
     RB: http_body::Body<Data = Bytes> + Send + 'static,
     RB::Error: Into<BoxError>,
 {
-    type Output = http::Response<Body>;
+    type Output = Result<http::Response<Body>, Infallible>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Poll::Ready(match std::task::ready!(self.project().call.poll(cx)) {
+        Poll::Ready(Ok(match std::task::ready!(self.project().call.poll(cx)) {
             Ok(res) => res.map(Body::new),
             Err(err) => {
                 // Not ready, or failed when called: either way a logged 500.
@@ -165,7 +168,7 @@ where
                 tracing::error!(error = %err, "controller failed");
                 internal_error()
             }
-        })
+        }))
     }
 }
 

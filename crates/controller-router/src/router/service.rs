@@ -57,13 +57,14 @@ impl Future for ResponseFuture {
         // Every state is `Unpin`: the futures inside are boxed.
         let response = match &mut self.get_mut().state {
             State::Controller { future, head } => {
-                let Ok(mut response) = std::task::ready!(Pin::new(future).poll(cx));
-                if *head {
+                // Changed where it lies: the answer is not moved out and back.
+                let mut answer = Pin::new(future).poll(cx);
+                if let (true, Poll::Ready(Ok(response))) = (*head, &mut answer) {
                     *response.body_mut() = Body::empty();
                 }
-                response
+                return answer;
             }
-            State::Form { future } => std::task::ready!(future.as_mut().poll(cx)),
+            State::Form { future } => return future.as_mut().poll(cx),
             State::Ready { response } => response
                 .take()
                 .expect("router ResponseFuture polled after completion"),
@@ -122,16 +123,16 @@ async fn dispatch_form(
     inner: Arc<Inner>,
     mut parts: http::request::Parts,
     body: Body,
-) -> http::Response<Body> {
+) -> Result<http::Response<Body>, Infallible> {
     let bytes = match Limited::new(body, inner.override_limit).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(_) => return bad_request("Bad Request: the form body could not be read"),
+        Err(_) => return Ok(bad_request("Bad Request: the form body could not be read")),
     };
     if let Some(method) = form_method(&bytes) {
         let original = std::mem::replace(&mut parts.method, method);
         parts.extensions.insert(OriginalMethod(original));
     }
-    match dispatch(&inner, parts, Body::from(bytes)) {
+    Ok(match dispatch(&inner, parts, Body::from(bytes)) {
         Dispatched::Controller(future, head) => {
             let Ok(mut response) = future.await;
             if head {
@@ -140,7 +141,7 @@ async fn dispatch_form(
             response
         }
         Dispatched::Answered(response) => response,
-    }
+    })
 }
 
 /// Finds the route, answers a redirect, or hands the request to its controller

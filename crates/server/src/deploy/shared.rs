@@ -133,14 +133,17 @@ impl Future for SharedFuture {
     type Output = Result<http::Response<Body>, BoxError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut res = std::task::ready!(self.inner.as_mut().poll(cx))?;
-        if self.shared.closing.load(Ordering::SeqCst) {
-            res.headers_mut().insert(
-                http::header::CONNECTION,
-                http::HeaderValue::from_static("close"),
-            );
+        // Changed where it lies: the answer is not moved out and back.
+        let mut answer = self.inner.as_mut().poll(cx);
+        if let Poll::Ready(Ok(res)) = &mut answer {
+            if self.shared.closing.load(Ordering::SeqCst) {
+                res.headers_mut().insert(
+                    http::header::CONNECTION,
+                    http::HeaderValue::from_static("close"),
+                );
+            }
         }
-        Poll::Ready(Ok(res))
+        answer
     }
 }
 
