@@ -256,7 +256,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let response = match this.state.project() {
+        let mut response = match this.state.project() {
             StateProj::Call { call, deadline } => match call.poll(cx) {
                 Poll::Ready(Ok(res)) => match outcome(this.body_failed.as_ref()) {
                     BodyOutcome::Fine => res.map(ResponseBody::inner),
@@ -299,9 +299,8 @@ where
             .expect("ResponseFuture polled after completion");
         guard.set_status(response.status());
         guard.response_started();
-        let (parts, mut body) = response.into_parts();
-        body.guard = Some(guard);
-        Poll::Ready(Ok(Response::from_parts(parts, body)))
+        response.body_mut().guard = Some(guard);
+        Poll::Ready(Ok(response))
     }
 }
 
