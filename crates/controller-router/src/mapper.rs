@@ -9,7 +9,7 @@ use gw_core::{RoutingArgs, Settings, SettingsError};
 use http::{Method, StatusCode};
 
 use crate::generate::{self, GenerationError};
-use crate::matcher::{decode, is_known, match_route, meets, Captures, Node, Slots, Walk};
+use crate::matcher::{decode, known_position, match_route, meets, Captures, Node, Slots, Walk};
 use crate::pattern::Segment;
 use crate::route::{CompiledRoute, KnownControllers, Route, RouteError, Target};
 
@@ -210,6 +210,12 @@ impl Mapper {
             }
             _ => *self = self.with_controllers(known),
         }
+    }
+
+    /// The known controller names in force, shared by every route that checks
+    /// them.
+    pub(crate) fn known_controllers(&self) -> Option<&Arc<KnownControllers>> {
+        self.controllers.as_ref()
     }
 
     /// This mapper's routes compiled again, in order, with `known` in force.
@@ -447,8 +453,11 @@ impl Mapper {
         }
         let routes = &self.routes;
         let hot = &self.hot;
-        // `found` holds the values of the best route so far.
+        // `found` holds the values of the best route so far, and where its
+        // captured controller name is among the known names, if it was looked
+        // up on the way.
         let mut found = Captures::default();
+        let mut found_known = None;
         let accept = |r: u32, slots: &Slots| {
             let h = &hot[r as usize];
             if let Some(vars) = h.plain() {
@@ -456,15 +465,18 @@ impl Mapper {
                 // custom condition: the trie's ranges are the values, once a
                 // `{controller}` among them names a known controller.
                 if let Some(ranges) = slots.ranges() {
+                    let mut known_at = None;
                     if let Some(k) = h.known() {
                         let (s, e) = ranges[k];
-                        let known = routes[r as usize].known_controllers.as_ref();
-                        if !known.is_some_and(|(_, known)| {
-                            is_known(known, &path[s as usize..e as usize])
-                        }) {
+                        let Some((_, known)) = routes[r as usize].known_controllers.as_ref() else {
                             return false;
-                        }
+                        };
+                        let Some(i) = known_position(known, &path[s as usize..e as usize]) else {
+                            return false;
+                        };
+                        known_at = Some((i, known));
                     }
+                    found_known = known_at;
                     found.clear();
                     for (&(s, e), &v) in ranges.iter().zip(vars) {
                         found.push(usize::from(v), s as usize, e as usize);
@@ -517,6 +529,7 @@ impl Mapper {
                     route,
                     path,
                     caps: caps.clone(),
+                    known: None,
                 };
                 match m.routing_args() {
                     Some(args) if predicate(parts, &args) => {}
@@ -524,6 +537,7 @@ impl Mapper {
                 }
             }
             std::mem::swap(&mut found, &mut caps);
+            found_known = None;
             true
         };
         let mut walk = Walk {
@@ -538,6 +552,7 @@ impl Mapper {
             route: &self.routes[best as usize],
             path,
             caps: found,
+            known: found_known,
         })
     }
 
@@ -709,6 +724,9 @@ pub struct Match<'m, 'p> {
     route: &'m CompiledRoute,
     path: &'p str,
     caps: Captures,
+    /// Where the captured `{controller}` is among the known names it was
+    /// checked against, when the lookup made that check.
+    known: Option<(usize, &'m Arc<KnownControllers>)>,
 }
 
 impl fmt::Debug for Match<'_, '_> {
@@ -796,9 +814,10 @@ impl<'m, 'p> Match<'m, 'p> {
     }
 
     /// [`routing_args`](Self::routing_args), written into `args`, taking a
-    /// captured `controller` value from `known(value)` when it has one of the
-    /// same text (the router passes its controller names), instead of copying
-    /// it. False if a value does not decode to UTF-8.
+    /// captured `controller` value from `known(raw)` (given the value as it
+    /// stands in the path) when it names a known controller, instead of
+    /// decoding and copying it. The router passes its controller names. False
+    /// if a value does not decode to UTF-8.
     pub(crate) fn routing_args_sharing<'k>(
         &self,
         args: &mut RoutingArgs,
@@ -812,13 +831,15 @@ impl<'m, 'p> Match<'m, 'p> {
                 .and_then(|v| self.caps.iter().find(|&(var, _, _)| var == v));
             match (captured, &slot.default) {
                 (Some((_, s, e)), _) => {
-                    let Some(value) = decode(&self.path[s..e]) else {
+                    let raw = &self.path[s..e];
+                    if let Some(shared) = slot.controller.then(|| known(raw)).flatten() {
+                        args.insert(slot.name.clone(), shared.clone());
+                        continue;
+                    }
+                    let Some(value) = decode(raw) else {
                         return false;
                     };
-                    match slot.controller.then(|| known(&value)).flatten() {
-                        Some(shared) => args.insert(slot.name.clone(), shared.clone()),
-                        None => args.insert(slot.name.clone(), value),
-                    }
+                    args.insert(slot.name.clone(), value);
                 }
                 (None, Some(default)) => args.insert(slot.name.clone(), default.clone()),
                 (None, None) => {}
@@ -829,6 +850,14 @@ impl<'m, 'p> Match<'m, 'p> {
 
     pub(crate) fn target(&self) -> &'m Target {
         &self.route.target
+    }
+
+    /// Where the captured controller name is among the known names, and those
+    /// names, when the lookup checked it (a plain route under
+    /// [`Mapper::controllers`]): the router then finds its controller at that
+    /// index, without looking the name up again.
+    pub(crate) fn known_controller(&self) -> Option<(usize, &'m Arc<KnownControllers>)> {
+        self.known
     }
 }
 

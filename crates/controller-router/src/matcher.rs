@@ -547,7 +547,13 @@ pub(crate) fn meets(route: &CompiledRoute, var: usize, raw: &str) -> bool {
 /// Whether the raw value `raw` is one of the `known` controller names.
 #[inline]
 pub(crate) fn is_known(known: &KnownControllers, raw: &str) -> bool {
-    decode(raw).is_some_and(|name| known.contains(&name))
+    known_position(known, raw).is_some()
+}
+
+/// Where the raw value `raw` is among the `known` controller names.
+#[inline]
+pub(crate) fn known_position(known: &KnownControllers, raw: &str) -> Option<usize> {
+    decode(raw).and_then(|name| known.position(&name))
 }
 
 /// Matches one route against `path` (which starts with `/`), checking its

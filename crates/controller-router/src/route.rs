@@ -275,11 +275,12 @@ impl KnownControllers {
         KnownControllers { names, nested }
     }
 
+    /// Where `name` is in [`names`](Self::names).
     #[inline]
-    pub(crate) fn contains(&self, name: &str) -> bool {
+    pub(crate) fn position(&self, name: &str) -> Option<usize> {
         self.names
             .binary_search_by(|n| by_length_then_text(n, name))
-            .is_ok()
+            .ok()
     }
 }
 

@@ -26,9 +26,10 @@ use crate::Mapper;
 /// 6. calls the controller named by the `controller` value (a route's fixed
 ///    `controller` default that names no registered controller gives `404`).
 ///
-/// The controllers sit in a table sorted by name, built with the router: a
-/// request finds its controller with a binary search and calls it through a
-/// shared box, without cloning it.
+/// The controllers sit in a table built with the router, in the order of the
+/// mapper's known names: the lookup that checks a captured `{controller}` finds
+/// where the name is, and the router calls the controller at that place through
+/// a shared box, without a second lookup and without cloning it.
 ///
 /// A controller is any tower Service: an [`app_fn`](gw_core::app_fn), a struct,
 /// an axum `Router`, or [`Actions`](crate::Actions) for named actions. The request
@@ -65,6 +66,10 @@ pub(super) struct Inner {
     /// Sorted by name length, then text, as the mapper's known names are: a
     /// lookup mostly compares lengths.
     pub(super) controllers: Vec<(Arc<str>, BoxController)>,
+    /// The known names the router gave the mapper, the same names as
+    /// `controllers` in the same order: a match checked against this very set
+    /// gives the index of its controller.
+    pub(super) known: Option<Arc<KnownControllers>>,
     pub(super) method_override: bool,
     pub(super) override_limit: usize,
 }
@@ -104,6 +109,7 @@ impl Router {
         mapper.set_controllers(std::iter::empty::<String>());
         Router {
             inner: Arc::new(Inner {
+                known: mapper.known_controllers().cloned(),
                 mapper: Arc::new(mapper),
                 controllers: Vec::new(),
                 method_override: true,
@@ -143,6 +149,7 @@ impl Router {
                         inner.mapper = Arc::new(inner.mapper.with_controllers(known));
                     }
                 }
+                inner.known = inner.mapper.known_controllers().cloned();
             }
         }
         self

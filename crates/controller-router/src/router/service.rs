@@ -18,6 +18,7 @@ use super::builder::{Inner, Router};
 use super::method_override::{form_method, wants_look, OriginalMethod};
 use crate::controller::{bad_request, internal_error, not_found, BoxResponse, ControllerFuture};
 use crate::generate::build_path;
+use crate::matcher::decode;
 use crate::mount::strip_prefix;
 use crate::route::Target;
 
@@ -156,12 +157,22 @@ fn dispatch(inner: &Arc<Inner>, parts: http::request::Parts, body: Body) -> Disp
             return Dispatched::Answered(not_found());
         };
         // A captured controller name shares the table's copy of its text, and
-        // the controller found for it is the one called: one lookup.
+        // the controller found for it is the one called. The lookup that
+        // checked the name against the router's own known names already
+        // found where it is: the table holds the same names in the same order.
+        let resolved = found.known_controller().and_then(|(i, known)| {
+            let ours = inner.known.as_ref()?;
+            Arc::ptr_eq(ours, known).then(|| &inner.controllers[i])
+        });
         // Four args live in the value itself (built in place: a capacity
         // would have it built elsewhere and moved).
         args = RoutingArgs::default();
-        let decoded = found.routing_args_sharing(&mut args, |text| {
-            let entry = inner.controller(text)?;
+        let decoded = found.routing_args_sharing(&mut args, |raw| {
+            let entry = match resolved {
+                Some(entry) => entry,
+                None => inner.controller(&decode(raw)?)?,
+            };
+            debug_assert!(decode(raw).is_some_and(|name| *name == *entry.0));
             chosen = Some(entry);
             Some(&entry.0)
         });

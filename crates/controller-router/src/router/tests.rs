@@ -55,8 +55,10 @@ proptest! {
         let plain = found.routing_args();
         // As the router does: a captured controller name is shared.
         let mut args = RoutingArgs::default();
-        let decoded = found.routing_args_sharing(&mut args, |text| {
-            inner.controller(text).map(|(name, _)| name)
+        let decoded = found.routing_args_sharing(&mut args, |raw| {
+            inner
+                .controller(&crate::matcher::decode(raw)?)
+                .map(|(name, _)| name)
         });
         let shared = decoded.then_some(args);
         prop_assert_eq!(&shared, &plain);
@@ -76,5 +78,38 @@ proptest! {
                 }
             }
         }
+        // Where the lookup found a captured controller name among the known
+        // names, the router's table holds that very name at that place: the
+        // controller the router calls without a lookup is the one the name
+        // would find.
+        if let Some((i, known)) = found.known_controller() {
+            prop_assert!(Arc::ptr_eq(inner.known.as_ref().unwrap(), known));
+            let name = &*inner.controllers[i].0;
+            // (A value elsewhere in the path that does not decode leaves no args.)
+            if let Some(plain) = &plain {
+                prop_assert_eq!(plain.get("controller"), Some(name));
+            }
+            let by_name = inner.controller(name).map(|(n, _)| n);
+            prop_assert!(by_name.is_some_and(|n| Arc::ptr_eq(n, &inner.controllers[i].0)));
+        }
+    }
+
+    /// Registering controllers in any order keeps the table in the order of
+    /// the mapper's known names, so that an index found in one is the same
+    /// controller in the other.
+    #[test]
+    fn the_table_and_the_known_names_agree_in_any_order(
+        names in proptest::collection::vec("[a-z]{1,4}(/[a-z]{1,3})?", 1..8),
+    ) {
+        let mut router = Router::new(Mapper::new().default_routes().unwrap());
+        for name in &names {
+            router = router.controller(name.clone(), app_fn(|_req: http::Request<Body>| async { "x" }));
+        }
+        let inner = &router.inner;
+        let known = inner.known.as_ref().unwrap();
+        prop_assert!(Arc::ptr_eq(known, inner.mapper.known_controllers().unwrap()));
+        let table: Vec<&str> = inner.controllers.iter().map(|(n, _)| &**n).collect();
+        let names: Vec<&str> = known.names.iter().map(|n| &**n).collect();
+        prop_assert_eq!(table, names);
     }
 }
