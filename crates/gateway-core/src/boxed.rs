@@ -272,18 +272,9 @@ where
         let mut service = self.service.clone();
         let mut cx = Context::from_waker(std::task::Waker::noop());
         match service.poll_ready(&mut cx) {
-            // Written straight into the box: the future is not built on the
-            // stack and then copied in.
-            Poll::Ready(Ok(())) => {
-                let slot = Box::<Answer<S::Future>>::new_uninit();
-                let answer = Box::write(
-                    slot,
-                    Answer {
-                        inner: service.call(req),
-                    },
-                );
-                Box::into_pin(answer)
-            }
+            Poll::Ready(Ok(())) => Box::pin(Answer {
+                inner: service.call(req),
+            }),
             Poll::Ready(Err(error)) => Box::pin(std::future::ready(Err(error.into()))),
             Poll::Pending => Box::pin(async move {
                 std::future::poll_fn(|cx| service.poll_ready(cx))
