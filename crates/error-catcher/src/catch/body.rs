@@ -80,8 +80,9 @@ impl Buffered {
     }
 }
 
-/// The error a [`CatchBody`] ends with when the response fails after its headers
-/// were sent. The failure itself has been reported under [`id`](Self::id).
+/// The error the [`ErrorCatcher`](super::ErrorCatcher)'s response body ends
+/// with when the response fails after its headers were sent. The failure itself
+/// has been reported under [`id`](Self::id).
 #[derive(Debug, Clone)]
 pub struct AbortedResponse {
     id: ErrorId,
