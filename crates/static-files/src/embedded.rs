@@ -209,10 +209,7 @@ impl Embedded {
                     dir = parent;
                 }
             }
-            let mut index = Index {
-                nodes,
-                scanned_at: None,
-            };
+            let mut index = Index { nodes, due: None };
             index.link_directories(&shared.config.index_files);
             index
         })

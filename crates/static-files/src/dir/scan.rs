@@ -17,7 +17,7 @@ use bytes::Bytes;
 
 use crate::config::{Config, Symlinks};
 use crate::encoding::Encoding;
-use crate::entry::{FileEntry, Index, Node, Representation, Source, Stamp};
+use crate::entry::{Due, FileEntry, Index, Node, Representation, Source, Stamp};
 use crate::open_files::DiskFile;
 use crate::path::check_segment;
 
@@ -39,7 +39,7 @@ pub(crate) fn scan(root: &Path, config: &Config, old: &Index) -> io::Result<Inde
     walker.walk(root.to_path_buf(), String::new(), 0, true)?;
     let mut index = Index {
         nodes: walker.nodes,
-        scanned_at: Some(started),
+        due: Some(Due::after(started, config.revalidate)),
     };
     index.link_directories(&config.index_files);
     Ok(index)
