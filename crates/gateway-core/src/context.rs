@@ -75,17 +75,48 @@ impl RequestContext {
     pub fn of_mut<B>(req: &mut http::Request<B>) -> &mut RequestContext {
         let extensions = req.extensions_mut();
         if extensions.get::<RequestContext>().is_none() {
-            let context = RequestContext {
-                peer: extensions.remove::<PeerAddr>(),
-                client: extensions.remove::<ClientInfo>(),
-                environ: extensions.remove::<Environ>().unwrap_or_default(),
-                mount_prefix: extensions.remove::<MountPrefix>().unwrap_or_default(),
-                routing_args: extensions.remove::<RoutingArgs>(),
-                routes: None,
-            };
-            return extensions.get_or_insert(context);
+            return Self::create(extensions);
         }
         extensions.get_or_insert_default::<RequestContext>()
+    }
+
+    /// Changes the context of a request with `f`, creating the context when
+    /// missing as [`of_mut`](Self::of_mut) does.
+    ///
+    /// An existing context is found with one lookup in the extensions, where
+    /// `of_mut` makes two: a reference found by one lookup cannot be returned
+    /// from one branch while the other branch creates the context. The layers
+    /// on every request's path (the key adder, the router) use this.
+    ///
+    /// ```
+    /// use gw_core::{Environ, EnvironKey, RequestContext};
+    ///
+    /// let mut req = http::Request::new(());
+    /// let key = EnvironKey::new("test.hello").unwrap();
+    /// RequestContext::update(&mut req, |ctx| ctx.environ_mut().insert(key, "Hello"));
+    /// assert_eq!(Environ::of(&req).unwrap().get("test.hello"), Some("Hello"));
+    /// ```
+    #[inline]
+    pub fn update<B, R>(req: &mut http::Request<B>, f: impl FnOnce(&mut RequestContext) -> R) -> R {
+        let extensions = req.extensions_mut();
+        if let Some(context) = extensions.get_mut::<RequestContext>() {
+            return f(context);
+        }
+        f(Self::create(extensions))
+    }
+
+    /// A new context in `extensions`, which hold none: it takes in the values
+    /// found there on their own.
+    fn create(extensions: &mut http::Extensions) -> &mut RequestContext {
+        let context = RequestContext {
+            peer: extensions.remove::<PeerAddr>(),
+            client: extensions.remove::<ClientInfo>(),
+            environ: extensions.remove::<Environ>().unwrap_or_default(),
+            mount_prefix: extensions.remove::<MountPrefix>().unwrap_or_default(),
+            routing_args: extensions.remove::<RoutingArgs>(),
+            routes: None,
+        };
+        extensions.get_or_insert(context)
     }
 
     /// A context that knows who sent the request: what a server records before
@@ -146,6 +177,7 @@ impl RequestContext {
     }
 
     /// Sets the routing args, returning those they replace.
+    #[inline]
     pub fn set_routing_args(&mut self, args: RoutingArgs) -> Option<RoutingArgs> {
         // The usual first set moves the args once, into place.
         match &mut self.routing_args {

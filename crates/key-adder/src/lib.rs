@@ -61,7 +61,7 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use gw_core::{Environ, EnvironKey, Settings, SettingsError};
+use gw_core::{EnvironKey, RequestContext, Settings, SettingsError};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -218,7 +218,10 @@ where
         // if this is the first layer to write to it): no string is copied, and
         // the first keys need no allocation. Overwrites an existing value on
         // purpose; see the crate docs.
-        Environ::of_mut(&mut req).insert(self.key.clone(), self.value.clone());
+        RequestContext::update(&mut req, |context| {
+            let environ = context.environ_mut();
+            environ.insert(self.key.clone(), self.value.clone());
+        });
         self.inner.call(req)
     }
 }
@@ -227,7 +230,7 @@ where
 mod tests {
     use super::*;
     use gw_core::test_client::TestClient;
-    use gw_core::{app_fn, Body, Response};
+    use gw_core::{app_fn, Body, Environ, Response};
 
     /// An app that answers with every environ key, `key=value` per line.
     fn show_environ() -> impl Service<

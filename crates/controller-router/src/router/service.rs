@@ -219,10 +219,11 @@ fn dispatch(inner: &Arc<Inner>, parts: http::request::Parts, body: Body) -> Disp
         MountPrefix::push(&mut req, &prefix.path()[..cut]);
     }
     let head = req.method() == http::Method::HEAD;
-    let context = RequestContext::of_mut(&mut req);
     let routes: Arc<dyn Any + Send + Sync> = inner.mapper.clone();
-    context.set_routes(routes);
-    context.set_routing_args(args);
+    RequestContext::update(&mut req, |context| {
+        context.set_routes(routes);
+        context.set_routing_args(args);
+    });
     Dispatched::Controller(controller.dispatch(req), head)
 }
 
