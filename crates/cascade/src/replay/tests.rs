@@ -245,3 +245,63 @@ async fn a_share_no_one_read_from_goes_on_as_it_is_and_a_read_one_does_not() {
     }
     assert_eq!(rest, data[1000..]);
 }
+
+#[tokio::test]
+async fn the_last_reader_of_an_untouched_share_reads_the_client_body_directly() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(1000, u64::MAX, dir.path());
+
+    // Lent to a member that declined without reading, then handed to the last
+    // member (recording stopped): every byte, read straight from the client.
+    let (data, live) = chunks(3000, 1000);
+    let mut body = ReplayBody::direct(live);
+    let slot = body.share(Some(&config)).unwrap();
+    drop(slot);
+    body.stop_recording();
+    let mut got = Vec::new();
+    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        got.extend_from_slice(&frame.unwrap().into_data().unwrap());
+        assert!(matches!(body.kind, Kind::Direct { .. }));
+    }
+    assert_eq!(got, data);
+
+    // Still recording (a member that may miss): read through the recording,
+    // which keeps every byte for the next member.
+    let (data, live) = chunks(3000, 1000);
+    let mut body = ReplayBody::direct(live);
+    let slot = body.share(Some(&config)).unwrap();
+    drop(slot);
+    let first = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
+    assert_eq!(first.unwrap().unwrap().into_data().unwrap(), data[..1000]);
+    assert!(matches!(body.kind, Kind::Shared { .. }));
+
+    // Recording stopped but someone else still holds the recording (a member
+    // that kept its body): read through it, not taken from under the holder.
+    let (data, live) = chunks(3000, 1000);
+    let mut body = ReplayBody::direct(live);
+    let slot = body.share(Some(&config)).unwrap();
+    body.stop_recording();
+    let first = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
+    assert_eq!(first.unwrap().unwrap().into_data().unwrap(), data[..1000]);
+    assert!(matches!(body.kind, Kind::Shared { .. }));
+    drop(slot);
+
+    // Read from before, then replayed to the last reader: the bytes read
+    // first come from the recording, the rest from the client.
+    let (data, live) = chunks(3000, 1000);
+    let mut body = ReplayBody::direct(live);
+    let slot = body.share(Some(&config)).unwrap();
+    let first = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
+    assert_eq!(first.unwrap().unwrap().into_data().unwrap(), data[..1000]);
+    drop(body);
+    let mut state = lock(&slot).take().unwrap();
+    state.rewind();
+    drop(slot);
+    let mut body = ReplayBody::owned(Box::new(state));
+    body.stop_recording();
+    let mut got = Vec::new();
+    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        got.extend_from_slice(&frame.unwrap().into_data().unwrap());
+    }
+    assert_eq!(got, data);
+}
