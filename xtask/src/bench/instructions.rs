@@ -10,8 +10,12 @@
 //! the dump) divided by 5,000. The hot code is the machine code that runs on every
 //! request: the distinct 64-byte lines of code whose instructions ran at least
 //! 5,000 times in all (the dump is written with `--dump-instr=yes`, so each cost has
-//! its address). Unlike req/s on a shared machine, these counts repeat from run to
-//! run.
+//! its address). Each scenario is counted [`ROUNDS`] times in a row on the same
+//! server (counters zeroed before each round) and a cell shows the median round
+//! with the range of all rounds. Unlike req/s on a shared machine, the counts
+//! barely move from round to round; what moves them is tokio's workers parking
+//! and waking between requests, which depends on timing (about ±1 % of a hello
+//! world's count, more than the differences this table is read for).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -30,6 +34,8 @@ const REQUESTS: u32 = 5_000;
 const WARMUP: u32 = 400;
 /// Connections h2load opens.
 const CONNECTIONS: u32 = 4;
+/// Counts per scenario and server; a cell shows their median and range.
+const ROUNDS: usize = 3;
 
 /// The requests one column counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,7 +200,10 @@ type Cell = Option<Result<Counts, String>>;
 /// What one dump counted, per request.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Counts {
+    /// Instructions per request: the median round's.
     pub(crate) instructions: f64,
+    /// The fewest and the most instructions per request of all rounds.
+    pub(crate) instructions_range: (f64, f64),
     pub(crate) allocations: Option<f64>,
     /// The hot code, in KiB.
     pub(crate) hot_code_kib: f64,
@@ -347,26 +356,42 @@ fn count_subject(
     )?;
     let pid = guard.pid().to_string();
     let mut results = Vec::new();
-    for (n, scenario) in scenarios.iter().enumerate() {
+    // callgrind numbers its dumps from 1, one per `callgrind_control -d`.
+    let mut dumps = 0;
+    for scenario in scenarios {
         let result = (|| -> Result<Counts, String> {
             scenario
                 .probe(fixtures)
                 .check(subject.label, port, &env.out_dir)
                 .map_err(|f| f.message)?;
             h2load(scenario.h2load(port, WARMUP, fixtures), WARMUP)?;
-            callgrind_control(&["-z", &pid])?;
-            h2load(scenario.h2load(port, REQUESTS, fixtures), REQUESTS)?;
-            callgrind_control(&["-d", &pid])?;
-            let dump = PathBuf::from(format!("{}.{}", out_file.display(), n + 1));
-            let text = wait_for_dump(&dump, Duration::from_secs(120))?;
+            let mut rounds = Vec::with_capacity(ROUNDS);
+            for _ in 0..ROUNDS {
+                callgrind_control(&["-z", &pid])?;
+                h2load(scenario.h2load(port, REQUESTS, fixtures), REQUESTS)?;
+                callgrind_control(&["-d", &pid])?;
+                dumps += 1;
+                let dump = PathBuf::from(format!("{}.{dumps}", out_file.display()));
+                let text = wait_for_dump(&dump, Duration::from_secs(120))?;
+                rounds.push((parse_dump(&text, u64::from(REQUESTS))?, dump));
+            }
+            rounds.sort_by_key(|(counted, _)| counted.instructions);
+            let lowest = rounds[0].0.instructions;
+            let highest = rounds[rounds.len() - 1].0.instructions;
+            // The median round's dump is kept for reading; the others go.
+            let (counted, dump) = rounds.swap_remove(rounds.len() / 2);
             let target = dump_dir.join(format!("{slug}.{}.out", scenario.name()));
             let _ = fs::rename(&dump, &target);
-            let counted = parse_dump(&text, u64::from(REQUESTS))?;
+            for (_, other) in rounds {
+                let _ = fs::remove_file(other);
+            }
+            let per_request = |n: u64| n as f64 / f64::from(REQUESTS);
             let nginx = matches!(subject.start, Start::Nginx { .. });
             Ok(Counts {
-                instructions: counted.instructions as f64 / f64::from(REQUESTS),
+                instructions: per_request(counted.instructions),
+                instructions_range: (per_request(lowest), per_request(highest)),
                 // nginx allocates from its own pools: no Rust allocator to count.
-                allocations: (!nginx).then(|| counted.allocations as f64 / f64::from(REQUESTS)),
+                allocations: (!nginx).then(|| per_request(counted.allocations)),
                 hot_code_kib: (counted.hot_lines * CODE_LINE) as f64 / 1024.0,
             })
         })();
@@ -599,8 +624,10 @@ fn markdown(
         "Counted {date} at commit `{commit}` with `cargo xtask bench instructions`: \
          {WARMUP} warm-up requests, counters zeroed, {REQUESTS} requests over \
          {CONNECTIONS} keep-alive connections (`h2load --h1 -n {REQUESTS} -c {CONNECTIONS}`; \
-         h2c without `--h1`), counters dumped. Each cell is user-space instructions per \
-         request in thousands, then heap allocations per request (calls to \
+         h2c without `--h1`), counters dumped; {ROUNDS} rounds of {REQUESTS} requests in a \
+         row per server and request. Each cell is user-space instructions per request in \
+         thousands (the median round, then the range of the rounds), then heap \
+         allocations per request (calls to \
          `__rust_alloc`, `__rust_realloc`, `__rust_alloc_zeroed`), then the hot code: \
          the 64-byte lines of machine code whose instructions ran at least {REQUESTS} \
          times, in KiB; – where the server does not serve that request. nginx allocates from its own pools, so it has no \
@@ -632,10 +659,15 @@ fn markdown(
 
 fn cell_text(c: &Counts) -> String {
     let instr = c.instructions / 1000.0;
+    let (low, high) = (
+        c.instructions_range.0 / 1000.0,
+        c.instructions_range.1 / 1000.0,
+    );
     let hot = c.hot_code_kib;
+    let instr = format!("{instr:.2}k instr ({low:.2}–{high:.2}k)");
     match c.allocations {
-        Some(a) => format!("{instr:.1}k instr, {a:.1} allocs, {hot:.0} KiB"),
-        None => format!("{instr:.1}k instr, {hot:.0} KiB"),
+        Some(a) => format!("{instr}, {a:.1} allocs, {hot:.0} KiB"),
+        None => format!("{instr}, {hot:.0} KiB"),
     }
 }
 
@@ -694,18 +726,23 @@ totals: 123456
     }
 
     #[test]
-    fn cells_show_one_decimal_of_thousands() {
+    fn cells_show_the_median_and_range_in_thousands() {
         let c = Counts {
             instructions: 9_049.6,
+            instructions_range: (9_012.0, 9_131.0),
             allocations: Some(3.84),
             hot_code_kib: 52.3,
         };
-        assert_eq!(cell_text(&c), "9.0k instr, 3.8 allocs, 52 KiB");
+        assert_eq!(
+            cell_text(&c),
+            "9.05k instr (9.01–9.13k), 3.8 allocs, 52 KiB"
+        );
         let nginx = Counts {
             instructions: 21_000.0,
+            instructions_range: (21_000.0, 21_004.0),
             allocations: None,
             hot_code_kib: 40.0,
         };
-        assert_eq!(cell_text(&nginx), "21.0k instr, 40 KiB");
+        assert_eq!(cell_text(&nginx), "21.00k instr (21.00–21.00k), 40 KiB");
     }
 }
