@@ -1,4 +1,4 @@
-//! Set one namespaced [`Environ`] key on every request: the Pylons `KeyAdder`.
+//! Set one namespaced [`Environ`](gw_core::Environ) key on every request: the Pylons `KeyAdder`.
 //!
 //! This is the smallest complete Gateway middleware, and the one to read first. It
 //! shows every convention in one file:
@@ -47,7 +47,7 @@
 //! - it matches [`http::Extensions::insert`] and tower-http's `AddExtension`, so
 //!   nobody has to learn a second rule.
 //!
-//! The environ lives in the request's [`RequestContext`](gw_core::RequestContext),
+//! The environ lives in the request's [`RequestContext`],
 //! the one extension entry every Gateway layer writes to, which only server-side
 //! code can write: a client cannot plant a value for us to keep or to overwrite.
 //!
@@ -144,7 +144,7 @@ impl<S> Layer<S> for KeyAdderLayer {
     }
 }
 
-/// A [`Service`] that sets one [`Environ`] key, then calls the inner service.
+/// A [`Service`] that sets one [`Environ`](gw_core::Environ) key, then calls the inner service.
 ///
 /// Build it with [`KeyAdderLayer`], or directly from an already validated key:
 ///
