@@ -13,10 +13,10 @@
 //! its address). Each server is started [`ROUNDS`] times, and each start counts
 //! every scenario once; a cell shows the median round with the range of all
 //! rounds. Unlike req/s on a shared machine, the counts barely move from round to
-//! round. What moves them is mostly the process: two starts of one server can
-//! differ by 1 % or so (tokio's workers park and wake between requests as timing
-//! has it), while rounds within one start agree much more closely; hence a new
-//! process per round.
+//! round. What moves them is mostly tokio's workers parking and waking between
+//! requests as timing has it: up to about 1.5 % of a hello world's count between
+//! starts of one server, a little less between rounds inside one start; hence a
+//! new process per round.
 
 use std::fmt::Write as _;
 use std::fs;
