@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use gw_cascade::{cascade, Cascade, ReplayBody};
+use gw_cascade::{cascade, Cascade};
 use gw_core::test_client::TestClient;
 use gw_core::{app_fn, Body, BoxError, IntoResponse, Response};
 use gw_server::Server;
@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 
 mod support;
 
-type Req = http::Request<ReplayBody<Body>>;
+type Req = http::Request<Body>;
 type Log = Arc<Mutex<Vec<(&'static str, Vec<u8>)>>>;
 
 /// A running test server; shut down (and awaited) on drop of the sender.
@@ -460,8 +460,6 @@ async fn replay_works_over_h2c_too() {
 
 // ---- axum ----
 
-type AxumReq = http::Request<ReplayBody<axum::body::Body>>;
-
 #[tokio::test]
 async fn an_axum_router_is_a_cascade_member_and_reads_the_replayed_body() {
     use axum::routing::{get, post};
@@ -474,7 +472,7 @@ async fn an_axum_router_is_a_cascade_member_and_reads_the_replayed_body() {
     let log = Log::default();
     let files = {
         let log = log.clone();
-        app_fn(move |req: http::Request<ReplayBody<Body>>| {
+        app_fn(move |req: Req| {
             let log = log.clone();
             async move {
                 if req.uri().path() == "/index.html" {
@@ -508,19 +506,19 @@ async fn an_axum_router_is_a_cascade_member_and_reads_the_replayed_body() {
 #[tokio::test]
 async fn a_cascade_is_an_axum_fallback_service() {
     use axum::routing::get;
-    let public = app_fn(|req: AxumReq| async move {
+    let public = app_fn(|req: Req| async move {
         match req.uri().path() {
             "/index.html" => Response::html("static index").into_http(),
             _ => StatusCode::NOT_FOUND.into_response(),
         }
     });
-    let assets = app_fn(|req: AxumReq| async move {
+    let assets = app_fn(|req: Req| async move {
         match req.uri().path() {
             "/javascripts/helpers.js" => Response::new("// helpers").into_http(),
             _ => StatusCode::NOT_FOUND.into_response(),
         }
     });
-    let echo = app_fn(|req: AxumReq| async move {
+    let echo = app_fn(|req: Req| async move {
         let body = req.into_body().collect().await.unwrap().to_bytes();
         Response::text(body)
     });

@@ -17,38 +17,38 @@ use pin_project_lite::pin_project;
 use tower_service::Service;
 
 use crate::body::CascadeBody;
-use crate::catch::{Policy, Verdict};
-use crate::handoff::{Handoff, Judged, Lease, Pending, Settled};
+use crate::catch::Policy;
+use crate::handoff::{Carry, Handoff, Judged, Lease, Pending, Settled};
 use crate::list::Members;
-use crate::replay::{ReplayBody, Shared};
+use crate::replay::Shared;
 
-type MemberRequest<B> = http::Request<ReplayBody<B>>;
+type MemberRequest = http::Request<Body>;
 
 pin_project! {
     /// The response future of a cascade's last member.
-    pub struct LastFuture<A, B>
+    pub struct LastFuture<A>
     where
-        A: Service<MemberRequest<B>>,
+        A: Service<MemberRequest>,
     {
         #[pin]
-        call: ReadyCall<A, MemberRequest<B>>,
+        call: ReadyCall<A, MemberRequest>,
         // The policy, shared: a pointer keeps the future small.
         shared: Arc<Shared>,
     }
 }
 
-impl<A, B> LastFuture<A, B>
+impl<A> LastFuture<A>
 where
-    A: Service<MemberRequest<B>>,
+    A: Service<MemberRequest>,
 {
-    pub(crate) fn new(call: ReadyCall<A, MemberRequest<B>>, shared: Arc<Shared>) -> Self {
+    pub(crate) fn new(call: ReadyCall<A, MemberRequest>, shared: Arc<Shared>) -> Self {
         LastFuture { call, shared }
     }
 }
 
-impl<A, B, RB> Future for LastFuture<A, B>
+impl<A, RB> Future for LastFuture<A>
 where
-    A: Service<MemberRequest<B>, Response = http::Response<RB>>,
+    A: Service<MemberRequest, Response = http::Response<RB>>,
 {
     type Output = Result<http::Response<RB>, A::Error>;
 
@@ -66,28 +66,28 @@ where
 
 pin_project! {
     /// The response future of a member that may miss, followed by the rest.
-    pub struct OrFuture<A, R, B>
+    pub struct OrFuture<A, R>
     where
-        A: Service<MemberRequest<B>>,
-        R: Members<B>,
+        A: Service<MemberRequest>,
+        R: Members,
     {
         #[pin]
-        state: OrState<A, R, B>,
+        state: OrState<A, R>,
     }
 }
 
 pin_project! {
     #[project = OrStateProj]
-    enum OrState<A, R, B>
+    enum OrState<A, R>
     where
-        A: Service<MemberRequest<B>>,
-        R: Members<B>,
+        A: Service<MemberRequest>,
+        R: Members,
     {
         First {
             #[pin]
-            call: ReadyCall<A, MemberRequest<B>>,
+            call: ReadyCall<A, MemberRequest>,
             rest: Option<R>,
-            handoff: Option<Handoff<B>>,
+            handoff: Option<Handoff>,
         },
         Rest {
             #[pin]
@@ -96,12 +96,12 @@ pin_project! {
     }
 }
 
-impl<A, R, B> OrFuture<A, R, B>
+impl<A, R> OrFuture<A, R>
 where
-    A: Service<MemberRequest<B>>,
-    R: Members<B>,
+    A: Service<MemberRequest>,
+    R: Members,
 {
-    pub(crate) fn new(call: ReadyCall<A, MemberRequest<B>>, rest: R, handoff: Handoff<B>) -> Self {
+    pub(crate) fn new(call: ReadyCall<A, MemberRequest>, rest: R, handoff: Handoff) -> Self {
         OrFuture {
             state: OrState::First {
                 call,
@@ -112,12 +112,10 @@ where
     }
 }
 
-impl<A, R, B, RA> Future for OrFuture<A, R, B>
+impl<A, R, RA> Future for OrFuture<A, R>
 where
-    A: Service<MemberRequest<B>, Response = http::Response<RA>>,
-    R: Members<B, Error = A::Error>,
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
+    A: Service<MemberRequest, Response = http::Response<RA>>,
+    R: Members<Error = A::Error>,
 {
     type Output = Result<http::Response<CascadeBody<RA, R::Body>>, A::Error>;
 
@@ -140,12 +138,12 @@ where
                             drop(outcome);
                             return Poll::Ready(Ok(res.map(CascadeBody::own)));
                         }
-                        Settled::Next(pending) => {
+                        Settled::Next(Pending { req, carry }) => {
                             // Dropped before the next member is even called.
                             drop(outcome);
                             rest.take()
                                 .expect("OrFuture polled after completion")
-                                .start(pending)
+                                .start(req, carry)
                         }
                     }
                 }
@@ -161,27 +159,28 @@ where
 }
 
 /// The response future of a dynamic cascade.
-pub struct DynFuture<B> {
+pub struct DynFuture {
     members: Arc<[BoxApp]>,
     index: usize,
-    state: DynState<B>,
+    state: DynState,
     policy: Policy,
 }
 
 // `Call` (a member's request and the kept head) is the large state and the usual
 // one; boxing it would cost an allocation per member called.
 #[allow(clippy::large_enum_variant)]
-enum DynState<B> {
+enum DynState {
     /// A member called with the request (and, before the last, a handoff to go on).
     Call {
         call: BoxAppFuture,
         /// `None` for the last member.
-        handoff: Option<Handoff<B>>,
+        handoff: Option<Handoff>,
     },
-    /// A probed member's answer, needing a wait; the cascade keeps the request.
+    /// A probed member's answer, needing a wait; the cascade keeps the request
+    /// and its lease on the body.
     Probe {
         future: BoxAppFuture,
-        kept: Option<Box<Pending<B>>>,
+        kept: Option<Box<(Pending, Lease)>>,
     },
     /// Settled at once.
     Done {
@@ -191,9 +190,9 @@ enum DynState<B> {
 
 // Nothing in it is ever pinned: its futures are boxed or `Unpin`, and the kept
 // request is only moved.
-impl<B> Unpin for DynFuture<B> {}
+impl Unpin for DynFuture {}
 
-impl<B> std::fmt::Debug for DynFuture<B> {
+impl std::fmt::Debug for DynFuture {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DynFuture")
             .field("member", &self.index)
@@ -202,13 +201,9 @@ impl<B> std::fmt::Debug for DynFuture<B> {
     }
 }
 
-impl<B> DynFuture<B>
-where
-    B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
-    pub(crate) fn new(members: Arc<[BoxApp]>, pending: Pending<B>) -> Self {
-        let policy = pending.policy();
+impl DynFuture {
+    pub(crate) fn new(members: Arc<[BoxApp]>, pending: Pending) -> Self {
+        let policy = pending.carry.policy();
         let mut index = 0;
         let state = Self::begin(&members, &mut index, pending, policy);
         DynFuture {
@@ -221,75 +216,76 @@ where
 
     /// Offers the request to the members from `index` on, until one must be
     /// waited for or answers at once. A member that can probe (boxed with
-    /// [`BoxApp::probing`](gw_core::BoxApp::probing)) is lent a request that
-    /// has no body, without a copy of the head; the others are called.
+    /// [`BoxApp::probing`](gw_core::BoxApp::probing)) is lent the request, as
+    /// [`Probing`](crate::Probing) members are; the others are called.
     fn begin(
         members: &[BoxApp],
         index: &mut usize,
-        mut pending: Pending<B>,
+        mut pending: Pending,
         policy: Policy,
-    ) -> DynState<B> {
+    ) -> DynState {
         loop {
             // Only the member about to be tried is cloned.
             let mut member = members[*index].clone();
             if *index + 1 == members.len() {
-                let (req, _) = pending.into_last();
-                let call = member.call(req.map(Body::from));
+                let Pending { mut req, carry } = pending;
+                carry.into_last(&mut req);
                 return DynState::Call {
-                    call,
+                    call: member.call(req),
                     handoff: None,
                 };
             }
-            let probes = member.can_probe()
-                && !pending.has_body()
-                && policy.catch.contains(http::StatusCode::NOT_FOUND);
-            if probes {
-                let (mut req, shared) = pending.into_bare();
-                match member.probe(&mut req) {
-                    Some(Probed::Ready(mut res)) => {
-                        if policy.judge(&mut res) == Verdict::Answer {
-                            return DynState::Done {
-                                outcome: Some(Ok(res)),
-                            };
+            if member.can_probe() && policy.catch.contains(http::StatusCode::NOT_FOUND) {
+                let lease = pending.carry.lend(&mut pending.req);
+                match member.probe(&mut pending.req) {
+                    Some(Probed::Ready(res)) => {
+                        let mut outcome = Ok(res);
+                        match pending.judge(lease, &mut outcome) {
+                            Judged::Done => {
+                                return DynState::Done {
+                                    outcome: Some(outcome),
+                                }
+                            }
+                            Judged::Own(res) => {
+                                return DynState::Done {
+                                    outcome: Some(Ok(res.map(Body::from))),
+                                }
+                            }
+                            // Dropped before the next member is even called.
+                            Judged::Next => drop(outcome),
                         }
-                        // Dropped before the next member is even called.
-                        drop(res);
                     }
                     Some(Probed::Pending(future)) => {
                         return DynState::Probe {
                             future,
-                            kept: Some(Box::new(Pending::bare(req, shared))),
+                            kept: Some(Box::new((pending, lease))),
                         }
                     }
-                    Some(Probed::Miss) => {}
-                    // Not ready at once: called instead, with the head back.
+                    Some(Probed::Miss) => pending.carry.resume(&mut pending.req, lease),
+                    // Not ready at once: called instead.
                     None => {
-                        let pending = Pending::bare(req, shared);
-                        let (req, handoff) = pending.split();
+                        let Pending { mut req, mut carry } = pending;
+                        carry.resume(&mut req, lease);
+                        let (req, handoff) = carry.split(req);
                         return DynState::Call {
-                            call: member.call(req.map(Body::from)),
+                            call: member.call(req),
                             handoff: Some(handoff),
                         };
                     }
                 }
-                pending = Pending::bare(req, shared);
                 *index += 1;
                 continue;
             }
-            let (req, handoff) = pending.split();
+            let (req, handoff) = pending.carry.split(pending.req);
             return DynState::Call {
-                call: member.call(req.map(Body::from)),
+                call: member.call(req),
                 handoff: Some(handoff),
             };
         }
     }
 }
 
-impl<B> Future for DynFuture<B>
-where
-    B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
+impl Future for DynFuture {
     type Output = Result<http::Response<Body>, BoxError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -301,14 +297,20 @@ where
                 }
                 DynState::Probe { future, kept } => {
                     let mut outcome = ready!(future.as_mut().poll(cx));
-                    let pending = *kept.take().expect("DynFuture polled after completion");
-                    let answered = this.policy.answers(&mut outcome);
-                    if answered {
-                        return Poll::Ready(outcome);
+                    let (mut pending, lease) =
+                        *kept.take().expect("DynFuture polled after completion");
+                    match pending.judge(lease, &mut outcome) {
+                        Judged::Done => return Poll::Ready(outcome),
+                        Judged::Own(res) => {
+                            drop(outcome);
+                            return Poll::Ready(Ok(res.map(Body::from)));
+                        }
+                        Judged::Next => {
+                            // Dropped before the next member is even called.
+                            drop(outcome);
+                            pending
+                        }
                     }
-                    // Dropped before the next member is even called.
-                    drop(outcome);
-                    pending
                 }
                 DynState::Call { call, handoff } => {
                     let mut outcome = ready!(call.as_mut().poll(cx));
@@ -341,22 +343,22 @@ where
 pin_project! {
     /// The response future of a probed member ([`Probing`](crate::Probing)) that may
     /// miss, followed by the rest.
-    pub struct ProbeFuture<A, R, B>
+    pub struct ProbeFuture<A, R>
     where
-        A: Service<MemberRequest<B>>,
-        R: Members<B>,
+        A: Service<MemberRequest>,
+        R: Members,
     {
         #[pin]
-        state: ProbeState<A, R, B>,
+        state: ProbeState<A, R>,
     }
 }
 
 pin_project! {
     #[project = ProbeStateProj]
-    enum ProbeState<A, R, B>
+    enum ProbeState<A, R>
     where
-        A: Service<MemberRequest<B>>,
-        R: Members<B>,
+        A: Service<MemberRequest>,
+        R: Members,
     {
         // The member's outcome, settled as the answer.
         Answered {
@@ -369,30 +371,28 @@ pin_project! {
         Waiting {
             #[pin]
             future: A::Future,
-            kept: Option<Box<(Pending<B>, Lease<B>, R)>>,
+            kept: Option<Box<(Pending, Lease, R)>>,
         },
         // The member missed: the rest of the cascade.
         Rest { #[pin] call: R::Future },
         // Not probed after all: the member is called as a plain one (cold, boxed).
-        Plain { call: Pin<Box<OrFuture<A, R, B>>> },
+        Plain { call: Pin<Box<OrFuture<A, R>>> },
     }
 }
 
-impl<A, R, B, RA> ProbeFuture<A, R, B>
+impl<A, R, RA> ProbeFuture<A, R>
 where
-    A: Service<MemberRequest<B>, Response = http::Response<RA>>,
-    R: Members<B, Error = A::Error>,
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
+    A: Service<MemberRequest, Response = http::Response<RA>>,
+    R: Members<Error = A::Error>,
 {
     #[inline(always)]
-    fn from_state(state: ProbeState<A, R, B>) -> Self {
+    fn from_state(state: ProbeState<A, R>) -> Self {
         ProbeFuture { state }
     }
 
     /// The member is called by value: the head is copied, as for a plain member.
-    pub(crate) fn plain(member: A, rest: &R, pending: Pending<B>) -> Self {
-        let (req, handoff) = pending.split();
+    pub(crate) fn plain(member: A, rest: &R, req: http::Request<Body>, carry: Carry) -> Self {
+        let (req, handoff) = carry.split(req);
         let call = OrFuture::new(ReadyCall::new(member, req), rest.clone(), handoff);
         Self::from_state(ProbeState::Plain {
             call: Box::pin(call),
@@ -433,12 +433,7 @@ where
     }
 
     /// The member's answer needs waiting.
-    pub(crate) fn waiting(
-        future: A::Future,
-        pending: Pending<B>,
-        lease: Lease<B>,
-        rest: &R,
-    ) -> Self {
+    pub(crate) fn waiting(future: A::Future, pending: Pending, lease: Lease, rest: &R) -> Self {
         Self::from_state(ProbeState::Waiting {
             future,
             kept: Some(Box::new((pending, lease, rest.clone()))),
@@ -448,17 +443,15 @@ where
 
 /// Judges a probed member's outcome after a wait; the request goes to the next
 /// member on a miss, after the outcome is dropped.
-fn settle<A, R, B, RA>(
-    mut pending: Pending<B>,
-    lease: Lease<B>,
+fn settle<A, R, RA>(
+    mut pending: Pending,
+    lease: Lease,
     mut outcome: Result<http::Response<RA>, A::Error>,
     rest: &mut R,
-) -> ProbeState<A, R, B>
+) -> ProbeState<A, R>
 where
-    A: Service<MemberRequest<B>, Response = http::Response<RA>>,
-    R: Members<B, Error = A::Error>,
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
+    A: Service<MemberRequest, Response = http::Response<RA>>,
+    R: Members<Error = A::Error>,
 {
     match pending.judge(lease, &mut outcome) {
         Judged::Done => ProbeState::Answered {
@@ -472,18 +465,16 @@ where
             // Dropped before the next member is even called.
             drop(outcome);
             ProbeState::Rest {
-                call: rest.start(pending),
+                call: rest.start(pending.req, pending.carry),
             }
         }
     }
 }
 
-impl<A, R, B, RA> Future for ProbeFuture<A, R, B>
+impl<A, R, RA> Future for ProbeFuture<A, R>
 where
-    A: Service<MemberRequest<B>, Response = http::Response<RA>>,
-    R: Members<B, Error = A::Error>,
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
+    A: Service<MemberRequest, Response = http::Response<RA>>,
+    R: Members<Error = A::Error>,
 {
     type Output = Result<http::Response<CascadeBody<RA, R::Body>>, A::Error>;
 

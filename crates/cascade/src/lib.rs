@@ -5,13 +5,13 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! use gw_cascade::{cascade, ReplayBody};
+//! use gw_cascade::cascade;
 //! use gw_core::test_client::TestClient;
 //! use gw_core::{app_fn, Body, Response};
 //! use http::StatusCode;
 //! use http_body_util::BodyExt;
 //!
-//! type Req = http::Request<ReplayBody<Body>>;
+//! type Req = http::Request<Body>;
 //!
 //! // Static files: only /index.html exists.
 //! let public = app_fn(|req: Req| async move {
@@ -53,8 +53,9 @@
 //! # Request body replay
 //!
 //! Every member sees the same method, URI, version, headers, extensions (including
-//! [`gw_core::Environ`]) and body bytes. The body a member reads is a
-//! [`ReplayBody`]:
+//! [`gw_core::Environ`]) and body bytes. Every member gets an
+//! `http::Request<gw_core::Body>`; when the client sent a body, a member that may
+//! miss reads it through a recording:
 //!
 //! - a request without a body costs nothing: no copy, no shared state;
 //! - only the bytes a member actually reads are kept. A member that misses without
@@ -108,8 +109,8 @@
 //! and the next member still gets every byte; a miss that read nothing hands the
 //! next member the same recording, untouched). `gw_static_files::StaticFiles` and
 //! `Embedded` implement `Probe`: use `cascade!(Probing(files), Probing(assets), app)`.
-//! The member is lent the request every member gets, `Request<ReplayBody<B>>`, so
-//! it implements `Probe` for that one request type (one generic over its request
+//! The member is lent the request every member gets, `Request<gw_core::Body>`, so
+//! it implements `Probe` for that request type (one generic over its request
 //! body does). The cascade takes the plain path for a `Probing` member when the
 //! member is not ready at once, and when 404 is not in the catch set (a `Miss`
 //! must then be a real 404 response). As the last member, a `Probing` member is
@@ -118,14 +119,17 @@
 //! Use it for every member but the last that implements `Probe`. A plain member
 //! keeps working as before; both kinds mix freely in one cascade. In the dynamic
 //! form, a member boxed with
-//! [`BoxApp::probing`](gw_core::BoxApp::probing) gets the same fast path for
-//! requests without a body. The crate README shows the hot path in one table.
+//! [`BoxApp::probing`](gw_core::BoxApp::probing) gets the same fast path. The
+//! crate README shows the hot path in one table.
 //!
-//! Members of the static form are services over `http::Request<ReplayBody<B>>`,
-//! where `B` is the cascade's own request body (hyper's `Incoming`,
-//! [`gw_core::Body`], axum's `Body`...). Services generic over their request
-//! body, such as an axum `Router` or Gateway's own services, fit as they are.
-//! Members of the dynamic form receive a `gw_core::Body`.
+//! Every member, of either form, is a service over `http::Request<gw_core::Body>`,
+//! the body type of every Gateway crate, whatever the cascade itself receives
+//! (hyper's `Incoming`, axum's `Body`, [`gw_core::Body`]...: a `gw_core::Body`
+//! is passed on as it is, any other body is wrapped once). Services generic over
+//! their request body, such as an axum `Router` or Gateway's own services, fit
+//! as they are. A member that reads a body another member read before it reads
+//! the recording first; one that reads a body no member touched reads the
+//! client's own.
 //!
 //! # Two forms
 //!
@@ -170,9 +174,8 @@ pub use body::CascadeBody;
 pub use catch::{CatchSet, Final, CASCADE_HEADER, STOP};
 pub use config::{CascadeConfig, SETTINGS_KEYS};
 pub use error::{CascadeError, ReplayError};
-pub use handoff::Pending;
+pub use handoff::Carry;
 pub use members::Probing;
-pub use replay::ReplayBody;
 pub use service::{Cascade, CascadeLayer};
 
 /// Builds a statically typed cascade: `cascade!(a, b, c)` is
@@ -182,8 +185,8 @@ pub use service::{Cascade, CascadeLayer};
 /// use gw_core::{app_fn, Body};
 /// use http::StatusCode;
 ///
-/// let miss = app_fn(|_req: http::Request<gw_cascade::ReplayBody<Body>>| async { StatusCode::NOT_FOUND });
-/// let hit = app_fn(|_req: http::Request<gw_cascade::ReplayBody<Body>>| async { "hit" });
+/// let miss = app_fn(|_req: http::Request<Body>| async { StatusCode::NOT_FOUND });
+/// let hit = app_fn(|_req: http::Request<Body>| async { "hit" });
 /// let cascade = gw_cascade::cascade!(miss, miss, hit).catch(gw_cascade::CatchSet::RACK);
 /// # let _ = cascade;
 /// ```

@@ -2,7 +2,7 @@
 //! members, apart from the lists themselves (in `members.rs`) and their response
 //! futures (in `future.rs`), which both build on them.
 
-use crate::handoff::Pending;
+use crate::handoff::Carry;
 
 pub(crate) mod sealed {
     pub trait Sealed {}
@@ -10,7 +10,7 @@ pub(crate) mod sealed {
 
 /// A list of cascade members. Implemented by [`Last`](crate::members::Last),
 /// [`Or`](crate::members::Or) and [`Dyn`](crate::members::Dyn) only.
-pub trait Members<B>: Clone + sealed::Sealed {
+pub trait Members: Clone + sealed::Sealed {
     /// The response body: one type for all members.
     type Body;
     /// The error of the members (all members of a static cascade share it).
@@ -21,7 +21,7 @@ pub trait Members<B>: Clone + sealed::Sealed {
     /// Starts the cascade for one request. Each member is cloned only when the
     /// request reaches it (or, for the members after one whose answer is awaited,
     /// when that member is called).
-    fn start(&mut self, pending: Pending<B>) -> Self::Future;
+    fn start(&mut self, req: http::Request<gw_core::Body>, carry: Carry) -> Self::Future;
 }
 
 /// Appends a member at the end of a list; used by [`Cascade::or`](crate::Cascade::or).

@@ -17,10 +17,10 @@ use tower_service::Service;
 
 use crate::body::CascadeBody;
 use crate::future::{DynFuture, LastFuture, OrFuture, ProbeFuture};
-use crate::handoff::{Judged, Lease, Pending};
+use crate::handoff::Pending;
+use crate::handoff::{Carry, Judged, Lease};
 use crate::list::sealed;
 pub use crate::list::{Append, Members};
-use crate::replay::ReplayBody;
 
 /// The last member of a static list: its response is returned whatever its status.
 #[derive(Debug, Clone)]
@@ -76,48 +76,42 @@ impl<A, R: Append<N>, N> Append<N> for Or<A, R> {
     }
 }
 
-/// Calls the last member with the kept head and the replaying body.
+/// Calls the last member with the request.
 #[inline(always)]
-fn start_last<A, B>(member: &mut A, pending: Pending<B>) -> LastFuture<A, B>
+fn start_last<A>(member: &mut A, mut req: http::Request<Body>, carry: Carry) -> LastFuture<A>
 where
-    A: Service<http::Request<ReplayBody<B>>> + Clone,
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
+    A: Service<http::Request<Body>> + Clone,
 {
-    let (req, shared) = pending.into_last();
+    let shared = carry.into_last(&mut req);
     LastFuture::new(ReadyCall::new_ref(member, req), shared)
 }
 
-impl<A, B, RB> Members<B> for Last<A>
+impl<A, RB> Members for Last<A>
 where
-    A: Service<http::Request<ReplayBody<B>>, Response = http::Response<RB>> + Clone,
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
+    A: Service<http::Request<Body>, Response = http::Response<RB>> + Clone,
 {
     type Body = RB;
     type Error = A::Error;
-    type Future = LastFuture<A, B>;
+    type Future = LastFuture<A>;
 
     #[inline(always)]
-    fn start(&mut self, pending: Pending<B>) -> Self::Future {
-        start_last(&mut self.0, pending)
+    fn start(&mut self, req: http::Request<Body>, carry: Carry) -> Self::Future {
+        start_last(&mut self.0, req, carry)
     }
 }
 
-impl<A, R, B, RA> Members<B> for Or<A, R>
+impl<A, R, RA> Members for Or<A, R>
 where
-    A: Service<http::Request<ReplayBody<B>>, Response = http::Response<RA>> + Clone,
-    R: Members<B, Error = A::Error>,
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
+    A: Service<http::Request<Body>, Response = http::Response<RA>> + Clone,
+    R: Members<Error = A::Error>,
 {
     type Body = CascadeBody<RA, R::Body>;
     type Error = A::Error;
-    type Future = OrFuture<A, R, B>;
+    type Future = OrFuture<A, R>;
 
     #[inline(always)]
-    fn start(&mut self, pending: Pending<B>) -> Self::Future {
-        let (req, handoff) = pending.split();
+    fn start(&mut self, req: http::Request<Body>, carry: Carry) -> Self::Future {
+        let (req, handoff) = carry.split(req);
         OrFuture::new(
             ReadyCall::new_ref(&mut self.first, req),
             self.rest.clone(),
@@ -139,9 +133,9 @@ where
 /// very same request to the next member.
 ///
 /// The member is lent the request the cascade gives every member,
-/// `Request<ReplayBody<B>>`: it implements [`Probe`] for that one request type (a
+/// `Request<gw_core::Body>`: it implements [`Probe`] for that request type (a
 /// member generic over its request body does). A request without a body costs no
-/// recording: its `ReplayBody` is empty.
+/// recording.
 ///
 /// The cascade falls back to the plain path, copying the head, in two cases: when
 /// the member is not ready at once (it is readied in the response future, as any
@@ -156,7 +150,7 @@ where
 /// use std::convert::Infallible;
 /// use std::future::{ready, Ready};
 /// use std::task::{Context, Poll};
-/// use gw_cascade::{cascade, Probing, ReplayBody};
+/// use gw_cascade::{cascade, Probing};
 /// use gw_core::test_client::TestClient;
 /// use gw_core::{app_fn, Body, IntoResponse, Probe, Probed, Response};
 /// use tower_service::Service;
@@ -191,7 +185,7 @@ where
 ///     }
 /// }
 ///
-/// let app = app_fn(|_req: http::Request<ReplayBody<Body>>| async { "the app" });
+/// let app = app_fn(|_req: http::Request<Body>| async { "the app" });
 /// let client = TestClient::new(cascade!(Probing(Robots), app));
 /// client.get("/robots.txt").send().await.assert_body("User-agent: *\n");
 /// client.get("/elsewhere").send().await.assert_body("the app");
@@ -217,39 +211,35 @@ impl<A> Probing<A> {
     }
 }
 
-impl<A, B, RB> Members<B> for Last<Probing<A>>
+impl<A, RB> Members for Last<Probing<A>>
 where
-    A: Service<http::Request<ReplayBody<B>>, Response = http::Response<RB>> + Clone,
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
+    A: Service<http::Request<Body>, Response = http::Response<RB>> + Clone,
 {
     type Body = RB;
     type Error = A::Error;
-    type Future = LastFuture<A, B>;
+    type Future = LastFuture<A>;
 
     /// The last member is called, not probed: no one comes after it.
     #[inline(always)]
-    fn start(&mut self, pending: Pending<B>) -> Self::Future {
-        start_last(&mut self.0 .0, pending)
+    fn start(&mut self, req: http::Request<Body>, carry: Carry) -> Self::Future {
+        start_last(&mut self.0 .0, req, carry)
     }
 }
 
-impl<A, R, B, RA> Members<B> for Or<Probing<A>, R>
+impl<A, R, RA> Members for Or<Probing<A>, R>
 where
-    A: Probe<http::Request<ReplayBody<B>>, Response = http::Response<RA>> + Clone,
-    R: Members<B, Error = A::Error>,
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
+    A: Probe<http::Request<Body>, Response = http::Response<RA>> + Clone,
+    R: Members<Error = A::Error>,
 {
     type Body = CascadeBody<RA, R::Body>;
     type Error = A::Error;
-    type Future = ProbeFuture<A, R, B>;
+    type Future = ProbeFuture<A, R>;
 
     #[inline(always)]
-    fn start(&mut self, mut pending: Pending<B>) -> Self::Future {
+    fn start(&mut self, mut req: http::Request<Body>, mut carry: Carry) -> Self::Future {
         // A `Miss` is a 404 nobody built: only worth it when 404 means "go on".
-        if !pending.policy().catch.contains(http::StatusCode::NOT_FOUND) {
-            return ProbeFuture::plain(self.first.0.clone(), &self.rest, pending);
+        if !carry.policy().catch.contains(http::StatusCode::NOT_FOUND) {
+            return ProbeFuture::plain(self.first.0.clone(), &self.rest, req, carry);
         }
         // The cascade's own instance is probed: the probe borrows the request and
         // the member, so neither is cloned. Its readiness is used at once.
@@ -259,25 +249,28 @@ where
         let (lease, answered) = match member.poll_ready(&mut cx) {
             Poll::Ready(Ok(())) => {
                 // The request stays where it is: lent in place, handed on in place.
-                let lease = pending.lend();
-                match member.probe(pending.request_mut()) {
+                let lease = carry.lend(&mut req);
+                match member.probe(&mut req) {
                     Probed::Miss => {
-                        pending.resume(lease);
-                        return ProbeFuture::rest(self.rest.start(pending));
+                        carry.resume(&mut req, lease);
+                        return ProbeFuture::rest(self.rest.start(req, carry));
                     }
                     // Judged where it will be sent from: a hit moves the response once.
                     Probed::Ready(res) => (lease, ProbeFuture::answered(Ok(res))),
                     Probed::Pending(future) => {
-                        return ProbeFuture::waiting(future, pending, lease, &self.rest)
+                        let kept = Pending { req, carry };
+                        return ProbeFuture::waiting(future, kept, lease, &self.rest);
                     }
                 }
             }
             Poll::Ready(Err(error)) => (Lease::none(), ProbeFuture::answered(Err(error))),
             // A clone is readied in the future, on the plain path.
-            Poll::Pending => return ProbeFuture::plain(member.clone(), &self.rest, pending),
+            Poll::Pending => {
+                return ProbeFuture::plain(member.clone(), &self.rest, req, carry);
+            }
         };
         let mut future = answered;
-        match pending.judge(lease, future.outcome_mut()) {
+        match carry.judge(&mut req, lease, future.outcome_mut()) {
             Judged::Done => future,
             // A caught answer is dropped before anything else happens.
             Judged::Own(res) => {
@@ -286,7 +279,7 @@ where
             }
             Judged::Next => {
                 drop(future);
-                ProbeFuture::rest(self.rest.start(pending))
+                ProbeFuture::rest(self.rest.start(req, carry))
             }
         }
     }
@@ -338,16 +331,12 @@ where
     }
 }
 
-impl<B> Members<B> for Dyn
-where
-    B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
+impl Members for Dyn {
     type Body = Body;
     type Error = BoxError;
-    type Future = DynFuture<B>;
+    type Future = DynFuture;
 
-    fn start(&mut self, pending: Pending<B>) -> Self::Future {
-        DynFuture::new(self.members.clone(), pending)
+    fn start(&mut self, req: http::Request<Body>, carry: Carry) -> Self::Future {
+        DynFuture::new(self.members.clone(), Pending { req, carry })
     }
 }

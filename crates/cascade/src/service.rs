@@ -4,15 +4,17 @@ use std::convert::Infallible;
 use std::path::PathBuf;
 use std::task::{Context, Poll};
 
+use std::any::Any;
+
 use bytes::Bytes;
-use gw_core::{BoxError, Settings};
+use gw_core::{Body, BoxError, Settings};
 use tower_service::Service;
 
 use crate::catch::CatchSet;
 use crate::config::CascadeConfig;
 use gw_core::BoxApp;
 
-use crate::handoff::Pending;
+use crate::handoff::Carry;
 use crate::list::{Append, Members};
 use crate::members::{Dyn, Last};
 use crate::CascadeError;
@@ -178,8 +180,8 @@ impl<M> Cascade<M> {
 
 impl<M, B> Service<http::Request<B>> for Cascade<M>
 where
-    M: Members<B>,
-    B: http_body::Body<Data = Bytes>,
+    M: Members,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
     type Response = http::Response<M::Body>;
@@ -192,10 +194,30 @@ where
         Poll::Ready(Ok(()))
     }
 
-    #[inline]
+    #[inline(always)]
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        self.members.start(Pending::new(req, &self.config.shared))
+        let carry = Carry::new(req.body().is_end_stream(), &self.config.shared);
+        self.members.start(into_core(req), carry)
     }
+}
+
+/// The request with a [`gw_core::Body`], as every member gets it: as it is when
+/// it has one already (the type check is made when compiling), else with its
+/// body wrapped by [`Body::new`].
+#[inline(always)]
+fn into_core<B>(req: http::Request<B>) -> http::Request<Body>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let mut slot = Some(req);
+    if let Some(ours) = <dyn Any>::downcast_mut::<Option<http::Request<Body>>>(&mut slot) {
+        if let Some(req) = ours.take() {
+            return req;
+        }
+    }
+    slot.expect("only emptied for a request of ours")
+        .map(Body::new)
 }
 
 /// A layer that tries the wrapped service first and `next` after it:
@@ -206,13 +228,13 @@ where
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use gw_cascade::{CascadeLayer, ReplayBody};
+/// use gw_cascade::CascadeLayer;
 /// use gw_core::test_client::TestClient;
 /// use gw_core::{app_fn, Body};
 /// use http::StatusCode;
 /// use tower_layer::Layer;
 ///
-/// type Req = http::Request<ReplayBody<Body>>;
+/// type Req = http::Request<Body>;
 /// let app = app_fn(|_req: Req| async { "the app" });
 /// let files = app_fn(|_req: Req| async { StatusCode::NOT_FOUND });
 /// let cascade = CascadeLayer::new(app).layer(files);
@@ -254,6 +276,6 @@ impl<S, N: Clone> tower_layer::Layer<S> for CascadeLayer<N> {
 // A cascade with no error of its own can sit where axum wants `Infallible`.
 const _: fn() = || {
     fn infallible<S: Service<http::Request<gw_core::Body>, Error = Infallible>>(_: &S) {}
-    let app = gw_core::app_fn(|_req: http::Request<crate::ReplayBody<gw_core::Body>>| async { "" });
+    let app = gw_core::app_fn(|_req: http::Request<Body>| async { "" });
     infallible(&Cascade::new(app).or(app));
 };

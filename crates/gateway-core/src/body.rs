@@ -1,5 +1,6 @@
 //! The response body type shared by every Gateway crate.
 
+use std::any::Any;
 use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -11,7 +12,21 @@ use tokio::sync::mpsc;
 
 use crate::BoxError;
 
-type DynBody = Pin<Box<dyn http_body::Body<Data = Bytes, Error = BoxError> + Send + 'static>>;
+type DynBody = Pin<Box<dyn AnyBody>>;
+
+/// A boxed body that can say what it is, for [`Body::downcast_ref`].
+trait AnyBody: http_body::Body<Data = Bytes, Error = BoxError> + Send + 'static {
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T> AnyBody for T
+where
+    T: http_body::Body<Data = Bytes, Error = BoxError> + Send + 'static,
+{
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
 
 /// The body of a Gateway response.
 ///
@@ -78,7 +93,7 @@ impl Body {
     {
         // Avoid boxing a body that is already ours.
         let mut slot = Some(body);
-        if let Some(ours) = <dyn std::any::Any>::downcast_mut::<Option<Body>>(&mut slot) {
+        if let Some(ours) = <dyn Any>::downcast_mut::<Option<Body>>(&mut slot) {
             if let Some(ours) = ours.take() {
                 return ours;
             }
@@ -90,6 +105,30 @@ impl Body {
             return Body::empty();
         }
         Body::boxed(MapErr { inner: body })
+    }
+
+    /// The body that [`Body::new`] wrapped, if it is a `T`: a layer that put a
+    /// body of its own in a request can tell, later, whether the request still
+    /// holds it. `None` for any other body, and for a fixed one.
+    ///
+    /// ```
+    /// use gw_core::Body;
+    /// use http_body_util::Full;
+    /// use bytes::Bytes;
+    ///
+    /// let body = Body::new(Full::new(Bytes::from("hi")));
+    /// assert!(body.downcast_ref::<Full<Bytes>>().is_some());
+    /// assert!(Body::from("hi").downcast_ref::<Full<Bytes>>().is_none());
+    /// ```
+    pub fn downcast_ref<T: 'static>(&self) -> Option<&T> {
+        let Kind::Boxed { body } = &self.kind else {
+            return None;
+        };
+        let any = body.as_ref().get_ref().as_any();
+        // `Body::new` wraps a body in `MapErr`; the others are boxed as they are.
+        any.downcast_ref::<MapErr<T>>()
+            .map(|wrapped| &wrapped.inner)
+            .or_else(|| any.downcast_ref::<T>())
     }
 
     /// A body made of a stream of chunks; a stream error ends the body with that error.

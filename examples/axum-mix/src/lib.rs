@@ -25,9 +25,9 @@ use std::path::Path;
 use axum::extract::OriginalUri;
 use axum::routing::get;
 use axum::Router;
-use gw_cascade::{Cascade, ReplayBody};
+use gw_cascade::Cascade;
 use gw_controller_router::{Actions, Mapper, Router as Routes, Urls};
-use gw_core::{app_fn, BoxError, Environ, Response, StrippedPrefix};
+use gw_core::{app_fn, Body, BoxError, Environ, Response, StrippedPrefix};
 use gw_error_catcher::ErrorCatcherLayer;
 use gw_static_files::StaticFiles;
 
@@ -92,12 +92,10 @@ async fn panicking_handler() -> &'static str {
 
 /// The legacy service that `/legacy` used to be, whole: any tower Service (here a
 /// Gateway function app). It answers every path it knows with `legacy: PATH`.
-pub fn legacy_app() -> impl App<http::Request<ReplayBody<axum::body::Body>>> {
-    app_fn(
-        |req: http::Request<ReplayBody<axum::body::Body>>| async move {
-            Response::text(format!("legacy: {}", req.uri().path()))
-        },
-    )
+pub fn legacy_app() -> impl App<http::Request<Body>> {
+    app_fn(|req: http::Request<Body>| async move {
+        Response::text(format!("legacy: {}", req.uri().path()))
+    })
 }
 
 /// The routes rewritten so far, in axum. Paths they do not have answer 404 and

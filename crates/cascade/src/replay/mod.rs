@@ -24,10 +24,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
-use gw_core::BoxError;
+use gw_core::{Body, BoxError};
 use http::HeaderMap;
-use http_body::{Frame, SizeHint};
-use pin_project_lite::pin_project;
+use http_body::{Body as _, Frame, SizeHint};
 
 use crate::catch::Policy;
 use crate::ReplayError;
@@ -73,9 +72,9 @@ pub(crate) enum Failure {
 }
 
 /// A recorded body and the position of the member that reads it now.
-pub(crate) struct ReplayState<B> {
+pub(crate) struct ReplayState {
     config: Arc<Shared>,
-    live: Option<Pin<Box<B>>>,
+    live: Option<Body>,
     /// The live body's size hint when the cascade received it.
     hint: SizeHint,
     recording: bool,
@@ -98,12 +97,8 @@ pub(crate) struct ReplayState<B> {
     finished: bool,
 }
 
-impl<B> ReplayState<B>
-where
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
-{
-    pub(crate) fn new(live: Pin<Box<B>>, config: Arc<Shared>) -> Self {
+impl ReplayState {
+    pub(crate) fn new(live: Body, config: Arc<Shared>) -> Self {
         ReplayState {
             config,
             hint: live.size_hint(),
@@ -148,7 +143,7 @@ where
     }
 
     /// True while no member has read a byte, an error or the end of the body.
-    fn untouched(&self) -> bool {
+    pub(crate) fn untouched(&self) -> bool {
         self.pos == 0
             && self.total == 0
             && !self.finished
@@ -157,15 +152,24 @@ where
             && self.trailers.is_none()
     }
 
-    /// The client's body, taken out, when the reader is `alone` (it holds the
-    /// only handle on the recording), no one will replay (recording stopped)
-    /// and nothing was read yet: the reader can then read it directly.
-    fn take_live_if_alone(&mut self, alone: bool) -> Option<Pin<Box<B>>> {
-        if alone && !self.recording && self.untouched() {
+    /// The client's body as it came, when no member has read from it: the
+    /// next member can read it directly, with no replay bookkeeping.
+    pub(crate) fn take_untouched(&mut self) -> Option<Body> {
+        if self.untouched() {
             self.live.take()
         } else {
             None
         }
+    }
+
+    /// The body for the last member: the client's own when no member read from
+    /// it, else a replay of what was read that then reads on without recording.
+    pub(crate) fn into_last_body(mut self: Box<Self>) -> Body {
+        if let Some(live) = self.take_untouched() {
+            return live;
+        }
+        self.recording = false;
+        Body::new(ReplayBody::owned(self))
     }
 
     /// Starts a new reader at byte 0.
@@ -295,13 +299,12 @@ where
                 }
             }
             let live = self.live.as_mut().expect("checked above");
-            let frame = match ready!(live.as_mut().poll_frame(cx)) {
+            let frame = match ready!(Pin::new(live).poll_frame(cx)) {
                 None => {
                     self.live = None;
                     continue;
                 }
                 Some(Err(e)) => {
-                    let e: BoxError = e.into();
                     self.live = None;
                     self.upstream_error = Some(e.to_string().into());
                     self.finished = true;
@@ -373,147 +376,55 @@ where
     }
 }
 
-/// The recording shared between a member's body and the cascade's future. `None`
-/// once the cascade has moved on: the member's body is then detached.
-pub(crate) type Slot<B> = Arc<Mutex<Option<ReplayState<B>>>>;
+/// The recording shared between the body lent to a member and the cascade.
+/// `None` once the cascade has moved on: a body the member kept is then detached.
+pub(crate) type Slot = Arc<Mutex<Option<ReplayState>>>;
 
-pub(crate) fn lock<B>(slot: &Slot<B>) -> MutexGuard<'_, Option<ReplayState<B>>> {
+pub(crate) fn lock(slot: &Slot) -> MutexGuard<'_, Option<ReplayState>> {
     // A panic while the lock was held (in the client's body, say) leaves a state
     // that is still safe to read or drop; at worst a reader sees a failed body.
     slot.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-pin_project! {
-    /// The request body a cascade member reads: the client's body, replayed.
-    ///
-    /// Each member gets one; it yields the same bytes (and trailers) in the same
-    /// order for every member. It errs with a [`ReplayError`] when a member reads past
-    /// `replay_limit`, when the spill file fails, or when the client's body failed
-    /// earlier (the message is replayed after the bytes that did arrive).
-    ///
-    /// A member that wants a [`gw_core::Body`] converts it with `Body::from`:
-    ///
-    /// ```
-    /// use gw_cascade::ReplayBody;
-    /// use gw_core::Body;
-    ///
-    /// fn to_core(req: http::Request<ReplayBody<Body>>) -> http::Request<Body> {
-    ///     req.map(Body::from)
-    /// }
-    /// # let _ = to_core;
-    /// ```
-    pub struct ReplayBody<B> {
-        #[pin]
-        kind: Kind<B>,
-    }
+/// The request body a cascade member reads when the client's body is replayed:
+/// put in the member's request as a [`gw_core::Body`]. It yields the same bytes
+/// (and trailers) in the same order for every member. It errs with a
+/// [`ReplayError`] when a member reads past `replay_limit`, when the spill file
+/// fails, or when the client's body failed earlier (the message is replayed after
+/// the bytes that did arrive).
+pub(crate) struct ReplayBody {
+    kind: Kind,
 }
 
-pin_project! {
-    #[project = KindProj]
-    enum Kind<B> {
-        // The request had no body: nothing to record, nothing to share.
-        Empty,
-        // No member has read the client's body yet, or the only member of a
-        // cascade reads it itself. Boxed, so that a member's request moves as
-        // a few bytes more than its head (a `Request<ReplayBody<Body>>` is 240
-        // bytes); the recording takes this box over.
-        Direct { body: Pin<Box<B>> },
-        // A member that may miss: it records while it reads.
-        Shared { slot: Slot<B> },
-        // The last member after a miss: replays, then reads on, without recording.
-        Owned { state: Box<ReplayState<B>> },
-    }
+enum Kind {
+    /// Lent to a member that may miss: it records while it reads.
+    Shared { slot: Slot },
+    /// The last member after a miss: replays, then reads on, without recording.
+    Owned { state: Box<ReplayState> },
 }
 
-impl<B> ReplayBody<B> {
-    pub(crate) fn empty() -> Self {
-        ReplayBody { kind: Kind::Empty }
-    }
-
-    pub(crate) fn direct(body: B) -> Self {
+impl ReplayBody {
+    pub(crate) fn shared(slot: Slot) -> Self {
         ReplayBody {
-            kind: Kind::Direct {
-                body: Box::pin(body),
-            },
+            kind: Kind::Shared { slot },
         }
     }
 
-    pub(crate) fn owned(state: Box<ReplayState<B>>) -> Self {
+    pub(crate) fn owned(state: Box<ReplayState>) -> Self {
         ReplayBody {
             kind: Kind::Owned { state },
         }
     }
-}
 
-impl<B> ReplayBody<B>
-where
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
-{
-    /// True unless the client sent no body.
-    pub(crate) fn has_body(&self) -> bool {
-        !matches!(self.kind, Kind::Empty)
-    }
-
-    /// Turns this body, in place, into one that records as it reads, for a member
-    /// that may miss; returns the recording's slot (`None` for no body). A body no
-    /// member has read yet starts a recording under `config`; a resumed one goes on
-    /// with its own.
-    #[inline]
-    pub(crate) fn share(&mut self, config: Option<&Arc<Shared>>) -> Option<Slot<B>> {
-        if let Kind::Empty = self.kind {
-            return None;
-        }
-        // Each state is built where it will live, in the slot.
-        let slot = match std::mem::replace(&mut self.kind, Kind::Empty) {
-            Kind::Empty => return None,
-            Kind::Direct { body } => {
-                let config = config.expect("a fresh body comes with its replay config");
-                Arc::new(Mutex::new(Some(ReplayState::new(body, config.clone()))))
-            }
-            Kind::Owned { state } => Arc::new(Mutex::new(Some(*state))),
-            Kind::Shared { slot } => {
-                self.kind = Kind::Shared { slot: slot.clone() };
-                return Some(slot);
-            }
-        };
-        self.kind = Kind::Shared { slot: slot.clone() };
-        Some(slot)
-    }
-
-    /// After a member that was lent this body as `slot` declined: true if the
-    /// body is still that share, no one else holds it, and no member read from it.
-    /// It can then go on to the next member as it is, with no copy of the state.
-    pub(crate) fn is_untouched_share(&self, slot: &Slot<B>) -> bool {
-        match &self.kind {
-            Kind::Shared { slot: ours } => {
-                Arc::ptr_eq(ours, slot)
-                    && Arc::strong_count(slot) == 2
-                    && lock(slot).as_ref().is_some_and(ReplayState::untouched)
-            }
-            _ => false,
-        }
-    }
-
-    /// For the last member: a replayed body stops recording (no one comes after).
-    pub(crate) fn stop_recording(&mut self) {
-        match &mut self.kind {
-            Kind::Owned { state } => state.stop_recording(),
-            Kind::Shared { slot } => {
-                if let Some(state) = lock(slot).as_mut() {
-                    state.stop_recording();
-                }
-            }
-            Kind::Empty | Kind::Direct { .. } => {}
-        }
+    /// True if this body reads the recording in `slot`.
+    pub(crate) fn is_view_of(&self, slot: &Slot) -> bool {
+        matches!(&self.kind, Kind::Shared { slot: ours } if Arc::ptr_eq(ours, slot))
     }
 }
 
-impl<B> std::fmt::Debug for ReplayBody<B> {
+impl std::fmt::Debug for ReplayBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match &self.kind {
-            Kind::Empty => "Empty",
-            Kind::Direct { .. } => "Direct",
             Kind::Shared { .. } => "Shared",
             Kind::Owned { .. } => "Owned",
         };
@@ -521,11 +432,7 @@ impl<B> std::fmt::Debug for ReplayBody<B> {
     }
 }
 
-impl<B> http_body::Body for ReplayBody<B>
-where
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
-{
+impl http_body::Body for ReplayBody {
     type Data = Bytes;
     type Error = BoxError;
 
@@ -533,39 +440,17 @@ where
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        let mut kind = self.project().kind;
-        let live = match kind.as_mut().project() {
-            KindProj::Empty => return Poll::Ready(None),
-            KindProj::Direct { body } => return body.as_mut().poll_frame(cx).map_err(Into::into),
-            KindProj::Owned { state } => return state.poll_frame(cx),
-            KindProj::Shared { slot } => {
-                let unique = Arc::strong_count(slot) == 1;
-                let mut state = lock(slot);
-                let Some(state) = state.as_mut() else {
-                    return Poll::Ready(Some(Err(ReplayError::Detached.into())));
-                };
-                match state.take_live_if_alone(unique) {
-                    Some(live) => live,
-                    None => return state.poll_frame(cx),
-                }
-            }
-        };
-        // The only reader of a recording that stopped before anyone read from
-        // it (the last member, after probes that declined): it reads the
-        // client's body as it came, with no lock and no replay bookkeeping per
-        // frame (`POST /echo` 1 KiB through helloworld: about 110 instructions
-        // less per request, measured with callgrind).
-        kind.set(Kind::Direct { body: live });
-        match kind.project() {
-            KindProj::Direct { body } => body.as_mut().poll_frame(cx).map_err(Into::into),
-            _ => unreachable!("set to Direct above"),
+        match &mut self.get_mut().kind {
+            Kind::Owned { state } => state.poll_frame(cx),
+            Kind::Shared { slot } => match lock(slot).as_mut() {
+                Some(state) => state.poll_frame(cx),
+                None => Poll::Ready(Some(Err(ReplayError::Detached.into()))),
+            },
         }
     }
 
     fn is_end_stream(&self) -> bool {
         match &self.kind {
-            Kind::Empty => true,
-            Kind::Direct { body } => body.is_end_stream(),
             Kind::Shared { slot } => lock(slot).as_ref().is_none_or(ReplayState::is_end_stream),
             Kind::Owned { state } => state.is_end_stream(),
         }
@@ -573,25 +458,10 @@ where
 
     fn size_hint(&self) -> SizeHint {
         match &self.kind {
-            Kind::Empty => SizeHint::with_exact(0),
-            Kind::Direct { body } => body.size_hint(),
             Kind::Shared { slot } => lock(slot)
                 .as_ref()
                 .map_or_else(|| SizeHint::with_exact(0), ReplayState::size_hint),
             Kind::Owned { state } => state.size_hint(),
-        }
-    }
-}
-
-impl<B> From<ReplayBody<B>> for gw_core::Body
-where
-    B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
-    fn from(body: ReplayBody<B>) -> Self {
-        match body.kind {
-            Kind::Empty => gw_core::Body::empty(),
-            kind => gw_core::Body::new(ReplayBody { kind }),
         }
     }
 }

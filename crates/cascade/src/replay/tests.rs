@@ -6,6 +6,7 @@ use gw_core::Body;
 use http_body::Body as _;
 
 use super::*;
+use crate::handoff::{Carry, Lease, Pending};
 
 fn config(threshold: u64, limit: u64, dir: &std::path::Path) -> Arc<Shared> {
     Arc::new(Shared {
@@ -19,11 +20,7 @@ fn config(threshold: u64, limit: u64, dir: &std::path::Path) -> Arc<Shared> {
 }
 
 /// Reads up to `max` bytes (all when `None`), returning them and the trailers seen.
-async fn read<B>(state: &mut ReplayState<B>, max: Option<usize>) -> (Vec<u8>, Option<HeaderMap>)
-where
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
-{
+async fn read(state: &mut ReplayState, max: Option<usize>) -> (Vec<u8>, Option<HeaderMap>) {
     let mut got = Vec::new();
     let mut trailers = None;
     while max.is_none_or(|n| got.len() < n) {
@@ -51,7 +48,7 @@ fn chunks(total: usize, size: usize) -> (Vec<u8>, Body) {
 async fn bytes_past_the_threshold_spill_and_replay_identically() {
     let dir = tempfile::tempdir().unwrap();
     let (data, body) = chunks(300 * 1024, 10_000);
-    let mut state = ReplayState::new(Box::pin(body), config(1000, u64::MAX, dir.path()));
+    let mut state = ReplayState::new(Body::new(body), config(1000, u64::MAX, dir.path()));
     let (first, _) = read(&mut state, None).await;
     assert_eq!(first, data);
     assert!(state.spilled());
@@ -70,7 +67,7 @@ async fn bytes_past_the_threshold_spill_and_replay_identically() {
 async fn a_partial_reader_leaves_the_rest_on_the_connection_for_the_next() {
     let dir = tempfile::tempdir().unwrap();
     let (data, body) = chunks(200 * 1024, 7_000);
-    let mut state = ReplayState::new(Box::pin(body), config(4096, u64::MAX, dir.path()));
+    let mut state = ReplayState::new(Body::new(body), config(4096, u64::MAX, dir.path()));
     let (first, _) = read(&mut state, Some(100_000)).await;
     assert!(first.len() >= 100_000 && first.len() < data.len());
     state.rewind();
@@ -82,7 +79,7 @@ async fn a_partial_reader_leaves_the_rest_on_the_connection_for_the_next() {
 fn spilling_works_outside_a_tokio_runtime() {
     let dir = tempfile::tempdir().unwrap();
     let (data, body) = chunks(150 * 1024, 9_000);
-    let mut state = ReplayState::new(Box::pin(body), config(100, u64::MAX, dir.path()));
+    let mut state = ReplayState::new(Body::new(body), config(100, u64::MAX, dir.path()));
     let got = futures_util::FutureExt::now_or_never(read(&mut state, None))
         .expect("inline I/O never waits");
     assert_eq!(got.0, data);
@@ -96,7 +93,7 @@ fn spilling_works_outside_a_tokio_runtime() {
 async fn the_limit_counts_recorded_bytes_and_is_reported_as_a_failure() {
     let dir = tempfile::tempdir().unwrap();
     let (_, body) = chunks(1000, 100);
-    let mut state = ReplayState::new(Box::pin(body), config(10, 550, dir.path()));
+    let mut state = ReplayState::new(Body::new(body), config(10, 550, dir.path()));
     let mut got = 0;
     let err = loop {
         match poll_fn(|cx| state.poll_frame(cx)).await.unwrap() {
@@ -117,7 +114,7 @@ async fn a_missing_spill_dir_fails_the_body_and_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let gone = dir.path().join("gone");
     let (_, body) = chunks(200 * 1024, 16 * 1024);
-    let mut state = ReplayState::new(Box::pin(body), config(1024, u64::MAX, &gone));
+    let mut state = ReplayState::new(Body::new(body), config(1024, u64::MAX, &gone));
     let err = loop {
         match poll_fn(|cx| state.poll_frame(cx)).await {
             Some(Ok(_)) => continue,
@@ -161,7 +158,7 @@ async fn trailers_are_replayed_after_the_data() {
         Some(Frame::data(Bytes::from_static(b"abc"))),
         Some(trailers.clone()),
     );
-    let mut state = ReplayState::new(Box::pin(body), config(1024, 4096, dir.path()));
+    let mut state = ReplayState::new(Body::new(body), config(1024, 4096, dir.path()));
     assert_eq!(
         read(&mut state, None).await,
         (b"abc".to_vec(), Some(trailers.clone()))
@@ -177,10 +174,7 @@ async fn trailers_are_replayed_after_the_data() {
 #[tokio::test]
 async fn size_hint_counts_down_from_the_content_length() {
     let dir = tempfile::tempdir().unwrap();
-    let mut state = ReplayState::new(
-        Box::pin(Body::from("0123456789")),
-        config(1024, 4096, dir.path()),
-    );
+    let mut state = ReplayState::new(Body::from("0123456789"), config(1024, 4096, dir.path()));
     assert_eq!(state.size_hint().exact(), Some(10));
     read(&mut state, None).await;
     assert_eq!(state.size_hint().exact(), Some(0));
@@ -194,7 +188,7 @@ async fn the_last_reader_ends_with_the_live_bodys_last_frame_a_recording_one_at_
     let dir = tempfile::tempdir().unwrap();
     for recording in [false, true] {
         let mut state =
-            ReplayState::new(Box::pin(Body::from("abc")), config(1024, 4096, dir.path()));
+            ReplayState::new(Body::new(Body::from("abc")), config(1024, 4096, dir.path()));
         if !recording {
             state.stop_recording();
         }
@@ -208,100 +202,119 @@ async fn the_last_reader_ends_with_the_live_bodys_last_frame_a_recording_one_at_
     }
 }
 
-#[tokio::test]
-async fn an_empty_replay_body_is_ended_and_sized_zero() {
-    let body: ReplayBody<Body> = ReplayBody::empty();
-    assert!(body.is_end_stream());
-    assert_eq!(body.size_hint().exact(), Some(0));
+/// A request through a cascade with `config`, its body `body`.
+fn pending(body: Body, config: &Arc<Shared>) -> Pending {
+    let req = http::Request::new(body);
+    let carry = Carry::new(req.body().is_end_stream(), config);
+    Pending { req, carry }
+}
+
+/// The request for the last member.
+fn last(pending: Pending) -> http::Request<Body> {
+    let Pending { mut req, carry } = pending;
+    carry.into_last(&mut req);
+    req
+}
+
+/// Everything a body yields.
+async fn drain(body: &mut Body) -> Vec<u8> {
+    let mut got = Vec::new();
+    while let Some(frame) = poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await {
+        got.extend_from_slice(&frame.unwrap().into_data().unwrap());
+    }
+    got
+}
+
+/// The slot a lease holds (the client sent a body).
+fn slot_of(lease: &Lease) -> Slot {
+    lease.slot().expect("a body was lent").clone()
+}
+
+fn is_view_of(body: &Body, slot: &Slot) -> bool {
+    body.downcast_ref::<ReplayBody>()
+        .is_some_and(|view| view.is_view_of(slot))
 }
 
 #[tokio::test]
-async fn a_share_no_one_read_from_goes_on_as_it_is_and_a_read_one_does_not() {
+async fn a_body_lent_to_a_member_that_read_nothing_goes_on_as_it_is_and_a_read_one_does_not() {
     let dir = tempfile::tempdir().unwrap();
     let config = config(1000, u64::MAX, dir.path());
     let (data, live) = chunks(3000, 1000);
-    let mut body = ReplayBody::direct(live);
-    let slot = body.share(Some(&config)).unwrap();
-    assert!(body.is_untouched_share(&slot), "a fresh share");
+    let Pending { mut req, mut carry } = pending(live, &config);
+
+    let lease = carry.lend(&mut req);
+    let slot = slot_of(&lease);
+    assert!(is_view_of(req.body(), &slot), "lent as a view");
+    carry.resume(&mut req, lease);
+    assert!(is_view_of(req.body(), &slot), "untouched: kept");
     // Lent again (the next member): the same recording, no new state.
-    let again = body.share(None).unwrap();
-    assert!(Arc::ptr_eq(&slot, &again));
-    assert!(
-        !body.is_untouched_share(&slot),
-        "a third holder: not only ours"
-    );
-    drop(again);
-    // Someone reads one frame: the share is no longer untouched.
-    let first = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
-    let first = first.unwrap().unwrap().into_data().unwrap();
-    assert_eq!(first, data[..1000]);
-    assert!(!body.is_untouched_share(&slot));
-    // The last reader stops the recording and still gets the rest.
-    body.stop_recording();
-    drop(slot);
-    let mut rest = Vec::new();
-    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-        rest.extend_from_slice(&frame.unwrap().into_data().unwrap());
-    }
-    assert_eq!(rest, data[1000..]);
+    let again = carry.lend(&mut req);
+    assert!(Arc::ptr_eq(&slot, &slot_of(&again)));
+
+    // This member reads one frame, then misses: the request gets a rewound
+    // recording, and the view it read from is detached.
+    let first = poll_fn(|cx| Pin::new(req.body_mut()).poll_frame(cx)).await;
+    assert_eq!(first.unwrap().unwrap().into_data().unwrap(), data[..1000]);
+    carry.resume(&mut req, again);
+    assert!(!is_view_of(req.body(), &slot));
+    assert!(lock(&slot).is_none(), "the old view is detached");
+    let next = carry.lend(&mut req);
+    assert!(!Arc::ptr_eq(&slot, &slot_of(&next)));
+    assert_eq!(drain(req.body_mut()).await, data);
 }
 
 #[tokio::test]
-async fn the_last_reader_of_an_untouched_share_reads_the_client_body_directly() {
+async fn the_last_member_reads_the_clients_own_body_unless_a_member_read_from_it() {
     let dir = tempfile::tempdir().unwrap();
     let config = config(1000, u64::MAX, dir.path());
 
-    // Lent to a member that declined without reading, then handed to the last
-    // member (recording stopped): every byte, read straight from the client.
+    // Never lent: the body is the client's, untouched.
     let (data, live) = chunks(3000, 1000);
-    let mut body = ReplayBody::direct(live);
-    let slot = body.share(Some(&config)).unwrap();
-    drop(slot);
-    body.stop_recording();
-    let mut got = Vec::new();
-    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-        got.extend_from_slice(&frame.unwrap().into_data().unwrap());
-        assert!(matches!(body.kind, Kind::Direct { .. }));
-    }
-    assert_eq!(got, data);
+    let mut req = last(pending(live, &config));
+    assert!(req.body().downcast_ref::<ReplayBody>().is_none());
+    assert_eq!(drain(req.body_mut()).await, data);
 
-    // Still recording (a member that may miss): read through the recording,
-    // which keeps every byte for the next member.
+    // Lent to a probe that declined without reading: the client's body again.
     let (data, live) = chunks(3000, 1000);
-    let mut body = ReplayBody::direct(live);
-    let slot = body.share(Some(&config)).unwrap();
-    drop(slot);
-    let first = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
-    assert_eq!(first.unwrap().unwrap().into_data().unwrap(), data[..1000]);
-    assert!(matches!(body.kind, Kind::Shared { .. }));
+    let mut lent = pending(live, &config);
+    let lease = lent.carry.lend(&mut lent.req);
+    lent.carry.resume(&mut lent.req, lease);
+    let mut req = last(lent);
+    assert!(req.body().downcast_ref::<ReplayBody>().is_none());
+    assert_eq!(drain(req.body_mut()).await, data);
 
-    // Recording stopped but someone else still holds the recording (a member
-    // that kept its body): read through it, not taken from under the holder.
+    // Given by value to a member that dropped it unread: the client's body is
+    // taken back from the recording, as it came.
     let (data, live) = chunks(3000, 1000);
-    let mut body = ReplayBody::direct(live);
-    let slot = body.share(Some(&config)).unwrap();
-    body.stop_recording();
-    let first = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
-    assert_eq!(first.unwrap().unwrap().into_data().unwrap(), data[..1000]);
-    assert!(matches!(body.kind, Kind::Shared { .. }));
-    drop(slot);
+    let Pending { req, carry } = pending(live, &config);
+    let (given, handoff) = carry.split(req);
+    drop(given);
+    let mut outcome: Result<http::Response<()>, ()> =
+        Ok(http::Response::builder().status(404).body(()).unwrap());
+    let crate::handoff::Settled::Next(kept) = handoff.settle(&mut outcome) else {
+        panic!("a 404 is a miss");
+    };
+    let mut req = last(kept);
+    assert!(req.body().downcast_ref::<ReplayBody>().is_none());
+    assert_eq!(drain(req.body_mut()).await, data);
 
-    // Read from before, then replayed to the last reader: the bytes read
-    // first come from the recording, the rest from the client.
+    // Read from before: the bytes read first come from the recording, the
+    // rest from the client, with nothing recorded any more.
     let (data, live) = chunks(3000, 1000);
-    let mut body = ReplayBody::direct(live);
-    let slot = body.share(Some(&config)).unwrap();
-    let first = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
+    let mut read = pending(live, &config);
+    let lease = read.carry.lend(&mut read.req);
+    let slot = slot_of(&lease);
+    let first = poll_fn(|cx| Pin::new(read.req.body_mut()).poll_frame(cx)).await;
     assert_eq!(first.unwrap().unwrap().into_data().unwrap(), data[..1000]);
-    drop(body);
-    let mut state = lock(&slot).take().unwrap();
-    state.rewind();
+    read.carry.resume(&mut read.req, lease);
     drop(slot);
-    let mut body = ReplayBody::owned(Box::new(state));
-    body.stop_recording();
-    let mut got = Vec::new();
-    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-        got.extend_from_slice(&frame.unwrap().into_data().unwrap());
-    }
-    assert_eq!(got, data);
+    let mut req = last(read);
+    assert!(req.body().downcast_ref::<ReplayBody>().is_some());
+    assert_eq!(drain(req.body_mut()).await, data);
+
+    // No body at all: nothing to record, ever.
+    let mut empty = pending(Body::empty(), &config);
+    assert!(empty.carry.lend(&mut empty.req).slot().is_none());
+    let req = last(empty);
+    assert!(req.body().is_end_stream());
 }

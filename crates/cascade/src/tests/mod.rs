@@ -13,10 +13,10 @@ use http::{HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt;
 use tower_service::Service;
 
-use crate::{Cascade, CatchSet, Final, ReplayBody, ReplayError, CASCADE_HEADER, STOP};
+use crate::{Cascade, CatchSet, Final, ReplayError, CASCADE_HEADER, STOP};
 use gw_core::BoxApp;
 
-type Req = http::Request<ReplayBody<Body>>;
+type Req = http::Request<Body>;
 
 /// A member that counts its calls and answers `status` with `body`.
 #[derive(Clone, Debug)]
@@ -319,12 +319,8 @@ impl<B> Service<http::Request<B>> for Failing {
 fn boxed_fixed(
     status: u16,
     body: &'static str,
-) -> impl Service<
-    http::Request<ReplayBody<Body>>,
-    Response = http::Response<Body>,
-    Error = BoxError,
-    Future: Send,
-> + Clone {
+) -> impl Service<http::Request<Body>, Response = http::Response<Body>, Error = BoxError, Future: Send>
+       + Clone {
     tower::ServiceExt::<Req>::map_err(fixed(status, body), |never: Infallible| -> BoxError {
         match never {}
     })
@@ -637,7 +633,7 @@ async fn a_body_error_is_replayed_to_the_next_member_after_the_bytes_that_arrive
 
 #[tokio::test]
 async fn a_body_kept_by_a_member_that_missed_is_detached() {
-    let stash: Arc<Mutex<Option<ReplayBody<Body>>>> = Arc::default();
+    let stash: Arc<Mutex<Option<Body>>> = Arc::default();
     let keep = stash.clone();
     let first = app_fn(move |req: Req| {
         *keep.lock().unwrap() = Some(req.into_body());
