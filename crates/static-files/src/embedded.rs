@@ -209,9 +209,7 @@ impl Embedded {
                     dir = parent;
                 }
             }
-            let mut index = Index { nodes, due: None };
-            index.link_directories(&shared.config.index_files);
-            index
+            Index::new(nodes, None, &shared.config.index_files)
         })
     }
 }

@@ -156,10 +156,27 @@ pub(crate) enum Node {
 /// The whole tree, keyed by decoded path without leading or trailing `/`.
 #[derive(Debug, Default)]
 pub(crate) struct Index {
-    pub(crate) nodes: IndexMap<Node>,
+    nodes: IndexMap<Node>,
+    /// The first byte of every key but the root's: a key that starts with
+    /// another byte is not in the index, known without hashing it.
+    first_bytes: ByteSet,
     /// When the index is due for a rescan, from when the scan that produced it
     /// started; `None` before the first scan.
     pub(crate) due: Option<Due>,
+}
+
+/// A set of bytes, one bit each.
+#[derive(Debug, Default, Clone, Copy)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn insert(&mut self, byte: u8) {
+        self.0[usize::from(byte >> 6)] |= 1 << (byte & 63);
+    }
+
+    fn contains(&self, byte: u8) -> bool {
+        self.0[usize::from(byte >> 6)] & (1 << (byte & 63)) != 0
+    }
 }
 
 /// When an index is due for a background rescan, and when it is stale.
@@ -184,14 +201,39 @@ impl Due {
 }
 
 impl Index {
+    /// The index of `nodes`: each directory gets its children and its index
+    /// file (the first of `index_files` it holds). Keys of directories must be
+    /// present (the root is `""`).
+    pub(crate) fn new(nodes: IndexMap<Node>, due: Option<Due>, index_files: &[String]) -> Index {
+        let mut first_bytes = ByteSet::default();
+        for key in nodes.keys() {
+            if let Some(&first) = key.as_bytes().first() {
+                first_bytes.insert(first);
+            }
+        }
+        let mut index = Index {
+            nodes,
+            first_bytes,
+            due,
+        };
+        index.link_directories(index_files);
+        index
+    }
+
     pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         self.nodes.get(key)
     }
 
+    /// False when no key starts with `byte`: a request path whose key would
+    /// (a path of a file member's cascade that names an app route, say) is a
+    /// miss, told with one bit instead of a hash and a probe of the map.
+    pub(crate) fn may_have_key_starting_with(&self, byte: u8) -> bool {
+        self.first_bytes.contains(byte)
+    }
+
     /// Fills in each directory's children and index file from the files and
-    /// directories already in `nodes`. Keys of directories must be present (the
-    /// root is `""`).
-    pub(crate) fn link_directories(&mut self, index_files: &[String]) {
+    /// directories already in `nodes`: it replaces directory entries, adds no key.
+    fn link_directories(&mut self, index_files: &[String]) {
         let mut children: HashMap<Box<str>, Vec<(String, bool)>> = HashMap::new();
         for (key, node) in &self.nodes {
             if key.is_empty() {

@@ -457,10 +457,11 @@ impl Shared {
             Err(e) => {
                 // The root vanished or became unreadable: serve nothing until it returns.
                 tracing::warn!(error = %e, "static files: cannot scan the root directory");
-                Index {
-                    nodes: Default::default(),
-                    due: Some(Due::after(Instant::now(), self.config.revalidate)),
-                }
+                Index::new(
+                    Default::default(),
+                    Some(Due::after(Instant::now(), self.config.revalidate)),
+                    &[],
+                )
             }
         };
         *self.index.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(index);

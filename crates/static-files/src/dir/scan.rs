@@ -37,12 +37,11 @@ pub(crate) fn scan(root: &Path, config: &Config, old: &Index) -> io::Result<Inde
     };
     // The root itself must be readable; deeper errors only hide that subtree.
     walker.walk(root.to_path_buf(), String::new(), 0, true)?;
-    let mut index = Index {
-        nodes: walker.nodes,
-        due: Some(Due::after(started, config.revalidate)),
-    };
-    index.link_directories(&config.index_files);
-    Ok(index)
+    Ok(Index::new(
+        walker.nodes,
+        Some(Due::after(started, config.revalidate)),
+        &config.index_files,
+    ))
 }
 
 struct Walker<'a> {
