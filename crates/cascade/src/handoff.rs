@@ -168,7 +168,7 @@ impl Carry {
         };
         // Built where it will live, in the slot.
         let slot: Slot = Arc::new(Mutex::new(Some(state)));
-        *req.body_mut() = Body::new(ReplayBody::shared(slot.clone()));
+        *req.body_mut() = Body::boxed(ReplayBody::shared(slot.clone()));
         self.body = Recording::Lent(slot.clone());
         Lease(Some(slot))
     }

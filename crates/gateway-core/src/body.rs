@@ -73,7 +73,23 @@ impl Body {
         }
     }
 
-    fn boxed(body: impl http_body::Body<Data = Bytes, Error = BoxError> + Send + 'static) -> Self {
+    /// Boxes `body` as it is: no check that it has ended, and no wrapper around
+    /// its error, already a [`BoxError`]. For a body known to be live, such as
+    /// one a layer makes to stand for the request's, where [`Body::new`]'s
+    /// checks would only cost time. [`Body::downcast_ref`] finds it.
+    ///
+    /// ```
+    /// use gw_core::Body;
+    /// use http_body::Body as _;
+    ///
+    /// // Any body whose error is a `BoxError`; here another `Body`.
+    /// let body = Body::boxed(Body::from("hi"));
+    /// assert!(body.downcast_ref::<Body>().is_some());
+    /// assert_eq!(body.size_hint().exact(), Some(2));
+    /// ```
+    pub fn boxed(
+        body: impl http_body::Body<Data = Bytes, Error = BoxError> + Send + 'static,
+    ) -> Self {
         Body {
             kind: Kind::Boxed {
                 body: Box::pin(body),
@@ -125,10 +141,11 @@ impl Body {
             return None;
         };
         let any = body.as_ref().get_ref().as_any();
-        // `Body::new` wraps a body in `MapErr`; the others are boxed as they are.
-        any.downcast_ref::<MapErr<T>>()
-            .map(|wrapped| &wrapped.inner)
-            .or_else(|| any.downcast_ref::<T>())
+        // `Body::new` wraps a body in `MapErr`; `Body::boxed` boxes it as it is.
+        any.downcast_ref::<T>().or_else(|| {
+            any.downcast_ref::<MapErr<T>>()
+                .map(|wrapped| &wrapped.inner)
+        })
     }
 
     /// A body made of a stream of chunks; a stream error ends the body with that error.

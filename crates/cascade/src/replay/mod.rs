@@ -169,7 +169,7 @@ impl ReplayState {
             return live;
         }
         self.recording = false;
-        Body::new(ReplayBody::owned(self))
+        Body::boxed(ReplayBody::owned(self))
     }
 
     /// Starts a new reader at byte 0.
