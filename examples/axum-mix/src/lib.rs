@@ -32,7 +32,7 @@ use gw_error_catcher::ErrorCatcherLayer;
 use gw_static_files::StaticFiles;
 
 /// What a Gateway app must be to sit in an axum Router: a cloneable, thread-safe
-/// Service from `Req` to a response with a Gateway [`Body`](gw_core::Body).
+/// Service from `Req` to a response with a Gateway [`Body`].
 pub trait App<Req>:
     tower::Service<
         Req,
