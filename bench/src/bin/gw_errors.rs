@@ -9,8 +9,7 @@
 //!
 //! All are boxed as the deploy loader boxes an app and served by the same
 //! `gw_server::Server`, so the processes differ only in error-catcher's
-//! layers: what issue #6 asks to cost at most 3 % of throughput on the non-error
-//! path.
+//! layers, whose budget on the non-error path is at most 3 % of throughput.
 
 use gw_cascade::Probing;
 use gw_core::{Body, Settings};

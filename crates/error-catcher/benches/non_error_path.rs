@@ -11,7 +11,7 @@
 //!
 //! On a loaded machine wall time is noisy; for a load-independent comparison, count
 //! instructions instead (`valgrind --tool=callgrind` on the bench binary with
-//! `--profile-time 1` and a filter), as the report of issue #6 did.
+//! `--profile-time 1` and a filter).
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion};
