@@ -13,9 +13,8 @@ use http::{Request, Response};
 use tower_service::Service;
 
 use crate::config::{BuildError, Config, ContentDisposition};
-use crate::entry::{FileEntry, Index, Node, Representation};
+use crate::entry::{FileEntry, Index, Representation};
 use crate::future::ResponseFuture;
-use crate::hash::IndexMap;
 use crate::path::check_segment;
 
 /// Serves files compiled into the binary: the twin of Pylons' packaged WebHelpers
@@ -194,22 +193,13 @@ impl Embedded {
     pub(crate) fn index(&self) -> &Index {
         let shared = &*self.shared;
         shared.index.get_or_init(|| {
-            let mut nodes: IndexMap<Node> = IndexMap::default();
-            nodes.insert("".into(), Node::Dir(Arc::default()));
-            for (path, bytes) in &shared.files {
+            let files = shared.files.iter().map(|(path, bytes)| {
                 let name = path.rsplit('/').next().unwrap_or(path);
                 let repr = Representation::in_memory(bytes.clone(), shared.last_modified);
                 let entry = FileEntry::new(name, Arc::new(repr), Vec::new(), &shared.config);
-                nodes.insert(path.as_str().into(), Node::File(Arc::new(entry)));
-                let mut dir = path.as_str();
-                while let Some((parent, _)) = dir.rsplit_once('/') {
-                    nodes
-                        .entry(parent.into())
-                        .or_insert_with(|| Node::Dir(Arc::default()));
-                    dir = parent;
-                }
-            }
-            Index::new(nodes, None, &shared.config.index_files)
+                (path.as_str(), entry)
+            });
+            Index::of_files(files, &shared.config.index_files)
         })
     }
 }

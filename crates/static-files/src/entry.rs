@@ -220,6 +220,27 @@ impl Index {
         index
     }
 
+    /// The index of in-memory files, each under its key, with every parent
+    /// directory of a key (the root included), never due for a rescan.
+    pub(crate) fn of_files<'a>(
+        files: impl IntoIterator<Item = (&'a str, FileEntry)>,
+        index_files: &[String],
+    ) -> Index {
+        let mut nodes: IndexMap<Node> = IndexMap::default();
+        nodes.insert("".into(), Node::Dir(Arc::default()));
+        for (key, entry) in files {
+            nodes.insert(key.into(), Node::File(Arc::new(entry)));
+            let mut dir = key;
+            while let Some((parent, _)) = dir.rsplit_once('/') {
+                nodes
+                    .entry(parent.into())
+                    .or_insert_with(|| Node::Dir(Arc::default()));
+                dir = parent;
+            }
+        }
+        Index::new(nodes, None, index_files)
+    }
+
     pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         self.nodes.get(key)
     }

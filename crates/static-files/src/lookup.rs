@@ -119,29 +119,19 @@ fn find_in_map<B>(index: &Index, req: &Request<B>, config: &Config) -> Lookup {
 mod tests {
     use super::*;
     use crate::config::Dotfiles;
-    use crate::entry::{DirEntry, Node, Representation};
-    use crate::hash::IndexMap;
+    use crate::entry::Representation;
     use bytes::Bytes;
     use proptest::prelude::*;
 
     /// An index of files named by `keys` (their parent directories added).
     fn index_of(keys: &[String]) -> Index {
-        let mut nodes = IndexMap::default();
-        nodes.insert("".into(), Node::Dir(Arc::new(DirEntry::default())));
-        for key in keys {
+        let files = keys.iter().map(|key| {
             let name = key.rsplit('/').next().unwrap_or(key);
             let plain = Arc::new(Representation::in_memory(Bytes::from_static(b"x"), None));
             let file = FileEntry::new(name, plain, Vec::new(), &Config::default());
-            nodes.insert(key.as_str().into(), Node::File(Arc::new(file)));
-            let mut dir = key.as_str();
-            while let Some((parent, _)) = dir.rsplit_once('/') {
-                nodes
-                    .entry(parent.into())
-                    .or_insert_with(|| Node::Dir(Arc::default()));
-                dir = parent;
-            }
-        }
-        Index::new(nodes, None, &["index.html".to_owned()])
+            (key.as_str(), file)
+        });
+        Index::of_files(files, &["index.html".to_owned()])
     }
 
     fn kind(lookup: &Lookup) -> String {
