@@ -31,8 +31,9 @@ enum Recording {
     None,
     /// The request holds the client's body itself: no member read from it.
     Fresh,
-    /// The request holds a view of this recording, lent to a member that
-    /// declined without reading from it: the next member is lent the same.
+    /// The request holds a view of this recording: lent to the member trying
+    /// now, or to one that declined without reading from it (the next member
+    /// is then lent the same).
     Lent(Slot),
     /// After a member read from the body and missed: the recording, rewound.
     /// The request's body is empty until the next member gets its view.

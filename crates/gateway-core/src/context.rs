@@ -96,7 +96,7 @@ impl RequestContext {
     /// RequestContext::update(&mut req, |ctx| ctx.environ_mut().insert(key, "Hello"));
     /// assert_eq!(Environ::of(&req).unwrap().get("test.hello"), Some("Hello"));
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn update<B, R>(req: &mut http::Request<B>, f: impl FnOnce(&mut RequestContext) -> R) -> R {
         let extensions = req.extensions_mut();
         if let Some(context) = extensions.get_mut::<RequestContext>() {
