@@ -35,10 +35,11 @@ pub(crate) fn missing<B>(req: &Request<B>) -> Response<Body> {
 }
 
 fn find<B>(index: &Index, req: &Request<B>, config: &Config) -> Lookup {
-    if surely_missing(index, req.uri().path()) {
+    let raw = req.uri().path();
+    if surely_missing(index, raw) {
         return Lookup::Missing;
     }
-    find_in_map(index, req, config)
+    find_in_map(index, req, raw, config)
 }
 
 /// True when `raw` cannot name anything in `index`: its key would start with
@@ -54,8 +55,8 @@ fn surely_missing(index: &Index, raw: &str) -> bool {
     }
 }
 
-fn find_in_map<B>(index: &Index, req: &Request<B>, config: &Config) -> Lookup {
-    let raw = req.uri().path();
+/// The lookup itself; `raw` is `req`'s path.
+fn find_in_map<B>(index: &Index, req: &Request<B>, raw: &str, config: &Config) -> Lookup {
     let (found, path) = match path::plain(raw) {
         // Nothing to decode: the key is the path as it stands, so a key the
         // index lacks is a miss whether or not the path would pass the checks
@@ -170,7 +171,7 @@ mod tests {
                 return Ok(());
             };
             let fast = find(&index, &req, &config);
-            let plain = find_in_map(&index, &req, &config);
+            let plain = find_in_map(&index, &req, req.uri().path(), &config);
             prop_assert_eq!(kind(&fast), kind(&plain), "{} in {:?}", path, keys);
             if surely_missing(&index, req.uri().path()) {
                 prop_assert!(matches!(plain, Lookup::Missing));
