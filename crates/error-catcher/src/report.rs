@@ -261,8 +261,8 @@ pub(crate) struct RequestSummary {
     version: http::Version,
     /// The request is itself one for an error document (never given one).
     error_page: bool,
-    // The bytes, not a `HeaderValue`: 8 bytes less in every catcher's future.
-    accept: Option<bytes::Bytes>,
+    // The bytes, not a `HeaderValue`: 24 bytes less in every catcher's future.
+    accept: Option<Box<[u8]>>,
     details: Option<Box<(http::HeaderMap, Option<Environ>)>>,
 }
 
@@ -286,8 +286,8 @@ impl RequestSummary {
     }
 
     /// The request's first `Accept` value.
-    pub(crate) fn accept(&self) -> Option<&bytes::Bytes> {
-        self.accept.as_ref()
+    pub(crate) fn accept(&self) -> Option<&[u8]> {
+        self.accept.as_deref()
     }
 
     /// True if the request is itself one for an error document.

@@ -38,7 +38,7 @@ pin_project! {
         state: State<F>,
         shared: Arc<Shared<P>>,
         original: Option<RequestLine>,
-        accept: Option<Bytes>,
+        accept: Option<Box<[u8]>>,
     }
 }
 
@@ -57,7 +57,7 @@ impl<F, P> ResponseFuture<F, P> {
         future: F,
         shared: Arc<Shared<P>>,
         original: Option<RequestLine>,
-        accept: Option<Bytes>,
+        accept: Option<Box<[u8]>>,
     ) -> Self {
         ResponseFuture {
             state: State::Inner { future },
@@ -112,7 +112,7 @@ where
                     };
                     drop(body);
                     let head = original.method == http::Method::HEAD;
-                    let accept = crate::capture::accept_value(this.accept.as_ref());
+                    let accept = crate::capture::accept_value(this.accept.as_deref());
                     let about = about(&parts, &original, accept);
                     let page =
                         render_page(this.shared.page.clone(), &this.shared.document_path, about);
@@ -237,7 +237,7 @@ impl Documents {
         &self,
         parts: &mut http::response::Parts,
         original: &RequestLine,
-        accept: Option<&bytes::Bytes>,
+        accept: Option<&[u8]>,
     ) -> Option<(PageFuture, bool)> {
         if !wants_document(&self.statuses, parts) {
             return None;
