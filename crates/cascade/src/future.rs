@@ -16,7 +16,6 @@ use gw_core::{Body, BoxApp, BoxAppFuture, BoxError, Probed, ReadyCall};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use crate::body::CascadeBody;
 use crate::catch::Policy;
 use crate::handoff::{Carry, Handoff, Judged, Lease, Pending, Settled};
 use crate::list::Members;
@@ -116,8 +115,12 @@ impl<A, R, RA> Future for OrFuture<A, R>
 where
     A: Service<MemberRequest, Response = http::Response<RA>>,
     R: Members<Error = A::Error>,
+    RA: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    RA::Error: Into<gw_core::BoxError>,
+    R::Body: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    <R::Body as http_body::Body>::Error: Into<gw_core::BoxError>,
 {
-    type Output = Result<http::Response<CascadeBody<RA, R::Body>>, A::Error>;
+    type Output = Result<http::Response<Body>, A::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut state = self.project().state;
@@ -131,12 +134,10 @@ where
                     let mut outcome = ready!(call.poll(cx));
                     let handoff = handoff.take().expect("OrFuture polled after completion");
                     match handoff.settle(&mut outcome) {
-                        Settled::Done => {
-                            return Poll::Ready(outcome.map(|res| res.map(CascadeBody::first)))
-                        }
+                        Settled::Done => return Poll::Ready(outcome.map(|res| res.map(Body::new))),
                         Settled::Own(res) => {
                             drop(outcome);
-                            return Poll::Ready(Ok(res.map(CascadeBody::own)));
+                            return Poll::Ready(Ok(res.map(Body::from)));
                         }
                         Settled::Next(Pending { req, carry }) => {
                             // Dropped before the next member is even called.
@@ -150,7 +151,7 @@ where
                 OrStateProj::Rest { call } => {
                     return call
                         .poll(cx)
-                        .map(|result| result.map(|res| res.map(CascadeBody::next)))
+                        .map(|result| result.map(|res| res.map(Body::new)))
                 }
             };
             state.set(OrState::Rest { call: next });
@@ -475,8 +476,12 @@ impl<A, R, RA> Future for ProbeFuture<A, R>
 where
     A: Service<MemberRequest, Response = http::Response<RA>>,
     R: Members<Error = A::Error>,
+    RA: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    RA::Error: Into<gw_core::BoxError>,
+    R::Body: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    <R::Body as http_body::Body>::Error: Into<gw_core::BoxError>,
 {
-    type Output = Result<http::Response<CascadeBody<RA, R::Body>>, A::Error>;
+    type Output = Result<http::Response<Body>, A::Error>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -485,16 +490,16 @@ where
             let next = match state.as_mut().project() {
                 ProbeStateProj::Answered { outcome } => {
                     let outcome = outcome.take().expect("ProbeFuture polled after completion");
-                    return Poll::Ready(outcome.map(|res| res.map(CascadeBody::first)));
+                    return Poll::Ready(outcome.map(|res| res.map(Body::new)));
                 }
                 ProbeStateProj::Own { res } => {
                     let res = res.take().expect("ProbeFuture polled after completion");
-                    return Poll::Ready(Ok(res.map(CascadeBody::own)));
+                    return Poll::Ready(Ok(res.map(Body::from)));
                 }
                 ProbeStateProj::Rest { call } => {
                     return call
                         .poll(cx)
-                        .map(|result| result.map(|res| res.map(CascadeBody::next)))
+                        .map(|result| result.map(|res| res.map(Body::new)))
                 }
                 ProbeStateProj::Plain { call } => return call.as_mut().poll(cx),
                 ProbeStateProj::Waiting { future, kept } => {

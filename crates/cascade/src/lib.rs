@@ -135,8 +135,12 @@
 //!
 //! - **Static**: [`Cascade::new(a).or(b).or(c)`](Cascade::or) or
 //!   [`cascade!(a, b, c)`](cascade!), with [`Probing`] around the members that
-//!   can be probed. Nothing is boxed, nothing is dynamically dispatched; each member keeps its own response body type and the cascade
-//!   returns a [`CascadeBody`] that is one of them. All members share one error type
+//!   can be probed. No member is boxed and none is dynamically dispatched. The
+//!   cascade answers with a [`gw_core::Body`]: a member's `gw_core::Body` (what
+//!   every Gateway service answers with) goes out as it is, any other response
+//!   body is boxed once (an allocation per response it answers; an axum
+//!   `Router` member pays it). A cascade of one member answers with that
+//!   member's own body. All members share one error type
 //!   (`Infallible` for most), and the cascade has that error type, so it fits axum's
 //!   `fallback_service` and `route_service`.
 //! - **Dynamic**: [`Cascade::dynamic`] over a list of [`gw_core::BoxApp`]s, or
@@ -159,7 +163,6 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
-mod body;
 mod catch;
 mod config;
 mod error;
@@ -170,7 +173,6 @@ pub mod members;
 mod replay;
 mod service;
 
-pub use body::CascadeBody;
 pub use catch::{CatchSet, Final, CASCADE_HEADER, STOP};
 pub use config::{CascadeConfig, SETTINGS_KEYS};
 pub use error::{CascadeError, ReplayError};

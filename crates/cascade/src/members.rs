@@ -15,7 +15,6 @@ use std::task::{Context, Poll, Waker};
 use gw_core::{Body, BoxApp, BoxError, Probe, Probed, ReadyCall};
 use tower_service::Service;
 
-use crate::body::CascadeBody;
 use crate::future::{DynFuture, LastFuture, OrFuture, ProbeFuture};
 use crate::handoff::Pending;
 use crate::handoff::{Carry, Judged, Lease};
@@ -104,8 +103,12 @@ impl<A, R, RA> Members for Or<A, R>
 where
     A: Service<http::Request<Body>, Response = http::Response<RA>> + Clone,
     R: Members<Error = A::Error>,
+    RA: http_body::Body<Data = Bytes> + Send + 'static,
+    RA::Error: Into<BoxError>,
+    R::Body: http_body::Body<Data = Bytes> + Send + 'static,
+    <R::Body as http_body::Body>::Error: Into<BoxError>,
 {
-    type Body = CascadeBody<RA, R::Body>;
+    type Body = Body;
     type Error = A::Error;
     type Future = OrFuture<A, R>;
 
@@ -230,8 +233,12 @@ impl<A, R, RA> Members for Or<Probing<A>, R>
 where
     A: Probe<http::Request<Body>, Response = http::Response<RA>> + Clone,
     R: Members<Error = A::Error>,
+    RA: http_body::Body<Data = Bytes> + Send + 'static,
+    RA::Error: Into<BoxError>,
+    R::Body: http_body::Body<Data = Bytes> + Send + 'static,
+    <R::Body as http_body::Body>::Error: Into<BoxError>,
 {
-    type Body = CascadeBody<RA, R::Body>;
+    type Body = Body;
     type Error = A::Error;
     type Future = ProbeFuture<A, R>;
 

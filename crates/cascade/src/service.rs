@@ -4,8 +4,6 @@ use std::convert::Infallible;
 use std::path::PathBuf;
 use std::task::{Context, Poll};
 
-use std::any::Any;
-
 use bytes::Bytes;
 use gw_core::{Body, BoxError, Settings};
 use tower_service::Service;
@@ -210,14 +208,7 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let mut slot = Some(req);
-    if let Some(ours) = <dyn Any>::downcast_mut::<Option<http::Request<Body>>>(&mut slot) {
-        if let Some(req) = ours.take() {
-            return req;
-        }
-    }
-    slot.expect("only emptied for a request of ours")
-        .map(Body::new)
+    req.map(Body::new)
 }
 
 /// A layer that tries the wrapped service first and `next` after it:
