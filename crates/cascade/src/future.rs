@@ -239,6 +239,14 @@ impl DynFuture {
             if member.can_probe() && policy.catch.contains(http::StatusCode::NOT_FOUND) {
                 let lease = pending.carry.lend(&mut pending.req);
                 match member.probe(&mut pending.req) {
+                    // Moved once, as in a static cascade (see `Or<Probing<A>, R>`).
+                    Some(Probed::Ready(res))
+                        if pending.carry.answers_unjudged(&lease, res.status()) =>
+                    {
+                        return DynState::Done {
+                            outcome: Some(Ok(res)),
+                        }
+                    }
                     Some(Probed::Ready(res)) => {
                         let mut outcome = Ok(res);
                         match pending.judge(lease, &mut outcome) {

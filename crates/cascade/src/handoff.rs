@@ -251,6 +251,15 @@ impl Carry {
         }
     }
 
+    /// True if a response with `status`, from the member lent `lease`, is the
+    /// answer as it is: no body was lent (so no recording can have failed) and
+    /// the status is not caught (so there is no control header to take). What
+    /// [`judge`](Carry::judge) would say, known without touching the response.
+    #[inline(always)]
+    pub(crate) fn answers_unjudged(&self, lease: &Lease, status: StatusCode) -> bool {
+        lease.0.is_none() && !self.shared.policy.catch.contains(status)
+    }
+
     /// The verdict on a member's outcome, for [`judge`](Carry::judge) and
     /// [`Handoff::settle`]; the request is not touched.
     #[inline(always)]
