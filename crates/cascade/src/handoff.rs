@@ -344,3 +344,64 @@ fn own_response(failure: Failure) -> http::Response<Bytes> {
     );
     res
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CatchSet, CASCADE_HEADER, STOP};
+
+    /// `answers_unjudged` is a shortcut for `judge`: wherever it says "as it is",
+    /// judging would have said the same and left the response untouched.
+    #[test]
+    fn an_unjudged_answer_is_what_judging_would_send() {
+        let sets = [
+            CatchSet::NOT_FOUND,
+            CatchSet::RACK,
+            CatchSet::NONE,
+            CatchSet::new([404, 500, 503]).unwrap(),
+        ];
+        for catch in sets {
+            let shared = Arc::new(Shared {
+                policy: Policy {
+                    catch,
+                    errors_as_misses: false,
+                },
+                ..Shared::default()
+            });
+            let mut unjudged = 0;
+            for code in 100..=599 {
+                let status = StatusCode::from_u16(code).unwrap();
+                let mut carry = Carry::new(true, &shared);
+                let mut req = http::Request::new(Body::empty());
+                let lease = carry.lend(&mut req);
+                if !carry.answers_unjudged(&lease, status) {
+                    assert!(catch.contains(status), "{code} is not caught by {catch}");
+                    continue;
+                }
+                unjudged += 1;
+                let mut res = http::Response::new(());
+                *res.status_mut() = status;
+                res.headers_mut().insert(CASCADE_HEADER, STOP);
+                let before = res.headers().clone();
+                let mut outcome: Result<_, ()> = Ok(res);
+                assert!(matches!(
+                    carry.judge(&mut req, lease, &mut outcome),
+                    Judged::Done
+                ));
+                assert_eq!(outcome.unwrap().headers(), &before, "{code} under {catch}");
+            }
+            assert_eq!(unjudged, 500 - catch.iter().count(), "under {catch}");
+        }
+    }
+
+    /// A request with a body is lent a recording, and its answer is always judged
+    /// (a recording may have failed).
+    #[test]
+    fn an_answer_to_a_request_with_a_body_is_judged() {
+        let shared = Arc::new(Shared::default());
+        let mut carry = Carry::new(false, &shared);
+        let mut req = http::Request::new(Body::from("a body"));
+        let lease = carry.lend(&mut req);
+        assert!(!carry.answers_unjudged(&lease, StatusCode::OK));
+    }
+}
