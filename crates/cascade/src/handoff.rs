@@ -141,7 +141,18 @@ impl Carry {
         let state = match self.body {
             Recording::None | Recording::Fresh => None,
             // Taken from the slot: the view in the request is detached.
-            Recording::Lent(slot) => lock(&slot).take().map(Box::new),
+            Recording::Lent(slot) => match lock(&slot).take() {
+                // The usual case (probes that declined): the client's own body,
+                // taken without boxing the state first.
+                Some(mut state) => match state.take_untouched() {
+                    Some(live) => {
+                        *req.body_mut() = live;
+                        None
+                    }
+                    None => Some(Box::new(state)),
+                },
+                None => None,
+            },
             Recording::Rewound(state) => Some(state),
         };
         if let Some(state) = state {

@@ -450,6 +450,40 @@ async fn a_probed_member_that_fails_its_readiness_check_ends_the_cascade_unless_
     }
 }
 
+/// The last member after probes that declined without reading: the request's
+/// body is the client's own, not a replay of it, in both forms.
+#[tokio::test]
+async fn after_probes_that_declined_the_last_member_reads_the_clients_own_body() {
+    type Own = http_body_util::Full<Bytes>;
+    let last = || {
+        app_fn(|req: Req| async move {
+            let own = req.body().downcast_ref::<Own>().is_some();
+            let bytes = req.into_body().collect().await.unwrap().to_bytes();
+            format!("own body: {own}, {}", String::from_utf8_lossy(&bytes))
+        })
+    };
+    let request = || {
+        http::Request::post("/nowhere")
+            .body(Body::new(Own::new(Bytes::from_static(b"payload"))))
+            .unwrap()
+    };
+    let mut probed = cascade!(Probing(Files::default()), Probing(Files::default()), last());
+    let mut dynamic = Cascade::dynamic([
+        gw_core::BoxApp::probing(Files::default()),
+        gw_core::BoxApp::probing(Files::default()),
+        gw_core::BoxApp::new(last()),
+    ])
+    .unwrap();
+    let answers = [
+        probed.call(request()).await.unwrap().into_body(),
+        dynamic.call(request()).await.unwrap().into_body(),
+    ];
+    for body in answers {
+        let text = body.collect().await.unwrap().to_bytes();
+        assert_eq!(text, "own body: true, payload");
+    }
+}
+
 /// The dynamic form: members boxed with `BoxApp::probing`.
 mod dynamic {
     use super::*;
