@@ -264,8 +264,8 @@ where
                     }
                     // The usual hit: moved once, from where the probe left it into
                     // the future. Judging it in place first would cost two more
-                    // copies of the response (about 50 instructions, 1.4 % of a
-                    // hit on a small file), and the verdict is known without it.
+                    // copies of the response (46 instructions, 1.3 % of a hit on
+                    // a small file), and the verdict is known without it.
                     Probed::Ready(res) if carry.answers_unjudged(&lease, res.status()) => {
                         return ProbeFuture::answered(Ok(res));
                     }
