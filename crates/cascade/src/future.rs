@@ -237,7 +237,13 @@ impl DynFuture {
                 };
             }
             if member.can_probe() && policy.catch.contains(http::StatusCode::NOT_FOUND) {
-                let lease = pending.carry.lend(&mut pending.req);
+                // As in a static cascade: a member that never touches the body
+                // is lent it as it is.
+                let lease = if member.probe_reads_body() {
+                    pending.carry.lend(&mut pending.req)
+                } else {
+                    Lease::none()
+                };
                 match member.probe(&mut pending.req) {
                     // Moved once, as in a static cascade (see `Or<Probing<A>, R>`).
                     Some(Probed::Ready(res))

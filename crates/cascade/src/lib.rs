@@ -107,7 +107,9 @@
 //! No head is copied on a hit or on a miss; the body is recorded as for any member
 //! (a probed member may take it with `std::mem::take` and read it in its future,
 //! and the next member still gets every byte; a miss that read nothing hands the
-//! next member the same recording, untouched). `gw_static_files::StaticFiles` and
+//! next member the same recording, untouched). A member whose
+//! [`Probe::READS_BODY`](gw_core::Probe::READS_BODY) is `false` promises never to
+//! touch the body: it is lent the client's body as it is, and nothing is recorded. `gw_static_files::StaticFiles` and
 //! `Embedded` implement `Probe`: use `cascade!(Probing(files), Probing(assets), app)`.
 //! The member is lent the request every member gets, `Request<gw_core::Body>`, so
 //! it implements `Probe` for that request type (one generic over its request

@@ -256,7 +256,13 @@ where
         let (lease, outcome) = match member.poll_ready(&mut cx) {
             Poll::Ready(Ok(())) => {
                 // The request stays where it is: lent in place, handed on in place.
-                let lease = carry.lend(&mut req);
+                // A member that never touches the body is lent the body as it
+                // is, with nothing recorded.
+                let lease = if A::READS_BODY {
+                    carry.lend(&mut req)
+                } else {
+                    Lease::none()
+                };
                 match member.probe(&mut req) {
                     Probed::Miss => {
                         carry.resume(&mut req, lease);

@@ -139,6 +139,12 @@ impl BoxApp {
         self.inner.can_probe()
     }
 
+    /// The boxed service's [`Probe::READS_BODY`]: false if its probe never
+    /// touches the request's body. True for a service that cannot probe.
+    pub fn probe_reads_body(&self) -> bool {
+        self.inner.probe_reads_body()
+    }
+
     /// Probes a clone of the boxed service with a borrowed request (see [`Probe`]
     /// for the contract). `None` if the service cannot probe, or is not ready at
     /// once: call it instead.
@@ -190,6 +196,7 @@ impl Service<http::Request<Body>> for BoxApp {
 trait DynApp: Send + Sync {
     fn call(&self, req: http::Request<Body>) -> BoxAppFuture;
     fn can_probe(&self) -> bool;
+    fn probe_reads_body(&self) -> bool;
     fn probe(
         &self,
         req: &mut http::Request<Body>,
@@ -206,6 +213,7 @@ struct Boxed<S, M> {
 /// Whether, and how, a boxed service probes.
 trait Mode<S>: 'static {
     const CAN_PROBE: bool;
+    const READS_BODY: bool;
     fn probe(
         service: &S,
         req: &mut http::Request<Body>,
@@ -220,6 +228,7 @@ struct WithProbe;
 
 impl<S> Mode<S> for NoProbe {
     const CAN_PROBE: bool = false;
+    const READS_BODY: bool = true;
     fn probe(
         _service: &S,
         _req: &mut http::Request<Body>,
@@ -237,6 +246,7 @@ where
     RB::Error: Into<BoxError>,
 {
     const CAN_PROBE: bool = true;
+    const READS_BODY: bool = S::READS_BODY;
     fn probe(
         service: &S,
         req: &mut http::Request<Body>,
@@ -290,6 +300,10 @@ where
 
     fn can_probe(&self) -> bool {
         M::CAN_PROBE
+    }
+
+    fn probe_reads_body(&self) -> bool {
+        M::READS_BODY
     }
 
     fn probe(

@@ -20,7 +20,8 @@ use tower_service::Service;
 ///   consumes it.
 /// - The service must leave the request head (method, URI, version, headers,
 ///   extensions) as it found it. It may take the body (`std::mem::take`, or
-///   `std::mem::replace` with an empty body), for example to read it in its future.
+///   `std::mem::replace` with an empty body), for example to read it in its future,
+///   unless it says it never does ([`Probe::READS_BODY`]).
 /// - [`Probed::Miss`] is a `404 Not Found` the service did not have to build: its
 ///   outcome must be the same as a `call` whose answer is a plain 404. A caller
 ///   that needs the actual response (one that does not treat 404 as "try someone
@@ -80,6 +81,14 @@ use tower_service::Service;
 /// assert_eq!(req.uri(), "/other");
 /// ```
 pub trait Probe<Request>: Service<Request> {
+    /// False promises that `probe` never takes, reads or replaces the request's
+    /// body, whatever it answers. A caller that may offer the request to someone
+    /// else afterwards can then lend it with the client's body as it is, with
+    /// nothing arranged to replay the body: a cascade records nothing for such a
+    /// member. A file server, which answers from the path and headers alone, sets
+    /// it to `false`. The default, `true`, is always safe.
+    const READS_BODY: bool = true;
+
     /// Looks at a borrowed request and says whether, and how, this service answers.
     ///
     /// See the [trait docs](Probe) for the contract.

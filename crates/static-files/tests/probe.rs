@@ -156,3 +156,88 @@ async fn embedded_assets_are_ready_or_a_miss_never_pending() {
         .unwrap();
     assert_eq!(res.status(), 404);
 }
+
+/// A request body that knows whether it was read, and which one it is.
+#[derive(Default)]
+struct Watched {
+    id: u32,
+    read: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl http_body::Body for Watched {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+        self.read.store(true, std::sync::atomic::Ordering::SeqCst);
+        std::task::Poll::Ready(Some(Ok(http_body::Frame::data(bytes::Bytes::from_static(
+            b"payload",
+        )))))
+    }
+}
+
+/// `READS_BODY = false` is a promise a cascade relies on (it keeps no copy of
+/// the body for such a member): whatever the probe answers, and after its future
+/// has run, the request holds the same body, never read.
+#[tokio::test]
+async fn neither_probe_touches_the_body_as_reads_body_promises() {
+    const {
+        assert!(!<StaticFiles as Probe<Request<Watched>>>::READS_BODY);
+        assert!(!<Embedded as Probe<Request<Watched>>>::READS_BODY);
+    }
+    let (_dir, mut files) = tree();
+    let mut assets = Embedded::new().file("js/app.js", b"app()");
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // The first probe is the rescan's future; then a hit in memory, a large file
+    // opened in the future, a directory, a miss, a POST, and the embedded assets.
+    let cases = [
+        (Method::GET, "/small.txt"),
+        (Method::GET, "/small.txt"),
+        (Method::GET, "/large.bin"),
+        (Method::GET, "/empty"),
+        (Method::GET, "/nowhere"),
+        (Method::POST, "/small.txt"),
+    ];
+    let mut outcomes = Vec::new();
+    for (id, (method, uri)) in (1..).zip(cases) {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Watched {
+                id,
+                read: read.clone(),
+            })
+            .unwrap();
+        let outcome = match files.probe(&mut req) {
+            Probed::Miss => "miss",
+            Probed::Ready(_) => "ready",
+            Probed::Pending(future) => {
+                future.await.unwrap();
+                "pending"
+            }
+        };
+        outcomes.push(outcome);
+        assert_eq!(req.body().id, id, "{uri}: the body was replaced");
+    }
+    assert_eq!(
+        outcomes,
+        ["pending", "ready", "pending", "ready", "miss", "ready"]
+    );
+    for (id, uri) in [(7, "/js/app.js"), (8, "/js/other.js")] {
+        let mut req = Request::get(uri)
+            .body(Watched {
+                id,
+                read: read.clone(),
+            })
+            .unwrap();
+        let _ = assets.probe(&mut req);
+        assert_eq!(req.body().id, id, "{uri}: the body was replaced");
+    }
+    assert!(
+        !read.load(std::sync::atomic::Ordering::SeqCst),
+        "a body was read"
+    );
+}

@@ -92,6 +92,40 @@ impl Probe<http::Request<Body>> for Files {
     }
 }
 
+/// [`Files`] that never touches the body (`READS_BODY = false`), as a file
+/// server: `/read4` is one more path it does not know.
+#[derive(Clone, Default)]
+struct Paths(Files);
+
+impl Service<http::Request<Body>> for Paths {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: http::Request<Body>) -> Self::Future {
+        if req.uri().path() == "/read4" {
+            let res = Files::answer(req.method(), StatusCode::NOT_FOUND, "not a file");
+            return Box::pin(ready(Ok(res)));
+        }
+        self.0.call(req)
+    }
+}
+
+impl Probe<http::Request<Body>> for Paths {
+    const READS_BODY: bool = false;
+
+    fn probe(&mut self, req: &mut http::Request<Body>) -> Probed<Self::Response, Self::Future> {
+        if req.uri().path() == "/read4" {
+            return Probed::Miss;
+        }
+        self.0.probe(req)
+    }
+}
+
 impl Files {
     fn answer_for(&self, req: &mut http::Request<Body>) -> Probed<http::Response<Body>, BoxFuture> {
         let method = req.method().clone();
@@ -467,16 +501,19 @@ async fn after_probes_that_declined_the_last_member_reads_the_clients_own_body()
             .body(Body::new(Own::new(Bytes::from_static(b"payload"))))
             .unwrap()
     };
-    let mut probed = cascade!(Probing(Files::default()), Probing(Files::default()), last());
+    let mut probed = cascade!(Probing(Files::default()), Probing(Paths::default()), last());
     let mut dynamic = Cascade::dynamic([
-        gw_core::BoxApp::probing(Files::default()),
+        gw_core::BoxApp::probing(Paths::default()),
         gw_core::BoxApp::probing(Files::default()),
         gw_core::BoxApp::new(last()),
     ])
     .unwrap();
+    // Members that never touch the body are lent it with nothing recorded.
+    let mut bodiless = cascade!(Probing(Paths::default()), Probing(Paths::default()), last());
     let answers = [
         probed.call(request()).await.unwrap().into_body(),
         dynamic.call(request()).await.unwrap().into_body(),
+        bodiless.call(request()).await.unwrap().into_body(),
     ];
     for body in answers {
         let text = body.collect().await.unwrap().to_bytes();
@@ -733,10 +770,23 @@ mod equivalence {
                 ask!(plain);
                 ask!(probed);
                 ask!(dynamic);
+                // A member that never touches the body: lent it with nothing recorded.
+                let plain = TestClient::new(cascade!(Paths::default(), echo()).catch(catch));
+                let probed = TestClient::new(cascade!(Probing(Paths::default()), echo()).catch(catch));
+                let dynamic = TestClient::new(
+                    Cascade::dynamic([BoxApp::probing(Paths::default()), BoxApp::new(echo())])
+                        .unwrap()
+                        .catch(catch),
+                );
+                ask!(plain);
+                ask!(probed);
+                ask!(dynamic);
                 answers
             });
             prop_assert_eq!(&answers[1], &answers[0], "probed vs plain");
             prop_assert_eq!(&answers[2], &answers[0], "dynamic vs plain");
+            prop_assert_eq!(&answers[4], &answers[3], "bodiless probed vs plain");
+            prop_assert_eq!(&answers[5], &answers[3], "bodiless dynamic vs plain");
         }
     }
 }

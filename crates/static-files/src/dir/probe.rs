@@ -20,6 +20,10 @@ use crate::lookup::{lookup, Lookup};
 ///   future. That future may still answer 404 (a file deleted since the last
 ///   scan); the caller, which kept the request, goes on with it.
 impl<B> Probe<Request<B>> for StaticFiles {
+    /// Answers from the path and headers: the body is never touched, not even
+    /// by the future (which copies the head alone).
+    const READS_BODY: bool = false;
+
     fn probe(&mut self, req: &mut Request<B>) -> Probed<Response<Body>, ResponseFuture> {
         let shared = &self.shared;
         let index = shared.current();

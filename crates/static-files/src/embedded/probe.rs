@@ -12,6 +12,9 @@ use crate::respond;
 /// An unknown path is [`Probed::Miss`] (no 404 built); anything else is
 /// [`Probed::Ready`]: embedded assets never wait, and never copy the request.
 impl<B> Probe<Request<B>> for Embedded {
+    /// Answers from the path and headers: the body is never touched.
+    const READS_BODY: bool = false;
+
     fn probe(&mut self, req: &mut Request<B>) -> Probed<Response<Body>, ResponseFuture> {
         match lookup(self.index(), req, self.config()) {
             Lookup::Missing => Probed::Miss,
