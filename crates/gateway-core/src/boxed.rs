@@ -372,6 +372,8 @@ mod tests {
     }
 
     impl Probe<http::Request<Body>> for Here {
+        const READS_BODY: bool = false;
+
         fn probe(&mut self, req: &mut http::Request<Body>) -> Probed<Self::Response, Self::Future> {
             match req.uri().path() {
                 "/here" => Probed::Ready(http::Response::new("here".to_owned())),
@@ -391,6 +393,15 @@ mod tests {
             .unwrap()
             .to_bytes();
         String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn a_box_says_whether_its_probe_reads_the_body() {
+        // `Here` promises never to touch the body; a plain box cannot probe, so
+        // it makes no promise.
+        assert!(!BoxApp::probing(Here).probe_reads_body());
+        assert!(!BoxApp::probing(Here).clone().probe_reads_body());
+        assert!(BoxApp::new(Here).probe_reads_body());
     }
 
     #[tokio::test]
