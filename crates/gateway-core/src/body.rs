@@ -148,6 +148,25 @@ impl Body {
         })
     }
 
+    /// The whole body, if it is fixed: bytes already in memory, which polling
+    /// hands over in one frame, with no wait and no error. `None` for a boxed
+    /// body, even one that holds bytes. A layer can pass a fixed body on
+    /// untouched where another needs watching.
+    ///
+    /// ```
+    /// use gw_core::Body;
+    ///
+    /// assert_eq!(Body::from("hi").as_bytes().map(|b| &b[..]), Some(&b"hi"[..]));
+    /// assert!(Body::empty().as_bytes().is_some_and(|b| b.is_empty()));
+    /// assert!(Body::from_chunks(["hi"]).as_bytes().is_none());
+    /// ```
+    pub fn as_bytes(&self) -> Option<&Bytes> {
+        match &self.kind {
+            Kind::Full { chunk } => Some(chunk),
+            Kind::Boxed { .. } => None,
+        }
+    }
+
     /// A body made of a stream of chunks; a stream error ends the body with that error.
     pub fn from_stream<S, T, E>(stream: S) -> Self
     where

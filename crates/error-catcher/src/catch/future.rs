@@ -1,3 +1,4 @@
+use std::any::Any;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -96,6 +97,10 @@ where
                                     head,
                                 });
                                 continue;
+                            }
+                            if let Some(body) = fixed(&mut body) {
+                                this.state.set(State::Done);
+                                return Poll::Ready(Ok(http::Response::from_parts(parts, body)));
                             }
                             let wait = this
                                 .context
@@ -225,6 +230,16 @@ where
             Err(panic) => Poll::Ready(Err(Failure::Panic(ErrorKind::PanicInBody, panic))),
         };
     }
+}
+
+/// The body, taken out as it is, if it is a fixed [`Body`]: bytes in memory
+/// cannot wait, fail or panic when polled, so there is nothing to watch and no
+/// first frame to wait for.
+#[inline]
+fn fixed<B: 'static>(body: &mut B) -> Option<Body> {
+    let ours = <dyn Any>::downcast_mut::<Body>(body)?;
+    ours.as_bytes()?;
+    Some(std::mem::take(ours))
 }
 
 /// Drops a body that failed; dropping a body that panicked may panic again.

@@ -120,7 +120,8 @@ impl ErrorCatcherLayer {
     /// still become a 500 page. Its cost: a response whose body sends nothing for
     /// a while (a long poll, server-sent events that start idle) also holds its
     /// headers back until the first frame. Turn it off for such services; a body
-    /// failure is then always treated as "after the headers".
+    /// failure is then always treated as "after the headers". A fixed
+    /// [`gw_core::Body`] is passed on untouched either way.
     pub fn wait_for_first_frame(mut self, wait: bool) -> Self {
         Arc::make_mut(&mut self.config).wait_for_first_frame = wait;
         self

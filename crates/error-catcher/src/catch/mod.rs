@@ -20,8 +20,9 @@
 //! it releases the headers, and hands that frame on untouched. So a body that
 //! fails before sending any byte still turns into a 500 page, and a streaming body
 //! still streams: only the wait for the first chunk moves before the headers. A
-//! fixed body costs nothing extra (its single frame is ready at once, and its exact
-//! length is kept, so the server still sends `Content-Length`). See
+//! fixed [`gw_core::Body`] (bytes in memory, which cannot fail) is passed on as it
+//! is, neither read nor wrapped, so it keeps its exact length and the server still
+//! sends `Content-Length`. See
 //! [`ErrorCatcherLayer::wait_for_first_frame`] for services that send headers long
 //! before their first byte.
 //!

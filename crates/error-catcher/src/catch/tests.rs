@@ -279,6 +279,47 @@ async fn streams_pass_through_and_fixed_bodies_keep_their_length() {
     assert_eq!(http_body::Body::size_hint(res.body()).exact(), Some(12));
 }
 
+/// A fixed body goes out as the same fixed body, waited for or not: nothing
+/// wraps it. A boxed one, even one holding the same bytes, is still watched
+/// either way.
+#[tokio::test]
+async fn a_fixed_body_passes_through_unwrapped() {
+    for wait in [true, false] {
+        let mut app = ErrorCatcherLayer::new()
+            .wait_for_first_frame(wait)
+            .layer(app_fn(|req: http::Request<Body>| async move {
+                match req.uri().path() {
+                    "/fixed" => Response::text("Hello World!"),
+                    "/empty" => Response::text(Body::empty()),
+                    _ => Response::text(Body::new(Scripted([Step::Data("Hello World!")].into()))),
+                }
+            }));
+        for (path, fixed) in [("/fixed", Some("Hello World!")), ("/empty", Some(""))] {
+            let res = tower::ServiceExt::ready(&mut app)
+                .await
+                .unwrap()
+                .call(http::Request::get(path).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let bytes = res.body().as_bytes().map(|b| &b[..]);
+            assert_eq!(bytes, fixed.map(str::as_bytes), "{path}, wait {wait}");
+        }
+        let res = tower::ServiceExt::ready(&mut app)
+            .await
+            .unwrap()
+            .call(http::Request::get("/boxed").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        // It cannot say that it ends after its one frame, so it stays boxed
+        // inside the catcher's body either way.
+        assert!(res.body().as_bytes().is_none(), "boxed, wait {wait}");
+        let body = http_body_util::BodyExt::collect(res.into_body())
+            .await
+            .unwrap();
+        assert_eq!(body.to_bytes(), "Hello World!");
+    }
+}
+
 #[tokio::test]
 async fn production_pages_never_contain_the_message_in_any_format() {
     let recorder = Recorder::default();
