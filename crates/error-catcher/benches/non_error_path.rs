@@ -2,8 +2,9 @@
 //! The non-error path: a hello-world request through the bare app, through each
 //! layer alone, through `ErrorDocuments(ErrorCatcher(app))`, and through the
 //! catcher serving the documents itself (`ErrorCatcherLayer::error_documents`).
-//! The issue's target is a throughput ratio of at least 0.97 for the last two
-//! against the bare app.
+//! The crate's target is a throughput ratio of at least 0.97 for the last two
+//! against the bare app, over HTTP through a whole stack (`cargo xtask bench
+//! errors`); this bench shows where the instructions go.
 //!
 //! ```text
 //! cargo bench -p gw-error-catcher --bench non_error_path -- --warm-up-time 1 --measurement-time 3

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue #6's non-error-path target over HTTP: helloworld's production app with
+# The non-error path's cost over HTTP: helloworld's production app with
 # error-catcher against the same app without it (gateway-bench's
 # `gw-errors PORT PUBLIC with|two-layers|without`, the servers of
 # `cargo xtask bench errors`): `with` is helloworld's make_app (the catcher

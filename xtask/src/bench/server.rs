@@ -79,7 +79,7 @@ impl ServerSpec {
     }
 
     /// Why this server cannot be started at all, if it cannot (e.g. a binary that a
-    /// crate issue has not added yet).
+    /// crate has not added yet).
     pub(crate) fn missing(&self, env: &Env) -> Option<String> {
         match &self.kind {
             Kind::BenchBin { bin, .. } => {
