@@ -320,6 +320,66 @@ async fn a_fixed_body_passes_through_unwrapped() {
     }
 }
 
+/// What a client gets: the status, the headers, the exact length the body
+/// announces, and its bytes.
+async fn answer<S>(service: S) -> (http::StatusCode, http::HeaderMap, Option<u64>, Bytes)
+where
+    S: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>,
+{
+    let res = tower::ServiceExt::oneshot(service, http::Request::new(Body::empty()))
+        .await
+        .unwrap();
+    let exact = http_body::Body::size_hint(res.body()).exact();
+    let (parts, body) = res.into_parts();
+    let bytes = http_body_util::BodyExt::collect(body)
+        .await
+        .unwrap()
+        .to_bytes();
+    (parts.status, parts.headers, exact, bytes)
+}
+
+proptest::proptest! {
+    /// A fixed body passed on untouched answers what the same bytes in a boxed
+    /// body answer once the catcher has read or watched them: the same status,
+    /// headers, length and bytes, whether the catcher waits for the first frame
+    /// or not, and whether it serves the error documents or not.
+    #[test]
+    fn a_fixed_body_answers_as_a_watched_one(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+        status in proptest::sample::select(vec![200_u16, 201, 204, 404, 500, 503]),
+        wait in proptest::prelude::any::<bool>(),
+        documents in proptest::prelude::any::<bool>(),
+    ) {
+        let app = |fixed: bool| {
+            let bytes = Bytes::from(bytes.clone());
+            app_fn(move |_req: http::Request<Body>| {
+                let bytes = bytes.clone();
+                async move {
+                    let body = if fixed {
+                        Body::from(bytes)
+                    } else {
+                        Body::new(http_body_util::Full::new(bytes))
+                    };
+                    Response::text(body)
+                        .with_status(http::StatusCode::from_u16(status).unwrap())
+                }
+            })
+        };
+        let mut layer = ErrorCatcherLayer::new().wait_for_first_frame(wait);
+        if documents {
+            layer = layer.error_documents(crate::ErrorDocumentsLayer::new());
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let (fixed, watched) = runtime.block_on(async {
+            (
+                answer(layer.layer(app(true))).await,
+                answer(layer.layer(app(false))).await,
+            )
+        });
+        proptest::prop_assert_eq!(fixed, watched);
+    }
+}
+
 #[tokio::test]
 async fn production_pages_never_contain_the_message_in_any_format() {
     let recorder = Recorder::default();
