@@ -747,13 +747,6 @@ mod equivalence {
         ) {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             let answers = rt.block_on(async {
-                let plain = TestClient::new(cascade!(Files::default(), echo()).catch(catch));
-                let probed = TestClient::new(cascade!(Probing(Files::default()), echo()).catch(catch));
-                let dynamic = TestClient::new(
-                    Cascade::dynamic([BoxApp::probing(Files::default()), BoxApp::new(echo())])
-                        .unwrap()
-                        .catch(catch),
-                );
                 let mut answers = Vec::new();
                 macro_rules! ask {
                     ($client:expr) => {{
@@ -767,20 +760,26 @@ mod equivalence {
                         answers.push(seen(&req.send().await));
                     }};
                 }
-                ask!(plain);
-                ask!(probed);
-                ask!(dynamic);
+                // The member in the plain, the probed and the dynamic form, in
+                // that order.
+                macro_rules! ask_each_form {
+                    ($member:expr) => {{
+                        let plain = TestClient::new(cascade!($member, echo()).catch(catch));
+                        let probed =
+                            TestClient::new(cascade!(Probing($member), echo()).catch(catch));
+                        let dynamic = TestClient::new(
+                            Cascade::dynamic([BoxApp::probing($member), BoxApp::new(echo())])
+                                .unwrap()
+                                .catch(catch),
+                        );
+                        ask!(plain);
+                        ask!(probed);
+                        ask!(dynamic);
+                    }};
+                }
+                ask_each_form!(Files::default());
                 // A member that never touches the body: lent it with nothing recorded.
-                let plain = TestClient::new(cascade!(Paths::default(), echo()).catch(catch));
-                let probed = TestClient::new(cascade!(Probing(Paths::default()), echo()).catch(catch));
-                let dynamic = TestClient::new(
-                    Cascade::dynamic([BoxApp::probing(Paths::default()), BoxApp::new(echo())])
-                        .unwrap()
-                        .catch(catch),
-                );
-                ask!(plain);
-                ask!(probed);
-                ask!(dynamic);
+                ask_each_form!(Paths::default());
                 answers
             });
             prop_assert_eq!(&answers[1], &answers[0], "probed vs plain");
